@@ -1,0 +1,202 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { BALANCE_ALGORITHMS, BalanceAlgorithm, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
+import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { HAPROXY_CONFIG_PATH, haproxySteps } from "./script/haproxySteps";
+import {
+    ArgumentError,
+    checkConfigWord,
+    checkHttpPath,
+    checkInteger,
+    checkIp,
+    checkName,
+    checkOneOf,
+    checkPort,
+    checkRawLines,
+    checkUniqueNames,
+    checkWhenKnown,
+} from "./validate";
+
+export interface HaproxyServerArgs {
+    /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`). */
+    name: string;
+    address: pulumi.Input<string>;
+    /** Default 80. */
+    port?: number;
+    /** haproxy weight 0–256. Default: haproxy's (1). */
+    weight?: number;
+    /** Serve only when all non-backup servers are down. Default false. */
+    backup?: boolean;
+}
+
+export interface HaproxyStatsArgs {
+    /** Default 8404. */
+    port?: number;
+    /** Default `/haproxy-stats`. */
+    uri?: string;
+    /** Default `admin`. */
+    user?: string;
+    /** Default: a generated 20-character secret (@pulumi/random). */
+    password?: pulumi.Input<string>;
+}
+
+export interface HaproxyNodeArgs extends HostArgs {
+    connection: pulumi.Input<ConnectionArgs>;
+    /** Backend servers, in order. */
+    servers: HaproxyServerArgs[];
+    /** `http` (default) or `tcp`. */
+    mode?: "http" | "tcp";
+    /** Address the frontend binds: the VIP, or `*` (default) for all addresses. */
+    bindAddress?: pulumi.Input<string>;
+    /** Frontend port. Default 80. */
+    port?: number;
+    /** Frontend name. Default `www`. */
+    frontendName?: string;
+    /** Backend name. Default `web`. */
+    backendName?: string;
+    /** Load-balancing algorithm. Default `roundrobin`. */
+    balance?: BalanceAlgorithm;
+    /** Health checks: path (http mode, default `/`), interMs (2000), rise (2), fall (3). */
+    healthCheck?: { path?: string; interMs?: number; rise?: number; fall?: number };
+    /** Timeouts in ms: connect (5000), client (50000), server (50000). */
+    timeouts?: { connectMs?: number; clientMs?: number; serverMs?: number };
+    /** global maxconn. Default 4000. */
+    maxconn?: number;
+    /** The stats page; `true` for the defaults. Default off. */
+    stats?: boolean | HaproxyStatsArgs;
+    /** Raw directives appended per section (the escape hatch); validated by `haproxy -c` on the host. */
+    extraConfig?: { global?: string[]; defaults?: string[]; frontend?: string[]; backend?: string[] };
+    /**
+     * Set net.ipv4.ip_nonlocal_bind=1 so the frontend can bind an address the node does not hold
+     * (the VIP on the BACKUP). Default: on when `bindAddress` is not `*`.
+     */
+    nonlocalBind?: boolean;
+    /** Node name in the rendered files. Default: the resource name. */
+    nodeName?: string;
+    /** Remote steps wait for these: pass the other node's `ready` to roll a change one node at a time. */
+    after?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** haproxy on one host: package, config validated on the host before it replaces the old one, reload on change. */
+export class HaproxyNode extends pulumi.ComponentResource implements RenderedView {
+    readonly nodeName: string;
+    readonly configText: pulumi.Output<string>;
+    /** The stats password (secret), if stats are on. */
+    readonly statsPassword?: pulumi.Output<string>;
+    readonly files: pulumi.Output<RenderedFile[]>;
+    readonly scripts: RenderedScript[];
+    /** The last remote step (the service); later steps on other nodes can wait for it. */
+    readonly ready: pulumi.Resource;
+
+    constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("haproxy-ha:index:HaproxyNode", name, {}, opts);
+        const where = `HaproxyNode "${name}"`;
+        const os = resolveOs(where, args.os);
+        this.nodeName = checkName(where, "nodeName", args.nodeName ?? name);
+        const mode = checkOneOf(where, "mode", args.mode ?? "http", ["http", "tcp"] as const);
+        const port = checkPort(where, "port", args.port ?? 80);
+        const frontendName = checkName(where, "frontendName", args.frontendName ?? "www");
+        const backendName = checkName(where, "backendName", args.backendName ?? "web");
+        const balance = checkOneOf(where, "balance", args.balance ?? "roundrobin", BALANCE_ALGORITHMS);
+        const hc = args.healthCheck ?? {};
+        const healthCheck = {
+            path: checkHttpPath(where, "healthCheck.path", hc.path ?? "/"),
+            interMs: checkInteger(where, "healthCheck.interMs", hc.interMs ?? 2000, 100, 3_600_000),
+            rise: checkInteger(where, "healthCheck.rise", hc.rise ?? 2, 1, 100),
+            fall: checkInteger(where, "healthCheck.fall", hc.fall ?? 3, 1, 100),
+        };
+        const t = args.timeouts ?? {};
+        const timeouts = {
+            connectMs: checkInteger(where, "timeouts.connectMs", t.connectMs ?? 5000, 1, 86_400_000),
+            clientMs: checkInteger(where, "timeouts.clientMs", t.clientMs ?? 50000, 1, 86_400_000),
+            serverMs: checkInteger(where, "timeouts.serverMs", t.serverMs ?? 50000, 1, 86_400_000),
+        };
+        const maxconn = checkInteger(where, "maxconn", args.maxconn ?? 4000, 1, 1_000_000);
+        const extra = {
+            global: checkRawLines(where, "extraConfig.global", args.extraConfig?.global),
+            defaults: checkRawLines(where, "extraConfig.defaults", args.extraConfig?.defaults),
+            frontend: checkRawLines(where, "extraConfig.frontend", args.extraConfig?.frontend),
+            backend: checkRawLines(where, "extraConfig.backend", args.extraConfig?.backend),
+        };
+
+        if (!Array.isArray(args.servers) || args.servers.length === 0) {
+            throw new ArgumentError(where, "servers", "must list at least one backend server", args.servers);
+        }
+        const servers = args.servers.map((s, i) => ({
+            name: checkName(where, `servers[${i}].name`, s.name),
+            address: checkWhenKnown(s.address, (a) => checkIp(where, `servers[${i}].address`, a)),
+            port: checkPort(where, `servers[${i}].port`, s.port ?? 80),
+            weight: s.weight === undefined ? undefined : checkInteger(where, `servers[${i}].weight`, s.weight, 0, 256),
+            backup: s.backup ?? false,
+        }));
+        checkUniqueNames(where, "servers", servers.map((s) => s.name));
+        if (servers.every((s) => s.backup)) {
+            throw new ArgumentError(where, "servers", "needs at least one server that is not a backup", args.servers.map((s) => s.name));
+        }
+
+        const bindAddress = checkWhenKnown(args.bindAddress ?? "*", (a) => {
+            if (a !== "*") checkIp(where, "bindAddress", a);
+        });
+        const nonlocalBind = args.nonlocalBind ?? (args.bindAddress !== undefined && args.bindAddress !== "*");
+
+        const statsArgs = args.stats === true ? {} : args.stats || undefined;
+        let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
+        const ports = [port];
+        if (statsArgs) {
+            const statsPort = checkPort(where, "stats.port", statsArgs.port ?? 8404);
+            if (statsPort === port) throw new ArgumentError(where, "stats.port", "must differ from `port`", statsPort);
+            ports.push(statsPort);
+            const uri = checkHttpPath(where, "stats.uri", statsArgs.uri ?? "/haproxy-stats");
+            const user = checkConfigWord(where, "stats.user", statsArgs.user ?? "admin", 64);
+            const password =
+                statsArgs.password ??
+                new random.RandomPassword(`${name}-stats-password`, { length: 20, special: false }, { parent: this }).result;
+            this.statsPassword = pulumi.secret(password);
+            stats = pulumi.secret(
+                pulumi.output(password).apply((p) => ({
+                    bindAddress: "*",
+                    port: statsPort,
+                    uri,
+                    user,
+                    password: checkConfigWord(where, "stats.password", p, 64),
+                })),
+            );
+        }
+
+        this.configText = pulumi
+            .all([bindAddress, pulumi.all(servers.map((s) => s.address)), stats])
+            .apply(([bind, addresses, statsSpec]) =>
+                renderHaproxyConfig({
+                    nodeName: this.nodeName,
+                    mode,
+                    frontend: { name: frontendName, bindAddress: bind, port },
+                    backend: { name: backendName, balance, servers: servers.map((s, i) => ({ ...s, address: addresses[i] })) },
+                    healthCheck,
+                    timeouts,
+                    maxconn,
+                    stats: statsSpec,
+                    extra,
+                }),
+            );
+
+        const steps = haproxySteps({ os, ports, nonlocalBind, centos7Vault: args.centos7Vault ?? false });
+        const commands = createSteps(
+            {
+                parent: this,
+                prefix: name,
+                connection: args.connection,
+                become: args.become ?? false,
+                stdin: { [HAPROXY_CONFIG_PATH]: this.configText },
+                dependsOn: args.after,
+            },
+            steps,
+        );
+        this.ready = commands[commands.length - 1];
+        this.files = this.configText.apply((content) => [
+            { node: this.nodeName, path: HAPROXY_CONFIG_PATH, mode: "0640", owner: "root", group: "haproxy", content },
+        ]);
+        this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
+        this.registerOutputs({ nodeName: this.nodeName, statsPassword: this.statsPassword });
+    }
+}

@@ -1,0 +1,168 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { renderingAdapter } from "./os";
+import { renderKeepalivedConfig } from "./render/keepalived";
+import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
+import {
+    ArgumentError,
+    checkCidr,
+    checkConfigWord,
+    checkInteger,
+    checkInterface,
+    checkIp,
+    checkName,
+    checkPositive,
+    checkUniqueNames,
+    checkVipForNodes,
+} from "./validate";
+
+export interface KeepalivedNodeArgs {
+    /** Node name (router_id). */
+    name: string;
+    connection: pulumi.Input<ConnectionArgs>;
+    /** The node's own address on `interface` (unicast source, subnet check). */
+    address: string;
+    /** VRRP priority 1–254. Defaults: 100 for the first node, 90 for the second. */
+    priority?: number;
+    /** Remote steps wait for these (e.g. the node's HaproxyNode `ready`, or the other node, for rolling changes). */
+    after?: pulumi.Input<pulumi.Resource>[];
+}
+
+export interface KeepalivedPairArgs extends HostArgs {
+    /** Exactly two nodes; the higher priority starts as MASTER. */
+    nodes: KeepalivedNodeArgs[];
+    /** The floating address with its prefix, e.g. `172.20.30.69/24`. */
+    vip: string;
+    /** Interface that carries the VIP and the adverts, e.g. `eth0`. */
+    interface: string;
+    /** 1–255, unique per network segment. Default 51. */
+    virtualRouterId?: number;
+    /** Seconds between adverts. Default 1. Below 1 needs `vrrpVersion: 3` (keepalived ≥ 2). */
+    advertInt?: number;
+    /** Both nodes start as BACKUP and a recovered node does not take the VIP back. Default false. */
+    nopreempt?: boolean;
+    /** Send adverts to the peer's address instead of multicast (clouds, switches without multicast). Default false. */
+    unicast?: boolean;
+    /** VRRP PASS password, at most 8 characters. Default: a generated secret (@pulumi/random). Unused with VRRPv3. */
+    authPassword?: pulumi.Input<string>;
+    /** VRRP version. Default 2 (authentication; keepalived 1.3 compatible). */
+    vrrpVersion?: 2 | 3;
+    /** The haproxy check: interval seconds (2), fall (2), rise (2). A failing check puts the node in FAULT. */
+    check?: { intervalS?: number; fall?: number; rise?: number };
+    /** Seconds between repeated gratuitous ARPs while MASTER (refreshes stale caches after a split). Default off. */
+    garpMasterRefreshS?: number;
+}
+
+/** keepalived on two nodes sharing one VIP; the VIP leaves a node whose haproxy is dead. */
+export class KeepalivedPair extends pulumi.ComponentResource implements RenderedView {
+    readonly vip: pulumi.Output<string>;
+    readonly nodeNames: pulumi.Output<string[]>;
+    /** The node that starts as MASTER (highest priority). */
+    readonly masterName: string;
+    readonly files: pulumi.Output<RenderedFile[]>;
+    readonly scripts: RenderedScript[];
+    /** The last remote step of each node, in `nodes` order. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: KeepalivedPairArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("haproxy-ha:index:KeepalivedPair", name, {}, opts);
+        const where = `KeepalivedPair "${name}"`;
+        const os = resolveOs(where, args.os);
+        const adapter = renderingAdapter(os);
+        if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
+            throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
+        }
+        const nodes = args.nodes.map((n, i) => ({
+            ...n,
+            name: checkName(where, `nodes[${i}].name`, n.name),
+            address: checkIp(where, `nodes[${i}].address`, n.address),
+            priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? (i === 0 ? 100 : 90), 1, 254),
+        }));
+        checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
+        if (nodes[0].priority === nodes[1].priority) {
+            throw new ArgumentError(where, "nodes[1].priority", "must differ from `nodes[0].priority` (equal priorities make the election arbitrary)", nodes[1].priority);
+        }
+        if (nodes[0].address === nodes[1].address) {
+            throw new ArgumentError(where, "nodes[1].address", "must differ from `nodes[0].address`", nodes[1].address);
+        }
+        const vip = checkCidr(where, "vip", args.vip);
+        checkVipForNodes(where, "vip", vip, nodes.map((n, i) => ({ field: `nodes[${i}].address`, address: n.address })));
+        const iface = checkInterface(where, "interface", args.interface);
+        const virtualRouterId = checkInteger(where, "virtualRouterId", args.virtualRouterId ?? 51, 1, 255);
+        const vrrpVersion = checkInteger(where, "vrrpVersion", args.vrrpVersion ?? 2, 2, 3) as 2 | 3;
+        const advertInt = checkPositive(where, "advertInt", args.advertInt ?? 1);
+        if (!Number.isInteger(advertInt) && (vrrpVersion !== 3 || adapter.keepalivedMajor < 2)) {
+            throw new ArgumentError(where, "advertInt", "may be a fraction only with `vrrpVersion: 3` on keepalived ≥ 2 (not centos7/auto)", advertInt);
+        }
+        if (advertInt > 255) throw new ArgumentError(where, "advertInt", "must be at most 255 seconds", advertInt);
+        const check = {
+            intervalS: checkInteger(where, "check.intervalS", args.check?.intervalS ?? 2, 1, 3600),
+            fall: checkInteger(where, "check.fall", args.check?.fall ?? 2, 1, 100),
+            rise: checkInteger(where, "check.rise", args.check?.rise ?? 2, 1, 100),
+        };
+        const garp = args.garpMasterRefreshS === undefined ? undefined : checkInteger(where, "garpMasterRefreshS", args.garpMasterRefreshS, 1, 3600);
+        const nopreempt = args.nopreempt ?? false;
+
+        const authPassword: pulumi.Output<string | undefined> =
+            vrrpVersion === 3
+                ? pulumi.output(undefined)
+                : pulumi.secret(
+                      pulumi
+                          .output(args.authPassword ?? new random.RandomPassword(`${name}-vrrp-auth`, { length: 8, special: false }, { parent: this }).result)
+                          .apply((p) => checkConfigWord(where, "authPassword", p, 8)),
+                  );
+
+        const masterIndex = nodes[0].priority > nodes[1].priority ? 0 : 1;
+        this.masterName = nodes[masterIndex].name;
+        const steps = keepalivedSteps(os, args.centos7Vault ?? false);
+        const files: pulumi.Output<RenderedFile>[] = [];
+        // The BACKUP is changed first and the MASTER waits for it, so a bad change stops at the BACKUP.
+        const order = masterIndex === 0 ? [1, 0] : [0, 1];
+        const readyByNode: pulumi.Resource[] = [];
+        for (const i of order) {
+            const node = nodes[i];
+            const peer = nodes[1 - i];
+            const config = pulumi.secret(
+                authPassword.apply((authPass) =>
+                    renderKeepalivedConfig({
+                        nodeName: node.name,
+                        instanceName: `VI_${name.replace(/[^A-Za-z0-9_]/g, "_")}`,
+                        state: !nopreempt && i === masterIndex ? "MASTER" : "BACKUP",
+                        priority: node.priority,
+                        virtualRouterId,
+                        advertInt,
+                        nopreempt,
+                        interface: iface,
+                        vip,
+                        authPass,
+                        vrrpVersion,
+                        unicast: args.unicast ? { sourceIp: node.address, peers: [peer.address] } : undefined,
+                        track: { name: "chk_haproxy", command: adapter.haproxyCheck, ...check },
+                        garpMasterRefreshS: garp,
+                    }),
+                ),
+            );
+            const commands = createSteps(
+                {
+                    parent: this,
+                    prefix: `${name}-${node.name}`,
+                    connection: node.connection,
+                    become: args.become ?? false,
+                    stdin: { [KEEPALIVED_CONFIG_PATH]: config },
+                    dependsOn: [...(node.after ?? []), ...(i === masterIndex ? readyByNode.filter((r) => r !== undefined) : [])],
+                },
+                steps,
+            );
+            readyByNode[i] = commands[commands.length - 1];
+            files[i] = config.apply((content) => ({ node: node.name, path: KEEPALIVED_CONFIG_PATH, mode: "0600", owner: "root", group: "root", content }));
+        }
+        this.ready = readyByNode;
+        this.scripts = nodes.flatMap((n) => renderedScripts(n.name, "keepalived", steps));
+        this.files = pulumi.all(files);
+        this.vip = pulumi.output(vip.address);
+        this.nodeNames = pulumi.output(nodes.map((n) => n.name));
+        this.registerOutputs({ vip: this.vip, nodeNames: this.nodeNames });
+    }
+}

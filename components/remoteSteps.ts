@@ -1,0 +1,109 @@
+/**
+ * Turns pure step specs into chained `command.remote.Command`s: the only place that creates them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { SCRIPT_HEADER } from "./script/files";
+import { shQuote } from "./script/quote";
+
+export type ConnectionArgs = command.types.input.remote.ConnectionArgs;
+
+/** One remote step: `create` does it, `update` re-applies a changed input, `delete` undoes it. */
+export interface StepSpec {
+    name: string;
+    create: string;
+    /** Unset: a changed input runs `create` again (every create script is idempotent). */
+    update?: string;
+    delete: string;
+    /** Key of the rendered file whose content this step receives on stdin. */
+    stdinFile?: string;
+    /** A change of these replaces the step: its `delete` runs, then `create`. */
+    triggers?: unknown[];
+}
+
+/** A script as the host runs it, for `npm run render` and the golden files. */
+export interface RenderedScript {
+    node: string;
+    /** Which component the step belongs to: `web`, `haproxy` or `keepalived`. */
+    component: string;
+    step: string;
+    create: string;
+    update?: string;
+    delete: string;
+}
+
+/** A file as it lands on the host. */
+export interface RenderedFile {
+    node: string;
+    path: string;
+    mode: string;
+    owner: string;
+    group: string;
+    content: string;
+}
+
+export interface StepContext {
+    parent: pulumi.Resource;
+    /** Prefix of the child resource names; unique in the stack (the component's name). */
+    prefix: string;
+    connection: pulumi.Input<ConnectionArgs>;
+    /** Run the scripts through `sudo -n` for a non-root SSH user. */
+    become: boolean;
+    /** Contents by key, for steps with `stdinFile`. */
+    stdin: Record<string, pulumi.Input<string>>;
+    /** What the first step waits for (e.g. another node's steps, for rolling changes). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The full script text a step runs: POSIX sh whatever the login shell, stopping at the first error. */
+export function remoteScript(body: string, become: boolean): string {
+    const script = `${SCRIPT_HEADER}\n${body}\n`;
+    return `${become ? "sudo -n " : ""}sh -c ${shQuote(script)}`;
+}
+
+export function renderedScripts(node: string, component: string, steps: StepSpec[]): RenderedScript[] {
+    return steps.map((s) => ({
+        node,
+        component,
+        step: s.name,
+        create: `${SCRIPT_HEADER}\n${s.create}\n`,
+        update: s.update === undefined ? undefined : `${SCRIPT_HEADER}\n${s.update}\n`,
+        delete: `${SCRIPT_HEADER}\n${s.delete}\n`,
+    }));
+}
+
+/** Creates one Command per step, each waiting for the one before. */
+export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote.Command[] {
+    const commands: command.remote.Command[] = [];
+    for (const step of steps) {
+        const previous = commands.length > 0 ? [commands[commands.length - 1]] : ctx.dependsOn ?? [];
+        const stdin = step.stdinFile === undefined ? undefined : ctx.stdin[step.stdinFile];
+        if (step.stdinFile !== undefined && stdin === undefined) {
+            throw new Error(`step ${step.name} of ${ctx.prefix} reads file ${step.stdinFile}, which was not rendered`);
+        }
+        commands.push(
+            new command.remote.Command(
+                `${ctx.prefix}-${step.name}`,
+                {
+                    connection: ctx.connection,
+                    create: remoteScript(step.create, ctx.become),
+                    update: step.update === undefined ? undefined : remoteScript(step.update, ctx.become),
+                    delete: remoteScript(step.delete, ctx.become),
+                    stdin,
+                    triggers: step.triggers,
+                    // Scripts never print file contents, but validators may quote a line back.
+                    logging: stdin === undefined ? "stdoutAndStderr" : "stderr",
+                    addPreviousOutputInEnv: false,
+                },
+                {
+                    parent: ctx.parent,
+                    dependsOn: previous,
+                    // The old step's delete would otherwise undo the new one's create.
+                    deleteBeforeReplace: true,
+                    additionalSecretOutputs: ["stdout", "stderr"],
+                },
+            ),
+        );
+    }
+    return commands;
+}

@@ -1,0 +1,49 @@
+/** The remote steps of one KeepalivedPair node, in order: packages → firewall → config → service. PURE. */
+import { forOs, OsChoice } from "../os";
+import type { StepSpec } from "../remoteSteps";
+import { installFileScript, removeFileScript, vrrpFirewallScript } from "./files";
+import { packagesStep } from "./packages";
+import { enableAndRestartScript, reloadOrStartScript, stopAndDisableScript } from "./service";
+
+export const KEEPALIVED_CONFIG_PATH = "/etc/keepalived/keepalived.conf";
+
+/** keepalived < 2.0.4 (CentOS 7) has no config test; `auto` asks the binary whether it has one. */
+function keepalivedValidation(os: OsChoice): (tmp: string) => string {
+    return (tmp) =>
+        forOs(os, (a) =>
+            a.keepalivedHasConfigTest
+                ? `keepalived -t -f ${tmp}`
+                : `if keepalived --help 2>&1 | grep -q -- --config-test; then keepalived -t -f ${tmp}; fi`,
+        );
+}
+
+const installConfig = (os: OsChoice, reload: boolean) =>
+    installFileScript({
+        path: KEEPALIVED_CONFIG_PATH,
+        // Holds the VRRP password.
+        mode: "0600",
+        owner: "root",
+        group: "root",
+        validate: keepalivedValidation(os),
+        onChange: reload ? reloadOrStartScript("keepalived") : undefined,
+    });
+
+export function keepalivedSteps(os: OsChoice, centos7Vault: boolean): StepSpec[] {
+    return [
+        packagesStep(os, (a) => a.keepalivedPackages, centos7Vault),
+        { name: "firewall", create: vrrpFirewallScript("open"), delete: vrrpFirewallScript("close") },
+        {
+            name: "config",
+            create: installConfig(os, false),
+            update: installConfig(os, true),
+            delete: removeFileScript(KEEPALIVED_CONFIG_PATH),
+            stdinFile: KEEPALIVED_CONFIG_PATH,
+        },
+        {
+            name: "service",
+            create: enableAndRestartScript("keepalived"),
+            update: reloadOrStartScript("keepalived"),
+            delete: stopAndDisableScript("keepalived"),
+        },
+    ];
+}

@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { osAdapter } from "./os";
+import { renderIndexPage } from "./render/indexPage";
+import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { WEB_INDEX_PATH, webBackendSteps } from "./script/webBackendSteps";
+import { checkIp, checkName, checkPort, checkWhenKnown } from "./validate";
+
+export interface WebBackendArgs extends HostArgs {
+    /** How to reach the host over SSH (the shape of @pulumi/command's remote connection). */
+    connection: pulumi.Input<ConnectionArgs>;
+    /** Address the balancers use to reach this web server. Default: `connection.host`. */
+    address?: pulumi.Input<string>;
+    /** Port the web server listens on. Default 80. */
+    port?: number;
+    /** The index page. Default: a page that names this backend, so the round robin is visible. */
+    content?: pulumi.Input<string>;
+    /** Name shown on the default page and used by the balancers. Default: the resource name. */
+    backendName?: string;
+}
+
+/** A web server (httpd on EL, nginx on Debian/Ubuntu) serving an index page. */
+export class WebBackend extends pulumi.ComponentResource implements RenderedView {
+    readonly backendName: string;
+    readonly address: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    readonly url: pulumi.Output<string>;
+    readonly files: pulumi.Output<RenderedFile[]>;
+    readonly scripts: RenderedScript[];
+
+    constructor(name: string, args: WebBackendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("haproxy-ha:index:WebBackend", name, {}, opts);
+        const where = `WebBackend "${name}"`;
+        const os = resolveOs(where, args.os);
+        this.backendName = checkName(where, "backendName", args.backendName ?? name);
+        const port = checkPort(where, "port", args.port ?? 80);
+        const address = checkWhenKnown(
+            args.address ?? pulumi.output(args.connection).apply((c) => c.host),
+            (a) => checkIp(where, "address", a),
+        );
+
+        const steps = webBackendSteps(os, port, args.centos7Vault ?? false);
+        const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));
+        createSteps(
+            { parent: this, prefix: name, connection: args.connection, become: args.become ?? false, stdin: { [WEB_INDEX_PATH]: page } },
+            steps,
+        );
+
+        this.address = pulumi.output(address);
+        this.port = pulumi.output(port);
+        this.url = pulumi.interpolate`http://${this.address}:${port}/`;
+        // With `auto` the site file's path is only known on the host; its text is in the site script.
+        const site = os === "auto" ? [] : [{ path: osAdapter(os).web.sitePath, content: osAdapter(os).web.siteConfig(port) }];
+        this.files = pulumi.output(page).apply((content) =>
+            [...site, { path: WEB_INDEX_PATH, content }].map((f) => ({ node: this.backendName, mode: "0644", owner: "root", group: "root", ...f })),
+        );
+        this.scripts = renderedScripts(this.backendName, "web", steps);
+        this.registerOutputs({ address: this.address, port: this.port, url: this.url });
+    }
+}

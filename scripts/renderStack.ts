@@ -1,0 +1,87 @@
+/**
+ * Builds a stack's components from Pulumi.<stack>.yaml under Pulumi's mocks, without the
+ * Pulumi CLI and without touching any host, and collects every file and script per node.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { buildTopology, parseTopologyConfig, RenderedFile, RenderedScript } from "../components";
+
+/** What secrets look like in a dry run: values live only in the encrypted stack config. */
+export const SECRET_PLACEHOLDER = "REDACTED";
+
+export interface RenderedStack {
+    files: RenderedFile[];
+    scripts: RenderedScript[];
+}
+
+/** Reads the `haproxy-ha:` keys of a stack file; `secure:` values become placeholders. */
+export function readStackConfig(stackFile: string): Record<string, unknown> {
+    const doc = yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | undefined;
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(doc?.config ?? {})) {
+        if (key.startsWith("haproxy-ha:")) raw[key.slice("haproxy-ha:".length)] = redactSecure(value);
+    }
+    return raw;
+}
+
+function redactSecure(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactSecure);
+    if (typeof value === "object" && value !== null) {
+        const entries = Object.entries(value);
+        if (entries.length === 1 && entries[0][0] === "secure") return SECRET_PLACEHOLDER;
+        return Object.fromEntries(entries.map(([k, v]) => [k, redactSecure(v)]));
+    }
+    return value;
+}
+
+let mocksSet = false;
+
+/** Mocks: every resource echoes its inputs; generated passwords are placeholders. */
+export function setRenderMocks(): void {
+    if (mocksSet) return;
+    mocksSet = true;
+    pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({
+                id: `${args.name}-id`,
+                state: args.type.startsWith("random:") ? { ...args.inputs, result: SECRET_PLACEHOLDER } : args.inputs,
+            }),
+            call: (args) => args.inputs,
+        },
+        "haproxy-ha",
+        "render",
+        false,
+    );
+}
+
+function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+export async function renderStack(raw: Record<string, unknown>): Promise<RenderedStack> {
+    setRenderMocks();
+    const topology = buildTopology(parseTopologyConfig(raw), pulumi.secret("<private key>"));
+    const components = [...topology.webs, ...topology.balancers, topology.pair];
+    const files = (await Promise.all(components.map((c) => resolved(c.files)))).flat();
+    return { files, scripts: components.flatMap((c) => c.scripts) };
+}
+
+/** Writes `<outdir>/<node>/<absolute path>` per file and `<outdir>/<node>/scripts/<component>-<step>.<action>.sh`. */
+export function writeRendered(outdir: string, rendered: RenderedStack): string[] {
+    const written: string[] = [];
+    const write = (file: string, content: string, mode: number) => {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content, { mode });
+        written.push(path.relative(outdir, file));
+    };
+    for (const f of rendered.files) write(path.join(outdir, f.node, f.path), f.content, 0o600);
+    for (const s of rendered.scripts) {
+        const base = path.join(outdir, s.node, "scripts", `${s.component}-${s.step}`);
+        write(`${base}.create.sh`, s.create, 0o700);
+        if (s.update !== undefined) write(`${base}.update.sh`, s.update, 0o700);
+        write(`${base}.delete.sh`, s.delete, 0o700);
+    }
+    return written.sort();
+}
