@@ -38,22 +38,43 @@ function redactSecure(value: unknown): unknown {
 
 let mocksSet = false;
 
+export interface MockedResource extends pulumi.runtime.MockResourceArgs {
+    /** URNs of the resources it waits for (dependsOn). */
+    dependencies: string[];
+}
+
+/** Every resource registered under the mocks, in order (tests inspect them). */
+export const mockedResources: MockedResource[] = [];
+const dependenciesByName = new Map<string, string[]>();
+
 /** Mocks: every resource echoes its inputs; generated passwords are placeholders. */
 export function setRenderMocks(): void {
     if (mocksSet) return;
     mocksSet = true;
     pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({
-                id: `${args.name}-id`,
-                state: args.type.startsWith("random:") ? { ...args.inputs, result: SECRET_PLACEHOLDER } : args.inputs,
-            }),
+            newResource: (args) => {
+                mockedResources.push({ ...args, dependencies: dependenciesByName.get(`${args.type}::${args.name}`) ?? [] });
+                return {
+                    id: `${args.name}-id`,
+                    state: args.type.startsWith("random:") ? { ...args.inputs, result: SECRET_PLACEHOLDER } : args.inputs,
+                };
+            },
             call: (args) => args.inputs,
         },
         "haproxy-ha",
         "render",
         false,
     );
+    // The mocks do not pass dependsOn on; record it from the registration request.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: { getType(): string; getName(): string; getDependenciesList(): string[] }, cb: unknown): unknown;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        dependenciesByName.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        return register(req, cb);
+    };
 }
 
 function resolved<T>(output: pulumi.Output<T>): Promise<T> {

@@ -1,5 +1,5 @@
 /** The remote steps of a WebBackend, in order: packages → firewall → site → page → service. PURE. */
-import { forOs, OsChoice } from "../os";
+import { forOs, OsAdapter, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
 import { closePortsScript, installFileScript, openPortsScript, removeFileScript } from "./files";
 import { enableAndRestartScript, reloadOrStartScript, stopAndDisableScript } from "./service";
@@ -8,7 +8,17 @@ import { packagesStep } from "./packages";
 export const WEB_INDEX_PATH = "/var/www/html/index.html";
 
 export function webBackendSteps(os: OsChoice, port: number, centos7Vault: boolean): StepSpec[] {
-    const site = (action: (path: string, content: string) => string) => forOs(os, (a) => action(a.web.sitePath, a.web.siteConfig(port)));
+    // The site file is small and fixed per port, so it travels inside the script as a here-doc
+    // with a quoted delimiter (no expansion), generated from validated numbers only.
+    const installSite = (a: OsAdapter) =>
+        [
+            `cat <<'HAPROXY_HA_SITE' | {`,
+            a.web.siteConfig(port).trimEnd(),
+            `HAPROXY_HA_SITE`,
+            installFileScript({ path: a.web.sitePath, mode: "0644", owner: "root", group: "root" }),
+            `}`,
+            a.web.disableDefaults || ":",
+        ].join("\n");
     return [
         packagesStep(os, (a) => a.web.packages, centos7Vault),
         {
@@ -19,17 +29,7 @@ export function webBackendSteps(os: OsChoice, port: number, centos7Vault: boolea
         },
         {
             name: "site",
-            // The site file is small and fixed per port, so it travels inside the script as a here-doc
-            // with a quoted delimiter (no expansion), generated from validated numbers only.
-            create: site((path, content) =>
-                [
-                    `cat <<'HAPROXY_HA_SITE' | {`,
-                    content.trimEnd(),
-                    `HAPROXY_HA_SITE`,
-                    installFileScript({ path, mode: "0644", owner: "root", group: "root" }),
-                    `}`,
-                ].join("\n"),
-            ) + "\n" + forOs(os, (a) => a.web.disableDefaults || ":"),
+            create: forOs(os, installSite),
             delete: forOs(os, (a) => `${removeFileScript(a.web.sitePath)}\n${a.web.restoreDefaults || ":"}`),
             triggers: [port],
         },

@@ -1,0 +1,20 @@
+/** Stack configs the tests share: the original CentOS 7 recipe's topology. */
+export function referenceConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        os: "centos7",
+        ssh: { user: "root", privateKeyPath: "/dev/null" },
+        webs: [
+            { name: "www1", host: "172.20.30.15" },
+            { name: "www2", host: "172.20.30.16" },
+        ],
+        balancers: [
+            { name: "hk1", host: "172.20.30.25", priority: 100 },
+            { name: "hk2", host: "172.20.30.26", priority: 90 },
+        ],
+        vip: "172.20.30.69/24",
+        interface: "eth0",
+        virtualRouterId: 51,
+        stats: true,
+        ...overrides,
+    };
+}

@@ -1,0 +1,39 @@
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+. /etc/os-release
+OS_MAJOR=${VERSION_ID%%.*}
+case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 ;; *) OS_LIKE_EL=0 ;; esac
+if [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 7 ]; then
+  if keepalived --help 2>&1 | grep -q -- --config-test; then keepalived -t -f "$tmp"; fi
+elif [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 8 ]; then
+  keepalived -t -f "$tmp"
+elif [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" -ge 9 ]; then
+  keepalived -t -f "$tmp"
+elif [ "$ID" = debian ]; then
+  keepalived -t -f "$tmp"
+elif [ "$ID" = ubuntu ]; then
+  keepalived -t -f "$tmp"
+else
+  echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
+fi
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  changed=0
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+  changed=1
+fi
+if [ "$changed" = 1 ]; then
+  if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+fi

@@ -1,0 +1,13 @@
+set -eu
+. /etc/os-release
+OS_MAJOR=${VERSION_ID%%.*}
+case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 ;; *) OS_LIKE_EL=0 ;; esac
+if ! { [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 7 ]; }; then
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+if [ -e '/var/lib/haproxy-ha/packages/httpd' ]; then
+  yum remove -y -q 'httpd'
+  rm -f '/var/lib/haproxy-ha/packages/httpd'
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi

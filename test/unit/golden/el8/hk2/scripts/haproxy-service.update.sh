@@ -1,0 +1,2 @@
+set -eu
+if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi

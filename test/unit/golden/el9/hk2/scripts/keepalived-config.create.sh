@@ -1,0 +1,27 @@
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+. /etc/os-release
+OS_MAJOR=${VERSION_ID%%.*}
+case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 ;; *) OS_LIKE_EL=0 ;; esac
+if ! { [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" -ge 9 ]; }; then
+  echo 'haproxy-ha: os is set to el9 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+keepalived -t -f "$tmp"
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  changed=0
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+  changed=1
+fi
