@@ -78,6 +78,74 @@ export interface HaproxyNodeArgs extends HostArgs {
     after?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
+export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
+    const where = `HaproxyNode "${name}"`;
+    const os = resolveOs(where, args.os);
+    const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
+    const mode = checkOneOf(where, "mode", args.mode ?? "http", ["http", "tcp"] as const);
+    const port = checkPort(where, "port", args.port ?? 80);
+    const frontendName = checkName(where, "frontendName", args.frontendName ?? "www");
+    const backendName = checkName(where, "backendName", args.backendName ?? "web");
+    const balance = checkOneOf(where, "balance", args.balance ?? "roundrobin", BALANCE_ALGORITHMS);
+    const hc = args.healthCheck ?? {};
+    const healthCheck = {
+        path: checkHttpPath(where, "healthCheck.path", hc.path ?? "/"),
+        interMs: checkInteger(where, "healthCheck.interMs", hc.interMs ?? 2000, 100, 3_600_000),
+        rise: checkInteger(where, "healthCheck.rise", hc.rise ?? 2, 1, 100),
+        fall: checkInteger(where, "healthCheck.fall", hc.fall ?? 3, 1, 100),
+    };
+    const t = args.timeouts ?? {};
+    const timeouts = {
+        connectMs: checkInteger(where, "timeouts.connectMs", t.connectMs ?? 5000, 1, 86_400_000),
+        clientMs: checkInteger(where, "timeouts.clientMs", t.clientMs ?? 50000, 1, 86_400_000),
+        serverMs: checkInteger(where, "timeouts.serverMs", t.serverMs ?? 50000, 1, 86_400_000),
+    };
+    const maxconn = checkInteger(where, "maxconn", args.maxconn ?? 4000, 1, 1_000_000);
+    const extra = {
+        global: checkRawLines(where, "extraConfig.global", args.extraConfig?.global),
+        defaults: checkRawLines(where, "extraConfig.defaults", args.extraConfig?.defaults),
+        frontend: checkRawLines(where, "extraConfig.frontend", args.extraConfig?.frontend),
+        backend: checkRawLines(where, "extraConfig.backend", args.extraConfig?.backend),
+    };
+
+    if (!Array.isArray(args.servers) || args.servers.length === 0) {
+        throw new ArgumentError(where, "servers", "must list at least one backend server", args.servers);
+    }
+    const servers = args.servers.map((s, i) => ({
+        name: checkName(where, `servers[${i}].name`, s.name),
+        address: checkWhenKnown(s.address, (a) => checkIp(where, `servers[${i}].address`, a)),
+        port: checkPort(where, `servers[${i}].port`, s.port ?? 80),
+        weight: s.weight === undefined ? undefined : checkInteger(where, `servers[${i}].weight`, s.weight, 0, 256),
+        backup: s.backup ?? false,
+    }));
+    checkUniqueNames(where, "servers", servers.map((s) => s.name));
+    if (servers.every((s) => s.backup)) {
+        throw new ArgumentError(where, "servers", "needs at least one server that is not a backup", args.servers.map((s) => s.name));
+    }
+
+    const bindAddress = checkWhenKnown(args.bindAddress ?? "*", (a) => {
+        if (a !== "*") checkIp(where, "bindAddress", a);
+    });
+    const nonlocalBind = args.nonlocalBind ?? (args.bindAddress !== undefined && args.bindAddress !== "*");
+
+    const statsArgs = args.stats === true ? {} : args.stats || undefined;
+    const ports = [port];
+    let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string> } | undefined;
+    if (statsArgs) {
+        const statsPort = checkPort(where, "stats.port", statsArgs.port ?? 8404);
+        if (statsPort === port) throw new ArgumentError(where, "stats.port", "must differ from `port`", statsPort);
+        ports.push(statsPort);
+        stats = {
+            port: statsPort,
+            uri: checkHttpPath(where, "stats.uri", statsArgs.uri ?? "/haproxy-stats"),
+            user: checkConfigWord(where, "stats.user", statsArgs.user ?? "admin", 64),
+            password: statsArgs.password,
+        };
+    }
+    return { where, os, nodeName, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports, stats };
+}
+
 /** haproxy on one host: package, config validated on the host before it replaces the old one, reload on change. */
 export class HaproxyNode extends pulumi.ComponentResource implements RenderedView {
     readonly nodeName: string;
@@ -90,67 +158,15 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     readonly ready: pulumi.Resource;
 
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        const checked = checkHaproxyNodeArgs(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
-        const where = `HaproxyNode "${name}"`;
-        const os = resolveOs(where, args.os);
-        this.nodeName = checkName(where, "nodeName", args.nodeName ?? name);
-        const mode = checkOneOf(where, "mode", args.mode ?? "http", ["http", "tcp"] as const);
-        const port = checkPort(where, "port", args.port ?? 80);
-        const frontendName = checkName(where, "frontendName", args.frontendName ?? "www");
-        const backendName = checkName(where, "backendName", args.backendName ?? "web");
-        const balance = checkOneOf(where, "balance", args.balance ?? "roundrobin", BALANCE_ALGORITHMS);
-        const hc = args.healthCheck ?? {};
-        const healthCheck = {
-            path: checkHttpPath(where, "healthCheck.path", hc.path ?? "/"),
-            interMs: checkInteger(where, "healthCheck.interMs", hc.interMs ?? 2000, 100, 3_600_000),
-            rise: checkInteger(where, "healthCheck.rise", hc.rise ?? 2, 1, 100),
-            fall: checkInteger(where, "healthCheck.fall", hc.fall ?? 3, 1, 100),
-        };
-        const t = args.timeouts ?? {};
-        const timeouts = {
-            connectMs: checkInteger(where, "timeouts.connectMs", t.connectMs ?? 5000, 1, 86_400_000),
-            clientMs: checkInteger(where, "timeouts.clientMs", t.clientMs ?? 50000, 1, 86_400_000),
-            serverMs: checkInteger(where, "timeouts.serverMs", t.serverMs ?? 50000, 1, 86_400_000),
-        };
-        const maxconn = checkInteger(where, "maxconn", args.maxconn ?? 4000, 1, 1_000_000);
-        const extra = {
-            global: checkRawLines(where, "extraConfig.global", args.extraConfig?.global),
-            defaults: checkRawLines(where, "extraConfig.defaults", args.extraConfig?.defaults),
-            frontend: checkRawLines(where, "extraConfig.frontend", args.extraConfig?.frontend),
-            backend: checkRawLines(where, "extraConfig.backend", args.extraConfig?.backend),
-        };
-
-        if (!Array.isArray(args.servers) || args.servers.length === 0) {
-            throw new ArgumentError(where, "servers", "must list at least one backend server", args.servers);
-        }
-        const servers = args.servers.map((s, i) => ({
-            name: checkName(where, `servers[${i}].name`, s.name),
-            address: checkWhenKnown(s.address, (a) => checkIp(where, `servers[${i}].address`, a)),
-            port: checkPort(where, `servers[${i}].port`, s.port ?? 80),
-            weight: s.weight === undefined ? undefined : checkInteger(where, `servers[${i}].weight`, s.weight, 0, 256),
-            backup: s.backup ?? false,
-        }));
-        checkUniqueNames(where, "servers", servers.map((s) => s.name));
-        if (servers.every((s) => s.backup)) {
-            throw new ArgumentError(where, "servers", "needs at least one server that is not a backup", args.servers.map((s) => s.name));
-        }
-
-        const bindAddress = checkWhenKnown(args.bindAddress ?? "*", (a) => {
-            if (a !== "*") checkIp(where, "bindAddress", a);
-        });
-        const nonlocalBind = args.nonlocalBind ?? (args.bindAddress !== undefined && args.bindAddress !== "*");
-
-        const statsArgs = args.stats === true ? {} : args.stats || undefined;
+        const { where, os, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports } = checked;
+        this.nodeName = checked.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
-        const ports = [port];
-        if (statsArgs) {
-            const statsPort = checkPort(where, "stats.port", statsArgs.port ?? 8404);
-            if (statsPort === port) throw new ArgumentError(where, "stats.port", "must differ from `port`", statsPort);
-            ports.push(statsPort);
-            const uri = checkHttpPath(where, "stats.uri", statsArgs.uri ?? "/haproxy-stats");
-            const user = checkConfigWord(where, "stats.user", statsArgs.user ?? "admin", 64);
+        if (checked.stats) {
+            const { port: statsPort, uri, user } = checked.stats;
             const password =
-                statsArgs.password ??
+                checked.stats.password ??
                 new random.RandomPassword(`${name}-stats-password`, { length: 20, special: false }, { parent: this }).result;
             this.statsPassword = pulumi.secret(password);
             stats = pulumi.secret(

@@ -55,6 +55,48 @@ export interface KeepalivedPairArgs extends HostArgs {
     garpMasterRefreshS?: number;
 }
 
+/** Every check of KeepalivedPairArgs, with defaults applied: runs before anything is registered. */
+export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) {
+    const where = `KeepalivedPair "${name}"`;
+    const os = resolveOs(where, args.os);
+    const adapter = renderingAdapter(os);
+    if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
+        throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
+    }
+    const nodes = args.nodes.map((n, i) => ({
+        ...n,
+        name: checkName(where, `nodes[${i}].name`, n.name),
+        address: checkIp(where, `nodes[${i}].address`, n.address),
+        priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? (i === 0 ? 100 : 90), 1, 254),
+    }));
+    checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
+    if (nodes[0].priority === nodes[1].priority) {
+        throw new ArgumentError(where, "nodes[1].priority", "must differ from `nodes[0].priority` (equal priorities make the election arbitrary)", nodes[1].priority);
+    }
+    if (nodes[0].address === nodes[1].address) {
+        throw new ArgumentError(where, "nodes[1].address", "must differ from `nodes[0].address`", nodes[1].address);
+    }
+    const vip = checkCidr(where, "vip", args.vip);
+    checkVipForNodes(where, "vip", vip, nodes.map((n, i) => ({ field: `nodes[${i}].address`, address: n.address })));
+    const iface = checkInterface(where, "interface", args.interface);
+    const virtualRouterId = checkInteger(where, "virtualRouterId", args.virtualRouterId ?? 51, 1, 255);
+    const vrrpVersion = checkInteger(where, "vrrpVersion", args.vrrpVersion ?? 2, 2, 3) as 2 | 3;
+    const advertInt = checkPositive(where, "advertInt", args.advertInt ?? 1);
+    if (!Number.isInteger(advertInt) && (vrrpVersion !== 3 || adapter.keepalivedMajor < 2)) {
+        throw new ArgumentError(where, "advertInt", "may be a fraction only with `vrrpVersion: 3` on keepalived ≥ 2 (not centos7/auto)", advertInt);
+    }
+    if (advertInt > 255) throw new ArgumentError(where, "advertInt", "must be at most 255 seconds", advertInt);
+    const check = {
+        intervalS: checkInteger(where, "check.intervalS", args.check?.intervalS ?? 2, 1, 3600),
+        fall: checkInteger(where, "check.fall", args.check?.fall ?? 2, 1, 100),
+        rise: checkInteger(where, "check.rise", args.check?.rise ?? 2, 1, 100),
+    };
+    const garp = args.garpMasterRefreshS === undefined ? undefined : checkInteger(where, "garpMasterRefreshS", args.garpMasterRefreshS, 1, 3600);
+    const nopreempt = args.nopreempt ?? false;
+
+    return { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt };
+}
+
 /** keepalived on two nodes sharing one VIP; the VIP leaves a node whose haproxy is dead. */
 export class KeepalivedPair extends pulumi.ComponentResource implements RenderedView {
     readonly vip: pulumi.Output<string>;
@@ -67,44 +109,9 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: KeepalivedPairArgs, opts?: pulumi.ComponentResourceOptions) {
+        const checked = checkKeepalivedPairArgs(name, args);
         super("haproxy-ha:index:KeepalivedPair", name, {}, opts);
-        const where = `KeepalivedPair "${name}"`;
-        const os = resolveOs(where, args.os);
-        const adapter = renderingAdapter(os);
-        if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
-            throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
-        }
-        const nodes = args.nodes.map((n, i) => ({
-            ...n,
-            name: checkName(where, `nodes[${i}].name`, n.name),
-            address: checkIp(where, `nodes[${i}].address`, n.address),
-            priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? (i === 0 ? 100 : 90), 1, 254),
-        }));
-        checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
-        if (nodes[0].priority === nodes[1].priority) {
-            throw new ArgumentError(where, "nodes[1].priority", "must differ from `nodes[0].priority` (equal priorities make the election arbitrary)", nodes[1].priority);
-        }
-        if (nodes[0].address === nodes[1].address) {
-            throw new ArgumentError(where, "nodes[1].address", "must differ from `nodes[0].address`", nodes[1].address);
-        }
-        const vip = checkCidr(where, "vip", args.vip);
-        checkVipForNodes(where, "vip", vip, nodes.map((n, i) => ({ field: `nodes[${i}].address`, address: n.address })));
-        const iface = checkInterface(where, "interface", args.interface);
-        const virtualRouterId = checkInteger(where, "virtualRouterId", args.virtualRouterId ?? 51, 1, 255);
-        const vrrpVersion = checkInteger(where, "vrrpVersion", args.vrrpVersion ?? 2, 2, 3) as 2 | 3;
-        const advertInt = checkPositive(where, "advertInt", args.advertInt ?? 1);
-        if (!Number.isInteger(advertInt) && (vrrpVersion !== 3 || adapter.keepalivedMajor < 2)) {
-            throw new ArgumentError(where, "advertInt", "may be a fraction only with `vrrpVersion: 3` on keepalived ≥ 2 (not centos7/auto)", advertInt);
-        }
-        if (advertInt > 255) throw new ArgumentError(where, "advertInt", "must be at most 255 seconds", advertInt);
-        const check = {
-            intervalS: checkInteger(where, "check.intervalS", args.check?.intervalS ?? 2, 1, 3600),
-            fall: checkInteger(where, "check.fall", args.check?.fall ?? 2, 1, 100),
-            rise: checkInteger(where, "check.rise", args.check?.rise ?? 2, 1, 100),
-        };
-        const garp = args.garpMasterRefreshS === undefined ? undefined : checkInteger(where, "garpMasterRefreshS", args.garpMasterRefreshS, 1, 3600);
-        const nopreempt = args.nopreempt ?? false;
-
+        const { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt } = checked;
         const authPassword: pulumi.Output<string | undefined> =
             vrrpVersion === 3
                 ? pulumi.output(undefined)

@@ -5,12 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionArgs } from "./common";
-import { HaproxyNode } from "./haproxyNode";
-import { KeepalivedPair } from "./keepalivedPair";
+import { checkHaproxyNodeArgs, HaproxyNode, HaproxyNodeArgs, HaproxyServerArgs } from "./haproxyNode";
+import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./keepalivedPair";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm } from "./render/haproxy";
 import { ArgumentError, checkCidr, checkInteger, checkInterface, checkIp, checkName, checkOneOf, checkPort, checkPositive, checkUniqueNames } from "./validate";
-import { WebBackend } from "./webBackend";
+import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export interface SshConfig {
     user: string;
@@ -156,36 +156,23 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         dialErrorLimit: cfg.ssh.dialErrorLimit,
     });
     const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault };
-    const webs = cfg.webs.map((w) => new WebBackend(w.name, { ...host, connection: connection(w.host), address: w.host, port: w.port }));
-    const vipAddress = cfg.vip.split("/")[0];
-
+    const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port });
+    const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => ({
+        ...host,
+        connection: connection(b.host),
+        servers,
+        bindAddress: cfg.vip.split("/")[0],
+        port: cfg.port,
+        balance: cfg.balance,
+        stats: cfg.stats,
+        extraConfig: { backend: cfg.extraBackend },
+    });
     // Priorities as KeepalivedPair assigns them; the BACKUP balancer is changed first.
     const priorities = cfg.balancers.map((b, i) => b.priority ?? (i === 0 ? 100 : 90));
     const masterIndex = priorities[0] > priorities[1] ? 0 : 1;
-    const balancers: HaproxyNode[] = [];
-    for (const i of [1 - masterIndex, masterIndex]) {
-        const b = cfg.balancers[i];
-        balancers[i] = new HaproxyNode(b.name, {
-            ...host,
-            connection: connection(b.host),
-            servers: webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port })),
-            bindAddress: vipAddress,
-            port: cfg.port,
-            balance: cfg.balance,
-            stats: cfg.stats,
-            extraConfig: { backend: cfg.extraBackend },
-            after: i === masterIndex ? [balancers[1 - masterIndex].ready] : webs.map((w) => w),
-        });
-    }
-    const pair = new KeepalivedPair("vip", {
+    const pairArgs = (after: pulumi.Resource[][]): KeepalivedPairArgs => ({
         ...host,
-        nodes: cfg.balancers.map((b, i) => ({
-            name: b.name,
-            connection: connection(b.host),
-            address: b.host,
-            priority: priorities[i],
-            after: [balancers[i].ready],
-        })),
+        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: priorities[i], after: after[i] })),
         vip: cfg.vip,
         interface: cfg.interface,
         virtualRouterId: cfg.virtualRouterId,
@@ -194,5 +181,24 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         advertInt: cfg.advertInt,
         vrrpVersion: cfg.vrrpVersion,
     });
+
+    // Check every component's args before creating the first one: a bad value must fail the
+    // deployment before any host is touched, not after the web servers were provisioned.
+    const plainServers = cfg.webs.map((w) => ({ name: w.name, address: w.host, port: w.port }));
+    cfg.webs.forEach((w) => checkWebBackendArgs(w.name, webArgs(w)));
+    cfg.balancers.forEach((b) => checkHaproxyNodeArgs(b.name, haproxyArgs(b, plainServers)));
+    checkKeepalivedPairArgs(PAIR_NAME, pairArgs([[], []]));
+
+    const webs = cfg.webs.map((w) => new WebBackend(w.name, webArgs(w)));
+    const servers = webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port }));
+    const balancers: HaproxyNode[] = [];
+    for (const i of [1 - masterIndex, masterIndex]) {
+        const after = i === masterIndex ? [balancers[1 - masterIndex].ready] : webs;
+        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...haproxyArgs(cfg.balancers[i], servers), after });
+    }
+    const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers.map((b) => [b.ready])));
     return { webs, balancers, pair, vip: pair.vip, url: pulumi.interpolate`http://${pair.vip}:${cfg.port}/` };
 }
+
+/** The KeepalivedPair's resource name in the stack. */
+export const PAIR_NAME = "vip";

@@ -19,6 +19,17 @@ export interface WebBackendArgs extends HostArgs {
     backendName?: string;
 }
 
+/** Every check of WebBackendArgs, with defaults applied: runs before anything is registered. */
+export function checkWebBackendArgs(name: string, args: WebBackendArgs) {
+    const where = `WebBackend "${name}"`;
+    return {
+        os: resolveOs(where, args.os),
+        backendName: checkName(where, "backendName", args.backendName ?? name),
+        port: checkPort(where, "port", args.port ?? 80),
+        address: checkWhenKnown(args.address ?? pulumi.output(args.connection).apply((c) => c.host), (a) => checkIp(where, "address", a)),
+    };
+}
+
 /** A web server (httpd on EL, nginx on Debian/Ubuntu) serving an index page. */
 export class WebBackend extends pulumi.ComponentResource implements RenderedView {
     readonly backendName: string;
@@ -29,15 +40,9 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
     readonly scripts: RenderedScript[];
 
     constructor(name: string, args: WebBackendArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { os, backendName, port, address } = checkWebBackendArgs(name, args);
         super("haproxy-ha:index:WebBackend", name, {}, opts);
-        const where = `WebBackend "${name}"`;
-        const os = resolveOs(where, args.os);
-        this.backendName = checkName(where, "backendName", args.backendName ?? name);
-        const port = checkPort(where, "port", args.port ?? 80);
-        const address = checkWhenKnown(
-            args.address ?? pulumi.output(args.connection).apply((c) => c.host),
-            (a) => checkIp(where, "address", a),
-        );
+        this.backendName = backendName;
 
         const steps = webBackendSteps(os, port, args.centos7Vault ?? false);
         const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));

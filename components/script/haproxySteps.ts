@@ -37,7 +37,7 @@ const installConfig = (reload: boolean) =>
         owner: "root",
         group: "haproxy",
         // haproxy prints the offending line's number and keyword, not its value.
-        validate: (tmp) => `haproxy -c -q -f ${tmp}`,
+        validate: (tmp) => `haproxy -c -q -f ${tmp} || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
         onChange: reload ? reloadOrStartScript("haproxy") : undefined,
     });
 

@@ -1,19 +1,26 @@
 /** The remote steps of one KeepalivedPair node, in order: packages → firewall → config → service. PURE. */
 import { forOs, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
-import { installFileScript, removeFileScript, vrrpFirewallScript } from "./files";
+import { indent, installFileScript, removeFileScript, vrrpFirewallScript } from "./files";
 import { packagesStep } from "./packages";
 import { enableAndRestartScript, reloadOrStartScript, stopAndDisableScript } from "./service";
 
 export const KEEPALIVED_CONFIG_PATH = "/etc/keepalived/keepalived.conf";
 
-/** keepalived < 2.0.4 (CentOS 7) has no config test; `auto` asks the binary whether it has one. */
+/**
+ * `keepalived -t` exits 0 on unknown keywords (it only prints them), so its output counts too.
+ * keepalived < 2.0.4 (CentOS 7) has no config test; there the binary is asked whether it has one.
+ */
 function keepalivedValidation(os: OsChoice): (tmp: string) => string {
+    const test = (tmp: string) =>
+        [
+            `if ! kt_out=$(keepalived -t -f ${tmp} 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then`,
+            `  printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1`,
+            `fi`,
+        ].join("\n");
     return (tmp) =>
         forOs(os, (a) =>
-            a.keepalivedHasConfigTest
-                ? `keepalived -t -f ${tmp}`
-                : `if keepalived --help 2>&1 | grep -q -- --config-test; then keepalived -t -f ${tmp}; fi`,
+            a.keepalivedHasConfigTest ? test(tmp) : `if keepalived --help 2>&1 | grep -q -- --config-test; then\n${indent(test(tmp))}\nfi`,
         );
 }
 

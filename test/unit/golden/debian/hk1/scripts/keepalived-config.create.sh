@@ -13,7 +13,11 @@ case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 
 if ! { [ "$ID" = debian ]; }; then
   echo 'haproxy-ha: os is set to debian but this host is' "$ID $VERSION_ID" >&2; exit 3
 fi
-keepalived -t -f "$tmp"
+if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
+' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+  printf '%s
+' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
   changed=0

@@ -1,0 +1,71 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { GOLDEN_DIR } from "./helpers";
+
+/**
+ * The golden configs pass the real validators (Debian's haproxy 2.6 and keepalived 2.2; every
+ * golden config sticks to what haproxy 1.5 / keepalived 1.3.5 accept too), and the validators
+ * as the install scripts call them reject broken configs.
+ */
+function goldenConfigs(file: string): string[] {
+    return fs
+        .readdirSync(GOLDEN_DIR)
+        .flatMap((family) => fs.readdirSync(path.join(GOLDEN_DIR, family)).map((node) => path.join(GOLDEN_DIR, family, node, file)))
+        .filter((f) => fs.existsSync(f));
+}
+
+function run(cmd: string, args: string[]) {
+    const r = spawnSync(cmd, args, { encoding: "utf8" });
+    if (r.error) throw new Error(`${cmd} is not installed (apt-get install haproxy keepalived): ${r.error.message}`);
+    return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+}
+
+/** The check the keepalived install script runs on the host (see script/keepalivedSteps.ts). */
+function keepalivedAccepts(file: string) {
+    const r = run("keepalived", ["-t", "-f", file]);
+    return { ok: r.code === 0 && !/unknown keyword|invalid|error|not supported/i.test(r.out), out: r.out };
+}
+
+describe("real validators", () => {
+    const haproxyConfigs = goldenConfigs("etc/haproxy/haproxy.cfg");
+    const keepalivedConfigs = goldenConfigs("etc/keepalived/keepalived.conf");
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-validators-"));
+
+    it("finds golden configs for every family", () => {
+        expect(haproxyConfigs.length).to.be.at.least(12);
+        expect(keepalivedConfigs.length).to.be.at.least(12);
+    });
+
+    for (const file of haproxyConfigs) {
+        it(`haproxy -c accepts ${path.relative(GOLDEN_DIR, file)}`, () => {
+            const r = run("haproxy", ["-c", "-q", "-f", file]);
+            expect(r.code, r.out).to.equal(0);
+        });
+    }
+
+    for (const file of keepalivedConfigs) {
+        it(`keepalived -t accepts ${path.relative(GOLDEN_DIR, file)}`, () => {
+            const r = keepalivedAccepts(file);
+            expect(r.ok, r.out).to.equal(true);
+        });
+    }
+
+    it("haproxy -c rejects a config with an unknown directive", () => {
+        const bad = path.join(tmp, "bad.cfg");
+        fs.writeFileSync(bad, fs.readFileSync(haproxyConfigs[0], "utf8").replace("balance roundrobin", "balance roundrobin\n    no-such-directive 1"));
+        expect(run("haproxy", ["-c", "-q", "-f", bad]).code).to.not.equal(0);
+    });
+
+    it("keepalived -t (as the scripts read it) rejects an unknown keyword and a router id out of range", () => {
+        const good = fs.readFileSync(keepalivedConfigs[0], "utf8");
+        const unknown = path.join(tmp, "unknown.conf");
+        fs.writeFileSync(unknown, good.replace(/priority (\d+)/, "bogus_keyword $1"));
+        expect(keepalivedAccepts(unknown).ok).to.equal(false);
+        const range = path.join(tmp, "range.conf");
+        fs.writeFileSync(range, good.replace(/virtual_router_id \d+/, "virtual_router_id 300"));
+        expect(keepalivedAccepts(range).ok).to.equal(false);
+    });
+});
