@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { buildTopology, HaproxyNode, KeepalivedPair, parseTopologyConfig, WebBackend } from "../../components";
+import { MockedResource, mockedResources, SECRET_PLACEHOLDER, setRenderMocks } from "../../scripts/renderStack";
+import { referenceConfig } from "./fixtures";
+import { resolved } from "./helpers";
+
+setRenderMocks();
+
+const conn = (host: string) => ({ host, user: "root", privateKey: pulumi.secret("PRIVATE-KEY-TEXT") });
+
+/** Waits until the mocks have seen `count` commands whose names start with `prefix`. */
+async function commandsOf(prefix: string, count: number): Promise<MockedResource[]> {
+    for (let i = 0; i < 200; i++) {
+        const found = mockedResources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith(prefix));
+        if (found.length >= count) return found;
+        await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`expected ${count} commands named ${prefix}*, saw ${mockedResources.filter((r) => r.name.startsWith(prefix)).map((r) => r.name)}`);
+}
+
+const stepOf = (prefix: string, r: MockedResource) => r.name.slice(prefix.length + 1);
+const urnName = (urn: string) => urn.split("::").pop();
+
+/** Each command must wait for the one before it. */
+function expectChained(prefix: string, commands: MockedResource[], steps: string[]): void {
+    expect(commands.map((c) => stepOf(prefix, c))).to.deep.equal(steps);
+    for (let i = 1; i < commands.length; i++) {
+        expect(commands[i].dependencies.map(urnName), `${commands[i].name} waits for ${commands[i - 1].name}`).to.include(commands[i - 1].name);
+    }
+}
+
+describe("components (Pulumi mocks)", () => {
+    it("WebBackend: packages → firewall → site → page → service, each waiting for the one before", async () => {
+        const web = new WebBackend("t-web", { os: "debian", connection: conn("10.77.0.11") });
+        const commands = await commandsOf("t-web-", 5);
+        expectChained("t-web", commands, ["packages", "firewall", "site", "page", "service"]);
+        expect(await resolved(web.url)).to.equal("http://10.77.0.11:80/");
+        expect(commands.find((c) => c.name === "t-web-page")!.inputs.stdin).to.include("<h1>t-web</h1>");
+    });
+
+    it("HaproxyNode on CentOS 7: packages → sysctl → selinux → firewall → config → service", async () => {
+        new HaproxyNode("t-lb", { os: "centos7", connection: conn("10.77.0.21"), servers: [{ name: "a", address: "10.77.0.11" }], bindAddress: "10.77.0.100" });
+        expectChained("t-lb", await commandsOf("t-lb-", 6), ["packages", "sysctl", "selinux", "firewall", "config", "service"]);
+    });
+
+    it("HaproxyNode on Debian binding all addresses: no sysctl and no SELinux step", async () => {
+        new HaproxyNode("t-lbd", { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: "a", address: "10.77.0.11" }] });
+        expectChained("t-lbd", await commandsOf("t-lbd-", 4), ["packages", "firewall", "config", "service"]);
+    });
+
+    it("a config change reaches only the config step, whose update validates then reloads", async () => {
+        const args = (balance: "roundrobin" | "leastconn") => ({ os: "debian" as const, connection: conn("10.77.0.21"), servers: [{ name: "a", address: "10.77.0.11" }], balance });
+        new HaproxyNode("t-rr", args("roundrobin"));
+        new HaproxyNode("t-lc", args("leastconn"));
+        const rr = await commandsOf("t-rr-", 4);
+        const lc = await commandsOf("t-lc-", 4);
+        for (const step of ["packages", "firewall", "config", "service"]) {
+            const a = rr.find((c) => stepOf("t-rr", c) === step)!.inputs;
+            const b = lc.find((c) => stepOf("t-lc", c) === step)!.inputs;
+            const differing = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+            expect(differing, step).to.deep.equal(step === "config" ? ["stdin"] : []);
+        }
+        const config = rr.find((c) => stepOf("t-rr", c) === "config")!.inputs;
+        expect(config.update).to.match(/haproxy -c -q -f[\s\S]*mv -f[\s\S]*systemctl reload/);
+        expect(config.create).to.not.include("systemctl reload");
+        expect(config.triggers ?? []).to.deep.equal([]);
+    });
+
+    it("every step has a delete, and replacements delete first", async () => {
+        const commands = mockedResources.filter((r) => r.type === "command:remote:Command");
+        expect(commands.length).to.be.greaterThan(10);
+        for (const c of commands) expect(c.inputs.delete, c.name).to.be.a("string").and.match(/sh -c/);
+    });
+
+    it("KeepalivedPair: secret VRRP password on stdin only, config mode 0600, BACKUP changed before MASTER", async () => {
+        const pair = new KeepalivedPair("t-pair", {
+            os: "debian",
+            nodes: [
+                { name: "m", connection: conn("10.77.0.21"), address: "10.77.0.21" },
+                { name: "b", connection: conn("10.77.0.22"), address: "10.77.0.22" },
+            ],
+            vip: "10.77.0.100/24",
+            interface: "eth0",
+        });
+        const commands = await commandsOf("t-pair-", 8);
+        expect(await pulumi.isSecret(pair.files)).to.equal(true);
+        const files = await resolved(pair.files);
+        expect(files.map((f) => f.mode)).to.deep.equal(["0600", "0600"]);
+        expect(files[0].content).to.include(`auth_pass ${SECRET_PLACEHOLDER}`).and.include("state MASTER");
+        expect(files[1].content).to.include("state BACKUP");
+        for (const c of commands) {
+            for (const field of ["create", "update", "delete"]) expect(String(c.inputs[field] ?? ""), `${c.name}.${field}`).to.not.include(SECRET_PLACEHOLDER);
+        }
+        const masterFirst = commands.find((c) => c.name === "t-pair-m-packages")!;
+        expect(masterFirst.dependencies.map(urnName)).to.include("t-pair-b-service");
+    });
+
+    it("the stack: the private key and stats password never appear in a command line", async () => {
+        const before = mockedResources.length;
+        const topology = buildTopology(parseTopologyConfig(referenceConfig({ os: "debian" })), "PRIVATE-KEY-TEXT");
+        await resolved(topology.url);
+        await commandsOf("hk1-", 5);
+        const commands = mockedResources.slice(before).filter((r) => r.type === "command:remote:Command");
+        expect(commands.length).to.be.greaterThan(20);
+        for (const c of commands) {
+            const line = [c.inputs.create, c.inputs.update, c.inputs.delete].join("\n");
+            expect(line).to.not.include("PRIVATE-KEY-TEXT");
+            expect(line).to.not.include(SECRET_PLACEHOLDER);
+        }
+        const hk1 = topology.balancers[0];
+        expect(await pulumi.isSecret(hk1.configText)).to.equal(true);
+        expect(await pulumi.isSecret(hk1.statsPassword!)).to.equal(true);
+        // The MASTER (hk1) is changed after the BACKUP (hk2).
+        const hk1First = commands.find((c) => c.name === "hk1-packages")!;
+        expect(hk1First.dependencies.map(urnName)).to.include("hk2-service");
+    });
+});
