@@ -1,0 +1,48 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO_ROOT } from "./helpers";
+
+const RENDER = path.join(REPO_ROOT, "dist/scripts/render.js");
+
+function render(cwd: string, ...args: string[]) {
+    return spawnSync(process.execPath, [RENDER, ...args], { cwd, encoding: "utf8" });
+}
+
+describe("npm run render (the dry run)", () => {
+    it("writes every file of the dev stack per node at its path on the host", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-render-"));
+        const r = render(REPO_ROOT, "dev", out);
+        expect(r.status, r.stderr).to.equal(0);
+        for (const file of [
+            "hk1/etc/haproxy/haproxy.cfg",
+            "hk1/etc/keepalived/keepalived.conf",
+            "hk2/etc/keepalived/keepalived.conf",
+            "www1/var/www/html/index.html",
+            "hk1/scripts/haproxy-config.update.sh",
+            "www2/scripts/web-packages.create.sh",
+        ]) {
+            expect(fs.existsSync(path.join(out, file)), file).to.equal(true);
+        }
+        expect(fs.readFileSync(path.join(out, "hk2/etc/keepalived/keepalived.conf"), "utf8")).to.match(/virtual_router_id 51[\s\S]*priority 90[\s\S]*172\.20\.30\.69\/24 dev eth0/);
+        expect(fs.readFileSync(path.join(out, "hk1/etc/haproxy/haproxy.cfg"), "utf8")).to.match(/server www1 172\.20\.30\.15:80 check\n\s+server www2 172\.20\.30\.16:80 check/);
+    });
+
+    it("exits non-zero naming the key and the value on bad config, writing nothing", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-render-bad-"));
+        const stack = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8").replace("haproxy-ha:vip: 172.20.30.69/24", "haproxy-ha:vip: 172.20.31.69/24");
+        fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), stack);
+        const r = render(dir, "bad", path.join(dir, "out"));
+        expect(r.status).to.equal(1);
+        expect(r.stderr).to.match(/`vip` must lie in the subnet of `nodes\[0\]\.address` \(172\.20\.30\.25\).*"172\.20\.31\.69\/24"/);
+        expect(fs.existsSync(path.join(dir, "out"))).to.equal(false);
+    });
+
+    it("names a missing stack file", () => {
+        const r = render(os.tmpdir(), "no-such-stack", "/tmp/unused");
+        expect(r.status).to.equal(1);
+        expect(r.stderr).to.include("Pulumi.no-such-stack.yaml");
+    });
+});
