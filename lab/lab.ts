@@ -1,0 +1,264 @@
+/**
+ * The lab from TypeScript: the hosts (lab/hosts.sh), the `lab` stack and the real Pulumi CLI
+ * (run in the lab's control namespace), and the checks every lab job shares.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+export const LAB_STATE = (process.env.LAB_STATE ?? "/var/lib/haproxy-ha-lab").replace(/\/$/, "");
+export const HOSTS_SH = path.join(REPO_ROOT, "lab/hosts.sh");
+export const STACK = "lab";
+export const STACK_FILE = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
+export const PULUMI_STATE = path.join(LAB_STATE, "pulumi-state");
+/** The lab's stack secrets are encrypted with this passphrase unless PULUMI_CONFIG_PASSPHRASE is set. */
+export const LAB_PASSPHRASE = process.env.PULUMI_CONFIG_PASSPHRASE ?? "haproxy-ha-lab-only";
+
+export interface LabInfo {
+    sshKeyPath: string;
+    knownHostsPath: string;
+    ctlNamespace: string;
+    interface: string;
+    vip: string;
+    hosts: Record<string, { address: string }>;
+}
+
+export interface Result {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs lab/hosts.sh with `args`. */
+export function hosts(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Result {
+    const r = spawnSync("bash", [HOSTS_SH, ...args], { encoding: "utf8", input: opts.input, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 << 20 });
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };
+}
+
+/** Runs lab/hosts.sh and returns stdout, or throws with its stderr. */
+export function hostsOk(args: string[], opts: { timeoutMs?: number } = {}): string {
+    const r = hosts(args, opts);
+    if (r.code !== 0) throw new Error(`lab/hosts.sh ${args.join(" ")} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    return r.stdout;
+}
+
+/** Runs a shell command inside a lab host. */
+export function onHost(host: string, script: string, timeoutMs = 60_000): Result {
+    return hosts(["exec", host, "--", "sh", "-c", script], { timeoutMs });
+}
+
+export function labInfo(): LabInfo {
+    return JSON.parse(fs.readFileSync(path.join(LAB_STATE, "hosts.json"), "utf8"));
+}
+
+/** authorized_keys-style host keys from the lab's known_hosts, by address. */
+function hostKeys(info: LabInfo): Record<string, string> {
+    const keys: Record<string, string> = {};
+    for (const line of fs.readFileSync(info.knownHostsPath, "utf8").split("\n")) {
+        const [addr, type, key] = line.trim().split(/\s+/);
+        if (addr && type === "ssh-ed25519" && key) keys[addr] = `${type} ${key}`;
+    }
+    return keys;
+}
+
+/** The lab topology as stack config: web1, web2 behind lb1 (MASTER) and lb2 (BACKUP). */
+export function labConfig(info: LabInfo, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const h = info.hosts;
+    return {
+        os: "debian",
+        ssh: { user: "root", privateKeyPath: info.sshKeyPath, hostKeys: hostKeys(info), perDialTimeout: 5, dialErrorLimit: 3 },
+        webs: [
+            { name: "web1", host: h.web1.address },
+            { name: "web2", host: h.web2.address },
+        ],
+        balancers: [
+            { name: "lb1", host: h.lb1.address, priority: 100 },
+            { name: "lb2", host: h.lb2.address, priority: 90 },
+        ],
+        vip: info.vip,
+        interface: info.interface,
+        virtualRouterId: 77,
+        stats: true,
+        ...overrides,
+    };
+}
+
+/** Writes Pulumi.lab.yaml, keeping the encryption salt Pulumi stored there. */
+export function writeStackFile(config: Record<string, unknown>): void {
+    let salt: string | undefined;
+    if (fs.existsSync(STACK_FILE)) {
+        salt = (yaml.load(fs.readFileSync(STACK_FILE, "utf8")) as { encryptionsalt?: string } | undefined)?.encryptionsalt;
+    }
+    const doc: Record<string, unknown> = {};
+    if (salt) doc.encryptionsalt = salt;
+    doc.config = Object.fromEntries(Object.entries(config).map(([k, v]) => [`haproxy-ha:${k}`, v]));
+    fs.writeFileSync(STACK_FILE, "# Written by the lab (lab/lab.ts) for the local lab hosts.\n" + yaml.dump(doc, { lineWidth: 200 }));
+}
+
+export interface PulumiRun extends Result {
+    seconds: number;
+}
+
+/** Runs the real Pulumi CLI on the `lab` stack inside the control namespace. */
+export function pulumi(args: string[], opts: { echo?: boolean; env?: Record<string, string> } = {}): Promise<PulumiRun> {
+    fs.mkdirSync(PULUMI_STATE, { recursive: true });
+    const info = labInfo();
+    const started = process.hrtime.bigint();
+    return new Promise((resolve) => {
+        const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", ...args, "--stack", STACK, "--non-interactive", "--color", "never"], {
+            cwd: REPO_ROOT,
+            env: {
+                ...process.env,
+                PULUMI_BACKEND_URL: `file://${PULUMI_STATE}`,
+                PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                ...opts.env,
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => {
+            stdout += d;
+            if (opts.echo) process.stdout.write(d);
+        });
+        child.stderr.on("data", (d) => {
+            stderr += d;
+            if (opts.echo) process.stderr.write(d);
+        });
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+    });
+}
+
+export async function pulumiOk(args: string[], opts: { echo?: boolean; env?: Record<string, string> } = {}): Promise<PulumiRun> {
+    const r = await pulumi(args, opts);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 60)}`);
+    return r;
+}
+
+export function tail(text: string, lines: number): string {
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** Creates (or selects) the lab stack. */
+export async function selectStack(): Promise<void> {
+    await pulumiOk(["stack", "select", "--create"]);
+}
+
+/** Forgets the lab stack (the file backend is just files): for hosts that were destroyed or rebuilt. */
+export function removeStack(): void {
+    fs.rmSync(PULUMI_STATE, { recursive: true, force: true });
+}
+
+/** The lab hosts whose interface holds the VIP. */
+export function vipHolders(info: LabInfo): string[] {
+    const vip = info.vip.split("/")[0];
+    return ["lb1", "lb2"].filter((h) => {
+        const r = onHost(h, `ip -4 -o addr show dev ${info.interface}`, 15_000);
+        return r.code === 0 && r.stdout.includes(` ${vip}/`);
+    });
+}
+
+/** `count` sequential requests from the client host through the VIP: the <h1> of each answer, or an error code. */
+export function requestsThroughVip(info: LabInfo, count: number): string[] {
+    const vip = info.vip.split("/")[0];
+    const r = onHost(
+        "client",
+        `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); ` +
+            `h=$(curl -s --max-time 2 http://${vip}/ | sed -n 's:.*<h1>\\(.*\\)</h1>.*:\\1:p'); echo "\${h:-error}"; done`,
+        count * 3000 + 10_000,
+    );
+    return r.stdout.trim().split("\n").filter(Boolean);
+}
+
+export interface LoopResult {
+    total: number;
+    failed: number;
+    /** [seconds since the loop started, HTTP status or 000] per request. */
+    samples: [number, string][];
+}
+
+/**
+ * A client request loop through the VIP, running on the client host until `stop()` (or its own
+ * bounds: `maxRequests`, and curl's 1 s limit per request).
+ */
+export function startClientLoop(info: LabInfo, opts: { intervalS?: number; maxRequests?: number } = {}): { stop(): Promise<LoopResult> } {
+    const vip = info.vip.split("/")[0];
+    const interval = opts.intervalS ?? 0.05;
+    const max = opts.maxRequests ?? 20000;
+    onHost("client", "rm -f /tmp/haproxy-ha-loop.stop");
+    const script =
+        `start=$(date +%s.%N); i=0; while [ ! -e /tmp/haproxy-ha-loop.stop ] && [ $i -lt ${max} ]; do i=$((i+1)); ` +
+        `code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.5 --max-time 1 http://${vip}/) || true; ` +
+        `echo "$(date +%s.%N) $code"; sleep ${interval}; done; echo "start $start"`;
+    const child = spawn("bash", [HOSTS_SH, "exec", "client", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const done = new Promise<void>((resolve) => child.on("close", () => resolve()));
+    return {
+        async stop() {
+            onHost("client", "touch /tmp/haproxy-ha-loop.stop");
+            await done;
+            const lines = out.trim().split("\n");
+            const start = Number((lines.find((l) => l.startsWith("start ")) ?? "start 0").split(" ")[1]);
+            const samples = lines
+                .filter((l) => !l.startsWith("start "))
+                .map((l) => l.split(" "))
+                .filter((p) => p.length === 2)
+                .map(([t, code]) => [Number(t) - start, code] as [number, string]);
+            return { total: samples.length, failed: samples.filter(([, c]) => c !== "200").length, samples };
+        },
+    };
+}
+
+/** systemd state of a unit on a host: `active`/`inactive`…, `enabled`/`disabled`…. */
+export function unitState(host: string, unit: string): { active: string; enabled: string } {
+    const active = onHost(host, `systemctl is-active ${unit} || true`).stdout.trim();
+    const enabled = onHost(host, `systemctl is-enabled ${unit} 2>/dev/null || true`).stdout.trim();
+    return { active, enabled };
+}
+
+/** Checksums of every file where the library writes, to compare a host before and after. */
+export function fileSnapshot(host: string): string {
+    return onHost(
+        host,
+        "for d in /etc/haproxy /etc/keepalived /etc/nginx /etc/sysctl.d /var/www /var/lib/haproxy-ha /etc/systemd/system; do " +
+            "[ -e $d ] && find $d \\( -type f -o -type l \\) -print; done | sort | while read -r f; do " +
+            'if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; else echo "$f $(sha256sum < "$f" | cut -c1-16)"; fi; done',
+    ).stdout;
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000, everyMs = 200): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = check();
+        if (value !== undefined && value !== false) return value as T;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+}
+
+/** A fresh lab: hosts rebuilt from the cached rootfs, no stack state. Returns the lab's description. */
+export function freshLab(): LabInfo {
+    if (process.getuid?.() !== 0) throw new Error("the lab tests need root (network namespaces, overlay mounts, systemd-nspawn)");
+    hostsOk(["down"]);
+    removeStack();
+    fs.rmSync(STACK_FILE, { force: true });
+    hostsOk(["up"]);
+    return labInfo();
+}
+
+export function prepareTools(): void {
+    const r = spawnSync("bash", [path.join(REPO_ROOT, "scripts/tools.sh")], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`npm run tools failed:\n${tail(r.stdout + r.stderr, 30)}`);
+    process.stdout.write(r.stdout.split("\n").filter((l) => l.startsWith("tools: pulumi") || l.includes("plugin")).map((l) => `      ${l}\n`).join(""));
+}
+
+/** The PID that a reload keeps and a restart replaces (haproxy's master process). */
+export function mainPid(host: string, unit: string): string {
+    return onHost(host, `systemctl show -p MainPID --value ${unit}`).stdout.trim();
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm run lab:up`: the main job. Prepares the engine, boots the lab hosts, runs a real
+ * `pulumi up` of the `lab` stack, then shows the HA front end working. Re-running converges.
+ */
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { hostsOk, labConfig, labInfo, pulumiOk, REPO_ROOT, requestsThroughVip, selectStack, vipHolders, writeStackFile } from "./lab";
+
+const REQUESTS = 10;
+
+async function main(): Promise<void> {
+    if (process.getuid?.() !== 0) throw new Error("the lab needs root (network namespaces, overlay mounts, systemd-nspawn)");
+    execFileSync("bash", [path.join(REPO_ROOT, "scripts/tools.sh")], { stdio: "inherit" });
+    process.stdout.write(hostsOk(["up"]));
+    const info = labInfo();
+    writeStackFile(labConfig(info));
+    await selectStack();
+    const up = await pulumiOk(["up", "--yes", "--skip-preview"], { echo: true });
+    console.log(`lab: pulumi up took ${up.seconds.toFixed(1)} s`);
+
+    const holders = vipHolders(info);
+    console.log(`lab: VIP ${info.vip} is on ${holders.join(", ") || "no balancer"}`);
+    if (holders.length !== 1) throw new Error(`exactly one balancer must hold the VIP, found: ${holders.join(", ") || "none"}`);
+    const answers = requestsThroughVip(info, REQUESTS);
+    console.log(`lab: ${REQUESTS} requests from client through the VIP: ${answers.join(" ")}`);
+    const served = new Set(answers);
+    if (answers.length !== REQUESTS || served.has("error") || !served.has("web1") || !served.has("web2")) {
+        throw new Error("requests through the VIP must all succeed and reach both web1 and web2");
+    }
+    for (let i = 1; i < answers.length; i++) {
+        if (answers[i] === answers[i - 1]) throw new Error(`round robin expected, got ${answers[i]} twice in a row`);
+    }
+    console.log("lab: OK — the HA web front end serves through the VIP with round robin (lab:down removes it)");
+}
+
+main().catch((e: Error) => {
+    console.error(`lab:up: ${e.message}`);
+    process.exitCode = 1;
+});
