@@ -51,6 +51,12 @@ export interface KeepalivedPairArgs extends HostArgs {
     vrrpVersion?: 2 | 3;
     /** The haproxy check: interval seconds (2), fall (2), rise (2). A failing check puts the node in FAULT. */
     check?: { intervalS?: number; fall?: number; rise?: number };
+    /**
+     * Split-brain guard: a node that cannot ping this address (the gateway, or another host both
+     * nodes must reach) goes to FAULT and releases the VIP, so an isolated node does not keep a
+     * second copy of it. Default off.
+     */
+    gatewayCheck?: { address: string; intervalS?: number; fall?: number; rise?: number };
     /** Seconds between repeated gratuitous ARPs while MASTER (refreshes stale caches after a split). Default off. */
     garpMasterRefreshS?: number;
 }
@@ -93,8 +99,18 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     };
     const garp = args.garpMasterRefreshS === undefined ? undefined : checkInteger(where, "garpMasterRefreshS", args.garpMasterRefreshS, 1, 3600);
     const nopreempt = args.nopreempt ?? false;
+    const gw = args.gatewayCheck;
+    const gatewayCheck =
+        gw === undefined
+            ? undefined
+            : {
+                  address: checkIp(where, "gatewayCheck.address", gw.address),
+                  intervalS: checkInteger(where, "gatewayCheck.intervalS", gw.intervalS ?? 1, 1, 3600),
+                  fall: checkInteger(where, "gatewayCheck.fall", gw.fall ?? 2, 1, 100),
+                  rise: checkInteger(where, "gatewayCheck.rise", gw.rise ?? 2, 1, 100),
+              };
 
-    return { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt };
+    return { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck };
 }
 
 /** keepalived on two nodes sharing one VIP; the VIP leaves a node whose haproxy is dead. */
@@ -111,7 +127,12 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
     constructor(name: string, args: KeepalivedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkKeepalivedPairArgs(name, args);
         super("haproxy-ha:index:KeepalivedPair", name, {}, opts);
-        const { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt } = checked;
+        const { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck } = checked;
+        const tracks = [{ name: "chk_haproxy", command: adapter.haproxyCheck, ...check }];
+        if (gatewayCheck) {
+            const { address, ...timing } = gatewayCheck;
+            tracks.push({ name: "chk_gateway", command: `${adapter.pingCommand} -c 1 -W 1 ${address}`, ...timing });
+        }
         const authPassword: pulumi.Output<string | undefined> =
             vrrpVersion === 3
                 ? pulumi.output(undefined)
@@ -146,7 +167,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                         authPass,
                         vrrpVersion,
                         unicast: args.unicast ? { sourceIp: node.address, peers: [peer.address] } : undefined,
-                        track: { name: "chk_haproxy", command: adapter.haproxyCheck, ...check },
+                        track: tracks,
                         garpMasterRefreshS: garp,
                     }),
                 ),

@@ -45,6 +45,8 @@ export interface TopologyConfig {
     centos7Vault: boolean;
     /** Raw haproxy directives appended to the backend section (escape hatch). */
     extraBackend: string[];
+    /** Split-brain guard: an address both balancers must reach to hold the VIP. */
+    gatewayCheck?: string;
 }
 
 const WHERE = "stack config";
@@ -133,6 +135,7 @@ export function parseTopologyConfig(raw: Record<string, unknown>): TopologyConfi
         become: bool("become", raw.become, false),
         centos7Vault: bool("centos7Vault", raw.centos7Vault, false),
         extraBackend: extraBackend as string[],
+        gatewayCheck: raw.gatewayCheck === undefined ? undefined : checkIp(WHERE, KEY("gatewayCheck"), raw.gatewayCheck),
     };
 }
 
@@ -180,6 +183,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         nopreempt: cfg.nopreempt,
         advertInt: cfg.advertInt,
         vrrpVersion: cfg.vrrpVersion,
+        gatewayCheck: cfg.gatewayCheck === undefined ? undefined : { address: cfg.gatewayCheck },
     });
 
     // Check every component's args before creating the first one: a bad value must fail the

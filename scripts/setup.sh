@@ -6,10 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(haproxy keepalived debootstrap systemd-container iproute2 openssh-client util-linux ca-certificates)
+APT_PACKAGES=(haproxy keepalived iputils-ping debootstrap systemd-container iproute2 openssh-client util-linux ca-certificates)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-command -v go >/dev/null 2>&1 || missing+=(golang-go)
 if ((${#missing[@]})); then
     [ "$(id -u)" = 0 ] || { echo "setup: needs root to install: ${missing[*]}" >&2; exit 1; }
     echo "setup: apt-get install ${missing[*]}"

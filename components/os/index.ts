@@ -29,6 +29,7 @@ export interface OsAdapter {
     /** Shell: install `packages` unless all are present (so offline hosts with them preinstalled work). */
     installPackages(packages: string[]): string;
     haproxyPackages: string[];
+    /** keepalived, and ping for the optional gateway check. */
     keepalivedPackages: string[];
     web: WebServerLayout;
     /**
@@ -36,6 +37,8 @@ export interface OsAdapter {
      * on Debian is killall5 and breaks under enable_script_security.
      */
     haproxyCheck: string;
+    /** ping, for the gateway check (iputils on every family). */
+    pingCommand: string;
     /** keepalived ≥ 2.0.4 has `-t`; CentOS 7's 1.3.5 does not. */
     keepalivedHasConfigTest: boolean;
     /** haproxy 1.5 (CentOS 7) lacks several directives; the renderer avoids them there. */
@@ -102,9 +105,10 @@ const ADAPTERS: Record<OsFamily, OsAdapter> = {
         family: "centos7",
         installPackages: rpmInstall("yum"),
         haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived"],
+        keepalivedPackages: ["keepalived", "iputils"],
         web: httpdLayout,
         haproxyCheck: pgrepHaproxy,
+        pingCommand: "/usr/bin/ping",
         keepalivedHasConfigTest: false,
         haproxyMajorMinor: [1, 5],
         keepalivedMajor: 1,
@@ -114,9 +118,10 @@ const ADAPTERS: Record<OsFamily, OsAdapter> = {
         family: "el8",
         installPackages: rpmInstall("dnf"),
         haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived"],
+        keepalivedPackages: ["keepalived", "iputils"],
         web: httpdLayout,
         haproxyCheck: pgrepHaproxy,
+        pingCommand: "/usr/bin/ping",
         keepalivedHasConfigTest: true,
         haproxyMajorMinor: [1, 8],
         keepalivedMajor: 2,
@@ -126,9 +131,10 @@ const ADAPTERS: Record<OsFamily, OsAdapter> = {
         family: "el9",
         installPackages: rpmInstall("dnf"),
         haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived"],
+        keepalivedPackages: ["keepalived", "iputils"],
         web: httpdLayout,
         haproxyCheck: pgrepHaproxy,
+        pingCommand: "/usr/bin/ping",
         keepalivedHasConfigTest: true,
         haproxyMajorMinor: [2, 4],
         keepalivedMajor: 2,
@@ -138,9 +144,10 @@ const ADAPTERS: Record<OsFamily, OsAdapter> = {
         family: "debian",
         installPackages: aptInstall,
         haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived"],
+        keepalivedPackages: ["keepalived", "iputils-ping"],
         web: nginxLayout,
         haproxyCheck: pgrepHaproxy,
+        pingCommand: "/usr/bin/ping",
         keepalivedHasConfigTest: true,
         haproxyMajorMinor: [2, 6],
         keepalivedMajor: 2,
@@ -150,9 +157,10 @@ const ADAPTERS: Record<OsFamily, OsAdapter> = {
         family: "ubuntu",
         installPackages: aptInstall,
         haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived"],
+        keepalivedPackages: ["keepalived", "iputils-ping"],
         web: nginxLayout,
         haproxyCheck: pgrepHaproxy,
+        pingCommand: "/usr/bin/ping",
         keepalivedHasConfigTest: true,
         haproxyMajorMinor: [2, 4],
         keepalivedMajor: 2,

@@ -30,7 +30,8 @@ export interface KeepalivedConfigSpec {
     vrrpVersion: 2 | 3;
     /** Unicast adverts for networks without multicast. */
     unicast?: { sourceIp: string; peers: string[] };
-    track: VrrpTrackScript;
+    /** Checks that must all pass for the node to hold the VIP; the first tracks haproxy. */
+    track: VrrpTrackScript[];
     /** Seconds after becoming MASTER to send gratuitous ARPs again, refreshing stale peers' caches. */
     garpMasterRefreshS?: number;
 }
@@ -45,16 +46,19 @@ export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
         "    script_user root",
     ];
     if (spec.vrrpVersion === 3) lines.push("    vrrp_version 3");
+    lines.push("}", "");
+    for (const track of spec.track) {
+        lines.push(
+            `vrrp_script ${track.name} {`,
+            `    script "${track.command}"`,
+            `    interval ${track.intervalS}`,
+            `    fall ${track.fall}`,
+            `    rise ${track.rise}`,
+            "}",
+            "",
+        );
+    }
     lines.push(
-        "}",
-        "",
-        `vrrp_script ${spec.track.name} {`,
-        `    script "${spec.track.command}"`,
-        `    interval ${spec.track.intervalS}`,
-        `    fall ${spec.track.fall}`,
-        `    rise ${spec.track.rise}`,
-        "}",
-        "",
         `vrrp_instance ${spec.instanceName} {`,
         `    state ${spec.state}`,
         `    interface ${spec.interface}`,
@@ -78,7 +82,7 @@ export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
         "    }",
         // No weight: a failing check puts the node in FAULT, which always releases the VIP.
         "    track_script {",
-        `        ${spec.track.name}`,
+        ...spec.track.map((t) => `        ${t.name}`),
         "    }",
         "}",
     );

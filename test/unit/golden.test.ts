@@ -14,7 +14,7 @@ describe("rendered hosts (golden files)", () => {
             const out = fs.mkdtempSync(path.join(os.tmpdir(), `haproxy-ha-golden-${family}-`));
             let written: string[] = [];
             before(async () => {
-                const extra = family === "centos7" ? { centos7Vault: true, unicast: true } : family === "debian" ? { nopreempt: true } : {};
+                const extra = family === "centos7" ? { centos7Vault: true, unicast: true } : family === "debian" ? { nopreempt: true, gatewayCheck: "172.20.30.1" } : {};
                 written = writeRendered(out, await renderStack(referenceConfig({ os: family, ...extra })));
             });
 

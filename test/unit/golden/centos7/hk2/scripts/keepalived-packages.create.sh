@@ -13,7 +13,8 @@ fi
 mkdir -p '/var/lib/haproxy-ha/packages'
 missing=""
 rpm -q 'keepalived' >/dev/null 2>&1 || missing="$missing keepalived"
-if ! rpm -q 'keepalived' >/dev/null 2>&1; then
-  yum install -y -q 'keepalived'
+rpm -q 'iputils' >/dev/null 2>&1 || missing="$missing iputils"
+if ! rpm -q 'keepalived' 'iputils' >/dev/null 2>&1; then
+  yum install -y -q 'keepalived' 'iputils'
 fi
 for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done

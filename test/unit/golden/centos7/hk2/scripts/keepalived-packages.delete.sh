@@ -9,5 +9,9 @@ if [ -e '/var/lib/haproxy-ha/packages/keepalived' ]; then
   yum remove -y -q 'keepalived'
   rm -f '/var/lib/haproxy-ha/packages/keepalived'
 fi
+if [ -e '/var/lib/haproxy-ha/packages/iputils' ]; then
+  yum remove -y -q 'iputils'
+  rm -f '/var/lib/haproxy-ha/packages/iputils'
+fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi

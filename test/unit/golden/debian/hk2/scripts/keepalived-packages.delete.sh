@@ -9,4 +9,8 @@ if [ -e '/var/lib/haproxy-ha/packages/keepalived' ]; then
   DEBIAN_FRONTEND=noninteractive apt-get remove -y -q 'keepalived'
   rm -f '/var/lib/haproxy-ha/packages/keepalived'
 fi
+if [ -e '/var/lib/haproxy-ha/packages/iputils-ping' ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get remove -y -q 'iputils-ping'
+  rm -f '/var/lib/haproxy-ha/packages/iputils-ping'
+fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

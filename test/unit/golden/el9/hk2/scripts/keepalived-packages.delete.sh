@@ -9,4 +9,8 @@ if [ -e '/var/lib/haproxy-ha/packages/keepalived' ]; then
   dnf remove -y -q 'keepalived'
   rm -f '/var/lib/haproxy-ha/packages/keepalived'
 fi
+if [ -e '/var/lib/haproxy-ha/packages/iputils' ]; then
+  dnf remove -y -q 'iputils'
+  rm -f '/var/lib/haproxy-ha/packages/iputils'
+fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -8,8 +8,9 @@ fi
 mkdir -p '/var/lib/haproxy-ha/packages'
 missing=""
 dpkg -s 'keepalived' >/dev/null 2>&1 || missing="$missing keepalived"
-if ! dpkg -s 'keepalived' >/dev/null 2>&1; then
+dpkg -s 'iputils-ping' >/dev/null 2>&1 || missing="$missing iputils-ping"
+if ! dpkg -s 'keepalived' 'iputils-ping' >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'keepalived'
+  apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
 fi
 for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
