@@ -177,8 +177,10 @@ export function requestsThroughVip(info: LabInfo, count: number): string[] {
 export interface LoopResult {
     total: number;
     failed: number;
-    /** [seconds since the loop started, HTTP status or 000] per request. */
+    /** [epoch seconds when the request ended, HTTP status or 000] per request. */
     samples: [number, string][];
+    /** Requests per second over the loop's run. */
+    rate: number;
 }
 
 /**
@@ -208,8 +210,9 @@ export function startClientLoop(info: LabInfo, opts: { intervalS?: number; maxRe
                 .filter((l) => !l.startsWith("start "))
                 .map((l) => l.split(" "))
                 .filter((p) => p.length === 2)
-                .map(([t, code]) => [Number(t) - start, code] as [number, string]);
-            return { total: samples.length, failed: samples.filter(([, c]) => c !== "200").length, samples };
+                .map(([t, code]) => [Number(t), code] as [number, string]);
+            const span = samples.length ? samples[samples.length - 1][0] - start : 0;
+            return { total: samples.length, failed: samples.filter(([, c]) => c !== "200").length, samples, rate: span > 0 ? samples.length / span : 0 };
         },
     };
 }

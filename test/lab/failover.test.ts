@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { cause, FailoverEvent, measureFailover, recover } from "../../lab/failover";
+import {
+    freshLab,
+    hostsOk,
+    LabInfo,
+    labConfig,
+    onHost,
+    prepareTools,
+    pulumiOk,
+    removeStack,
+    requestsThroughVip,
+    selectStack,
+    startClientLoop,
+    vipHolders,
+    waitFor,
+    writeStackFile,
+} from "../../lab/lab";
+
+/**
+ * Issue 4: real failures in the lab with a client loop through the VIP. Bounds come from the
+ * VRRP timers of the library's defaults: advert_int 1 s, BACKUP priority 90, haproxy check every
+ * 2 s with fall 2, haproxy health checks every 2 s with fall 3 / rise 2.
+ */
+const ADVERT_S = 1;
+const SKEW_S = ((256 - 90) / 256) * ADVERT_S;
+const MASTER_DOWN_S = 3 * ADVERT_S + SKEW_S;
+const MARGIN_S = 2;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("lab: failover under real failures", function () {
+    this.timeout(0);
+    let info: LabInfo;
+    const figures: object[] = [];
+
+    before(async () => {
+        prepareTools();
+        info = freshLab();
+        writeStackFile(labConfig(info));
+        await selectStack();
+        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1");
+    });
+
+    after(() => {
+        for (const f of figures) console.log(`      ${JSON.stringify(f)}`);
+        hostsOk(["down"]);
+        removeStack();
+    });
+
+    const bounds: Record<FailoverEvent, number> = {
+        // The BACKUP declares the MASTER dead after 3 missed adverts plus its skew.
+        "master-host-dies": MASTER_DOWN_S + MARGIN_S,
+        // keepalived sends a priority-0 advert when it stops: the BACKUP takes over after its skew.
+        "keepalived-stopped": SKEW_S + MARGIN_S,
+        // fall 2 checks 2 s apart, then FAULT sends priority 0.
+        "haproxy-stopped": 2 * 2 + SKEW_S + MARGIN_S,
+    };
+
+    for (const event of Object.keys(bounds) as FailoverEvent[]) {
+        it(`${event}: the VIP moves to lb2 and requests succeed again within ${bounds[event].toFixed(2)} s; lb1 takes it back when it recovers`, async () => {
+            const m = await measureFailover(info, event, "lb2", () => cause(event, "lb1"));
+            figures.push(m);
+            expect(m.vip_moved_s).to.be.at.most(bounds[event]);
+            expect(m.first_ok_s).to.be.at.most(bounds[event]);
+            expect(vipHolders(info)).to.deep.equal(["lb2"]);
+            recover(event, "lb1");
+            // Preemption: lb1 (priority 100) takes the VIP back once it is whole again.
+            await waitFor("the VIP back on lb1", () => vipHolders(info).join() === "lb1", 60_000, 250);
+        });
+    }
+
+    it("a dead web backend is taken out by the health checks and returns to rotation when it is back", async () => {
+        const loop = startClientLoop(info, { intervalS: 0.05 });
+        onHost("web1", "systemctl stop nginx");
+        // Out of rotation after fall (3) checks 2 s apart.
+        await sleep((3 * 2 + MARGIN_S) * 1000);
+        const during = requestsThroughVip(info, 6);
+        onHost("web1", "systemctl start nginx");
+        await sleep((2 * 2 + MARGIN_S) * 1000);
+        const result = await loop.stop();
+        const back = requestsThroughVip(info, 6);
+        figures.push({ event: "web-backend-dies", failed: result.failed, total: result.total });
+        expect(during).to.deep.equal(Array(6).fill("web2"));
+        expect(back).to.include("web1").and.to.include("web2");
+    });
+
+    it("split brain: with the adverts cut on lb2 only, both balancers hold the VIP; it heals when the link returns", async () => {
+        hostsOk(["link", "lb2", "cut"]);
+        try {
+            await waitFor("both balancers holding the VIP", () => vipHolders(info).length === 2, (MASTER_DOWN_S + MARGIN_S) * 1000 * 2, 250);
+        } finally {
+            hostsOk(["link", "lb2", "join"]);
+        }
+        await waitFor("the VIP on lb1 only", () => vipHolders(info).join() === "lb1", 15_000, 250);
+    });
+
+    it("split brain guard: with gatewayCheck, an isolated lb2 goes to FAULT and never holds the VIP", async () => {
+        writeStackFile(labConfig(info, { gatewayCheck: info.hosts.client.address }));
+        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 15_000);
+        hostsOk(["link", "lb2", "cut"]);
+        const seen = new Set<string>();
+        try {
+            const until = Date.now() + (MASTER_DOWN_S + MARGIN_S + 4) * 1000;
+            while (Date.now() < until) {
+                vipHolders(info).forEach((h) => seen.add(h));
+                await sleep(250);
+            }
+            expect(onHost("lb2", "journalctl -u keepalived --no-pager | tail -n 20").stdout).to.match(/FAULT/);
+        } finally {
+            hostsOk(["link", "lb2", "join"]);
+        }
+        expect([...seen]).to.deep.equal(["lb1"]);
+        await waitFor("the VIP on lb1 only", () => vipHolders(info).join() === "lb1", 15_000, 250);
+    });
+
+    it("nopreempt: after the MASTER host dies and returns, the VIP stays on lb2", async () => {
+        writeStackFile(labConfig(info, { nopreempt: true }));
+        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 15_000);
+        cause("master-host-dies", "lb1");
+        await waitFor("the VIP on lb2", () => vipHolders(info).join() === "lb2", (MASTER_DOWN_S + MARGIN_S) * 1000);
+        recover("master-host-dies", "lb1");
+        await waitFor("keepalived running again on lb1", () => onHost("lb1", "systemctl is-active keepalived").stdout.trim() === "active", 60_000, 500);
+        await sleep((MASTER_DOWN_S + MARGIN_S + 3) * 1000);
+        expect(vipHolders(info)).to.deep.equal(["lb2"]);
+    });
+});
