@@ -47,6 +47,8 @@ export interface TopologyConfig {
     extraBackend: string[];
     /** Split-brain guard: an address both balancers must reach to hold the VIP. */
     gatewayCheck?: string;
+    /** keepalived's haproxy check: seconds between checks and failures before FAULT. */
+    haproxyCheck: { intervalS: number; fall: number; rise: number };
 }
 
 const WHERE = "stack config";
@@ -115,6 +117,8 @@ export function parseTopologyConfig(raw: Record<string, unknown>): TopologyConfi
     });
     checkCidr(WHERE, KEY("vip"), raw.vip);
     const extraBackend = raw.extraBackend ?? [];
+    const hc = raw.haproxyCheck ?? {};
+    if (!isObject(hc)) throw new ArgumentError(WHERE, KEY("haproxyCheck"), "must be an object with `intervalS`, `fall`, `rise`", hc);
     if (!Array.isArray(extraBackend)) throw new ArgumentError(WHERE, KEY("extraBackend"), "must be a list of lines", extraBackend);
 
     return {
@@ -136,6 +140,11 @@ export function parseTopologyConfig(raw: Record<string, unknown>): TopologyConfi
         centos7Vault: bool("centos7Vault", raw.centos7Vault, false),
         extraBackend: extraBackend as string[],
         gatewayCheck: raw.gatewayCheck === undefined ? undefined : checkIp(WHERE, KEY("gatewayCheck"), raw.gatewayCheck),
+        haproxyCheck: {
+            intervalS: checkInteger(WHERE, KEY("haproxyCheck.intervalS"), hc.intervalS ?? 2, 1, 3600),
+            fall: checkInteger(WHERE, KEY("haproxyCheck.fall"), hc.fall ?? 2, 1, 100),
+            rise: checkInteger(WHERE, KEY("haproxyCheck.rise"), hc.rise ?? 2, 1, 100),
+        },
     };
 }
 
@@ -184,6 +193,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         advertInt: cfg.advertInt,
         vrrpVersion: cfg.vrrpVersion,
         gatewayCheck: cfg.gatewayCheck === undefined ? undefined : { address: cfg.gatewayCheck },
+        check: cfg.haproxyCheck,
     });
 
     // Check every component's args before creating the first one: a bad value must fail the

@@ -232,8 +232,13 @@ func (p *Provider) execute(ctx context.Context, urn string, args *commandArgs, c
 	return stdout, stderr, err
 }
 
-func newID() (string, error) {
-	return resource.NewUniqueHex("", 8, 0)
+// newID returns "<name>" followed by 8 random hex characters, as upstream does.
+func newID(urn string) (string, error) {
+	prefix := ""
+	if u := resource.URN(urn); u.IsValid() {
+		prefix = u.Name()
+	}
+	return resource.NewUniqueHex(prefix, 8, 0)
 }
 
 // Create runs `create` (if set).
@@ -257,7 +262,7 @@ func (p *Provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "%s: %v", req.GetUrn(), err)
 	}
-	id, err := newID()
+	id, err := newID(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
