@@ -33,7 +33,7 @@ type testServer struct {
 	wg    sync.WaitGroup
 }
 
-func newSigner(t *testing.T) ssh.Signer {
+func newKey(t *testing.T) (ed25519.PrivateKey, ssh.Signer) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -43,6 +43,11 @@ func newSigner(t *testing.T) ssh.Signer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return priv, s
+}
+
+func newSigner(t *testing.T) ssh.Signer {
+	_, s := newKey(t)
 	return s
 }
 
