@@ -115,6 +115,7 @@ export function pulumi(args: string[], opts: { echo?: boolean; env?: Record<stri
                 PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE,
                 PULUMI_SKIP_UPDATE_CHECK: "true",
                 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
                 ...opts.env,
             },
             stdio: ["ignore", "pipe", "pipe"],

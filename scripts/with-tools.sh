@@ -7,4 +7,6 @@ TOOLS_DIR=${HAPROXY_HA_TOOLS:-/var/cache/haproxy-ha/tools}
 export PATH="$TOOLS_DIR/bin:$(cd "$(dirname "$0")/.." && pwd)/node_modules/.bin:$PATH"
 export PULUMI_HOME="$TOOLS_DIR/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# Plugins come from PULUMI_HOME at the exact versions package-lock.json names, not from PATH.
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 exec "$@"
