@@ -116,7 +116,8 @@ export function setSysctlScript(key: string, value: string): string {
         `mkdir -p ${shQuote(`${STATE_DIR}/sysctl`)}`,
         `[ -e ${orig} ] || cat ${proc} > ${orig}`,
         `printf '%s = %s\\n' ${shQuote(key)} ${shQuote(value)} > ${dropIn}`,
-        `printf '%s\\n' ${shQuote(value)} > ${proc}`,
+        // Containers may mount /proc/sys read-only: only write when the value differs.
+        `[ "$(cat ${proc})" = ${shQuote(value)} ] || printf '%s\\n' ${shQuote(value)} > ${proc}`,
     ].join("\n");
 }
 
@@ -127,7 +128,7 @@ export function restoreSysctlScript(key: string): string {
     const dropIn = shQuote(`/etc/sysctl.d/90-haproxy-ha-${key}.conf`);
     return [
         `rm -f ${dropIn}`,
-        `if [ -e ${orig} ]; then cat ${orig} > ${proc}; rm -f ${orig}; fi`,
+        `if [ -e ${orig} ]; then [ "$(cat ${proc})" = "$(cat ${orig})" ] || cat ${orig} > ${proc}; rm -f ${orig}; fi`,
         cleanupStateDirScript(),
     ].join("\n");
 }
