@@ -19,9 +19,10 @@
 #
 # Environment: LAB_STATE (default /var/lib/haproxy-ha-lab), LAB_CACHE (default
 # /var/cache/haproxy-ha), LAB_MIRROR (default: Debian mirror from /etc/apt),
-# LAB_BOOT_TIMEOUT seconds (default 120).
-#
-# Only one lab per machine: namespace names are fixed.
+# LAB_BOOT_TIMEOUT seconds (default 120), LAB_NS_PREFIX (default hal: namespaces
+# hal-web1 ... hal-sw and control namespace hactl; with LAB_NS_PREFIX=x they are
+# x-web1 ... x-sw and x-ctl). Labs with different LAB_NS_PREFIX and LAB_STATE can run
+# side by side: each has its own switch, so the same addresses do not clash.
 set -Eeuo pipefail
 
 readonly SCRIPT_VERSION=1   # bump whenever the rootfs template below changes
@@ -37,9 +38,12 @@ readonly HOSTS=(web1 web2 lb1 lb2 client)
 declare -A ADDR=([web1]=10.77.0.11 [web2]=10.77.0.12 [lb1]=10.77.0.21 [lb2]=10.77.0.22 [client]=10.77.0.31)
 readonly PREFIX=24
 readonly VIP=10.77.0.100      # reserved for keepalived, never assigned here
-readonly CTL_NS=hactl
+readonly NS_PREFIX=${LAB_NS_PREFIX:-hal}
+[[ $NS_PREFIX =~ ^[a-z0-9]{1,8}$ ]] || { echo "${0##*/}: LAB_NS_PREFIX must be 1-8 of [a-z0-9]" >&2; exit 1; }
+if [[ $NS_PREFIX == hal ]]; then CTL_NS=hactl; else CTL_NS=$NS_PREFIX-ctl; fi
+readonly CTL_NS
 readonly CTL_ADDR=10.77.0.2
-readonly SW_NS=hal-sw
+readonly SW_NS=$NS_PREFIX-sw
 readonly BRIDGE=br0
 
 SSH_DIR=$LAB_STATE/ssh
@@ -55,7 +59,7 @@ trap 'rc=$?; echo "$PROG: failed (exit $rc) at line $LINENO: $BASH_COMMAND" >&2;
 
 # ---------------------------------------------------------------- naming helpers
 
-host_ns() { echo "hal-$1"; }                 # network namespace of a host
+host_ns() { echo "$NS_PREFIX-$1"; }                 # network namespace of a host
 host_veth() { echo "v-$1"; }                 # bridge-side veth of a host (in $SW_NS)
 host_dir() { echo "$LAB_STATE/hosts/$1"; }
 last_octet_hex() { printf '%02x' "${1##*.}"; }
@@ -108,7 +112,7 @@ check_kernel_support() {
 lock_state() {
     mkdir -p "$LAB_STATE"
     exec 8<"$LAB_STATE"
-    flock -w 300 8 || die "another $PROG command holds $LAB_STATE"
+    flock -w 120 8 || die "another $PROG command holds $LAB_STATE (waited 120 s)"
 }
 
 # ---------------------------------------------------------------- rootfs cache
@@ -310,13 +314,17 @@ host_pid() {
     echo "$pid"
 }
 
-# All nspawn processes for the host, found by PID file or by their exact --directory
-# argument (covers an `up` that died between starting nspawn and recording it).
+# All nspawn processes of the host, found by their exact --directory argument (covers an
+# `up` that died between starting nspawn and recording its PID).
 host_nspawn_pids() {
-    local want p
+    local want p comm arg
     want="--directory=$(host_dir "$1")/root"
     for p in /proc/[0-9]*; do
-        { tr '\0' '\n' <"$p/cmdline"; } 2>/dev/null | grep -qxF -- "$want" && echo "${p#/proc/}"
+        { read -r comm <"$p/comm"; } 2>/dev/null || continue
+        [[ $comm == systemd-nspawn ]] || continue
+        while IFS= read -r -d '' arg; do
+            if [[ $arg == "$want" ]]; then echo "${p#/proc/}"; break; fi
+        done 2>/dev/null <"$p/cmdline" || true
     done
     return 0
 }
@@ -375,6 +383,7 @@ boot_host() {
     lower=$(rootfs_dir)
     mkdir -p /run/systemd/nspawn
     : >"$d/console.log"
+    rm -f "$d/pid"
     # shellcheck disable=SC2016  # $1.. are expanded by the inner sh
     # /proc/sys/net writable (per-netns sysctls such as net.ipv4.ip_nonlocal_bind):
     # nspawn only does that by itself for networks it creates.
@@ -387,11 +396,25 @@ boot_host() {
         exec "$@"' sh "$d/pid" "$lower" "$d/upper" "$d/work" "$d/root" \
         systemd-nspawn --quiet --boot --register=no --keep-unit --settings=no --link-journal=no \
             --console=read-only --resolv-conf=off --timezone=off \
-            --machine="hal-$h" --hostname="$h" --directory="$d/root" \
+            --machine="$(host_ns "$h")" --hostname="$h" --directory="$d/root" \
             --network-namespace-path="/run/netns/$(host_ns "$h")" \
             --capability=CAP_NET_ADMIN,CAP_NET_RAW \
-        </dev/null >"$d/console.log" 2>&1 &
+        </dev/null >"$d/console.log" 2>&1 7<&- 8<&- &   # must not inherit the lock fds
     disown
+    wait_for_init "$h"
+}
+
+# Bounded wait until nspawn has started the container's PID 1 (so `running` is meaningful).
+wait_for_init() {
+    local h=$1 f deadline=$((SECONDS + 15))
+    f=$(host_dir "$h")/pid
+    until host_running "$h"; do
+        if [[ -s $f ]] && ! host_pid "$h" >/dev/null; then
+            die "$h: systemd-nspawn exited: $(tail -n 3 "$(host_dir "$h")/console.log" | tr '\n' ' ')"
+        fi
+        ((SECONDS < deadline)) || die "$h: container did not start within 15 s, see $(host_dir "$h")/console.log"
+        sleep 0.05
+    done
 }
 
 start_host() {
@@ -478,7 +501,6 @@ cmd_down() {
         umount "$m" || umount -l "$m"
     done
     rm -rf "$LAB_STATE/hosts" "$SSH_DIR" "$HOSTS_JSON" "$HOSTS_JSON.tmp"
-    rmdir "$LAB_STATE" 2>/dev/null || true
     echo "lab down in $((SECONDS - t0)) s (rootfs cache kept: $(rootfs_dir))"
 }
 
