@@ -2,7 +2,7 @@
  * Failure events on the lab and what a client sees through the VIP: shared by the failover
  * tests (which assert bounds derived from the VRRP timers) and `npm run bench:failover`.
  */
-import { hostsOk, LabInfo, onHost, startClientLoop, vipHolders, waitFor } from "./lab";
+import { hostsOk, LabInfo, onHost, startClientLoop, vipHolders, watchVipArrival } from "./lab";
 
 export type FailoverEvent = "master-host-dies" | "keepalived-stopped" | "haproxy-stopped";
 
@@ -62,16 +62,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * VIP and requests succeed again; the loop goes on `settleS` seconds more.
  */
 export async function measureFailover(info: LabInfo, event: string, backup: string, trigger: () => void, opts: { intervalS?: number; timeoutS?: number; settleS?: number } = {}): Promise<FailoverMeasurement> {
+    if (vipHolders(info).includes(backup)) throw new Error(`${event}: ${backup} already holds the VIP before the event`);
     const loop = startClientLoop(info, { intervalS: opts.intervalS ?? 0.05 });
+    const arrival = watchVipArrival(info, backup, opts.timeoutS ?? 30);
     await sleep(1000);
     const t0 = Date.now() / 1000;
     trigger();
-    let movedAt: number;
-    try {
-        movedAt = await waitFor(`the VIP on ${backup}`, () => vipHolders(info).includes(backup) && Date.now() / 1000, (opts.timeoutS ?? 30) * 1000, 50);
-    } catch (e) {
+    const movedAt = await arrival;
+    if (movedAt === undefined) {
         await loop.stop();
-        throw e;
+        throw new Error(`${event}: the VIP did not reach ${backup} within ${opts.timeoutS ?? 30} s`);
     }
     await sleep((opts.settleS ?? 3) * 1000);
     const result = await loop.stop();

@@ -401,7 +401,6 @@ boot_host() {
             --capability=CAP_NET_ADMIN,CAP_NET_RAW \
         </dev/null >"$d/console.log" 2>&1 7<&- 8<&- &   # must not inherit the lock fds
     disown
-    wait_for_init "$h"
 }
 
 # Bounded wait until nspawn has started the container's PID 1 (so `running` is meaningful).
@@ -420,7 +419,8 @@ wait_for_init() {
 start_host() {
     local h=$1
     if host_running "$h"; then return 0; fi
-    stop_host_processes "$h" 0     # leftovers of a half-started host
+    # Leftovers of a half-started host (a PID file exists once it was ever started).
+    if [[ -e $(host_dir "$h")/pid ]]; then stop_host_processes "$h" 0; fi
     ensure_host_net "$h"
     prepare_host_disk "$h"
     boot_host "$h"
@@ -475,10 +475,14 @@ cmd_up() {
     ensure_lab_keypair
     ensure_switch
     ensure_ctl_ns
-    for h in "${HOSTS[@]}"; do ensure_host_keys "$h"; done
+    # Key generation (RSA mostly) is the slow part of a first `up`: do the hosts in parallel.
+    local jobs=() j
+    for h in "${HOSTS[@]}"; do ensure_host_keys "$h" & jobs+=($!); done
+    for j in "${jobs[@]}"; do wait "$j" || die "host key generation failed"; done
     write_known_hosts
     write_hosts_json
     for h in "${HOSTS[@]}"; do start_host "$h"; done
+    for h in "${HOSTS[@]}"; do wait_for_init "$h"; done
     wait_for_ssh "${HOSTS[@]}"
     echo "lab up in $((SECONDS - t0)) s; ssh: ip netns exec $CTL_NS ssh -F $SSH_CONFIG HOST; hosts: $HOSTS_JSON"
     for h in "${HOSTS[@]}"; do
@@ -490,7 +494,11 @@ cmd_up() {
 cmd_down() {
     need_root
     lock_state
-    local h t0=$SECONDS
+    local h t0=$SECONDS leader
+    # Kill every container first, then wait: the hosts die in parallel.
+    for h in "${HOSTS[@]}"; do
+        if leader=$(host_leader "$h"); then kill -KILL "$leader" 2>/dev/null || true; fi
+    done
     for h in "${HOSTS[@]}"; do stop_host_processes "$h" 0; done
     for h in "${HOSTS[@]}"; do remove_host_net "$h"; done
     netns_exists "$CTL_NS" && ip netns del "$CTL_NS"
@@ -517,7 +525,7 @@ cmd_status() {
     done
     if netns_exists "$CTL_NS"; then state=present; else state=absent; fi
     printf '%-7s %-11s %s\n' "$CTL_NS" "$CTL_ADDR" "control namespace $state"
-    ((any)) || netns_exists "$SW_NS" || return 3   # lab entirely down
+    if ((any == 0)) && ! netns_exists "$SW_NS"; then exit 3; fi   # lab entirely down
 }
 
 cmd_exec() {
@@ -557,6 +565,7 @@ cmd_start() {
     netns_exists "$SW_NS" && [[ -d $(rootfs_dir) && -s $SSH_KEY ]] || die "lab is not up (run: $PROG up)"
     local t0=$SECONDS
     start_host "$h"
+    wait_for_init "$h"
     wait_for_ssh "$h"
     echo "$h up in $((SECONDS - t0)) s ($(system_state "$h"))"
 }
@@ -582,7 +591,7 @@ cmd_reset() {
     stop_host_processes "$h" 0
     rm -rf "$d/upper" "$d/work"
     echo "$h disk reset"
-    if ((was_running)); then start_host "$h"; wait_for_ssh "$h"; echo "$h rebooted fresh"; fi
+    if ((was_running)); then start_host "$h"; wait_for_init "$h"; wait_for_ssh "$h"; echo "$h rebooted fresh"; fi
 }
 
 usage() {

@@ -266,3 +266,19 @@ export function prepareTools(): void {
 export function mainPid(host: string, unit: string): string {
     return onHost(host, `systemctl show -p MainPID --value ${unit}`).stdout.trim();
 }
+
+/**
+ * Watches, from inside `host`, for the VIP to appear on its interface (every 20 ms, for at
+ * most `timeoutS`): the epoch second it appeared, or undefined. Polling from outside through
+ * nsenter would add its own latency to every figure.
+ */
+export function watchVipArrival(info: LabInfo, host: string, timeoutS: number): Promise<number | undefined> {
+    const vip = info.vip.split("/")[0];
+    const script =
+        `end=$(( $(date +%s) + ${Math.ceil(timeoutS)} )); while [ "$(date +%s)" -lt "$end" ]; do ` +
+        `if ip -4 -o addr show dev ${info.interface} | grep -q ' ${vip}/'; then date +%s.%N; exit 0; fi; sleep 0.02; done; exit 1`;
+    const child = spawn("bash", [HOSTS_SH, "exec", host, "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    return new Promise((resolve) => child.on("close", (code) => resolve(code === 0 ? Number(out.trim()) : undefined)));
+}

@@ -59,14 +59,17 @@ describe("lab: failover under real failures", function () {
 
     for (const event of Object.keys(bounds) as FailoverEvent[]) {
         it(`${event}: the VIP moves to lb2 and requests succeed again within ${bounds[event].toFixed(2)} s; lb1 takes it back when it recovers`, async () => {
-            const m = await measureFailover(info, event, "lb2", () => cause(event, "lb1"));
-            figures.push(m);
-            expect(m.vip_moved_s).to.be.at.most(bounds[event]);
-            expect(m.first_ok_s).to.be.at.most(bounds[event]);
-            expect(vipHolders(info)).to.deep.equal(["lb2"]);
-            recover(event, "lb1");
-            // Preemption: lb1 (priority 100) takes the VIP back once it is whole again.
-            await waitFor("the VIP back on lb1", () => vipHolders(info).join() === "lb1", 60_000, 250);
+            try {
+                const m = await measureFailover(info, event, "lb2", () => cause(event, "lb1"));
+                figures.push(m);
+                expect(m.vip_moved_s).to.be.at.most(bounds[event]);
+                expect(m.first_ok_s).to.be.at.most(bounds[event]);
+                expect(vipHolders(info)).to.deep.equal(["lb2"]);
+            } finally {
+                recover(event, "lb1");
+                // Preemption: lb1 (priority 100) takes the VIP back once it is whole again.
+                await waitFor("the VIP back on lb1", () => vipHolders(info).join() === "lb1", 60_000, 250);
+            }
         });
     }
 
