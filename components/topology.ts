@@ -29,7 +29,7 @@ export interface SshConfig {
 export interface TopologyConfig {
     os: OsChoice;
     ssh: SshConfig;
-    webs: { name: string; host: string; port: number }[];
+    webs: { name: string; host: string; port: number; content?: string }[];
     balancers: { name: string; host: string; priority?: number }[];
     vip: string;
     interface: string;
@@ -103,6 +103,7 @@ export function parseTopologyConfig(raw: Record<string, unknown>): TopologyConfi
         name: checkName(WHERE, `${KEY("webs")}[${i}].name`, w.name),
         host: checkIp(WHERE, `${KEY("webs")}[${i}].host`, w.host),
         port: checkPort(WHERE, `${KEY("webs")}[${i}].port`, w.port ?? 80),
+        content: w.content === undefined ? undefined : String(w.content),
     }));
     checkUniqueNames(WHERE, KEY("webs"), webs.map((w) => w.name));
     const balancers = list("balancers", 2, 2).map((b, i) => ({
@@ -168,7 +169,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         dialErrorLimit: cfg.ssh.dialErrorLimit,
     });
     const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault };
-    const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port });
+    const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
     const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => ({
         ...host,
         connection: connection(b.host),

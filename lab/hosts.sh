@@ -384,9 +384,9 @@ boot_host() {
     mkdir -p /run/systemd/nspawn
     : >"$d/console.log"
     rm -f "$d/pid"
-    # shellcheck disable=SC2016  # $1.. are expanded by the inner sh
     # /proc/sys/net writable (per-netns sysctls such as net.ipv4.ip_nonlocal_bind):
     # nspawn only does that by itself for networks it creates.
+    # shellcheck disable=SC2016  # $1.. are expanded by the inner sh
     SYSTEMD_NSPAWN_API_VFS_WRITABLE=network \
     setsid unshare --mount --propagation private -- sh -c '
         echo $$ >"$1"

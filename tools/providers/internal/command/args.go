@@ -175,6 +175,21 @@ func parseArgs(m resource.PropertyMap) (*commandArgs, error) {
 	return a, nil
 }
 
+// showsStdout: stdout may be logged and quoted in errors. Never when an input is secret.
+func (a *commandArgs) showsStdout() bool {
+	return !a.secretOutputs && (a.logging == logStdout || a.logging == logStdoutAndStderr)
+}
+
+// showsStderr: stderr may be logged and quoted in errors. With secret inputs only when
+// `logging` is exactly "stderr": the caller vouches that stderr carries no secret (a
+// validator's message, say), which is how a failed config check reaches the user.
+func (a *commandArgs) showsStderr() bool {
+	if a.secretOutputs {
+		return a.logging == logStderr
+	}
+	return a.logging == logStderr || a.logging == logStdoutAndStderr
+}
+
 // secretOutputs reports whether stdout/stderr derived from these inputs must be
 // secret. The connection is excluded: the SDK always wraps it in a secret (it
 // carries credentials), so counting it would make every output secret.

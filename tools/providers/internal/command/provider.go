@@ -203,26 +203,26 @@ func (p *Provider) execute(ctx context.Context, urn string, args *commandArgs, c
 		prevStdout:  prevOut,
 		prevStderr:  prevErr,
 		addPrevious: args.addPrevious,
-		secret:      args.secretOutputs,
+		errStdout:   args.showsStdout(),
+		errStderr:   args.showsStderr(),
 		warn:        func(msg string) { p.logf(ctx, diag.Warning, urn, "%s", msg) },
 		status:      func(msg string) { p.statusf(ctx, urn, msg) },
 	}
 	var loggers []*lineLogger
 	if p.log != nil && args.logging != logNone {
-		if args.secretOutputs {
+		if args.secretOutputs && !args.showsStderr() {
 			p.statusf(ctx, urn, "command output is not logged because the command's inputs are secret")
-		} else {
-			emit := func(line string) { p.logf(ctx, diag.Info, urn, "%s", line) }
-			if args.logging == logStdout || args.logging == logStdoutAndStderr {
-				l := &lineLogger{emit: emit}
-				loggers = append(loggers, l)
-				spec.logStdout = l
-			}
-			if args.logging == logStderr || args.logging == logStdoutAndStderr {
-				l := &lineLogger{emit: emit}
-				loggers = append(loggers, l)
-				spec.logStderr = l
-			}
+		}
+		emit := func(line string) { p.logf(ctx, diag.Info, urn, "%s", line) }
+		if args.showsStdout() {
+			l := &lineLogger{emit: emit}
+			loggers = append(loggers, l)
+			spec.logStdout = l
+		}
+		if args.showsStderr() {
+			l := &lineLogger{emit: emit}
+			loggers = append(loggers, l)
+			spec.logStderr = l
 		}
 	}
 	stdout, stderr, err := run(ctx, args.conn, spec)

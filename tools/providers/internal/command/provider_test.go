@@ -322,6 +322,29 @@ func TestSecretPropagation(t *testing.T) {
 	}
 }
 
+// With secret inputs, logging "stderr" is the caller's promise that stderr holds no secret:
+// a validator's complaint then reaches the log and the error; stdout still never does.
+func TestSecretInputsWithStderrLogging(t *testing.T) {
+	s := startServer(t, nil)
+	log := &fakeLog{}
+	p := New(log)
+	_, _, err := create(t, p, resource.PropertyMap{
+		"connection": conn(s, nil),
+		"stdin":      secret(str("stats auth admin:hunter2")),
+		"create":     str("cat >/dev/null; echo STDOUT-HIDDEN; echo 'unknown keyword no-such-directive' >&2; exit 1"),
+		"logging":    str("stderr"),
+	})
+	if err == nil || !strings.Contains(err.Error(), "unknown keyword no-such-directive") {
+		t.Errorf("the validator's stderr is missing from the error: %v", err)
+	}
+	if strings.Contains(err.Error(), "STDOUT-HIDDEN") || strings.Contains(log.all(), "STDOUT-HIDDEN") {
+		t.Errorf("stdout of a command with secret inputs was shown: %v\n%s", err, log.all())
+	}
+	if !strings.Contains(log.all(), "unknown keyword") {
+		t.Errorf("stderr was not logged:\n%s", log.all())
+	}
+}
+
 func TestPreviewOutputsUnknown(t *testing.T) {
 	p := New(nil)
 	inputs := resource.PropertyMap{

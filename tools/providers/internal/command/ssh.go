@@ -265,7 +265,8 @@ type runSpec struct {
 	addPrevious bool
 	logStdout   io.Writer // nil: not logged
 	logStderr   io.Writer // nil: not logged
-	secret      bool      // output must not appear in errors
+	errStdout   bool      // stdout may appear in an error message
+	errStderr   bool      // stderr may appear in an error message
 	warn        func(string)
 	status      func(string)
 }
@@ -371,7 +372,7 @@ func run(ctx context.Context, c *connection, spec runSpec) (string, string, erro
 		default:
 			return outStr, errStr, fmt.Errorf("running the command on %s: %w", c.endpoint(), err)
 		}
-		e.Tail = outputTail(spec.secret, errStr, outStr)
+		e.Tail = outputTail(spec.errStderr, spec.errStdout, errStr, outStr)
 		return outStr, errStr, e
 	}
 	return outStr, errStr, nil
@@ -383,10 +384,16 @@ const (
 )
 
 // outputTail formats the end of stderr (or of stdout when stderr is empty)
-// for an error message.
-func outputTail(secret bool, stderr, stdout string) string {
-	if secret {
-		return " (output not shown: the command's inputs are secret)"
+// for an error message, showing only the streams it may show.
+func outputTail(showStderr, showStdout bool, stderr, stdout string) string {
+	if !showStderr {
+		stderr = ""
+	}
+	if !showStdout {
+		stdout = ""
+	}
+	if !showStderr && !showStdout {
+		return " (output not shown: the command's inputs are secret or its logging is off)"
 	}
 	name, text := "stderr", stderr
 	if strings.TrimSpace(text) == "" {

@@ -1,0 +1,188 @@
+import { expect } from "chai";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import {
+    freshLab,
+    hostsOk,
+    LabInfo,
+    labConfig,
+    LAB_PASSPHRASE,
+    onHost,
+    prepareTools,
+    pulumi,
+    pulumiOk,
+    PULUMI_STATE,
+    PulumiRun,
+    REPO_ROOT,
+    removeStack,
+    requestsThroughVip,
+    selectStack,
+    startClientLoop,
+    vipHolders,
+    waitFor,
+    writeStackFile,
+} from "../../lab/lab";
+
+/** Issue 5: what an operator's mistake or an outage must never do to a working site. */
+const HOSTS = ["web1", "web2", "lb1", "lb2", "client"];
+const MARKER = "/tmp/pwned";
+const HOSTILE_PAGE = [
+    `$(touch ${MARKER})`,
+    `\`touch ${MARKER}\``,
+    `; touch ${MARKER}; && touch ${MARKER} ||`,
+    `'single' "double" \\ %s%n%x %{http_code}`,
+    "ünïcødé ✓ <h1>web1</h1>",
+    "x".repeat(5000),
+].join("\n");
+
+const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -c1-16`).stdout.trim();
+const markerAnywhere = () => HOSTS.filter((h) => onHost(h, `test -e ${MARKER}`).code === 0).concat(fs.existsSync(MARKER) ? ["this machine"] : []);
+
+describe("lab: hardening", function () {
+    this.timeout(0);
+    let info: LabInfo;
+    const runs: PulumiRun[] = [];
+    const up = async (overrides: Record<string, unknown> = {}) => {
+        writeStackFile(labConfig(info, overrides));
+        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        runs.push(r);
+        return r;
+    };
+    const upOk = async (overrides: Record<string, unknown> = {}) => {
+        const r = await up(overrides);
+        if (r.code !== 0) throw new Error(`pulumi up failed:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
+        return r;
+    };
+
+    before(async () => {
+        prepareTools();
+        fs.rmSync(MARKER, { force: true });
+        info = freshLab();
+        writeStackFile(labConfig(info));
+        await selectStack();
+        await upOk();
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1");
+    });
+
+    after(() => {
+        hostsOk(["down"]);
+        removeStack();
+    });
+
+    it("hostile page content arrives on the host as inert data", async () => {
+        await upOk({ webs: [{ name: "web1", host: info.hosts.web1.address, content: HOSTILE_PAGE }, { name: "web2", host: info.hosts.web2.address }] });
+        const body = onHost("client", `curl -s http://${info.hosts.web1.address}/`).stdout;
+        expect(body).to.equal(HOSTILE_PAGE + "\n");
+        expect(markerAnywhere()).to.deep.equal([]);
+    });
+
+    it("a hostile interface name is refused before any host is touched", async () => {
+        const before = sha("lb1", "/etc/keepalived/keepalived.conf");
+        const r = await up({ interface: `eth0$(touch ${MARKER})` });
+        expect(r.code).to.not.equal(0);
+        expect(r.stdout + r.stderr).to.match(/`haproxy-ha:interface` must be a network interface name/);
+        expect(sha("lb1", "/etc/keepalived/keepalived.conf")).to.equal(before);
+        expect(markerAnywhere()).to.deep.equal([]);
+    });
+
+    it("an invalid haproxy directive fails pulumi up with haproxy's message at the BACKUP; the old config keeps serving", async () => {
+        await upOk();
+        const before = { lb1: sha("lb1", "/etc/haproxy/haproxy.cfg"), lb2: sha("lb2", "/etc/haproxy/haproxy.cfg") };
+        const loop = startClientLoop(info);
+        const r = await up({ extraBackend: ["no-such-directive 1"] });
+        const result = await loop.stop();
+        expect(r.code).to.not.equal(0);
+        expect(r.stdout + r.stderr).to.match(/lb2-config[\s\S]*no-such-directive|no-such-directive[\s\S]*lb2-config/);
+        expect(r.stdout + r.stderr).to.include("haproxy rejected the new config; the old one stays");
+        // The MASTER was never reached: the rolling order stops a bad change at the first node.
+        expect(r.stdout).to.not.match(/lb1-config +updat/);
+        expect({ lb1: sha("lb1", "/etc/haproxy/haproxy.cfg"), lb2: sha("lb2", "/etc/haproxy/haproxy.cfg") }).to.deep.equal(before);
+        expect(result.total).to.be.greaterThan(10);
+        expect(result.failed).to.equal(0);
+        await upOk();
+    });
+
+    it("an unreachable host fails within the dial bound naming the host; the next up converges once it is back", async () => {
+        hostsOk(["kill", "lb2"]);
+        const started = Date.now();
+        const r = await up({ balance: "static-rr" });
+        const seconds = (Date.now() - started) / 1000;
+        console.log(`      pulumi up with lb2 unreachable failed after ${seconds.toFixed(1)} s`);
+        expect(r.code).to.not.equal(0);
+        expect(r.stdout + r.stderr).to.include("10.77.0.22:22");
+        // 4 dial attempts (dialErrorLimit 3) of at most 5 s each, plus the run itself.
+        expect(seconds).to.be.below(60);
+        hostsOk(["start", "lb2"]);
+        await waitFor("ssh on lb2", () => onHost("lb2", "systemctl is-active ssh").stdout.trim() === "active", 60_000, 500);
+        await upOk({ balance: "static-rr" });
+        for (const h of ["lb1", "lb2"]) expect(onHost(h, "grep -c 'balance static-rr' /etc/haproxy/haproxy.cfg").stdout.trim()).to.equal("1");
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+    });
+
+    it("secrets appear in clear text only in the files that need them, which are 0600/0640", async () => {
+        // A change while ps is sampled on both balancers.
+        const sampler = (h: string) =>
+            new Promise<string>((resolve) => {
+                const child = spawn("bash", [`${REPO_ROOT}/lab/hosts.sh`, "exec", h, "--", "sh", "-c", "for i in $(seq 300); do ps -eo args; sleep 0.05; done"], { stdio: ["ignore", "pipe", "ignore"] });
+                let out = "";
+                child.stdout.on("data", (d) => (out += d));
+                child.on("close", () => resolve(out));
+            });
+        const samples = Promise.all([sampler("lb1"), sampler("lb2")]);
+        await upOk({ balance: "leastconn" });
+        const ps = (await samples).join("\n");
+
+        const vrrp = onHost("lb1", "sed -n 's/^ *auth_pass //p' /etc/keepalived/keepalived.conf").stdout.trim();
+        const stats = onHost("lb1", "sed -n 's/^ *stats auth admin://p' /etc/haproxy/haproxy.cfg").stdout.trim();
+        const keyLine = fs.readFileSync(info.sshKeyPath, "utf8").split("\n")[1];
+        expect(vrrp).to.have.length(8);
+        expect(stats).to.have.length(20);
+        const exported = await pulumiOk(["stack", "export"]);
+        const stateFiles = fs.readdirSync(PULUMI_STATE, { recursive: true }).map(String).filter((f) => fs.statSync(`${PULUMI_STATE}/${f}`).isFile()).map((f) => fs.readFileSync(`${PULUMI_STATE}/${f}`, "utf8")).join("\n");
+        for (const [what, secret] of [["VRRP password", vrrp], ["stats password", stats], ["private key", keyLine]] as const) {
+            expect(exported.stdout, `${what} in pulumi stack export`).to.not.include(secret);
+            expect(stateFiles, `${what} in the state files`).to.not.include(secret);
+            expect(ps, `${what} in a process list`).to.not.include(secret);
+            for (const r of runs) expect(r.stdout + r.stderr, `${what} in the engine output`).to.not.include(secret);
+        }
+        expect(LAB_PASSPHRASE).to.be.a("string");
+        for (const h of ["lb1", "lb2"]) {
+            expect(onHost(h, "stat -c '%a %U %G' /etc/keepalived/keepalived.conf").stdout.trim()).to.equal("600 root root");
+            expect(onHost(h, "stat -c '%a %U %G' /etc/haproxy/haproxy.cfg").stdout.trim()).to.equal("640 root haproxy");
+        }
+    });
+
+    it("destroy succeeds on hosts changed by hand, and up works again after destroy", async () => {
+        onHost("lb1", "systemctl stop haproxy");
+        onHost("lb2", "rm -f /etc/keepalived/keepalived.conf");
+        onHost("web1", "rm -f /var/www/html/index.html; systemctl disable --now nginx");
+        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        await upOk();
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+        expect(new Set(requestsThroughVip(info, 4))).to.deep.equal(new Set(["web1", "web2"]));
+    });
+
+    it("an up killed midway converges on the next run (after pulumi cancel and clearing pending creates)", async () => {
+        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        writeStackFile(labConfig(info));
+        const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", "up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
+            cwd: REPO_ROOT,
+            env: { ...process.env, PULUMI_BACKEND_URL: `file://${PULUMI_STATE}`, PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE, PULUMI_IGNORE_AMBIENT_PLUGINS: "true" },
+            stdio: ["ignore", "pipe", "pipe"],
+            detached: true,
+        });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        await waitFor("the up to be midway", () => /lb2-packages created|lb2-sysctl/.test(out), 60_000, 100);
+        process.kill(-child.pid!, "SIGKILL");
+        await new Promise((r) => child.on("close", r));
+        // The killed engine left its lock and pending creates: the documented recovery.
+        await pulumiOk(["cancel", "--yes"]);
+        await pulumiOk(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
+        await upOk();
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+        expect(new Set(requestsThroughVip(info, 4))).to.deep.equal(new Set(["web1", "web2"]));
+        const again = await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+        expect(again.stdout).to.match(/unchanged/);
+    });
+});
