@@ -36,8 +36,8 @@ const installConfig = (reload: boolean) =>
         mode: "0640",
         owner: "root",
         group: "haproxy",
-        // haproxy prints the offending line's number and keyword, not its value.
-        validate: (tmp) => `haproxy -c -q -f ${tmp} || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
+        // Its alerts (stderr) name the line and keyword, not values: they reach the user; -q would hide them.
+        validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
         onChange: reload ? reloadOrStartScript("haproxy") : undefined,
     });
 

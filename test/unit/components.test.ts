@@ -62,7 +62,7 @@ describe("components (Pulumi mocks)", () => {
             expect(differing, step).to.deep.equal(step === "config" ? ["stdin"] : []);
         }
         const config = rr.find((c) => stepOf("t-rr", c) === "config")!.inputs;
-        expect(config.update).to.match(/haproxy -c -q -f[\s\S]*mv -f[\s\S]*systemctl reload/);
+        expect(config.update).to.match(/haproxy -c -f[\s\S]*mv -f[\s\S]*systemctl reload/);
         expect(config.create).to.not.include("systemctl reload");
         expect(config.triggers ?? []).to.deep.equal([]);
     });

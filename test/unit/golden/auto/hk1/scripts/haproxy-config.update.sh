@@ -7,7 +7,7 @@ trap 'rm -f "$tmp"' EXIT
 cat > "$tmp"
 chown 'root:haproxy' "$tmp"
 chmod '0640' "$tmp"
-haproxy -c -q -f "$tmp" || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
+haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
   changed=0
