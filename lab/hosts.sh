@@ -117,7 +117,7 @@ lock_state() {
 
 # ---------------------------------------------------------------- rootfs cache
 
-# Debian mirror the machine itself uses (one-line or deb822 sources), else deb.debian.org.
+# Debian mirror the machine itself uses (one-line or deb822 sources), or LAB_MIRROR.
 debian_mirror() {
     if [[ -n ${LAB_MIRROR:-} ]]; then echo "$LAB_MIRROR"; return; fi
     local m
@@ -134,7 +134,8 @@ debian_mirror() {
             tolower($1)=="uris:"   { for (i=2;i<=NF;i++) if ($i ~ /^https?:/) { uri=$i; break } }
             END { flush() }' || true)
     fi
-    echo "${m:-http://deb.debian.org/debian}"
+    [[ -n $m ]] || die "no Debian $SUITE mirror in /etc/apt sources: set LAB_MIRROR to one"
+    echo "$m"
 }
 
 rootfs_dir() {
