@@ -16,26 +16,30 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 async function main(): Promise<void> {
     prepareTools();
     const rows: (FailoverMeasurement & { profile: string })[] = [];
-    for (const [profile, overrides] of Object.entries(PROFILES)) {
-        const info = freshLab();
-        writeStackFile(labConfig(info, overrides));
-        await selectStack();
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
-        for (const event of EVENTS) {
-            for (let run = 0; run < RUNS; run++) {
-                const m = await measureFailover(info, event, "lb2", () => cause(event, "lb1"), { intervalS: 0.02 });
-                const row = { profile, ...m };
-                rows.push(row);
-                console.log(JSON.stringify(row));
-                recover(event, "lb1");
-                await waitFor("the VIP back on lb1", () => vipHolders(info).join() === "lb1", 60_000, 250);
-                await new Promise((r) => setTimeout(r, 2000));
+    try {
+        for (const [profile, overrides] of Object.entries(PROFILES)) {
+            const info = freshLab();
+            writeStackFile(labConfig(info, overrides));
+            await selectStack();
+            await pulumiOk(["up", "--yes", "--skip-preview"]);
+            await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+            for (const event of EVENTS) {
+                for (let run = 0; run < RUNS; run++) {
+                    const m = await measureFailover(info, event, "lb2", () => cause(event, "lb1"), { intervalS: 0.02 });
+                    const row = { profile, ...m };
+                    rows.push(row);
+                    console.log(JSON.stringify(row));
+                    recover(event, "lb1");
+                    await waitFor("the VIP back on lb1", () => vipHolders(info).join() === "lb1", 60_000, 250);
+                    await new Promise((r) => setTimeout(r, 2000));
+                }
             }
         }
+    } finally {
+        // Leave nothing running, even when a measurement failed.
+        hostsOk(["down"]);
+        removeStack();
     }
-    hostsOk(["down"]);
-    removeStack();
     console.log("\nprofile  event               VIP moved (s)  first OK (s)  failed/total  rate (req/s)   [median of " + RUNS + " runs]");
     for (const profile of Object.keys(PROFILES)) {
         for (const event of EVENTS) {

@@ -60,19 +60,23 @@ async function main(): Promise<void> {
     ensureAnsible();
     const figures: Record<string, Record<string, number>> = { pulumi: {}, ansible: {} };
 
-    let info = freshLab();
-    writeStackFile(labConfig(info));
-    await selectStack();
-    figures.pulumi.first = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
-    figures.pulumi.noop = (await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"])).seconds;
-    figures.pulumi.teardown = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
+    try {
+        let info = freshLab();
+        writeStackFile(labConfig(info));
+        await selectStack();
+        figures.pulumi.first = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
+        figures.pulumi.noop = (await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"])).seconds;
+        figures.pulumi.teardown = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
 
-    info = freshLab();
-    figures.ansible.first = playbook(info, "site.yml");
-    figures.ansible.noop = playbook(info, "site.yml");
-    figures.ansible.teardown = playbook(info, "teardown.yml");
-    hostsOk(["down"]);
-    removeStack();
+        info = freshLab();
+        figures.ansible.first = playbook(info, "site.yml");
+        figures.ansible.noop = playbook(info, "site.yml");
+        figures.ansible.teardown = playbook(info, "teardown.yml");
+    } finally {
+        // Leave nothing running, even when a measurement failed.
+        hostsOk(["down"]);
+        removeStack();
+    }
 
     for (const [tool, f] of Object.entries(figures)) console.log(JSON.stringify({ tool, first_s: round(f.first), noop_s: round(f.noop), teardown_s: round(f.teardown) }));
     console.log("\nrun        pulumi (s)  ansible (s)  pulumi/ansible");

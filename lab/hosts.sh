@@ -25,9 +25,9 @@
 # side by side: each has its own switch, so the same addresses do not clash.
 set -Eeuo pipefail
 
-readonly SCRIPT_VERSION=1   # bump whenever the rootfs template below changes
+readonly SCRIPT_VERSION=2   # bump whenever the rootfs template below changes
 readonly SUITE=bookworm
-readonly ROOTFS_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,haproxy,keepalived,nginx,iproute2,procps,curl,iputils-ping,python3,ca-certificates,psmisc"
+readonly ROOTFS_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,haproxy,keepalived,nginx,iproute2,procps,curl,iputils-ping,python3,python3-apt,ca-certificates,psmisc"
 
 LAB_STATE=${LAB_STATE:-/var/lib/haproxy-ha-lab}
 LAB_STATE=${LAB_STATE%/}
