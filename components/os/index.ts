@@ -41,8 +41,6 @@ export interface OsAdapter {
     pingCommand: string;
     /** keepalived ≥ 2.0.4 has `-t`; CentOS 7's 1.3.5 does not. */
     keepalivedHasConfigTest: boolean;
-    /** haproxy 1.5 (CentOS 7) lacks several directives; the renderer avoids them there. */
-    haproxyMajorMinor: [number, number];
     /** keepalived ≥ 2 accepts sub-second advert_int (VRRPv3). */
     keepalivedMajor: number;
     /** How /etc/os-release identifies this family (used by `auto` and the OS guard). */
@@ -98,74 +96,42 @@ const nginxLayout: WebServerLayout = {
         `fi`,
 };
 
-const pgrepHaproxy = "/usr/bin/pgrep -x haproxy";
+/** What every family shares: package names, pgrep (procps) for the haproxy check, ping (iputils). */
+const common = {
+    haproxyPackages: ["haproxy"],
+    haproxyCheck: "/usr/bin/pgrep -x haproxy",
+    pingCommand: "/usr/bin/ping",
+};
+
+/** The EL family: httpd, yum or dnf, iputils. */
+const el = (family: OsFamily, tool: "yum" | "dnf", versions: Pick<OsAdapter, "keepalivedHasConfigTest" | "keepalivedMajor">, majorTest: string): OsAdapter => ({
+    ...common,
+    ...versions,
+    family,
+    installPackages: rpmInstall(tool),
+    keepalivedPackages: ["keepalived", "iputils"],
+    web: httpdLayout,
+    matchesOsRelease: `[ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" ${majorTest} ]`,
+});
+
+/** Debian and Ubuntu: nginx, apt, iputils-ping. */
+const deb = (family: "debian" | "ubuntu"): OsAdapter => ({
+    ...common,
+    family,
+    installPackages: aptInstall,
+    keepalivedPackages: ["keepalived", "iputils-ping"],
+    web: nginxLayout,
+    keepalivedHasConfigTest: true,
+    keepalivedMajor: 2,
+    matchesOsRelease: `[ "$ID" = ${family} ]`,
+});
 
 const ADAPTERS: Record<OsFamily, OsAdapter> = {
-    centos7: {
-        family: "centos7",
-        installPackages: rpmInstall("yum"),
-        haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived", "iputils"],
-        web: httpdLayout,
-        haproxyCheck: pgrepHaproxy,
-        pingCommand: "/usr/bin/ping",
-        keepalivedHasConfigTest: false,
-        haproxyMajorMinor: [1, 5],
-        keepalivedMajor: 1,
-        matchesOsRelease: `[ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 7 ]`,
-    },
-    el8: {
-        family: "el8",
-        installPackages: rpmInstall("dnf"),
-        haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived", "iputils"],
-        web: httpdLayout,
-        haproxyCheck: pgrepHaproxy,
-        pingCommand: "/usr/bin/ping",
-        keepalivedHasConfigTest: true,
-        haproxyMajorMinor: [1, 8],
-        keepalivedMajor: 2,
-        matchesOsRelease: `[ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 8 ]`,
-    },
-    el9: {
-        family: "el9",
-        installPackages: rpmInstall("dnf"),
-        haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived", "iputils"],
-        web: httpdLayout,
-        haproxyCheck: pgrepHaproxy,
-        pingCommand: "/usr/bin/ping",
-        keepalivedHasConfigTest: true,
-        haproxyMajorMinor: [2, 4],
-        keepalivedMajor: 2,
-        matchesOsRelease: `[ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" -ge 9 ]`,
-    },
-    debian: {
-        family: "debian",
-        installPackages: aptInstall,
-        haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived", "iputils-ping"],
-        web: nginxLayout,
-        haproxyCheck: pgrepHaproxy,
-        pingCommand: "/usr/bin/ping",
-        keepalivedHasConfigTest: true,
-        haproxyMajorMinor: [2, 6],
-        keepalivedMajor: 2,
-        matchesOsRelease: `[ "$ID" = debian ]`,
-    },
-    ubuntu: {
-        family: "ubuntu",
-        installPackages: aptInstall,
-        haproxyPackages: ["haproxy"],
-        keepalivedPackages: ["keepalived", "iputils-ping"],
-        web: nginxLayout,
-        haproxyCheck: pgrepHaproxy,
-        pingCommand: "/usr/bin/ping",
-        keepalivedHasConfigTest: true,
-        haproxyMajorMinor: [2, 4],
-        keepalivedMajor: 2,
-        matchesOsRelease: `[ "$ID" = ubuntu ]`,
-    },
+    centos7: el("centos7", "yum", { keepalivedHasConfigTest: false, keepalivedMajor: 1 }, "= 7"),
+    el8: el("el8", "dnf", { keepalivedHasConfigTest: true, keepalivedMajor: 2 }, "= 8"),
+    el9: el("el9", "dnf", { keepalivedHasConfigTest: true, keepalivedMajor: 2 }, "-ge 9"),
+    debian: deb("debian"),
+    ubuntu: deb("ubuntu"),
 };
 
 export function osAdapter(family: OsFamily): OsAdapter {

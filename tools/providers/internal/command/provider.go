@@ -4,7 +4,6 @@ package command
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -30,7 +29,7 @@ const (
 
 // Provider serves command:remote:Command.
 type Provider struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	plugin.Base
 
 	log plugin.Logger
 
@@ -40,7 +39,7 @@ type Provider struct {
 
 // New returns a provider that logs to log (nil: no logging).
 func New(log plugin.Logger) *Provider {
-	return &Provider{log: log, cancelCh: make(chan struct{})}
+	return &Provider{Base: plugin.Base{Name: Name, Version: Version, Description: "Runs commands on remote hosts over SSH (command:remote:Command only)."}, log: log, cancelCh: make(chan struct{})}
 }
 
 // opContext derives an operation context that also ends when Cancel is called
@@ -88,35 +87,6 @@ func checkType(urn string) error {
 			t, Version, RemoteCommand)
 	}
 	return nil
-}
-
-// GetPluginInfo reports the plugin version.
-func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: Version}, nil
-}
-
-// GetSchema returns a minimal schema.
-func (p *Provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	b, err := json.Marshal(map[string]any{
-		"name":        Name,
-		"version":     Version,
-		"description": "Runs commands on remote hosts over SSH (command:remote:Command only).",
-		"resources":   map[string]any{},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.GetSchemaResponse{Schema: string(b)}, nil
-}
-
-// CheckConfig accepts any provider configuration.
-func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
-}
-
-// Configure declares the provider's capabilities.
-func (p *Provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
 // Check validates the inputs; they are returned unchanged.

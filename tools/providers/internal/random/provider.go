@@ -4,7 +4,6 @@ package random
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -35,11 +34,13 @@ var (
 
 // Provider serves RandomPassword and RandomString.
 type Provider struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	plugin.Base
 }
 
 // New returns the provider.
-func New() *Provider { return &Provider{} }
+func New() *Provider {
+	return &Provider{Base: plugin.Base{Name: Name, Version: Version, Description: "Random values (RandomPassword and RandomString only)."}}
+}
 
 func resourceType(urn string) (string, error) {
 	t := string(resource.URN(urn).Type())
@@ -57,35 +58,6 @@ func outputKeys(t string) []string {
 		return []string{"result", "bcryptHash"}
 	}
 	return []string{"result"}
-}
-
-// GetPluginInfo reports the plugin version.
-func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: Version}, nil
-}
-
-// GetSchema returns a minimal schema.
-func (p *Provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	b, err := json.Marshal(map[string]any{
-		"name":        Name,
-		"version":     Version,
-		"description": "Random values (RandomPassword and RandomString only).",
-		"resources":   map[string]any{},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.GetSchemaResponse{Schema: string(b)}, nil
-}
-
-// CheckConfig accepts any provider configuration.
-func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
-}
-
-// Configure declares the provider's capabilities.
-func (p *Provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
 // applyDefaults fills in upstream's defaults and validates the inputs. Unknown
