@@ -166,6 +166,13 @@ ensure_rootfs() {
     customize_template "$tmp"
     mv "$tmp" "$dir"
     note "rootfs built in $((SECONDS - t0)) s ($(du -sh "$dir" | cut -f1))"
+    # Older templates are unused once hosts boot from this one; a running lab keeps its lower
+    # directory busy, so only templates no overlay names are removed.
+    local old
+    for old in "$LAB_CACHE"/rootfs-*; do
+        [[ $old == "$dir" || ! -d $old ]] && continue
+        grep -qF "lowerdir=$old" /proc/*/mountinfo 2>/dev/null || rm -rf "$old"
+    done
 }
 
 customize_template() {
