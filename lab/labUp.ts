@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { hostsOk, labConfig, labInfo, pulumiOk, REPO_ROOT, requestsThroughVip, selectStack, vipHolders, writeStackFile } from "./lab";
+import { hostsOk, labConfig, labInfo, pulumiOk, REPO_ROOT, requestsThroughVip, selectStack, vipHolders, waitFor, writeStackFile } from "./lab";
 
 const REQUESTS = 10;
 
@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     const up = await pulumiOk(["up", "--yes", "--skip-preview"], { echo: true });
     console.log(`lab: pulumi up took ${up.seconds.toFixed(1)} s`);
 
-    const holders = vipHolders(info);
+    // keepalived takes a few advert intervals to elect the MASTER after it starts.
+    let holders: string[] = [];
+    await waitFor("one balancer to hold the VIP", () => (holders = vipHolders(info)).length === 1, 20_000, 250).catch(() => undefined);
     console.log(`lab: VIP ${info.vip} is on ${holders.join(", ") || "no balancer"}`);
     if (holders.length !== 1) throw new Error(`exactly one balancer must hold the VIP, found: ${holders.join(", ") || "none"}`);
     const answers = requestsThroughVip(info, REQUESTS);
