@@ -76,6 +76,7 @@ async function main(): Promise<void> {
         // Leave nothing running, even when a measurement failed.
         hostsOk(["down"]);
         removeStack();
+        fs.rmSync(path.join(LAB_STATE, "ansible-inventory.ini"), { force: true });
     }
 
     for (const [tool, f] of Object.entries(figures)) console.log(JSON.stringify({ tool, first_s: round(f.first), noop_s: round(f.noop), teardown_s: round(f.teardown) }));
