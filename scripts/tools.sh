@@ -20,7 +20,9 @@ COMMAND_VERSION=$(lock_version @pulumi/command)
 RANDOM_VERSION=$(lock_version @pulumi/random)
 
 die() { echo "tools: $*" >&2; exit 1; }
-command -v go >/dev/null 2>&1 || die "Go is needed to build the Pulumi engine (none on PATH; install Go ≥ 1.25)"
+# Go's official tarball installs to /usr/local/go, which a non-login shell may not have on PATH.
+command -v go >/dev/null 2>&1 || { [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"; }
+command -v go >/dev/null 2>&1 || die "Go ≥ 1.25 is needed to build the Pulumi engine (none on PATH or in /usr/local/go)"
 
 # A build's cache key: its module files, its sources and the version it is stamped with.
 stamp_of() { (cd "$ROOT/$1" && find . -name '*.go' -o -name go.mod -o -name go.sum | sort | xargs sha256sum; echo "$2") | sha256sum | cut -c1-16; }
