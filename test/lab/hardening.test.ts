@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import {
     freshLab,
@@ -34,6 +34,25 @@ const HOSTILE_PAGE = [
     "ünïcødé ✓ <h1>web1</h1>",
     "x".repeat(5000),
 ].join("\n");
+
+/** PIDs of every process below `pid`. */
+function descendants(pid: number): number[] {
+    const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/).map(Number));
+    const found: number[] = [];
+    const walk = (parent: number) => {
+        for (const [p, pp] of table) {
+            if (pp === parent) {
+                found.push(p);
+                walk(p);
+            }
+        }
+    };
+    walk(pid);
+    return found;
+}
 
 const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -c1-16`).stdout.trim();
 const markerAnywhere = () => HOSTS.filter((h) => onHost(h, `test -e ${MARKER}`).code === 0).concat(fs.existsSync(MARKER) ? ["this machine"] : []);
@@ -174,7 +193,16 @@ describe("lab: hardening", function () {
         let out = "";
         child.stdout.on("data", (d) => (out += d));
         await waitFor("the up to be midway", () => /lb2-packages created|lb2-sysctl/.test(out), 60_000, 100);
-        process.kill(-child.pid!, "SIGKILL");
+        // The engine and everything it started (language host and plugins run in their own
+        // process groups), so that nothing is left behind.
+        const tree = descendants(child.pid!);
+        for (const pid of [child.pid!, ...tree]) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
         await new Promise((r) => child.on("close", r));
         // The killed engine left its lock and pending creates: the documented recovery.
         await pulumiOk(["cancel", "--yes"]);
