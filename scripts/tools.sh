@@ -21,7 +21,7 @@ RANDOM_VERSION=$(lock_version @pulumi/random)
 
 die() { echo "tools: $*" >&2; exit 1; }
 # Go's official tarball installs to /usr/local/go, which a non-login shell may not have on PATH.
-command -v go >/dev/null 2>&1 || { [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"; }
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
 command -v go >/dev/null 2>&1 || die "Go ≥ 1.25 is needed to build the Pulumi engine (none on PATH or in /usr/local/go)"
 
 # A build's cache key: its module files, its sources and the version it is stamped with.
