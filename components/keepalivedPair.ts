@@ -15,6 +15,7 @@ import {
     checkName,
     checkPositive,
     checkUniqueNames,
+    checkScriptTiming,
     checkVipForNodes,
 } from "./validate";
 
@@ -92,25 +93,16 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
         throw new ArgumentError(where, "advertInt", "may be a fraction only with `vrrpVersion: 3` on keepalived ≥ 2 (not centos7/auto)", advertInt);
     }
     if (advertInt > 255) throw new ArgumentError(where, "advertInt", "must be at most 255 seconds", advertInt);
-    const check = {
-        intervalS: checkInteger(where, "check.intervalS", args.check?.intervalS ?? 2, 1, 3600),
-        fall: checkInteger(where, "check.fall", args.check?.fall ?? 2, 1, 100),
-        rise: checkInteger(where, "check.rise", args.check?.rise ?? 2, 1, 100),
-    };
+    const check = checkScriptTiming(where, "check", args.check, 2);
     const garp = args.garpMasterRefreshS === undefined ? undefined : checkInteger(where, "garpMasterRefreshS", args.garpMasterRefreshS, 1, 3600);
     const nopreempt = args.nopreempt ?? false;
     const gw = args.gatewayCheck;
     const gatewayCheck =
-        gw === undefined
-            ? undefined
-            : {
-                  address: checkIp(where, "gatewayCheck.address", gw.address),
-                  intervalS: checkInteger(where, "gatewayCheck.intervalS", gw.intervalS ?? 1, 1, 3600),
-                  fall: checkInteger(where, "gatewayCheck.fall", gw.fall ?? 2, 1, 100),
-                  rise: checkInteger(where, "gatewayCheck.rise", gw.rise ?? 2, 1, 100),
-              };
+        gw === undefined ? undefined : { address: checkIp(where, "gatewayCheck.address", gw.address), ...checkScriptTiming(where, "gatewayCheck", gw, 1) };
+    /** The node that starts as MASTER: the higher priority. */
+    const masterIndex = nodes[0].priority > nodes[1].priority ? 0 : 1;
 
-    return { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck };
+    return { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck, masterIndex };
 }
 
 /** keepalived on two nodes sharing one VIP; the VIP leaves a node whose haproxy is dead. */
@@ -127,7 +119,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
     constructor(name: string, args: KeepalivedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkKeepalivedPairArgs(name, args);
         super("haproxy-ha:index:KeepalivedPair", name, {}, opts);
-        const { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck } = checked;
+        const { where, os, adapter, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck, masterIndex } = checked;
         const tracks = [{ name: "chk_haproxy", command: adapter.haproxyCheck, ...check }];
         if (gatewayCheck) {
             const { address, ...timing } = gatewayCheck;
@@ -142,14 +134,13 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                           .apply((p) => checkConfigWord(where, "authPassword", p, 8)),
                   );
 
-        const masterIndex = nodes[0].priority > nodes[1].priority ? 0 : 1;
         this.masterName = nodes[masterIndex].name;
         const steps = keepalivedSteps(os, args.centos7Vault ?? false);
         const files: pulumi.Output<RenderedFile>[] = [];
         // The BACKUP is changed first and the MASTER waits for it, so a bad change stops at the BACKUP.
-        const order = masterIndex === 0 ? [1, 0] : [0, 1];
+        const backupIndex = 1 - masterIndex;
         const readyByNode: pulumi.Resource[] = [];
-        for (const i of order) {
+        for (const i of [backupIndex, masterIndex]) {
             const node = nodes[i];
             const peer = nodes[1 - i];
             const config = pulumi.secret(
@@ -179,7 +170,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     connection: node.connection,
                     become: args.become ?? false,
                     stdin: { [KEEPALIVED_CONFIG_PATH]: config },
-                    dependsOn: [...(node.after ?? []), ...(i === masterIndex ? readyByNode.filter((r) => r !== undefined) : [])],
+                    dependsOn: [...(node.after ?? []), ...(i === masterIndex ? [readyByNode[backupIndex]] : [])],
                 },
                 steps,
             );

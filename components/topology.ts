@@ -9,7 +9,7 @@ import { checkHaproxyNodeArgs, HaproxyNode, HaproxyNodeArgs, HaproxyServerArgs }
 import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./keepalivedPair";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm } from "./render/haproxy";
-import { ArgumentError, checkCidr, checkInteger, checkInterface, checkIp, checkName, checkOneOf, checkPort, checkPositive, checkUniqueNames } from "./validate";
+import { ArgumentError, checkCidr, checkInteger, checkInterface, checkIp, checkName, checkOneOf, checkPort, checkPositive, checkScriptTiming, checkUniqueNames } from "./validate";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export interface SshConfig {
@@ -141,11 +141,7 @@ export function parseTopologyConfig(raw: Record<string, unknown>): TopologyConfi
         centos7Vault: bool("centos7Vault", raw.centos7Vault, false),
         extraBackend: extraBackend as string[],
         gatewayCheck: raw.gatewayCheck === undefined ? undefined : checkIp(WHERE, KEY("gatewayCheck"), raw.gatewayCheck),
-        haproxyCheck: {
-            intervalS: checkInteger(WHERE, KEY("haproxyCheck.intervalS"), hc.intervalS ?? 2, 1, 3600),
-            fall: checkInteger(WHERE, KEY("haproxyCheck.fall"), hc.fall ?? 2, 1, 100),
-            rise: checkInteger(WHERE, KEY("haproxyCheck.rise"), hc.rise ?? 2, 1, 100),
-        },
+        haproxyCheck: checkScriptTiming(WHERE, KEY("haproxyCheck"), hc, 2),
     };
 }
 
@@ -180,12 +176,9 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         stats: cfg.stats,
         extraConfig: { backend: cfg.extraBackend },
     });
-    // Priorities as KeepalivedPair assigns them; the BACKUP balancer is changed first.
-    const priorities = cfg.balancers.map((b, i) => b.priority ?? (i === 0 ? 100 : 90));
-    const masterIndex = priorities[0] > priorities[1] ? 0 : 1;
     const pairArgs = (after: pulumi.Resource[][]): KeepalivedPairArgs => ({
         ...host,
-        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: priorities[i], after: after[i] })),
+        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: b.priority, after: after[i] })),
         vip: cfg.vip,
         interface: cfg.interface,
         virtualRouterId: cfg.virtualRouterId,
@@ -202,7 +195,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const plainServers = cfg.webs.map((w) => ({ name: w.name, address: w.host, port: w.port }));
     cfg.webs.forEach((w) => checkWebBackendArgs(w.name, webArgs(w)));
     cfg.balancers.forEach((b) => checkHaproxyNodeArgs(b.name, haproxyArgs(b, plainServers)));
-    checkKeepalivedPairArgs(PAIR_NAME, pairArgs([[], []]));
+    // The pair's MASTER, as KeepalivedPair elects it: the BACKUP balancer is changed first.
+    const { masterIndex } = checkKeepalivedPairArgs(PAIR_NAME, pairArgs([[], []]));
 
     const webs = cfg.webs.map((w) => new WebBackend(w.name, webArgs(w)));
     const servers = webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port }));

@@ -147,6 +147,15 @@ export function checkVipForNodes(where: string, field: string, vip: Cidr, nodes:
     }
 }
 
+/** A periodic check's timing: whole seconds between runs, failures before FAULT, successes before OK. */
+export function checkScriptTiming(where: string, field: string, value: { intervalS?: unknown; fall?: unknown; rise?: unknown } | undefined, defaultIntervalS: number) {
+    return {
+        intervalS: checkInteger(where, `${field}.intervalS`, value?.intervalS ?? defaultIntervalS, 1, 3600),
+        fall: checkInteger(where, `${field}.fall`, value?.fall ?? 2, 1, 100),
+        rise: checkInteger(where, `${field}.rise`, value?.rise ?? 2, 1, 100),
+    };
+}
+
 /** Raw config lines (the escape hatch): one directive per entry; a newline would smuggle in more. */
 export function checkRawLines(where: string, field: string, value: unknown): string[] {
     if (value === undefined) return [];

@@ -101,6 +101,19 @@ export interface PulumiRun extends Result {
     seconds: number;
 }
 
+/** The engine's environment for the lab stack: local file backend, lab passphrase, nothing downloaded. */
+export function pulumiEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${PULUMI_STATE}`,
+        PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+        ...extra,
+    };
+}
+
 /** Runs the real Pulumi CLI on the `lab` stack inside the control namespace. */
 export function pulumi(args: string[], opts: { echo?: boolean; env?: Record<string, string> } = {}): Promise<PulumiRun> {
     fs.mkdirSync(PULUMI_STATE, { recursive: true });
@@ -109,15 +122,7 @@ export function pulumi(args: string[], opts: { echo?: boolean; env?: Record<stri
     return new Promise((resolve) => {
         const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", ...args, "--stack", STACK, "--non-interactive", "--color", "never"], {
             cwd: REPO_ROOT,
-            env: {
-                ...process.env,
-                PULUMI_BACKEND_URL: `file://${PULUMI_STATE}`,
-                PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE,
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-                ...opts.env,
-            },
+            env: pulumiEnv(opts.env),
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";

@@ -11,10 +11,13 @@ export const KEEPALIVED_CONFIG_PATH = "/etc/keepalived/keepalived.conf";
  * `keepalived -t` exits 0 on unknown keywords (it only prints them), so its output counts too.
  * keepalived < 2.0.4 (CentOS 7) has no config test; there the binary is asked whether it has one.
  */
+/** What in `keepalived -t` output counts as a rejection (it exits 0 on unknown keywords). */
+export const KEEPALIVED_TEST_COMPLAINTS = "unknown keyword|invalid|error|not supported";
+
 function keepalivedValidation(os: OsChoice): (tmp: string) => string {
     const test = (tmp: string) =>
         [
-            `if ! kt_out=$(keepalived -t -f ${tmp} 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then`,
+            `if ! kt_out=$(keepalived -t -f ${tmp} 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq '${KEEPALIVED_TEST_COMPLAINTS}'; then`,
             `  printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1`,
             `fi`,
         ].join("\n");

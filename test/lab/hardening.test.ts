@@ -6,12 +6,12 @@ import {
     hostsOk,
     LabInfo,
     labConfig,
-    LAB_PASSPHRASE,
     onHost,
     prepareTools,
     pulumi,
     pulumiOk,
     PULUMI_STATE,
+    pulumiEnv,
     PulumiRun,
     REPO_ROOT,
     removeStack,
@@ -164,7 +164,6 @@ describe("lab: hardening", function () {
             expect(ps, `${what} in a process list`).to.not.include(secret);
             for (const r of runs) expect(r.stdout + r.stderr, `${what} in the engine output`).to.not.include(secret);
         }
-        expect(LAB_PASSPHRASE).to.be.a("string");
         for (const h of ["lb1", "lb2"]) {
             expect(onHost(h, "stat -c '%a %U %G' /etc/keepalived/keepalived.conf").stdout.trim()).to.equal("600 root root");
             expect(onHost(h, "stat -c '%a %U %G' /etc/haproxy/haproxy.cfg").stdout.trim()).to.equal("640 root haproxy");
@@ -186,7 +185,7 @@ describe("lab: hardening", function () {
         writeStackFile(labConfig(info));
         const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", "up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
             cwd: REPO_ROOT,
-            env: { ...process.env, PULUMI_BACKEND_URL: `file://${PULUMI_STATE}`, PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE, PULUMI_IGNORE_AMBIENT_PLUGINS: "true" },
+            env: pulumiEnv(),
             stdio: ["ignore", "pipe", "pipe"],
             detached: true,
         });
