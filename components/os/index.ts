@@ -169,18 +169,12 @@ export function forOs(choice: OsChoice, body: (os: OsAdapter) => string): string
     }
     const branches = OS_FAMILIES.map((family) => {
         const os = ADAPTERS[family];
-        return `if ${os.matchesOsRelease}; then\n${indent(body(os))}\n`;
+        // Not indented: a body may hold a here-doc, whose terminator must start its line.
+        return `if ${os.matchesOsRelease}; then\n${body(os)}\n`;
     });
     return (
         `${detectOsScript}\n` +
         branches.join("el") +
         `else\n  echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3\nfi`
     );
-}
-
-function indent(text: string): string {
-    return text
-        .split("\n")
-        .map((line) => (line ? "  " + line : line))
-        .join("\n");
 }

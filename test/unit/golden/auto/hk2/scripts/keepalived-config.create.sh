@@ -11,37 +11,37 @@ chmod '0600' "$tmp"
 OS_MAJOR=${VERSION_ID%%.*}
 case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 ;; *) OS_LIKE_EL=0 ;; esac
 if [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 7 ]; then
-  if keepalived --help 2>&1 | grep -q -- --config-test; then
-    if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
-    ' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-      printf '%s
-    ' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
-    fi
+if keepalived --help 2>&1 | grep -q -- --config-test; then
+  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
+  ' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+    printf '%s
+  ' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
   fi
+fi
 elif [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 8 ]; then
-  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
-  ' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-    printf '%s
-  ' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
-  fi
+if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
+' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+  printf '%s
+' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+fi
 elif [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" -ge 9 ]; then
-  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
-  ' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-    printf '%s
-  ' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
-  fi
+if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
+' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+  printf '%s
+' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+fi
 elif [ "$ID" = debian ]; then
-  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
-  ' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-    printf '%s
-  ' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
-  fi
+if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
+' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+  printf '%s
+' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+fi
 elif [ "$ID" = ubuntu ]; then
-  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
-  ' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-    printf '%s
-  ' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
-  fi
+if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s
+' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+  printf '%s
+' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi

@@ -3,47 +3,47 @@ set -eu
 OS_MAJOR=${VERSION_ID%%.*}
 case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 ;; *) OS_LIKE_EL=0 ;; esac
 if [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 7 ]; then
-  mkdir -p '/var/lib/haproxy-ha/packages'
-  missing=""
-  rpm -q 'httpd' >/dev/null 2>&1 || missing="$missing httpd"
-  if ! rpm -q 'httpd' >/dev/null 2>&1; then
-    yum install -y -q 'httpd'
-  fi
-  for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
+mkdir -p '/var/lib/haproxy-ha/packages'
+missing=""
+rpm -q 'httpd' >/dev/null 2>&1 || missing="$missing httpd"
+if ! rpm -q 'httpd' >/dev/null 2>&1; then
+  yum install -y -q 'httpd'
+fi
+for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
 elif [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" = 8 ]; then
-  mkdir -p '/var/lib/haproxy-ha/packages'
-  missing=""
-  rpm -q 'httpd' >/dev/null 2>&1 || missing="$missing httpd"
-  if ! rpm -q 'httpd' >/dev/null 2>&1; then
-    dnf install -y -q 'httpd'
-  fi
-  for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
+mkdir -p '/var/lib/haproxy-ha/packages'
+missing=""
+rpm -q 'httpd' >/dev/null 2>&1 || missing="$missing httpd"
+if ! rpm -q 'httpd' >/dev/null 2>&1; then
+  dnf install -y -q 'httpd'
+fi
+for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
 elif [ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" -ge 9 ]; then
-  mkdir -p '/var/lib/haproxy-ha/packages'
-  missing=""
-  rpm -q 'httpd' >/dev/null 2>&1 || missing="$missing httpd"
-  if ! rpm -q 'httpd' >/dev/null 2>&1; then
-    dnf install -y -q 'httpd'
-  fi
-  for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
+mkdir -p '/var/lib/haproxy-ha/packages'
+missing=""
+rpm -q 'httpd' >/dev/null 2>&1 || missing="$missing httpd"
+if ! rpm -q 'httpd' >/dev/null 2>&1; then
+  dnf install -y -q 'httpd'
+fi
+for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
 elif [ "$ID" = debian ]; then
-  mkdir -p '/var/lib/haproxy-ha/packages'
-  missing=""
-  dpkg -s 'nginx' >/dev/null 2>&1 || missing="$missing nginx"
-  if ! dpkg -s 'nginx' >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q && apt-get install -y -q 'nginx'
-  fi
-  for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
+mkdir -p '/var/lib/haproxy-ha/packages'
+missing=""
+dpkg -s 'nginx' >/dev/null 2>&1 || missing="$missing nginx"
+if ! dpkg -s 'nginx' >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q 'nginx'
+fi
+for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
 elif [ "$ID" = ubuntu ]; then
-  mkdir -p '/var/lib/haproxy-ha/packages'
-  missing=""
-  dpkg -s 'nginx' >/dev/null 2>&1 || missing="$missing nginx"
-  if ! dpkg -s 'nginx' >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q && apt-get install -y -q 'nginx'
-  fi
-  for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
+mkdir -p '/var/lib/haproxy-ha/packages'
+missing=""
+dpkg -s 'nginx' >/dev/null 2>&1 || missing="$missing nginx"
+if ! dpkg -s 'nginx' >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q 'nginx'
+fi
+for p in $missing; do : > '/var/lib/haproxy-ha/packages/'"$p"; done
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
