@@ -60,14 +60,14 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
             name: "config",
             create: installConfig(os, false),
             update: installConfig(os, true),
-            delete: removeFileScript(HAPROXY_CONFIG_PATH),
+            delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
             stdinFile: HAPROXY_CONFIG_PATH,
         },
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart("haproxy")),
             update: forOs(os, (a) => a.services.reloadOrStart("haproxy")),
-            delete: forOs(os, (a) => a.services.stopAndDisable("haproxy")),
+            delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );
     return steps;
