@@ -7,4 +7,16 @@ export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./render/haproxy";
 export { ArgumentError } from "./validate";
 export { buildTopology, Topology } from "./topology";
-export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
+export { DEFAULTS } from "./defaults";
+export {
+    CONFIG_NAMESPACE,
+    parseTopologyConfig,
+    ParseOptions,
+    readProgramStackConfig,
+    renderConfigReference,
+    selectProjectKeys,
+    SshConfig,
+    STACK_CONFIG_KEYS,
+    StackConfigKey,
+    TopologyConfig,
+} from "./stackConfig";
