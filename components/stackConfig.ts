@@ -532,12 +532,14 @@ export function selectProjectKeys<T>(all: Record<string, T>, secretKeys?: readon
     const selected: Record<string, T> = {};
     for (const [fullKey, value] of Object.entries(all)) {
         const colon = fullKey.indexOf(":");
+        if (colon < 0) continue; // Pulumi namespaces every key; nothing of ours
         const namespace = fullKey.slice(0, colon);
         const name = fullKey.slice(colon + 1);
         if (namespace === CONFIG_NAMESPACE) {
             selected[name] = value;
         } else if (normalized(namespace) === SAME_NAMESPACE) {
-            const shownValue = secretKeys?.includes(fullKey) || SECRET_LOOKING_NAME.test(name) ? HIDDEN_VALUE : value;
+            const ctx = { secretKeys: new Set(secretKeys?.includes(fullKey) ? [name] : []) };
+            const shownValue = SECRET_LOOKING_NAME.test(name) ? HIDDEN_VALUE : shown([name], value, ctx);
             throw new ArgumentError(WHERE, fullKey, `is in namespace \`${namespace}\` (did you mean \`${CONFIG_NAMESPACE}:${name}\`?)`, shownValue);
         }
     }
