@@ -9,7 +9,8 @@ export class ArgumentError extends Error {
     constructor(
         readonly where: string,
         readonly field: string,
-        rule: string,
+        /** What the value must be, e.g. "must be an integer from 1 to 255". */
+        readonly rule: string,
         readonly value: unknown,
     ) {
         super(`${where}: \`${field}\` ${rule}, got ${describe(value)}`);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, parseTopologyConfig, RenderedFile, RenderedScript } from "../components";
+import { buildTopology, parseTopologyConfig, RenderedFile, RenderedScript, selectProjectKeys } from "../components";
 
 /** What secrets look like in a dry run: values live only in the encrypted stack config. */
 export const SECRET_PLACEHOLDER = "REDACTED";
@@ -16,14 +16,15 @@ export interface RenderedStack {
     scripts: RenderedScript[];
 }
 
-/** Reads the `haproxy-ha:` keys of a stack file; `secure:` values become placeholders. */
+/**
+ * Reads every `haproxy-ha:` key of a stack file (a misspelt namespace refused), as the program
+ * would get them, so parseTopologyConfig refuses unknown keys here too; `secure:` values become
+ * placeholders.
+ */
 export function readStackConfig(stackFile: string): Record<string, unknown> {
     const doc = yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | undefined;
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(doc?.config ?? {})) {
-        if (key.startsWith("haproxy-ha:")) raw[key.slice("haproxy-ha:".length)] = redactSecure(value);
-    }
-    return raw;
+    const all = Object.fromEntries(Object.entries(doc?.config ?? {}).map(([key, value]) => [key, redactSecure(value)]));
+    return selectProjectKeys(all);
 }
 
 function redactSecure(value: unknown): unknown {

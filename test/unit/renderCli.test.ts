@@ -36,7 +36,7 @@ describe("npm run render (the dry run)", () => {
         fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), stack);
         const r = render(dir, "bad", path.join(dir, "out"));
         expect(r.status).to.equal(1);
-        expect(r.stderr).to.match(/`vip` must lie in the subnet of `nodes\[0\]\.address` \(172\.20\.30\.25\).*"172\.20\.31\.69\/24"/);
+        expect(r.stderr).to.match(/`haproxy-ha:vip` must lie in the subnet of `haproxy-ha:balancers\[0\]\.host` \(172\.20\.30\.25\).*"172\.20\.31\.69\/24"/);
         expect(fs.existsSync(path.join(dir, "out"))).to.equal(false);
     });
 
