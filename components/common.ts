@@ -1,5 +1,6 @@
 /** What every component shares: the connection args, the OS choice, and the rendered view. */
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "./defaults";
 import { OS_CHOICES, OsChoice } from "./os";
 import { RenderedFile, RenderedScript } from "./remoteSteps";
 import { checkOneOf } from "./validate";
@@ -20,7 +21,7 @@ export interface HostArgs {
 }
 
 export function resolveOs(where: string, value: unknown): OsChoice {
-    return checkOneOf(where, "os", value ?? "auto", OS_CHOICES);
+    return checkOneOf(where, "os", value ?? DEFAULTS.host.os, OS_CHOICES);
 }
 
 /** Everything a component would put on its host(s), for `npm run render` and reviews. */

@@ -149,11 +149,16 @@ export function checkVipForNodes(where: string, field: string, vip: Cidr, nodes:
 }
 
 /** A periodic check's timing: whole seconds between runs, failures before FAULT, successes before OK. */
-export function checkScriptTiming(where: string, field: string, value: { intervalS?: unknown; fall?: unknown; rise?: unknown } | undefined, defaultIntervalS: number) {
+export function checkScriptTiming(
+    where: string,
+    field: string,
+    value: { intervalS?: unknown; fall?: unknown; rise?: unknown } | undefined,
+    defaults: { intervalS: number; fall: number; rise: number },
+) {
     return {
-        intervalS: checkInteger(where, `${field}.intervalS`, value?.intervalS ?? defaultIntervalS, 1, 3600),
-        fall: checkInteger(where, `${field}.fall`, value?.fall ?? 2, 1, 100),
-        rise: checkInteger(where, `${field}.rise`, value?.rise ?? 2, 1, 100),
+        intervalS: checkInteger(where, `${field}.intervalS`, value?.intervalS ?? defaults.intervalS, 1, 3600),
+        fall: checkInteger(where, `${field}.fall`, value?.fall ?? defaults.fall, 1, 100),
+        rise: checkInteger(where, `${field}.rise`, value?.rise ?? defaults.rise, 1, 100),
     };
 }
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "./defaults";
 import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
 import { sameOnEveryFamily } from "./os";
 import { renderIndexPage } from "./render/indexPage";
@@ -25,7 +26,7 @@ export function checkWebBackendArgs(name: string, args: WebBackendArgs) {
     return {
         os: resolveOs(where, args.os),
         backendName: checkName(where, "backendName", args.backendName ?? name),
-        port: checkPort(where, "port", args.port ?? 80),
+        port: checkPort(where, "port", args.port ?? DEFAULTS.webBackend.port),
         address: checkWhenKnown(args.address ?? pulumi.output(args.connection).apply((c) => c.host), (a) => checkIp(where, "address", a)),
     };
 }
@@ -44,10 +45,10 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
         super("haproxy-ha:index:WebBackend", name, {}, opts);
         this.backendName = backendName;
 
-        const steps = webBackendSteps(os, port, args.centos7Vault ?? false);
+        const steps = webBackendSteps(os, port, args.centos7Vault ?? DEFAULTS.host.centos7Vault);
         const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));
         createSteps(
-            { parent: this, prefix: name, connection: args.connection, become: args.become ?? false, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn] },
+            { parent: this, prefix: name, connection: args.connection, become: args.become ?? DEFAULTS.host.become, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn] },
             steps,
         );
 
