@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
 import { OS_CHOICES, OsChoice } from "./os";
 import { RenderedFile, RenderedScript } from "./remoteSteps";
-import { checkOneOf } from "./validate";
+import { ConnectionArgs } from "./remoteSteps";
+import { checkHostKey, checkOneOf } from "./validate";
 
 export type { ConnectionArgs, RenderedFile, RenderedScript } from "./remoteSteps";
 
@@ -28,4 +29,11 @@ export function resolveOs(where: string, value: unknown): OsChoice {
 export interface RenderedView {
     files: pulumi.Output<RenderedFile[]>;
     scripts: RenderedScript[];
+}
+
+/** A pinned host key given as a plain string is checked now: a mangled one must fail closed, before any host is touched. */
+export function checkConnection(where: string, field: string, connection: pulumi.Input<ConnectionArgs>): void {
+    if (typeof connection !== "object" || connection === null || pulumi.Output.isInstance(connection) || connection instanceof Promise) return;
+    const hostKey = (connection as ConnectionArgs).hostKey;
+    if (typeof hostKey === "string") checkHostKey(where, `${field}.hostKey`, hostKey);
 }

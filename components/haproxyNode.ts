@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
 import * as random from "@pulumi/random";
-import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_CONFIG_PATH, haproxySteps } from "./script/haproxySteps";
@@ -81,6 +81,7 @@ export interface HaproxyNodeArgs extends HostArgs {
 /** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
 export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const where = `HaproxyNode "${name}"`;
+    checkConnection(where, "connection", args.connection);
     const os = resolveOs(where, args.os);
     const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
     const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
 import * as random from "@pulumi/random";
-import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
 import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig } from "./render/keepalived";
 import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -94,6 +94,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
         priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? DEFAULTS.keepalivedPair.priorities[i], 1, 254),
     }));
     checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
+    nodes.forEach((n, i) => checkConnection(where, `nodes[${i}].connection`, n.connection));
     if (nodes[0].priority === nodes[1].priority) {
         throw new ArgumentError(where, "nodes[1].priority", "must differ from `nodes[0].priority` (equal priorities make the election arbitrary)", nodes[1].priority);
     }

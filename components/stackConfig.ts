@@ -10,7 +10,7 @@ import { z } from "zod";
 import { DEFAULTS } from "./defaults";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm } from "./render/haproxy";
-import { ArgumentError, checkCidr, checkInterface, checkIp, checkName, checkRawLines, checkUniqueNames, checkVipForNodes } from "./validate";
+import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines, checkUniqueNames, checkVipForNodes } from "./validate";
 
 export interface SshConfig {
     user: string;
@@ -190,8 +190,9 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
                 secret: true,
                 description: "the private key itself: `pulumi config set --secret --path 'haproxy-ha:ssh.privateKey' < key`",
             }),
-            leaf("hostKeys", z.record(z.string(), z.string({ error: hostKeyError }), { error: hostKeyError }), {
-                description: 'host keys by host address (`"172.20.30.15": "ssh-ed25519 AAAA…"`); unset: host keys are not checked',
+            leaf("hostKeys", z.record(z.string(), checkedString(checkHostKey, "host key"), { error: hostKeyError }), {
+                description:
+                    'host keys by host address (`"172.20.30.15": "ssh-ed25519 AAAA…"`), each checked when parsed; unset: host keys are not checked. Pin ed25519 or ecdsa keys: the command plugin offers only SHA-1 `ssh-rsa` signatures, which OpenSSH ≥ 8.8 refuses',
             }),
             leaf("perDialTimeout", integer(1, 600), { default: DEFAULTS.ssh.perDialTimeout, description: "seconds per dial attempt" }),
             leaf("dialErrorLimit", integer(1, 100), { default: DEFAULTS.ssh.dialErrorLimit, description: "dial attempts before giving up on a host" }),

@@ -162,6 +162,25 @@ export function checkScriptTiming(
     };
 }
 
+const HOST_KEY_TYPES = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa)$/;
+
+/**
+ * An authorized_keys-style host key (`ssh-ed25519 AAAA… [comment]`) whose base64 blob decodes
+ * and names the same type: a blank or mangled pinned key must fail closed, here, not on the host.
+ */
+export function checkHostKey(where: string, field: string, value: unknown): string {
+    const fail = (rule: string) => new ArgumentError(where, field, rule, value);
+    if (typeof value !== "string") throw fail("must be a host key such as `ssh-ed25519 AAAA…`");
+    const [type, blob] = value.trim().split(/\s+/);
+    if (!type || !HOST_KEY_TYPES.test(type)) throw fail("must be an ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa host key (`<type> <base64>`)");
+    const bytes = blob && /^[A-Za-z0-9+/]+={0,2}$/.test(blob) ? Buffer.from(blob, "base64") : Buffer.alloc(0);
+    const nameLength = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
+    if (nameLength <= 0 || bytes.length < 4 + nameLength || bytes.subarray(4, 4 + nameLength).toString("latin1") !== type) {
+        throw fail(`must carry a valid base64 ${type} key after its type`);
+    }
+    return value.trim();
+}
+
 /** Raw config lines (the escape hatch): one directive per entry; a newline would smuggle in more. */
 export function checkRawLines(where: string, field: string, value: unknown): string[] {
     if (value === undefined) return [];

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
-import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
 import { sameOnEveryFamily } from "./os";
 import { renderIndexPage } from "./render/indexPage";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -23,6 +23,7 @@ export interface WebBackendArgs extends HostArgs {
 /** Every check of WebBackendArgs, with defaults applied: runs before anything is registered. */
 export function checkWebBackendArgs(name: string, args: WebBackendArgs) {
     const where = `WebBackend "${name}"`;
+    checkConnection(where, "connection", args.connection);
     return {
         os: resolveOs(where, args.os),
         backendName: checkName(where, "backendName", args.backendName ?? name),

@@ -35,6 +35,9 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["an SSH user with backticks", { ssh: { user: "`id`", privateKeyPath: "/k" } }, /`haproxy-ha:ssh\.user`.*got "`id`"/],
     ["no SSH key", { ssh: { user: "root" } }, /`haproxy-ha:ssh` needs `privateKeyPath` or a secret `privateKey`/],
     ["a raw directive with a newline", { extraBackend: ["timeout check 5s\nglobal"] }, /`haproxy-ha:extraBackend\[0\]` must be one line of text.*got "timeout check 5s\\nglobal"/],
+    ["a blank pinned host key", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.15": " " } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.15` must be an ssh-ed25519, ecdsa.*got " "/],
+    ["a DSA host key", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.26": "ssh-dss AAAAB3NzaC1kc3M=" } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.26` must be an ssh-ed25519.*got "ssh-dss/],
+    ["a host key whose blob is not of its type", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.25": "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.25` must carry a valid base64 ssh-rsa key/],
     ["a fractional advert_int with VRRPv2", { advertInt: 0.5 }, /`advertInt` may be a fraction only with `vrrpVersion: 3`.*got 0\.5/],
 ];
 
@@ -52,6 +55,10 @@ describe("bad input is refused before any host is touched", () => {
 
     it("refuses a web server with a malformed address (component)", () => {
         expect(() => new WebBackend("bad-web", { connection: conn, address: "10.1.1" })).to.throw(/WebBackend "bad-web": `address` must be an IPv4 or IPv6 address, got "10\.1\.1"/);
+    });
+
+    it("refuses a mangled pinned host key in a component's connection, naming the field", () => {
+        expect(() => new WebBackend("bad-hk", { connection: { ...conn, hostKey: "ssh-ed25519 not-base64!" } })).to.throw(/WebBackend "bad-hk": `connection\.hostKey` must carry a valid base64 ssh-ed25519 key/);
     });
 
     it("refuses a backup-only server list (component)", () => {
