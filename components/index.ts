@@ -1,7 +1,7 @@
 /** The public API of haproxy-ha. */
 export { WebBackend, WebBackendArgs } from "./webBackend";
 export { HaproxyNode, HaproxyNodeArgs, HaproxyServerArgs, HaproxyStatsArgs } from "./haproxyNode";
-export { KeepalivedPair, KeepalivedPairArgs, KeepalivedNodeArgs } from "./keepalivedPair";
+export { KeepalivedPair, KeepalivedPairArgs, KeepalivedNodeArgs, VrrpInstanceArgs, VrrpNotifyArgs } from "./keepalivedPair";
 export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./render/haproxy";

@@ -11,11 +11,16 @@ export interface VrrpTrackScript {
     intervalS: number;
     fall: number;
     rise: number;
+    /**
+     * Unset: a failing check puts the node in FAULT (always releases the VIP). Negative: a failing
+     * check lowers the priority by that much, so the peer takes the VIP only if its check passes.
+     */
+    weight?: number;
 }
 
-export interface KeepalivedConfigSpec {
-    nodeName: string;
-    instanceName: string;
+export interface VrrpInstanceSpec {
+    /** The rendered `vrrp_instance` name, e.g. `VI_a`. */
+    name: string;
     /** With nopreempt both nodes start as BACKUP: keepalived ignores nopreempt on a MASTER. */
     state: "MASTER" | "BACKUP";
     priority: number;
@@ -23,17 +28,60 @@ export interface KeepalivedConfigSpec {
     /** Seconds; fractions only with VRRP version 3 (keepalived ≥ 2). */
     advertInt: number;
     nopreempt: boolean;
+    /** Carries the adverts and the VIPs; keepalived tracks it itself (a down link means FAULT). */
     interface: string;
-    vip: { address: string; prefix: number };
+    vips: { address: string; prefix: number }[];
     /** VRRPv2 PASS authentication (at most 8 characters); VRRPv3 has none. */
     authPass?: string;
-    vrrpVersion: 2 | 3;
+    /** This instance's VRRP version where it differs from the global one. */
+    version?: 2 | 3;
     /** Unicast adverts for networks without multicast. */
     unicast?: { sourceIp: string; peers: string[] };
-    /** Checks that must all pass for the node to hold the VIP; the first tracks haproxy. */
-    track: VrrpTrackScript[];
+    /** Names of the `vrrp_script`s this instance tracks. */
+    trackScripts: string[];
+    /** More interfaces whose link going down puts the instance in FAULT. */
+    trackInterfaces?: string[];
     /** Seconds after becoming MASTER to send gratuitous ARPs again, refreshing stale peers' caches. */
     garpMasterRefreshS?: number;
+    /** Script keepalived runs on every transition of this instance. */
+    notify?: string;
+}
+
+export interface KeepalivedConfigSpec {
+    nodeName: string;
+    /** The global VRRP version (`vrrp_version 3` is rendered only for 3). */
+    vrrpVersion: 2 | 3;
+    scripts: VrrpTrackScript[];
+    instances: VrrpInstanceSpec[];
+}
+
+/** One instance, as the single-VIP shorthand has always rendered it; new directives come last. */
+function renderInstance(spec: VrrpInstanceSpec): string[] {
+    const lines = [
+        `vrrp_instance ${spec.name} {`,
+        `    state ${spec.state}`,
+        `    interface ${spec.interface}`,
+        `    virtual_router_id ${spec.virtualRouterId}`,
+        `    priority ${spec.priority}`,
+        `    advert_int ${spec.advertInt}`,
+    ];
+    if (spec.version !== undefined) lines.push(`    version ${spec.version}`);
+    if (spec.nopreempt) lines.push("    nopreempt");
+    if (spec.garpMasterRefreshS !== undefined) lines.push(`    garp_master_refresh ${spec.garpMasterRefreshS}`);
+    if (spec.authPass !== undefined) {
+        lines.push("    authentication {", "        auth_type PASS", `        auth_pass ${spec.authPass}`, "    }");
+    }
+    if (spec.unicast) {
+        lines.push(`    unicast_src_ip ${spec.unicast.sourceIp}`, "    unicast_peer {");
+        for (const peer of spec.unicast.peers) lines.push(`        ${peer}`);
+        lines.push("    }");
+    }
+    lines.push("    virtual_ipaddress {", ...spec.vips.map((v) => `        ${v.address}/${v.prefix} dev ${spec.interface}`), "    }");
+    if (spec.trackScripts.length > 0) lines.push("    track_script {", ...spec.trackScripts.map((t) => `        ${t}`), "    }");
+    if (spec.trackInterfaces?.length) lines.push("    track_interface {", ...spec.trackInterfaces.map((t) => `        ${t}`), "    }");
+    if (spec.notify !== undefined) lines.push(`    notify "${spec.notify}"`);
+    lines.push("}");
+    return lines;
 }
 
 export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
@@ -47,44 +95,21 @@ export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
     ];
     if (spec.vrrpVersion === 3) lines.push("    vrrp_version 3");
     lines.push("}", "");
-    for (const track of spec.track) {
+    for (const track of spec.scripts) {
         lines.push(
             `vrrp_script ${track.name} {`,
             `    script "${track.command}"`,
             `    interval ${track.intervalS}`,
             `    fall ${track.fall}`,
             `    rise ${track.rise}`,
+            ...(track.weight === undefined ? [] : [`    weight ${track.weight}`]),
             "}",
             "",
         );
     }
-    lines.push(
-        `vrrp_instance ${spec.instanceName} {`,
-        `    state ${spec.state}`,
-        `    interface ${spec.interface}`,
-        `    virtual_router_id ${spec.virtualRouterId}`,
-        `    priority ${spec.priority}`,
-        `    advert_int ${spec.advertInt}`,
-    );
-    if (spec.nopreempt) lines.push("    nopreempt");
-    if (spec.garpMasterRefreshS !== undefined) lines.push(`    garp_master_refresh ${spec.garpMasterRefreshS}`);
-    if (spec.authPass !== undefined) {
-        lines.push("    authentication {", "        auth_type PASS", `        auth_pass ${spec.authPass}`, "    }");
-    }
-    if (spec.unicast) {
-        lines.push(`    unicast_src_ip ${spec.unicast.sourceIp}`, "    unicast_peer {");
-        for (const peer of spec.unicast.peers) lines.push(`        ${peer}`);
-        lines.push("    }");
-    }
-    lines.push(
-        "    virtual_ipaddress {",
-        `        ${spec.vip.address}/${spec.vip.prefix} dev ${spec.interface}`,
-        "    }",
-        // No weight: a failing check puts the node in FAULT, which always releases the VIP.
-        "    track_script {",
-        ...spec.track.map((t) => `        ${t.name}`),
-        "    }",
-        "}",
-    );
+    spec.instances.forEach((instance, i) => {
+        if (i > 0) lines.push("");
+        lines.push(...renderInstance(instance));
+    });
     return lines.join("\n") + "\n";
 }

@@ -54,13 +54,70 @@ export function portsFirewallScript(firewalls: FirewallKind[], ports: number[], 
     return lines.length ? lines.join("\n") : ":";
 }
 
+/** Marks the lines the library adds to ufw's before*.rules: the line after it is ours. */
+export const UFW_VRRP_MARKER = "# haproxy-ha: VRRP";
+const UFW_RULE_FILES = ["/etc/ufw/before.rules", "/etc/ufw/before6.rules"];
+const FIREWALLD_VRRP_RULE = `rule protocol value="vrrp" accept`;
+const FIREWALLD_MARK = `${MARKERS}/firewalld-vrrp`;
+
+function firewalldVrrp(action: "open" | "close"): string[] {
+    const rule = shQuote(FIREWALLD_VRRP_RULE);
+    const lines = [`if ${FIREWALLD_ACTIVE}; then`];
+    // Each of the runtime and permanent rules is recorded when this script added it, so destroy
+    // removes exactly those and leaves a rule the host already had.
+    for (const [flag, mark] of [["", FIREWALLD_MARK], [" --permanent", `${FIREWALLD_MARK}.permanent`]]) {
+        if (action === "open") {
+            lines.push(
+                `  if ! firewall-cmd -q${flag} --query-rich-rule=${rule}; then`,
+                `    firewall-cmd -q${flag} --add-rich-rule=${rule}`,
+                `    mkdir -p ${shQuote(MARKERS)} && : > ${shQuote(mark)}`,
+                `  fi`,
+            );
+        } else {
+            lines.push(`  if [ -e ${shQuote(mark)} ]; then firewall-cmd -q${flag} --remove-rich-rule=${rule} || true; rm -f ${shQuote(mark)}; fi`);
+        }
+    }
+    lines.push(`fi`);
+    return lines;
+}
+
 /**
- * Lets VRRP (IP protocol 112) through firewalld: without it both nodes see no adverts and both
- * become MASTER. ufw has no rule for protocol 112; an active ufw must allow it by hand.
+ * ufw's CLI has no rule for IP protocol 112, so one ACCEPT line goes into before.rules and
+ * before6.rules (before the table's last COMMIT), under a marker that destroy looks for. It is
+ * written whenever ufw is installed (a ufw enabled later lets VRRP through too); an active ufw reloads.
+ */
+function ufwVrrp(action: "open" | "close"): string[] {
+    const marker = shQuote(UFW_VRRP_MARKER);
+    const lines = [`ufw_changed=0`, `for rules in ${UFW_RULE_FILES.map(shQuote).join(" ")}; do`];
+    if (action === "open") {
+        lines.push(
+            `  if [ -f "$rules" ] && ! grep -qxF ${marker} "$rules"; then`,
+            `    awk -v m=${marker} 'NR == FNR { if ($0 == "COMMIT") last = FNR; next } FNR == last { print m; print "-A ufw-before-input -p 112 -j ACCEPT" } { print }' "$rules" "$rules" > "$rules.haproxy-ha"`,
+        );
+    } else {
+        lines.push(
+            `  if [ -f "$rules" ] && grep -qxF ${marker} "$rules"; then`,
+            `    awk -v m=${marker} 'skip { skip = 0; next } $0 == m { skip = 1; next } { print }' "$rules" > "$rules.haproxy-ha"`,
+        );
+    }
+    lines.push(
+        // cat into the file keeps its owner and mode.
+        `    cat "$rules.haproxy-ha" > "$rules"; rm -f "$rules.haproxy-ha"; ufw_changed=1`,
+        `  fi`,
+        `done`,
+        `if [ "$ufw_changed" = 1 ] && ${UFW_ACTIVE}; then ufw reload >/dev/null; fi`,
+    );
+    return lines;
+}
+
+/**
+ * Lets VRRP (IP protocol 112, multicast or unicast, IPv4 and IPv6) through the host firewalls
+ * this family may run: without it neither node sees the other's adverts and both become MASTER.
  */
 export function vrrpFirewallScript(firewalls: FirewallKind[], action: "open" | "close"): string {
-    if (!firewalls.includes("firewalld")) return ":";
-    const rule = shQuote(`rule protocol value="vrrp" accept`);
-    const flag = action === "open" ? "--add-rich-rule" : "--remove-rich-rule";
-    return [`if ${FIREWALLD_ACTIVE}; then`, `  firewall-cmd -q ${flag}=${rule} || true; firewall-cmd -q --permanent ${flag}=${rule} || true`, `fi`].join("\n");
+    const lines: string[] = [];
+    if (firewalls.includes("firewalld")) lines.push(...firewalldVrrp(action));
+    if (firewalls.includes("ufw")) lines.push(...ufwVrrp(action));
+    if (action === "close" && lines.length) lines.push(cleanupStateDirScript());
+    return lines.length ? lines.join("\n") : ":";
 }

@@ -1,10 +1,16 @@
-/** The remote steps of one KeepalivedPair node, in order: packages → firewall → config → service. PURE. */
+/**
+ * The remote steps of one KeepalivedPair node, in order: packages → firewall → [sysctl] →
+ * [notify, hook-*] → config → service. PURE.
+ */
 import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
 import { installFileScript, removeFileScript } from "./files";
 import { vrrpFirewallScript } from "./firewall";
 import { packagesStep } from "./packages";
+import { restoreSysctlScript, setSysctlScript } from "./sysctl";
+import { shQuote } from "./quote";
 import { indent } from "./text";
+import { hookPath, NOTIFY_SCRIPT_PATH, NotifyState, VRRP_STATE_DIR } from "./vrrpNotify";
 
 export const KEEPALIVED_CONFIG_PATH = "/etc/keepalived/keepalived.conf";
 
@@ -23,6 +29,27 @@ function keepalivedValidation(os: OsChoice): (tmp: string) => string {
         forOs(os, (a) => (keepalivedHasConfigTest(a) ? test(tmp) : `if keepalived --help 2>&1 | grep -q -- --config-test; then\n${indent(test(tmp))}\nfi`));
 }
 
+/**
+ * What `keepalived -t` cannot tell on keepalived 1.3.5, checked on every family before the swap:
+ * each interface the candidate names exists on this host, and each IPv4 VIP lies in a subnet of
+ * an address its interface already holds (the node's own). A config that could never start does
+ * not go live while \`pulumi up\` reports success. Interface names are validated words.
+ */
+export function keepalivedHostChecks(tmp: string): string {
+    return [
+        `awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' ${tmp} | sort -u | while read -r kif; do`,
+        `  if [ ! -e "/sys/class/net/$kif" ]; then`,
+        `    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1`,
+        `  fi`,
+        `done`,
+        `awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' ${tmp} | while read -r kvip kif; do`,
+        `  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }`,
+        `    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||`,
+        `    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }`,
+        `done`,
+    ].join("\n");
+}
+
 const installConfig = (os: OsChoice, reload: boolean) =>
     installFileScript({
         path: KEEPALIVED_CONFIG_PATH,
@@ -30,18 +57,46 @@ const installConfig = (os: OsChoice, reload: boolean) =>
         mode: "0600",
         owner: "root",
         group: "root",
-        validate: keepalivedValidation(os),
+        validate: (tmp) => `${keepalivedHostChecks(tmp)}\n${keepalivedValidation(os)(tmp)}`,
         onChange: reload ? forOs(os, (a) => a.services.reloadOrStart("keepalived")) : undefined,
     });
 
-export function keepalivedSteps(os: OsChoice, archiveRepos: boolean): StepSpec[] {
-    return [
-        packagesStep(os, "keepalived", (a) => a.keepalivedPackages, archiveRepos),
+export interface KeepalivedStepOptions {
+    os: OsChoice;
+    /** Switch to the family's archive repositories first (CentOS 7: the vault). */
+    archiveRepos: boolean;
+    /** An instance floats an IPv6 VIP: net.ipv6.ip_nonlocal_bind lets haproxy bind it on the BACKUP. */
+    ipv6: boolean;
+    /** Install the built-in notify script (and these user hooks, from stdin). Unset: no notify step. */
+    notify?: { hooks: NotifyState[] };
+}
+
+const IPV6_NONLOCAL_BIND = "net.ipv6.ip_nonlocal_bind";
+
+/** A root-owned 0700 executable from stdin, removed (or put back) on destroy. */
+function executableStep(name: string, path: string): StepSpec {
+    const install = installFileScript({ path, mode: "0700", owner: "root", group: "root" });
+    return { name, create: install, delete: removeFileScript(path), stdinFile: path };
+}
+
+export function keepalivedSteps(opts: KeepalivedStepOptions): StepSpec[] {
+    const { os } = opts;
+    const steps: StepSpec[] = [
+        packagesStep(os, "keepalived", (a) => a.keepalivedPackages, opts.archiveRepos),
         {
             name: "firewall",
             create: forOs(os, (a) => vrrpFirewallScript(a.firewalls, "open")),
             delete: forOs(os, (a) => vrrpFirewallScript(a.firewalls, "close")),
         },
+    ];
+    if (opts.ipv6) steps.push({ name: "sysctl", create: setSysctlScript(IPV6_NONLOCAL_BIND, "1"), delete: restoreSysctlScript(IPV6_NONLOCAL_BIND) });
+    if (opts.notify) {
+        const notify = executableStep("notify", NOTIFY_SCRIPT_PATH);
+        // The state files live on tmpfs; destroy takes them too.
+        notify.delete = `${notify.delete}\nrm -rf ${shQuote(VRRP_STATE_DIR)}`;
+        steps.push(notify, ...opts.notify.hooks.map((s) => executableStep(`hook-${s}`, hookPath(s))));
+    }
+    steps.push(
         {
             name: "config",
             create: installConfig(os, false),
@@ -55,5 +110,6 @@ export function keepalivedSteps(os: OsChoice, archiveRepos: boolean): StepSpec[]
             update: forOs(os, (a) => a.services.reloadOrStart("keepalived")),
             delete: forOs(os, (a) => a.services.restore("keepalived")),
         },
-    ];
+    );
+    return steps;
 }

@@ -5,10 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 /** The repository root (tests run from dist/test/unit). */
 export const REPO_ROOT = path.resolve(__dirname, "../../..");
 export const GOLDEN_DIR = path.join(REPO_ROOT, "test/unit/golden");
+/** Golden files of renders the reference topology does not cover (one folder per case). */
+export const CASES_GOLDEN_DIR = path.join(REPO_ROOT, "test/unit/golden-cases");
 
 /** Compares `actual` with a golden file; UPDATE_GOLDEN=1 rewrites it on purpose. */
-export function matchesGolden(name: string, actual: string): void {
-    const file = path.join(GOLDEN_DIR, name);
+export function matchesGolden(name: string, actual: string, dir = GOLDEN_DIR): void {
+    const file = path.join(dir, name);
     if (process.env.UPDATE_GOLDEN === "1") {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, actual);

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { KEEPALIVED_TEST_COMPLAINTS } from "../../components/script/keepalivedSteps";
-import { GOLDEN_DIR } from "./helpers";
+import { CASES_GOLDEN_DIR, GOLDEN_DIR } from "./helpers";
 
 /**
  * The golden configs pass the real validators (Debian's haproxy 2.6 and keepalived 2.2; every
@@ -12,9 +12,9 @@ import { GOLDEN_DIR } from "./helpers";
  * as the install scripts call them reject broken configs.
  */
 function goldenConfigs(file: string): string[] {
-    return fs
-        .readdirSync(GOLDEN_DIR)
-        .flatMap((family) => fs.readdirSync(path.join(GOLDEN_DIR, family)).map((node) => path.join(GOLDEN_DIR, family, node, file)))
+    return [GOLDEN_DIR, CASES_GOLDEN_DIR]
+        .filter((dir) => fs.existsSync(dir))
+        .flatMap((dir) => fs.readdirSync(dir).flatMap((family) => fs.readdirSync(path.join(dir, family)).map((node) => path.join(dir, family, node, file))))
         .filter((f) => fs.existsSync(f));
 }
 
@@ -41,14 +41,14 @@ describe("real validators", () => {
     });
 
     for (const file of haproxyConfigs) {
-        it(`haproxy -c accepts ${path.relative(GOLDEN_DIR, file)}`, () => {
+        it(`haproxy -c accepts ${path.relative(path.dirname(GOLDEN_DIR), file)}`, () => {
             const r = run("haproxy", ["-c", "-q", "-f", file]);
             expect(r.code, r.out).to.equal(0);
         });
     }
 
     for (const file of keepalivedConfigs) {
-        it(`keepalived -t accepts ${path.relative(GOLDEN_DIR, file)}`, () => {
+        it(`keepalived -t accepts ${path.relative(path.dirname(GOLDEN_DIR), file)}`, () => {
             const r = keepalivedAccepts(file);
             expect(r.ok, r.out).to.equal(true);
         });

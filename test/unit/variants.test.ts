@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HaproxyNode, HaproxyNodeArgs, KeepalivedPair, KeepalivedPairArgs, OS_CHOICES } from "../../components";
-import { KEEPALIVED_TEST_COMPLAINTS } from "../../components/script/keepalivedSteps";
+import { KEEPALIVED_CONFIG_PATH, KEEPALIVED_TEST_COMPLAINTS } from "../../components/script/keepalivedSteps";
 import { setRenderMocks } from "../../scripts/renderStack";
 import { resolved } from "./helpers";
 
@@ -37,6 +37,19 @@ const KEEPALIVED: [string, Omit<KeepalivedPairArgs, "nodes" | "os">, "all" | "ke
     ["unicast", { vip: "10.77.0.100/24", interface: "eth0", unicast: true }, "all"],
     ["gatewayCheck and a tuned haproxy check", { vip: "10.77.0.100/24", interface: "eth0", gatewayCheck: { address: "10.77.0.1", intervalS: 3, fall: 3, rise: 1 }, check: { intervalS: 1, fall: 1, rise: 1 } }, "all"],
     ["every option together", { vip: "10.77.0.100/24", interface: "eth0", virtualRouterId: 200, unicast: true, nopreempt: true, garpMasterRefreshS: 10, gatewayCheck: { address: "10.77.0.1" }, authPassword: "s3cret" }, "all"],
+    ["shorthand with notify hooks and a tracked interface", { vip: "10.77.0.100/24", interface: "eth0", trackInterfaces: ["lo"], notify: { master: "#!/bin/sh\necho up\n", fault: "#!/bin/sh\necho fault\n" } }, "all"],
+    ["active-active: two instances, one MASTER each", { instances: [
+        { name: "a", vips: ["10.77.0.100/24"], virtualRouterId: 61, interface: "eth0", master: "lb1" },
+        { name: "b", vips: ["10.77.0.101/24", "10.77.0.102/24"], virtualRouterId: 62, interface: "eth0", master: "lb2", nopreempt: true, unicast: true, trackInterfaces: ["lo"] },
+    ], gatewayCheck: { address: "10.77.0.1" } }, "all"],
+    ["an IPv6 instance (VRRPv3) beside an IPv4 one (VRRPv3)", { instances: [
+        { name: "v4", vips: ["10.77.0.100/24"], virtualRouterId: 61, interface: "eth0", master: "lb1", vrrpVersion: 3 },
+        { name: "v6", vips: ["fd77::100/64"], virtualRouterId: 61, interface: "eth0", master: "lb2", vrrpVersion: 3, masterPriority: 200, backupPriority: 150 },
+    ] }, "all"],
+    ["per-instance VRRP versions (v2 with authentication, v3 for IPv6)", { instances: [
+        { name: "v4", vips: ["10.77.0.100/24"], virtualRouterId: 61, interface: "eth0", master: "lb1", authPassword: "abc" },
+        { name: "v6", vips: ["fd77::100/64"], virtualRouterId: 62, interface: "eth0", master: "lb1", vrrpVersion: 3, advertInt: 0.5 },
+    ] }, "keepalived2"],
 ];
 
 function run(cmd: string, args: string[]) {
@@ -66,7 +79,9 @@ describe("config variants pass the real validators (haproxy -c, keepalived -t)",
             if (families === "keepalived2" && (family === "centos7" || family === "auto")) continue;
             it(`keepalived, ${family}: ${what}`, async () => {
                 const pair = new KeepalivedPair(`v-${family}-${n++}`, { os: family, nodes, ...args });
-                for (const f of await resolved(pair.files)) {
+                const configs = (await resolved(pair.files)).filter((f) => f.path === KEEPALIVED_CONFIG_PATH);
+                expect(configs.length).to.equal(2);
+                for (const f of configs) {
                     const r = run("keepalived", ["-t", "-f", write(f.content)]);
                     expect(r.code === 0 && !new RegExp(KEEPALIVED_TEST_COMPLAINTS, "i").test(r.out), `${f.node}: ${r.out}`).to.equal(true);
                 }

@@ -63,14 +63,39 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 #### firewall.create
 set -eu
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-rich-rule='rule protocol value="vrrp" accept' || true; firewall-cmd -q --permanent --add-rich-rule='rule protocol value="vrrp" accept' || true
+  if ! firewall-cmd -q --query-rich-rule='rule protocol value="vrrp" accept'; then
+    firewall-cmd -q --add-rich-rule='rule protocol value="vrrp" accept'
+    mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-vrrp'
+  fi
+  if ! firewall-cmd -q --permanent --query-rich-rule='rule protocol value="vrrp" accept'; then
+    firewall-cmd -q --permanent --add-rich-rule='rule protocol value="vrrp" accept'
+    mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent'
+  fi
 fi
+ufw_changed=0
+for rules in '/etc/ufw/before.rules' '/etc/ufw/before6.rules'; do
+  if [ -f "$rules" ] && ! grep -qxF '# haproxy-ha: VRRP' "$rules"; then
+    awk -v m='# haproxy-ha: VRRP' 'NR == FNR { if ($0 == "COMMIT") last = FNR; next } FNR == last { print m; print "-A ufw-before-input -p 112 -j ACCEPT" } { print }' "$rules" "$rules" > "$rules.haproxy-ha"
+    cat "$rules.haproxy-ha" > "$rules"; rm -f "$rules.haproxy-ha"; ufw_changed=1
+  fi
+done
+if [ "$ufw_changed" = 1 ] && command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then ufw reload >/dev/null; fi
 
 #### firewall.delete
 set -eu
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-rich-rule='rule protocol value="vrrp" accept' || true; firewall-cmd -q --permanent --remove-rich-rule='rule protocol value="vrrp" accept' || true
+  if [ -e '/var/lib/haproxy-ha/firewall/firewalld-vrrp' ]; then firewall-cmd -q --remove-rich-rule='rule protocol value="vrrp" accept' || true; rm -f '/var/lib/haproxy-ha/firewall/firewalld-vrrp'; fi
+  if [ -e '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent' ]; then firewall-cmd -q --permanent --remove-rich-rule='rule protocol value="vrrp" accept' || true; rm -f '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent'; fi
 fi
+ufw_changed=0
+for rules in '/etc/ufw/before.rules' '/etc/ufw/before6.rules'; do
+  if [ -f "$rules" ] && grep -qxF '# haproxy-ha: VRRP' "$rules"; then
+    awk -v m='# haproxy-ha: VRRP' 'skip { skip = 0; next } $0 == m { skip = 1; next } { print }' "$rules" > "$rules.haproxy-ha"
+    cat "$rules.haproxy-ha" > "$rules"; rm -f "$rules.haproxy-ha"; ufw_changed=1
+  fi
+done
+if [ "$ufw_changed" = 1 ] && command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then ufw reload >/dev/null; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### config.create
 set -eu
@@ -82,6 +107,16 @@ trap 'rm -f "$tmp"' EXIT
 cat > "$tmp"
 chown 'root:root' "$tmp"
 chmod '0600' "$tmp"
+awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
+  if [ ! -e "/sys/class/net/$kif" ]; then
+    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
+  fi
+done
+awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
+  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
+    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
+    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
 if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
   printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
 fi
@@ -105,6 +140,16 @@ trap 'rm -f "$tmp"' EXIT
 cat > "$tmp"
 chown 'root:root' "$tmp"
 chmod '0600' "$tmp"
+awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
+  if [ ! -e "/sys/class/net/$kif" ]; then
+    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
+  fi
+done
+awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
+  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
+    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
+    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
 if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
   printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
 fi

@@ -1,0 +1,283 @@
+#### packages.create
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -ge 9; }; then
+  echo 'haproxy-ha: os is set to el9 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+installed='/var/lib/haproxy-ha/installed/keepalived'
+missing=0
+rpm -q 'keepalived' >/dev/null 2>&1 || missing=1
+rpm -q 'iputils' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  dnf install -y -q 'keepalived' 'iputils'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+
+#### packages.update
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -ge 9; }; then
+  echo 'haproxy-ha: os is set to el9 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+installed='/var/lib/haproxy-ha/installed/keepalived'
+missing=0
+rpm -q 'keepalived' >/dev/null 2>&1 || missing=1
+rpm -q 'iputils' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  dnf install -y -q 'keepalived' 'iputils'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+
+#### packages.delete
+set -eu
+installed='/var/lib/haproxy-ha/installed/keepalived'
+if [ -d "$installed" ]; then
+  pkgs=""
+  for f in "$installed"/*; do if [ -e "$f" ]; then pkgs="$pkgs ${f##*/}"; fi; done
+  if [ -n "$pkgs" ]; then
+    # shellcheck disable=SC2086 # package names, one word each, as the package manager printed them
+    dnf remove -y -q $pkgs
+  fi
+  rm -rf "$installed"
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### firewall.create
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  if ! firewall-cmd -q --query-rich-rule='rule protocol value="vrrp" accept'; then
+    firewall-cmd -q --add-rich-rule='rule protocol value="vrrp" accept'
+    mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-vrrp'
+  fi
+  if ! firewall-cmd -q --permanent --query-rich-rule='rule protocol value="vrrp" accept'; then
+    firewall-cmd -q --permanent --add-rich-rule='rule protocol value="vrrp" accept'
+    mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent'
+  fi
+fi
+
+#### firewall.delete
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  if [ -e '/var/lib/haproxy-ha/firewall/firewalld-vrrp' ]; then firewall-cmd -q --remove-rich-rule='rule protocol value="vrrp" accept' || true; rm -f '/var/lib/haproxy-ha/firewall/firewalld-vrrp'; fi
+  if [ -e '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent' ]; then firewall-cmd -q --permanent --remove-rich-rule='rule protocol value="vrrp" accept' || true; rm -f '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent'; fi
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### sysctl.create
+set -eu
+mkdir -p '/var/lib/haproxy-ha/sysctl'
+[ -e '/var/lib/haproxy-ha/sysctl/net.ipv6.ip_nonlocal_bind' ] || cat '/proc/sys/net/ipv6/ip_nonlocal_bind' > '/var/lib/haproxy-ha/sysctl/net.ipv6.ip_nonlocal_bind'
+printf '%s = %s\n' 'net.ipv6.ip_nonlocal_bind' '1' > '/etc/sysctl.d/90-haproxy-ha-net.ipv6.ip_nonlocal_bind.conf'
+[ "$(cat '/proc/sys/net/ipv6/ip_nonlocal_bind')" = '1' ] || printf '%s\n' '1' > '/proc/sys/net/ipv6/ip_nonlocal_bind'
+
+#### sysctl.delete
+set -eu
+rm -f '/etc/sysctl.d/90-haproxy-ha-net.ipv6.ip_nonlocal_bind.conf'
+if [ -e '/var/lib/haproxy-ha/sysctl/net.ipv6.ip_nonlocal_bind' ]; then [ "$(cat '/proc/sys/net/ipv6/ip_nonlocal_bind')" = "$(cat '/var/lib/haproxy-ha/sysctl/net.ipv6.ip_nonlocal_bind')" ] || cat '/var/lib/haproxy-ha/sysctl/net.ipv6.ip_nonlocal_bind' > '/proc/sys/net/ipv6/ip_nonlocal_bind'; rm -f '/var/lib/haproxy-ha/sysctl/net.ipv6.ip_nonlocal_bind'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### notify.create
+set -eu
+target='/etc/keepalived/haproxy-ha-notify'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-notify'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0700' "$tmp"
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+
+#### notify.delete
+set -eu
+target='/etc/keepalived/haproxy-ha-notify'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-notify'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+rm -rf '/run/haproxy-ha/vrrp'
+
+#### hook-master.create
+set -eu
+target='/etc/keepalived/haproxy-ha-hook-master'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-hook-master'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0700' "$tmp"
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+
+#### hook-master.delete
+set -eu
+target='/etc/keepalived/haproxy-ha-hook-master'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-hook-master'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### hook-fault.create
+set -eu
+target='/etc/keepalived/haproxy-ha-hook-fault'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-hook-fault'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0700' "$tmp"
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+
+#### hook-fault.delete
+set -eu
+target='/etc/keepalived/haproxy-ha-hook-fault'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-hook-fault'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### config.create
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
+  if [ ! -e "/sys/class/net/$kif" ]; then
+    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
+  fi
+done
+awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
+  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
+    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
+    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
+if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+  printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+fi
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+
+#### config.update
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
+  if [ ! -e "/sys/class/net/$kif" ]; then
+    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
+  fi
+done
+awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
+  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
+    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
+    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
+if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+  printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+fi
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  changed=0
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+  changed=1
+fi
+if [ "$changed" = 1 ]; then
+  if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+fi
+
+#### config.delete
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### service.create
+set -eu
+saved='/var/lib/haproxy-ha/services/keepalived'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+fi
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+systemctl restart 'keepalived'
+
+#### service.update
+set -eu
+if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+
+#### service.delete
+set -eu
+saved='/var/lib/haproxy-ha/services/keepalived'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'keepalived' >/dev/null 2>&1 || true; else systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'keepalived' >/dev/null 2>&1 || true; else systemctl stop 'keepalived' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
