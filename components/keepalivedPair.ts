@@ -115,9 +115,11 @@ export interface KeepalivedPairArgs extends HostArgs {
     /** The haproxy check: interval seconds (2), fall (2), rise (2). A failing check puts the node in FAULT. */
     check?: { intervalS?: number; fall?: number; rise?: number };
     /**
-     * Split-brain guard: a node that cannot ping this address (the gateway, or another host both
-     * nodes must reach) goes to FAULT and releases the VIP, so an isolated node does not keep a
-     * second copy of it. Default off.
+     * A node that cannot ping this address (the gateway, or another host both nodes must reach)
+     * loses more priority than the gap between the nodes (`weight -(gap+1)`), so the VIPs move to
+     * the node that still reaches it; when neither does, they stay on one node (no FAULT, which
+     * would take them off both). With `nopreempt` a backup does not take over on a lower priority:
+     * there the check only decides elections. Default off.
      */
     gatewayCheck?: { address: string; intervalS?: number; fall?: number; rise?: number };
     /** Seconds between repeated gratuitous ARPs while MASTER (refreshes stale caches after a split). Default off. */
@@ -372,7 +374,12 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
         const scripts: VrrpTrackScript[] = [{ name: "chk_haproxy", command: commandOnEveryFamily(os, (a) => a.haproxyCheck), ...check }];
         if (gatewayCheck) {
             const { address, ...timing } = gatewayCheck;
-            scripts.push({ name: "chk_gateway", command: `${commandOnEveryFamily(os, (a) => a.pingCommand)} -c 1 -W 1 ${address}`, ...timing });
+            // Weighted, not FAULT: an unreachable gateway (rebooting, rate-limiting ICMP) must not take the
+            // VIPs off both nodes. Losing it costs more than any instance's priority gap, so the VIPs go
+            // to a node that still sees it, and stay where they are when neither does.
+            const gap = Math.max(...instances.map((inst) => Math.abs(inst.priorities[0] - inst.priorities[1])));
+            const weight = -Math.min(gap + 1, 253);
+            scripts.push({ name: "chk_gateway", command: `${commandOnEveryFamily(os, (a) => a.pingCommand)} -c 1 -W 1 ${address}`, ...timing, weight });
         }
         const shorthand = args.instances === undefined;
         const authPasswords = instances.map((inst) =>

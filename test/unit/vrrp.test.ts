@@ -87,6 +87,27 @@ describe("VRRP instances, notify hooks, IPv6 (golden files)", () => {
         expect(await resolved(pair.vips)).to.deep.equal(["10.77.0.100", "10.77.0.101"]);
     });
 
+    /** Rows: priorities per instance (master, backup) and the gateway check's weight that must outweigh every gap. */
+    const WEIGHTS: [string, [number, number][], number][] = [
+        ["the defaults 100/90", [[100, 90]], -11],
+        ["a wide gap", [[200, 50]], -151],
+        ["the widest gap of several instances", [[100, 90], [150, 100]], -51],
+        ["a gap keepalived cannot outweigh (clamped to -253)", [[254, 1]], -253],
+    ];
+    for (const [what, priorities, weight] of WEIGHTS) {
+        it(`gateway check: weight ${weight} for ${what}, so a node that loses the gateway drops below its peer`, async () => {
+            const pair = new KeepalivedPair(`gw-${weight}-${priorities.length}`, {
+                nodes,
+                os: "debian",
+                instances: priorities.map(([m, b], k) => inst({ name: `i${k}`, virtualRouterId: 10 + k, vips: [`10.77.0.${100 + k}/24`], masterPriority: m, backupPriority: b })),
+                gatewayCheck: { address: "10.77.0.1" },
+            });
+            const [lb1] = await resolved(pair.files);
+            expect(lb1.content).to.match(new RegExp(`vrrp_script chk_gateway \\{\\n[^}]*\\n    weight ${weight}\\n\\}`));
+            for (const [m, b] of priorities) if (m - b < 253) expect(m + weight, "master without gateway").to.be.below(b);
+        });
+    }
+
     it("one generated secret per instance, none for a VRRPv3 instance", async () => {
         const before = mockedResources.length;
         new KeepalivedPair("gen", {
