@@ -54,7 +54,7 @@ export function labInfo(): LabInfo {
 }
 
 /** authorized_keys-style host keys from the lab's known_hosts, by address. */
-function hostKeys(info: LabInfo): Record<string, string> {
+export function hostKeys(info: LabInfo): Record<string, string> {
     const keys: Record<string, string> = {};
     for (const line of fs.readFileSync(info.knownHostsPath, "utf8").split("\n")) {
         const [addr, type, key] = line.trim().split(/\s+/);
@@ -114,14 +114,22 @@ export function pulumiEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
     };
 }
 
+/** `cwd`/`stack`: another project and stack than the stack program's `lab` (e.g. lab/vrrp-project). */
+export interface PulumiOptions {
+    echo?: boolean;
+    env?: Record<string, string>;
+    cwd?: string;
+    stack?: string;
+}
+
 /** Runs the real Pulumi CLI on the `lab` stack inside the control namespace. */
-export function pulumi(args: string[], opts: { echo?: boolean; env?: Record<string, string> } = {}): Promise<PulumiRun> {
+export function pulumi(args: string[], opts: PulumiOptions = {}): Promise<PulumiRun> {
     fs.mkdirSync(PULUMI_STATE, { recursive: true });
     const info = labInfo();
     const started = process.hrtime.bigint();
     return new Promise((resolve) => {
-        const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", ...args, "--stack", STACK, "--non-interactive", "--color", "never"], {
-            cwd: REPO_ROOT,
+        const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", ...args, "--stack", opts.stack ?? STACK, "--non-interactive", "--color", "never"], {
+            cwd: opts.cwd ?? REPO_ROOT,
             env: pulumiEnv(opts.env),
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -139,7 +147,7 @@ export function pulumi(args: string[], opts: { echo?: boolean; env?: Record<stri
     });
 }
 
-export async function pulumiOk(args: string[], opts: { echo?: boolean; env?: Record<string, string> } = {}): Promise<PulumiRun> {
+export async function pulumiOk(args: string[], opts: PulumiOptions = {}): Promise<PulumiRun> {
     const r = await pulumi(args, opts);
     if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 60)}`);
     return r;
