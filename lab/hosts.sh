@@ -232,6 +232,8 @@ plug_into_switch() {
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 address "$mac"
     ip -n "$ns" addr replace "$addr/$PREFIX" dev eth0
+    # IPv6 (ULA fd77::/64, host part as in IPv4: lb1 fd77::21), for IPv6 VIPs; nodad: usable at once.
+    ip -n "$ns" addr replace "fd77::${addr##*.}/64" dev eth0 nodad
     ip -n "$ns" link set eth0 up
 }
 

@@ -13,6 +13,8 @@ export interface VrrpLabTopology {
     hostKeys: Record<string, string>;
     hosts: Record<string, string>;
     pair: Omit<KeepalivedPairArgs, "nodes" | "os">;
+    /** Raw frontend lines for both balancers, e.g. an IPv6 bind. */
+    extraFrontend?: string[];
 }
 
 const file = process.env.HAPROXY_HA_VRRP_LAB;
@@ -24,8 +26,9 @@ const conn = (name: string) => ({ host: topo.hosts[name], user: "root", privateK
 const webs = ["web1", "web2"].map((w) => new WebBackend(w, { os: "debian", connection: conn(w), address: topo.hosts[w] }));
 const servers = webs.map((w) => ({ name: w.backendName, address: w.address }));
 // Both balancers bind every address, so each serves whichever VIPs it holds.
-const lb1 = new HaproxyNode("lb1", { os: "debian", connection: conn("lb1"), servers }, { dependsOn: webs });
-const lb2 = new HaproxyNode("lb2", { os: "debian", connection: conn("lb2"), servers }, { dependsOn: [lb1] });
+const extraConfig = { frontend: topo.extraFrontend ?? [] };
+const lb1 = new HaproxyNode("lb1", { os: "debian", connection: conn("lb1"), servers, extraConfig }, { dependsOn: webs });
+const lb2 = new HaproxyNode("lb2", { os: "debian", connection: conn("lb2"), servers, extraConfig }, { dependsOn: [lb1] });
 const pair = new KeepalivedPair("vrrp", {
     os: "debian",
     nodes: [

@@ -14,6 +14,8 @@ const STACK = "vrrp";
 const TOPOLOGY_FILE = path.join(LAB_STATE, "vrrp-lab.json");
 const A = "10.77.0.100";
 const B = "10.77.0.101";
+/** The IPv6 VIP (VRRPv3 instance `c`, MASTER lb1) on the lab's ULA prefix. */
+const C = "fd77::100";
 const MARKER = "/run/haproxy-ha-hook-marker";
 /** VRRP timers: advert 1 s, so a BACKUP takes over within ~4 s; the gateway check needs fall 2 × 1 s more. */
 const MOVE_MS = 15_000;
@@ -22,7 +24,7 @@ const run = (args: string[]) => pulumiOk(args, { cwd: PROJECT, stack: STACK, env
 
 function holders(vip: string): string[] {
     return ["lb1", "lb2"].filter((h) => {
-        const r = onHost(h, "ip -4 -o addr show dev eth0", 15_000);
+        const r = onHost(h, `ip -${vip.includes(":") ? 6 : 4} -o addr show dev eth0`, 15_000);
         return r.code === 0 && r.stdout.includes(` ${vip}/`);
     });
 }
@@ -31,7 +33,7 @@ function holders(vip: string): string[] {
 function through(vip: string, count: number): string[] {
     const r = onHost(
         "client",
-        `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); h=$(curl -s --max-time 2 http://${vip}/ | sed -n 's:.*<h1>\\(.*\\)</h1>.*:\\1:p'); echo "\${h:-error}"; done`,
+        `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); h=$(curl -s -g --max-time 2 http://${vip.includes(":") ? `[${vip}]` : vip}/ | sed -n 's:.*<h1>\\(.*\\)</h1>.*:\\1:p'); echo "\${h:-error}"; done`,
         count * 3000 + 10_000,
     );
     return r.stdout.trim().split("\n").filter(Boolean);
@@ -58,10 +60,13 @@ describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the wei
             sshKeyPath: info.sshKeyPath,
             hostKeys: hostKeys(info),
             hosts: h,
+            // haproxy's `bind :80` is IPv4 only.
+            extraFrontend: ["bind :::80 v6only"],
             pair: {
                 instances: [
                     { name: "a", vips: [`${A}/24`], virtualRouterId: 81, interface: info.interface, master: "lb1" },
                     { name: "b", vips: [`${B}/24`], virtualRouterId: 82, interface: info.interface, master: "lb2" },
+                    { name: "c", vips: [`${C}/64`], virtualRouterId: 83, interface: info.interface, master: "lb1", vrrpVersion: 3 },
                 ],
                 gatewayCheck: { address: h.client },
                 notify: { master: `#!/bin/sh\necho "$2 $3" >> ${MARKER}\n` },
@@ -72,6 +77,7 @@ describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the wei
         await run(["up", "--yes", "--skip-preview"]);
         await waitHolders(A, ["lb1"]);
         await waitHolders(B, ["lb2"]);
+        await waitHolders(C, ["lb1"]);
         // haproxy marks the web servers up after its first health checks.
         await waitFor("an answer through both VIPs", () => [A, B].every((vip) => through(vip, 1)[0] !== "error"), 30_000, 500);
     });
@@ -116,16 +122,26 @@ describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the wei
         await waitHolders(A, ["lb1"]);
     });
 
+    it("IPv6: curl -6 from the client through the IPv6 VIP", () => {
+        expect(holders(C)).to.deep.equal(["lb1"]);
+        const answers = through(C, 4);
+        expect(answers, answers.join(" ")).to.have.length(4).and.not.include("error");
+    });
+
     it("the MASTER's NIC goes down: its VIP moves to the peer, and returns with the link", async () => {
+        await waitHolders(C, ["lb1"]);
         hostsOk(["link", "lb1", "down"]);
         try {
             await waitHolders(A, ["lb2"]);
+            await waitHolders(C, ["lb2"]);
             expect(stateOf("lb1", "a")).to.equal("FAULT");
             expect(through(A, 3)).to.not.include("error");
+            expect(through(C, 3), "IPv6 VIP after the failover").to.not.include("error");
         } finally {
             hostsOk(["link", "lb1", "up"]);
         }
         await waitHolders(A, ["lb1"]);
+        await waitHolders(C, ["lb1"]);
     });
 
     it("lb1 dies: lb2 holds and serves both VIPs, its hook ran once for the transition; lb1 back takes A back", async () => {
