@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(haproxy keepalived iputils-ping debootstrap systemd-container iproute2 openssh-client util-linux ca-certificates)
+APT_PACKAGES=(haproxy keepalived iputils-ping debootstrap systemd-container iproute2 openssh-client util-linux ca-certificates apt-utils python3 shellcheck)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
