@@ -47,9 +47,9 @@ export interface HaproxyNodeArgs extends HostArgs {
     servers: HaproxyServerArgs[];
     /** `http` (default) or `tcp`. */
     mode?: "http" | "tcp";
-    /** Address the frontend binds: the VIP, or `*` (default) for all addresses. */
+    /** Address the frontend binds: the VIP (an Output is fine, e.g. a cloud VM's private IP), or `*` (default) for all addresses. */
     bindAddress?: pulumi.Input<string>;
-    /** Frontend port. Default 80. */
+    /** Frontend port. Default 80. Plain: it decides which firewall ports the steps open. */
     port?: number;
     /** Frontend name. Default `www`. */
     frontendName?: string;
@@ -69,13 +69,12 @@ export interface HaproxyNodeArgs extends HostArgs {
     extraConfig?: { global?: string[]; defaults?: string[]; frontend?: string[]; backend?: string[] };
     /**
      * Set net.ipv4.ip_nonlocal_bind=1 so the frontend can bind an address the node does not hold
-     * (the VIP on the BACKUP). Default: on when `bindAddress` is not `*`.
+     * (the VIP on the BACKUP). Default: on when `bindAddress` is set and not `*`. Plain: it decides
+     * whether the sysctl step exists.
      */
     nonlocalBind?: boolean;
     /** Node name in the rendered files. Default: the resource name. */
     nodeName?: string;
-    /** Remote steps wait for these: pass the other node's `ready` to roll a change one node at a time. */
-    after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
@@ -146,7 +145,11 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     return { where, os, nodeName, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports, stats };
 }
 
-/** haproxy on one host: package, config validated on the host before it replaces the old one, reload on change. */
+/**
+ * haproxy on one host: package, config validated on the host before it replaces the old one,
+ * reload on change. Its steps wait for `opts.dependsOn`: `{ dependsOn: [backupNode] }` rolls a
+ * change out to the BACKUP first, and a bad change stops there.
+ */
 export class HaproxyNode extends pulumi.ComponentResource implements RenderedView {
     readonly nodeName: string;
     readonly configText: pulumi.Output<string>;
@@ -154,8 +157,6 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     readonly statsPassword?: pulumi.Output<string>;
     readonly files: pulumi.Output<RenderedFile[]>;
     readonly scripts: RenderedScript[];
-    /** The last remote step (the service); later steps on other nodes can wait for it. */
-    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkHaproxyNodeArgs(name, args);
@@ -196,19 +197,18 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 }),
             );
 
-        const steps = haproxySteps({ os, ports, nonlocalBind, centos7Vault: args.centos7Vault ?? false });
-        const commands = createSteps(
+        const steps = haproxySteps({ os, ports, nonlocalBind, archiveRepos: args.centos7Vault ?? false });
+        createSteps(
             {
                 parent: this,
                 prefix: name,
                 connection: args.connection,
                 become: args.become ?? false,
                 stdin: { [HAPROXY_CONFIG_PATH]: this.configText },
-                dependsOn: args.after,
+                dependsOn: [opts?.dependsOn],
             },
             steps,
         );
-        this.ready = commands[commands.length - 1];
         this.files = this.configText.apply((content) => [
             { node: this.nodeName, path: HAPROXY_CONFIG_PATH, mode: "0640", owner: "root", group: "haproxy", content },
         ]);

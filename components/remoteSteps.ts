@@ -3,10 +3,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { SCRIPT_HEADER } from "./script/files";
 import { shQuote } from "./script/quote";
 
 export type ConnectionArgs = command.types.input.remote.ConnectionArgs;
+
+/** What `dependsOn` accepts in resource options. */
+export type Dependencies = pulumi.ResourceOptions["dependsOn"];
+
+/** The header every generated script starts with: stop at the first failing command or unset variable. */
+export const SCRIPT_HEADER = "set -eu";
 
 /** One remote step: `create` does it, `update` re-applies a changed input, `delete` undoes it. */
 export interface StepSpec {
@@ -51,8 +56,11 @@ export interface StepContext {
     become: boolean;
     /** Contents by key, for steps with `stdinFile`. */
     stdin: Record<string, pulumi.Input<string>>;
-    /** What the first step waits for (e.g. another node's steps, for rolling changes). */
-    dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * What the first step waits for: the component's own `dependsOn` (Pulumi does not pass a
+     * component's dependsOn on to its children), plus e.g. the other node's steps.
+     */
+    dependsOn?: Dependencies[];
 }
 
 /** The full script text a step runs: POSIX sh whatever the login shell, stopping at the first error. */
@@ -76,7 +84,9 @@ export function renderedScripts(node: string, component: string, steps: StepSpec
 export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote.Command[] {
     const commands: command.remote.Command[] = [];
     for (const step of steps) {
-        const previous = commands.length > 0 ? [commands[commands.length - 1]] : ctx.dependsOn ?? [];
+        // The SDK flattens nested lists, Outputs and Promises of resources in dependsOn
+        // (runtime/dependsOn.ts gatherExplicitDependencies), so the caller's forms pass as they are.
+        const previous = commands.length > 0 ? [commands[commands.length - 1]] : ((ctx.dependsOn ?? []) as pulumi.Input<pulumi.Resource>[]);
         const stdin = step.stdinFile === undefined ? undefined : ctx.stdin[step.stdinFile];
         if (step.stdinFile !== undefined && stdin === undefined) {
             throw new Error(`step ${step.name} of ${ctx.prefix} reads file ${step.stdinFile}, which was not rendered`);

@@ -176,9 +176,9 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         stats: cfg.stats,
         extraConfig: { backend: cfg.extraBackend },
     });
-    const pairArgs = (after: pulumi.Resource[][]): KeepalivedPairArgs => ({
+    const pairArgs = (balancers: pulumi.Resource[]): KeepalivedPairArgs => ({
         ...host,
-        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: b.priority, after: after[i] })),
+        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: b.priority, dependsOn: balancers[i] })),
         vip: cfg.vip,
         interface: cfg.interface,
         virtualRouterId: cfg.virtualRouterId,
@@ -196,16 +196,16 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     cfg.webs.forEach((w) => checkWebBackendArgs(w.name, webArgs(w)));
     cfg.balancers.forEach((b) => checkHaproxyNodeArgs(b.name, haproxyArgs(b, plainServers)));
     // The pair's MASTER, as KeepalivedPair elects it: the BACKUP balancer is changed first.
-    const { masterIndex } = checkKeepalivedPairArgs(PAIR_NAME, pairArgs([[], []]));
+    const { masterIndex } = checkKeepalivedPairArgs(PAIR_NAME, pairArgs([]));
 
     const webs = cfg.webs.map((w) => new WebBackend(w.name, webArgs(w)));
     const servers = webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port }));
     const balancers: HaproxyNode[] = [];
     for (const i of [1 - masterIndex, masterIndex]) {
-        const after = i === masterIndex ? [balancers[1 - masterIndex].ready] : webs;
-        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...haproxyArgs(cfg.balancers[i], servers), after });
+        const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
+        balancers[i] = new HaproxyNode(cfg.balancers[i].name, haproxyArgs(cfg.balancers[i], servers), { dependsOn });
     }
-    const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers.map((b) => [b.ready])));
+    const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers));
     return { webs, balancers, pair, vip: pair.vip, url: pulumi.interpolate`http://${pair.vip}:${cfg.port}/` };
 }
 

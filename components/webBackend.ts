@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
-import { osAdapter } from "./os";
+import { sameOnEveryFamily } from "./os";
 import { renderIndexPage } from "./render/indexPage";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
-import { WEB_INDEX_PATH, webBackendSteps } from "./script/webBackendSteps";
+import { WEB_PAGE, webBackendSteps, webIndexPath } from "./script/webBackendSteps";
 import { checkIp, checkName, checkPort, checkWhenKnown } from "./validate";
 
 export interface WebBackendArgs extends HostArgs {
@@ -11,7 +11,7 @@ export interface WebBackendArgs extends HostArgs {
     connection: pulumi.Input<ConnectionArgs>;
     /** Address the balancers use to reach this web server. Default: `connection.host`. */
     address?: pulumi.Input<string>;
-    /** Port the web server listens on. Default 80. */
+    /** Port the web server listens on. Default 80. Plain: it decides the firewall and site steps. */
     port?: number;
     /** The index page. Default: a page that names this backend, so the round robin is visible. */
     content?: pulumi.Input<string>;
@@ -47,17 +47,24 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
         const steps = webBackendSteps(os, port, args.centos7Vault ?? false);
         const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));
         createSteps(
-            { parent: this, prefix: name, connection: args.connection, become: args.become ?? false, stdin: { [WEB_INDEX_PATH]: page } },
+            { parent: this, prefix: name, connection: args.connection, become: args.become ?? false, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn] },
             steps,
         );
 
         this.address = pulumi.output(address);
         this.port = pulumi.output(port);
         this.url = pulumi.interpolate`http://${this.address}:${port}/`;
-        // With `auto` the site file's path is only known on the host; its text is in the site script.
-        const site = os === "auto" ? [] : [{ path: osAdapter(os).web.sitePath, content: osAdapter(os).web.siteConfig(port) }];
+        // With `auto` a file that differs per family is only known on the host; its text is in the scripts.
+        const siteFile = sameOnEveryFamily(os, (a) => ({ path: a.web.sitePath, content: a.web.siteConfig(port) }));
+        const pagePath = sameOnEveryFamily(os, webIndexPath);
         this.files = pulumi.output(page).apply((content) =>
-            [...site, { path: WEB_INDEX_PATH, content }].map((f) => ({ node: this.backendName, mode: "0644", owner: "root", group: "root", ...f })),
+            [...(siteFile ? [siteFile] : []), ...(pagePath ? [{ path: pagePath, content }] : [])].map((f) => ({
+                node: this.backendName,
+                mode: "0644",
+                owner: "root",
+                group: "root",
+                ...f,
+            })),
         );
         this.scripts = renderedScripts(this.backendName, "web", steps);
         this.registerOutputs({ address: this.address, port: this.port, url: this.url });

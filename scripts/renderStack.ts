@@ -66,13 +66,23 @@ export function setRenderMocks(): void {
         "render",
         false,
     );
-    // The mocks do not pass dependsOn on; record it from the registration request.
+    recordDependencies((type, name, dependencies) => dependenciesByName.set(`${type}::${name}`, dependencies));
+}
+
+/**
+ * Pulumi's mocks do not show a resource's dependencies, so this wraps the mock monitor's
+ * `registerResource` to see each request's dependency URNs. It relies on an SDK internal:
+ * `pulumi.runtime.getMonitor()` returning the MockMonitor whose `registerResource(req, cb)`
+ * receives the gRPC RegisterResourceRequest (`getType`, `getName`, `getDependenciesList`), as in
+ * @pulumi/pulumi 3.248 (runtime/mocks.ts). If that changes, the ordering tests fail loudly.
+ */
+function recordDependencies(record: (type: string, name: string, dependencies: string[]) => void): void {
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(req: { getType(): string; getName(): string; getDependenciesList(): string[] }, cb: unknown): unknown;
     };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
-        dependenciesByName.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        record(req.getType(), req.getName(), req.getDependenciesList());
         return register(req, cb);
     };
 }

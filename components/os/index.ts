@@ -1,37 +1,45 @@
 /**
- * The OS-family adapter: every per-OS difference (package manager, package and service names,
- * web server layout, the process check keepalived can run) lives here and nowhere else.
+ * The OS-family adapter: the only code that knows OS families. Package manager, service
+ * manager, host firewalls, SELinux, web server layout, the tool versions each family ships and
+ * how /etc/os-release names it all live here; a new family is one entry in ADAPTERS.
  * PURE: plain data and shell text, no Pulumi.
  */
-import { shQuote, shQuoteAll } from "../script/quote";
+import { shQuote } from "../script/quote";
+import { apt, dnf, PackageManager, yum } from "./packageManagers";
+import { ServiceManager, systemd } from "./systemd";
+import { httpd, nginxDebian, WebServerLayout } from "./webServers";
 
-export const OS_FAMILIES = ["centos7", "el8", "el9", "debian", "ubuntu"] as const;
+export type { PackageManager } from "./packageManagers";
+export type { ServiceManager } from "./systemd";
+export type { WebServerLayout } from "./webServers";
+
+export const OS_FAMILIES = ["centos7", "el8", "el9", "al2023", "debian", "ubuntu"] as const;
 export type OsFamily = (typeof OS_FAMILIES)[number];
 /** `auto` detects the family on the host from /etc/os-release at run time. */
 export const OS_CHOICES = ["auto", ...OS_FAMILIES] as const;
 export type OsChoice = (typeof OS_CHOICES)[number];
 
-export interface WebServerLayout {
-    packages: string[];
-    service: string;
-    docRoot: string;
-    /** Where the library puts its own site definition (a file it owns and removes on destroy). */
-    sitePath: string;
-    /** The site definition for `port`, written to `sitePath`. */
-    siteConfig(port: number): string;
-    /** Shell run before the service starts, e.g. to switch off a distribution default site; undone by `restoreDefaults`. */
-    disableDefaults: string;
-    restoreDefaults: string;
+/** The oldest haproxy and keepalived a family's own repositories ship (x.y or x.y.z). */
+export interface ToolVersions {
+    haproxy: string;
+    keepalived: string;
 }
+
+export type FirewallKind = "firewalld" | "ufw";
 
 export interface OsAdapter {
     family: OsFamily;
-    /** Shell: install `packages` unless all are present (so offline hosts with them preinstalled work). */
-    installPackages(packages: string[]): string;
+    versions: ToolVersions;
+    packages: PackageManager;
+    services: ServiceManager;
+    /** Host firewalls this family may run; a script acts on whichever of them is active. */
+    firewalls: FirewallKind[];
+    /** The family may run SELinux (enforcing blocks haproxy from connecting to arbitrary ports). */
+    selinux: boolean;
+    web: WebServerLayout;
     haproxyPackages: string[];
     /** keepalived, and ping for the optional gateway check. */
     keepalivedPackages: string[];
-    web: WebServerLayout;
     /**
      * The vrrp_script check for haproxy. pgrep from procps(-ng) exists on every family; /bin/pidof
      * on Debian is killall5 and breaks under enable_script_security.
@@ -39,142 +47,145 @@ export interface OsAdapter {
     haproxyCheck: string;
     /** ping, for the gateway check (iputils on every family). */
     pingCommand: string;
-    /** keepalived ≥ 2.0.4 has `-t`; CentOS 7's 1.3.5 does not. */
-    keepalivedHasConfigTest: boolean;
-    /** keepalived ≥ 2 accepts sub-second advert_int (VRRPv3). */
-    keepalivedMajor: number;
-    /** How /etc/os-release identifies this family (used by `auto` and the OS guard). */
+    /** Shell over the variables `detectOsScript` sets that succeeds on a host of this family. */
     matchesOsRelease: string;
+    /**
+     * Repository switch run before installing, with its undo (CentOS 7: the mirrorlist host is
+     * gone, so yum is pointed at the vault archive, opt-in).
+     */
+    archiveRepos?: { enable: string; restore: string };
 }
 
-const aptInstall = (packages: string[]) =>
-    `if ! dpkg -s ${shQuoteAll(packages)} >/dev/null 2>&1; then\n` +
-    `  export DEBIAN_FRONTEND=noninteractive\n` +
-    `  apt-get update -q && apt-get install -y -q ${shQuoteAll(packages)}\n` +
-    `fi`;
+const CENTOS_BASE_REPO = "/etc/yum.repos.d/CentOS-Base.repo";
+const VAULT_BACKUP = `/var/lib/haproxy-ha/backup${CENTOS_BASE_REPO}.vault`;
 
-const rpmInstall = (tool: "yum" | "dnf") => (packages: string[]) =>
-    `if ! rpm -q ${shQuoteAll(packages)} >/dev/null 2>&1; then\n` +
-    `  ${tool} install -y -q ${shQuoteAll(packages)}\n` +
-    `fi`;
-
-const httpdLayout: WebServerLayout = {
-    packages: ["httpd"],
-    service: "httpd",
-    docRoot: "/var/www/html",
-    sitePath: "/etc/httpd/conf.d/haproxy-ha-web.conf",
-    // httpd already listens on 80 (httpd.conf); a second Listen 80 would fail to start.
-    siteConfig: (port) =>
-        `# Managed by haproxy-ha: removed on destroy.\n` + (port === 80 ? "" : `Listen ${port}\n`),
-    disableDefaults: "",
-    restoreDefaults: "",
+const centos7Vault = {
+    enable: [
+        `if [ -f ${CENTOS_BASE_REPO} ] && grep -q '^mirrorlist=' ${CENTOS_BASE_REPO}; then`,
+        `  mkdir -p "$(dirname ${VAULT_BACKUP})"`,
+        `  [ -e ${VAULT_BACKUP} ] || cp -p ${CENTOS_BASE_REPO} ${VAULT_BACKUP}`,
+        `  # shellcheck disable=SC2016 # $releasever is yum's variable, kept literally`,
+        `  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\\{0,1\\}baseurl=http://mirror.centos.org/centos/\\$releasever|baseurl=http://vault.centos.org/7.9.2009|' ${CENTOS_BASE_REPO}`,
+        `fi`,
+    ].join("\n"),
+    restore: `if [ -e ${VAULT_BACKUP} ]; then mv -f ${VAULT_BACKUP} ${CENTOS_BASE_REPO}; fi`,
 };
 
-const nginxLayout: WebServerLayout = {
-    packages: ["nginx"],
-    service: "nginx",
-    docRoot: "/var/www/html",
-    sitePath: "/etc/nginx/sites-enabled/haproxy-ha-web",
-    siteConfig: (port) =>
-        `# Managed by haproxy-ha: removed on destroy.\n` +
-        `server {\n` +
-        `    listen ${port} default_server;\n` +
-        `    root /var/www/html;\n` +
-        `    index index.html;\n` +
-        `    location / {\n` +
-        `        try_files $uri $uri/ =404;\n` +
-        `    }\n` +
-        `}\n`,
-    // Debian's default site also claims default_server on :80; park its link and restore it on destroy.
-    disableDefaults:
-        `if [ -L /etc/nginx/sites-enabled/default ]; then\n` +
-        `  mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link\n` +
-        `fi`,
-    restoreDefaults:
-        `if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then\n` +
-        `  mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default\n` +
-        `fi`,
-};
-
-/** What every family shares: package names, pgrep (procps) for the haproxy check, ping (iputils). */
+/** What every family shares: systemd, package names, pgrep (procps) for the haproxy check, ping (iputils). */
 const common = {
+    services: systemd,
     haproxyPackages: ["haproxy"],
     haproxyCheck: "/usr/bin/pgrep -x haproxy",
     pingCommand: "/usr/bin/ping",
 };
 
-/** The EL family: httpd, yum or dnf, iputils. */
-const el = (family: OsFamily, tool: "yum" | "dnf", versions: Pick<OsAdapter, "keepalivedHasConfigTest" | "keepalivedMajor">, majorTest: string): OsAdapter => ({
+/** The RHEL family and its relatives: httpd, firewalld, SELinux. */
+const rhelLike = {
     ...common,
-    ...versions,
-    family,
-    installPackages: rpmInstall(tool),
+    firewalls: ["firewalld"] as FirewallKind[],
+    selinux: true,
+    web: httpd,
     keepalivedPackages: ["keepalived", "iputils"],
-    web: httpdLayout,
-    matchesOsRelease: `[ "$OS_LIKE_EL" = 1 ] && [ "$OS_MAJOR" ${majorTest} ]`,
-});
+};
 
-/** Debian and Ubuntu: nginx, apt, iputils-ping. */
-const deb = (family: "debian" | "ubuntu"): OsAdapter => ({
+/** Debian and Ubuntu: apt, nginx, ufw (or firewalld), no SELinux. */
+const debianLike = {
     ...common,
-    family,
-    installPackages: aptInstall,
+    packages: apt,
+    firewalls: ["ufw", "firewalld"] as FirewallKind[],
+    selinux: false,
+    web: nginxDebian,
     keepalivedPackages: ["keepalived", "iputils-ping"],
-    web: nginxLayout,
-    keepalivedHasConfigTest: true,
-    keepalivedMajor: 2,
-    matchesOsRelease: `[ "$ID" = ${family} ]`,
-});
+};
 
 const ADAPTERS: Record<OsFamily, OsAdapter> = {
-    centos7: el("centos7", "yum", { keepalivedHasConfigTest: false, keepalivedMajor: 1 }, "= 7"),
-    el8: el("el8", "dnf", { keepalivedHasConfigTest: true, keepalivedMajor: 2 }, "= 8"),
-    el9: el("el9", "dnf", { keepalivedHasConfigTest: true, keepalivedMajor: 2 }, "-ge 9"),
-    debian: deb("debian"),
-    ubuntu: deb("ubuntu"),
+    centos7: {
+        ...rhelLike,
+        family: "centos7",
+        versions: { haproxy: "1.5.18", keepalived: "1.3.5" },
+        packages: yum,
+        matchesOsRelease: `el_major -eq 7`,
+        archiveRepos: centos7Vault,
+    },
+    el8: { ...rhelLike, family: "el8", versions: { haproxy: "1.8", keepalived: "2.1" }, packages: dnf, matchesOsRelease: `el_major -eq 8` },
+    el9: { ...rhelLike, family: "el9", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `el_major -ge 9` },
+    // ID_LIKE="fedora", not rhel: matched by its own ID, never as el9.
+    al2023: { ...rhelLike, family: "al2023", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `[ "$ID" = amzn ] && [ "\${VERSION_ID%%.*}" = 2023 ]` },
+    debian: { ...debianLike, family: "debian", versions: { haproxy: "2.6", keepalived: "2.2" }, matchesOsRelease: `[ "$ID" = debian ]` },
+    // 22.04 (24.04 ships haproxy 2.8 / keepalived 2.2.8).
+    ubuntu: { ...debianLike, family: "ubuntu", versions: { haproxy: "2.4", keepalived: "2.2" }, matchesOsRelease: `[ "$ID" = ubuntu ]` },
 };
 
 export function osAdapter(family: OsFamily): OsAdapter {
     return ADAPTERS[family];
 }
 
-/**
- * The adapter whose rendering choices are safe on every family: what `auto` renders configs
- * with, since the family is only known on the host. CentOS 7's versions are the oldest.
- */
-export function renderingAdapter(choice: OsChoice): OsAdapter {
-    return choice === "auto" ? ADAPTERS.centos7 : ADAPTERS[choice];
+/** The adapters a choice may run on: one family, or every family for `auto`. */
+export function candidateAdapters(choice: OsChoice): OsAdapter[] {
+    return choice === "auto" ? OS_FAMILIES.map((f) => ADAPTERS[f]) : [ADAPTERS[choice]];
 }
 
-/** Shell that reads /etc/os-release into $ID, $OS_MAJOR and $OS_LIKE_EL. */
-export const detectOsScript =
-    `. /etc/os-release\n` +
-    `OS_MAJOR=\${VERSION_ID%%.*}\n` +
-    `case " $ID \${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 ;; *) OS_LIKE_EL=0 ;; esac`;
+/** What `pick` gives for every family a choice may run on, when they all agree; otherwise undefined. */
+export function sameOnEveryFamily<T>(choice: OsChoice, pick: (os: OsAdapter) => T): T | undefined {
+    const values = candidateAdapters(choice).map(pick);
+    return values.every((v) => JSON.stringify(v) === JSON.stringify(values[0])) ? values[0] : undefined;
+}
+
+/** True when `version` (x.y[.z]) is at least `minimum`. */
+export function versionAtLeast(version: string, minimum: string): boolean {
+    const a = version.split(".").map(Number);
+    const b = minimum.split(".").map(Number);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+        const d = (a[i] ?? 0) - (b[i] ?? 0);
+        if (d !== 0) return d > 0;
+    }
+    return true;
+}
+
+/** keepalived ≥ 2.0.4 has `-t` (config test); CentOS 7's 1.3.5 does not. */
+export function keepalivedHasConfigTest(os: OsAdapter): boolean {
+    return versionAtLeast(os.versions.keepalived, "2.0.4");
+}
 
 /**
- * Shell that runs `body(adapter)` for the host's family. For a fixed family it also refuses a
- * host of another family, so a wrong `os` fails before anything is installed.
+ * The oldest tool versions a choice may meet: what configs are rendered for, since with `auto`
+ * the family is only known on the host (where `haproxy -c` / `keepalived -t` are the guard).
  */
-export function forOs(choice: OsChoice, body: (os: OsAdapter) => string): string {
+export function oldestVersions(choice: OsChoice): ToolVersions {
+    const oldest = (pick: (v: ToolVersions) => string) =>
+        candidateAdapters(choice)
+            .map((a) => pick(a.versions))
+            .reduce((min, v) => (versionAtLeast(v, min) ? min : v));
+    return { haproxy: oldest((v) => v.haproxy), keepalived: oldest((v) => v.keepalived) };
+}
+
+/** Shell that reads /etc/os-release into $ID and $VERSION_ID, and defines `el_major OP N` for the RHEL family. */
+export const detectOsScript = [
+    `# shellcheck disable=SC1091`,
+    `. /etc/os-release`,
+    `ID=\${ID:-unknown}`,
+    `VERSION_ID=\${VERSION_ID:-}`,
+    // Rocky, Alma, CentOS and RHEL say rhel or centos in ID/ID_LIKE; Fedora and Amazon Linux do not.
+    `el_major() { case " $ID \${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "\${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }`,
+].join("\n");
+
+/**
+ * Shell that runs `body(adapter)` for the host's family. For a fixed family that is the body
+ * itself; with `auto`, a body that is the same on every family needs no detection either.
+ * With `guard`, a host of another family (or, for `auto`, of no supported one) stops the script
+ * with exit 3 first: the first step of every component has it, so a wrong `os` fails before
+ * anything is installed.
+ */
+export function forOs(choice: OsChoice, body: (os: OsAdapter) => string, opts: { guard?: boolean } = {}): string {
+    const adapters = candidateAdapters(choice);
+    const bodies = adapters.map(body);
     if (choice !== "auto") {
-        const os = ADAPTERS[choice];
-        return (
-            `${detectOsScript}\n` +
-            `if ! { ${os.matchesOsRelease}; }; then\n` +
-            `  echo ${shQuote(`haproxy-ha: os is set to ${choice} but this host is`)} "$ID $VERSION_ID" >&2; exit 3\n` +
-            `fi\n` +
-            body(os)
-        );
+        if (!opts.guard) return bodies[0];
+        const refusal = `echo ${shQuote(`haproxy-ha: os is set to ${choice} but this host is`)} "$ID $VERSION_ID" >&2; exit 3`;
+        return `${detectOsScript}\nif ! { ${adapters[0].matchesOsRelease}; }; then\n  ${refusal}\nfi\n${bodies[0]}`;
     }
-    const branches = OS_FAMILIES.map((family) => {
-        const os = ADAPTERS[family];
-        // Not indented: a body may hold a here-doc, whose terminator must start its line.
-        return `if ${os.matchesOsRelease}; then\n${body(os)}\n`;
-    });
-    return (
-        `${detectOsScript}\n` +
-        branches.join("el") +
-        `else\n  echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3\nfi`
-    );
+    if (!opts.guard && bodies.every((b) => b === bodies[0])) return bodies[0];
+    // Not indented: a body may hold a here-doc, whose terminator must start its line.
+    const branches = adapters.map((a, i) => `if ${a.matchesOsRelease}; then\n${bodies[i] || ":"}\n`);
+    return `${detectOsScript}\n${branches.join("el")}else\n  echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3\nfi`;
 }

@@ -1,7 +1,7 @@
 /**
  * haproxy.cfg from a typed spec. PURE and deterministic: fixed section order, no timestamps,
  * trailing newline, so an unchanged spec renders byte-identical text and triggers nothing.
- * Only directives haproxy 1.5 (CentOS 7) accepts, unless `version` says otherwise.
+ * Only directives haproxy 1.5 (CentOS 7) accepts.
  */
 
 /** The algorithms haproxy 1.5 and later all accept. */

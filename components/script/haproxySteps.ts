@@ -2,23 +2,18 @@
  * The remote steps of an HaproxyNode, in order: packages → sysctl → selinux → firewall →
  * config → service. A config change runs only the config step's update: validate, swap, reload.
  */
-import type { OsChoice } from "../os";
+import { candidateAdapters, forOs, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
-import {
-    closePortsScript,
-    installFileScript,
-    openPortsScript,
-    removeFileScript,
-    restoreSeBoolScript,
-    restoreSysctlScript,
-    setSeBoolScript,
-    setSysctlScript,
-} from "./files";
+import { installFileScript, removeFileScript } from "./files";
+import { portsFirewallScript } from "./firewall";
 import { packagesStep } from "./packages";
-import { enableAndRestartScript, reloadOrStartScript, stopAndDisableScript } from "./service";
+import { restoreSeBoolScript, setSeBoolScript } from "./selinux";
+import { restoreSysctlScript, setSysctlScript } from "./sysctl";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
 const NONLOCAL_BIND = "net.ipv4.ip_nonlocal_bind";
+// With SELinux enforcing, haproxy may not connect to backends on arbitrary ports.
+const SE_BOOL = "haproxy_connect_any";
 
 export interface HaproxyStepOptions {
     os: OsChoice;
@@ -26,11 +21,11 @@ export interface HaproxyStepOptions {
     ports: number[];
     /** The frontend binds an address the node may not hold (the VIP on the BACKUP). */
     nonlocalBind: boolean;
-    /** CentOS 7: point yum at vault.centos.org first. */
-    centos7Vault: boolean;
+    /** Switch to the family's archive repositories first (CentOS 7: the vault). */
+    archiveRepos: boolean;
 }
 
-const installConfig = (reload: boolean) =>
+const installConfig = (os: OsChoice, reload: boolean) =>
     installFileScript({
         path: HAPROXY_CONFIG_PATH,
         mode: "0640",
@@ -38,39 +33,41 @@ const installConfig = (reload: boolean) =>
         group: "haproxy",
         // Its alerts (stderr) name the line and keyword, not values: they reach the user; -q would hide them.
         validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
-        onChange: reload ? reloadOrStartScript("haproxy") : undefined,
+        onChange: reload ? forOs(os, (a) => a.services.reloadOrStart("haproxy")) : undefined,
     });
 
 export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
-    const steps: StepSpec[] = [
-        packagesStep(opts.os, (a) => a.haproxyPackages, opts.centos7Vault),
-    ];
+    const { os } = opts;
+    const steps: StepSpec[] = [packagesStep(os, "haproxy", (a) => a.haproxyPackages, opts.archiveRepos)];
     if (opts.nonlocalBind) {
         steps.push({ name: "sysctl", create: setSysctlScript(NONLOCAL_BIND, "1"), delete: restoreSysctlScript(NONLOCAL_BIND) });
     }
-    if (opts.os !== "debian" && opts.os !== "ubuntu") {
-        // EL with SELinux enforcing blocks haproxy from connecting to backends on arbitrary ports.
-        steps.push({ name: "selinux", create: setSeBoolScript("haproxy_connect_any"), delete: restoreSeBoolScript("haproxy_connect_any") });
+    if (candidateAdapters(os).some((a) => a.selinux)) {
+        steps.push({
+            name: "selinux",
+            create: forOs(os, (a) => (a.selinux ? setSeBoolScript(SE_BOOL) : ":")),
+            delete: forOs(os, (a) => (a.selinux ? restoreSeBoolScript(SE_BOOL) : ":")),
+        });
     }
     steps.push(
         {
             name: "firewall",
-            create: openPortsScript(opts.ports),
-            delete: closePortsScript(opts.ports),
+            create: forOs(os, (a) => portsFirewallScript(a.firewalls, opts.ports, "open")),
+            delete: forOs(os, (a) => portsFirewallScript(a.firewalls, opts.ports, "close")),
             triggers: [opts.ports],
         },
         {
             name: "config",
-            create: installConfig(false),
-            update: installConfig(true),
-            delete: removeFileScript(HAPROXY_CONFIG_PATH),
+            create: installConfig(os, false),
+            update: installConfig(os, true),
+            delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
             stdinFile: HAPROXY_CONFIG_PATH,
         },
         {
             name: "service",
-            create: enableAndRestartScript("haproxy"),
-            update: reloadOrStartScript("haproxy"),
-            delete: stopAndDisableScript("haproxy"),
+            create: forOs(os, (a) => a.services.enableAndRestart("haproxy")),
+            update: forOs(os, (a) => a.services.reloadOrStart("haproxy")),
+            delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );
     return steps;

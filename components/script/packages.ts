@@ -1,63 +1,62 @@
-/** Package installation per package manager, and the packages step every component starts with. PURE. */
+/**
+ * The packages step every component starts with. It installs what is missing and records which
+ * packages that brought onto the host (dependencies included), so destroy removes exactly
+ * those and nothing that was there before. PURE.
+ */
 import { forOs, OsAdapter, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
-import { installPackagesScript, removePackagesScript, STATE_DIR } from "./files";
+import { shQuote } from "./quote";
+import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
 
-/** Shell that succeeds when the package `pkg` (a fixed name from the adapter) is installed. */
-export function packageQuery(os: OsAdapter): (pkg: string) => string {
-    return os.family === "debian" || os.family === "ubuntu"
-        ? (pkg) => `dpkg -s '${pkg}' >/dev/null 2>&1`
-        : (pkg) => `rpm -q '${pkg}' >/dev/null 2>&1`;
+/** Where a component's install records the packages it added, one empty file per package name. */
+export const installedRecordDir = (component: string) => `${STATE_DIR}/installed/${component}`;
+
+function installScript(a: OsAdapter, component: string, packages: string[]): string {
+    const missing = packages.map((p) => `${a.packages.query(p)} || missing=1`);
+    return [
+        `installed=${shQuote(installedRecordDir(component))}`,
+        `missing=0`,
+        ...missing,
+        `if [ "$missing" = 1 ]; then`,
+        `  mkdir -p "$installed"`,
+        `  before=$(mktemp)`,
+        `  trap 'rm -f "$before"' EXIT`,
+        `  ${a.packages.listInstalled} | sort > "$before"`,
+        a.packages.install(packages).replace(/^/gm, "  "),
+        `  ${a.packages.listInstalled} | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done`,
+        `fi`,
+    ].join("\n");
 }
 
-/** Shell that removes the package named by the quoted word. */
-export function packageRemoval(os: OsAdapter): (quotedPkg: string) => string {
-    switch (os.family) {
-        case "debian":
-        case "ubuntu":
-            return (pkg) => `DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${pkg}`;
-        case "centos7":
-            return (pkg) => `yum remove -y -q ${pkg}`;
-        case "el8":
-        case "el9":
-            return (pkg) => `dnf remove -y -q ${pkg}`;
-        default: {
-            const unknown: never = os.family;
-            throw new Error(`unknown OS family ${unknown}`);
-        }
-    }
+function removeScript(a: OsAdapter, component: string): string {
+    return [
+        `installed=${shQuote(installedRecordDir(component))}`,
+        `if [ -d "$installed" ]; then`,
+        `  pkgs=""`,
+        `  for f in "$installed"/*; do if [ -e "$f" ]; then pkgs="$pkgs \${f##*/}"; fi; done`,
+        `  if [ -n "$pkgs" ]; then`,
+        `    # shellcheck disable=SC2086 # package names, one word each, as the package manager printed them`,
+        `    ${a.packages.removeListed}`,
+        `  fi`,
+        `  rm -rf "$installed"`,
+        `fi`,
+        cleanupStateDirScript(),
+    ].join("\n");
 }
-
-const CENTOS_BASE_REPO = "/etc/yum.repos.d/CentOS-Base.repo";
-const VAULT_BACKUP = `${STATE_DIR}/backup${CENTOS_BASE_REPO}.vault`;
 
 /**
- * CentOS 7 is end-of-life and mirrorlist.centos.org is gone: point the base repos at the vault
- * archive (opt-in). The original repo file is kept and put back on destroy.
+ * Installs what `pick` names for the host's family. A changed input updates the step in place
+ * (installing what is missing): an update never removes a package a later step still needs.
+ * @param component names the record of what this step installed (`haproxy`, `keepalived`, `web`)
+ * @param archiveRepos switch to the family's archive repositories first (CentOS 7: the vault)
  */
-export const centos7VaultScript = [
-    `if [ -f ${CENTOS_BASE_REPO} ] && grep -q '^mirrorlist=' ${CENTOS_BASE_REPO}; then`,
-    `  mkdir -p "$(dirname ${VAULT_BACKUP})"`,
-    `  [ -e ${VAULT_BACKUP} ] || cp -p ${CENTOS_BASE_REPO} ${VAULT_BACKUP}`,
-    `  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\\{0,1\\}baseurl=http://mirror.centos.org/centos/\\$releasever|baseurl=http://vault.centos.org/7.9.2009|' ${CENTOS_BASE_REPO}`,
-    `fi`,
-].join("\n");
-
-export const centos7VaultRestoreScript = `if [ -e ${VAULT_BACKUP} ]; then mv -f ${VAULT_BACKUP} ${CENTOS_BASE_REPO}; fi`;
-
-/** Installs what `pick` names for the host's family; destroy removes only what it installed. */
-export function packagesStep(os: OsChoice, pick: (a: OsAdapter) => string[], centos7Vault: boolean): StepSpec {
-    const useVault = (a: OsAdapter) => centos7Vault && a.family === "centos7";
+export function packagesStep(os: OsChoice, component: string, pick: (a: OsAdapter) => string[], archiveRepos: boolean): StepSpec {
+    const repos = (a: OsAdapter) => (a.archiveRepos === undefined ? "" : archiveRepos ? a.archiveRepos.enable : a.archiveRepos.restore);
+    const install = forOs(os, (a) => [repos(a), installScript(a, component, pick(a))].filter(Boolean).join("\n"), { guard: true });
     return {
         name: "packages",
-        create: forOs(os, (a) =>
-            [useVault(a) ? centos7VaultScript : "", installPackagesScript(a.installPackages(pick(a)), pick(a), packageQuery(a))]
-                .filter(Boolean)
-                .join("\n"),
-        ),
-        delete: forOs(os, (a) =>
-            [removePackagesScript(packageRemoval(a), pick(a)), useVault(a) ? centos7VaultRestoreScript : ""].filter(Boolean).join("\n"),
-        ),
-        triggers: [os, centos7Vault],
+        create: install,
+        update: install,
+        delete: forOs(os, (a) => [removeScript(a, component), a.archiveRepos?.restore ?? ""].filter(Boolean).join("\n")),
     };
 }

@@ -29,7 +29,7 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["a name with a command substitution", { balancers: [{ name: "$(touch /tmp/pwned)", host: "172.20.30.25" }, { name: "hk2", host: "172.20.30.26" }] }, /`haproxy-ha:balancers\[0\]\.name`.*got "\$\(touch \/tmp\/pwned\)"/],
     ["one balancer", { balancers: [{ name: "hk1", host: "172.20.30.25" }] }, /`haproxy-ha:balancers` must be a list of exactly 2 entries/],
     ["three balancers", { balancers: [{ name: "a", host: "172.20.30.25" }, { name: "b", host: "172.20.30.26" }, { name: "c", host: "172.20.30.27" }] }, /`haproxy-ha:balancers` must be a list of exactly 2 entries/],
-    ["an unknown os", { os: "windows" }, /`haproxy-ha:os` must be one of auto, centos7, el8, el9, debian, ubuntu, got "windows"/],
+    ["an unknown os", { os: "windows" }, /`haproxy-ha:os` must be one of auto, centos7, el8, el9, al2023, debian, ubuntu, got "windows"/],
     ["an unknown balance algorithm", { balance: "fastest" }, /`haproxy-ha:balance` must be one of roundrobin, .*got "fastest"/],
     ["an interface with a shell command", { interface: "eth0;reboot" }, /`haproxy-ha:interface` must be a network interface name.*got "eth0;reboot"/],
     ["an SSH user with backticks", { ssh: { user: "`id`", privateKeyPath: "/k" } }, /`haproxy-ha:ssh\.user`.*got "`id`"/],

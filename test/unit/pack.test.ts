@@ -43,13 +43,15 @@ describe("npm package", function () {
 import { HaproxyNode, KeepalivedPair, WebBackend } from "haproxy-ha";
 const key = pulumi.secret("key");
 const web = new WebBackend("www1", { os: "centos7", connection: { host: "172.20.30.15", privateKey: key } });
-const lb = new HaproxyNode("hk1", { connection: { host: "172.20.30.25" }, servers: [{ name: "www1", address: web.address }], balance: "leastconn" });
+const lb2 = new HaproxyNode("hk2", { connection: { host: "172.20.30.26" }, servers: [{ name: "www1", address: web.address }] }, { dependsOn: [web] });
+const lb = new HaproxyNode("hk1", { connection: { host: "172.20.30.25" }, servers: [{ name: "www1", address: web.address }], balance: "leastconn" }, { dependsOn: [lb2] });
+const privateIp: pulumi.Output<string> = pulumi.output("172.20.30.26");
 const pair = new KeepalivedPair("vip", {
     nodes: [
-        { name: "hk1", connection: { host: "172.20.30.25" }, address: "172.20.30.25", after: [lb.ready] },
-        { name: "hk2", connection: { host: "172.20.30.26" }, address: "172.20.30.26" },
+        { name: "hk1", connection: { host: "172.20.30.25" }, address: "172.20.30.25", dependsOn: lb },
+        { name: "hk2", connection: { host: privateIp }, address: privateIp, dependsOn: [lb2] },
     ],
-    vip: "172.20.30.69/24",
+    vip: pulumi.output("172.20.30.69/24"),
     interface: "eth0",
 });
 export const vip: pulumi.Output<string> = pair.vip;

@@ -1,0 +1,173 @@
+#### packages.create
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 7; }; then
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
+  mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
+  [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ] || cp -p /etc/yum.repos.d/CentOS-Base.repo /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault
+  # shellcheck disable=SC2016 # $releasever is yum's variable, kept literally
+  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\{0,1\}baseurl=http://mirror.centos.org/centos/\$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo
+fi
+installed='/var/lib/haproxy-ha/installed/keepalived'
+missing=0
+rpm -q 'keepalived' >/dev/null 2>&1 || missing=1
+rpm -q 'iputils' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  yum install -y -q 'keepalived' 'iputils'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+
+#### packages.update
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 7; }; then
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
+  mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
+  [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ] || cp -p /etc/yum.repos.d/CentOS-Base.repo /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault
+  # shellcheck disable=SC2016 # $releasever is yum's variable, kept literally
+  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\{0,1\}baseurl=http://mirror.centos.org/centos/\$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo
+fi
+installed='/var/lib/haproxy-ha/installed/keepalived'
+missing=0
+rpm -q 'keepalived' >/dev/null 2>&1 || missing=1
+rpm -q 'iputils' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  yum install -y -q 'keepalived' 'iputils'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+
+#### packages.delete
+set -eu
+installed='/var/lib/haproxy-ha/installed/keepalived'
+if [ -d "$installed" ]; then
+  pkgs=""
+  for f in "$installed"/*; do if [ -e "$f" ]; then pkgs="$pkgs ${f##*/}"; fi; done
+  if [ -n "$pkgs" ]; then
+    # shellcheck disable=SC2086 # package names, one word each, as the package manager printed them
+    yum remove -y -q $pkgs
+  fi
+  rm -rf "$installed"
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
+
+#### firewall.create
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  firewall-cmd -q --add-rich-rule='rule protocol value="vrrp" accept' || true; firewall-cmd -q --permanent --add-rich-rule='rule protocol value="vrrp" accept' || true
+fi
+
+#### firewall.delete
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  firewall-cmd -q --remove-rich-rule='rule protocol value="vrrp" accept' || true; firewall-cmd -q --permanent --remove-rich-rule='rule protocol value="vrrp" accept' || true
+fi
+
+#### config.create
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+if keepalived --help 2>&1 | grep -q -- --config-test; then
+  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+    printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+  fi
+fi
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+
+#### config.update
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+if keepalived --help 2>&1 | grep -q -- --config-test; then
+  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+    printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+  fi
+fi
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  changed=0
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+  changed=1
+fi
+if [ "$changed" = 1 ]; then
+  if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+fi
+
+#### config.delete
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### service.create
+set -eu
+saved='/var/lib/haproxy-ha/services/keepalived'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+fi
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+systemctl restart 'keepalived'
+
+#### service.update
+set -eu
+if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+
+#### service.delete
+set -eu
+saved='/var/lib/haproxy-ha/services/keepalived'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'keepalived' >/dev/null 2>&1 || true; else systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'keepalived' >/dev/null 2>&1 || true; else systemctl stop 'keepalived' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -1,8 +1,0 @@
-set -eu
-. /etc/os-release
-OS_MAJOR=${VERSION_ID%%.*}
-case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*|*" fedora "*) OS_LIKE_EL=1 ;; *) OS_LIKE_EL=0 ;; esac
-if ! { [ "$ID" = debian ]; }; then
-  echo 'haproxy-ha: os is set to debian but this host is' "$ID $VERSION_ID" >&2; exit 3
-fi
-if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi

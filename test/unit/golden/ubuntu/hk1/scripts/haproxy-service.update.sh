@@ -1,2 +1,0 @@
-set -eu
-if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
