@@ -252,12 +252,15 @@ export function mirrorDownloads(info: LabInfo): Record<string, Set<string>> {
     return downloads;
 }
 
-/** Checksums of every file where the library writes, to compare a host before and after. */
+/**
+ * Checksums of every file where the library writes, to compare a host before and after. Not
+ * nginx's sample page: nginx-common's postinst creates it and Debian's purge leaves it behind.
+ */
 export function fileSnapshot(host: string): string {
     return onHost(
         host,
         "for d in /etc/haproxy /etc/keepalived /etc/nginx /etc/sysctl.d /var/www /var/lib/haproxy-ha /etc/systemd/system; do " +
-            "[ -e $d ] && find $d \\( -type f -o -type l \\) -print; done | sort | while read -r f; do " +
+            "[ -e $d ] && find $d \\( -type f -o -type l \\) ! -path /var/www/html/index.nginx-debian.html -print; done | sort | while read -r f; do " +
             'if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; else echo "$f $(sha256sum < "$f" | cut -c1-16)"; fi; done',
     ).stdout;
 }
