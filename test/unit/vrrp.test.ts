@@ -8,6 +8,7 @@ import { KeepalivedPair, KeepalivedPairArgs, OS_CHOICES } from "../../components
 import { UFW_VRRP_MARKER, vrrpFirewallScript } from "../../components/script/firewall";
 import { KEEPALIVED_CONFIG_PATH, keepalivedHostChecks } from "../../components/script/keepalivedSteps";
 import { hookPath, renderNotifyScript, VRRP_STATE_DIR } from "../../components/script/vrrpNotify";
+import { parseInstancesConfig } from "../../components/instancesConfig";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
 import { scriptsSnapshot } from "./golden.test";
 import { CASES_GOLDEN_DIR, matchesGolden, resolved } from "./helpers";
@@ -276,3 +277,25 @@ describe("VRRP scripts behave as specified (run here, paths moved to a temporary
     });
 });
 
+
+describe("stack config `haproxy-ha:instances` (parseInstancesConfig, for the key table to plug in)", () => {
+    const ok = [{ name: "a", vips: ["10.77.0.100/24"], virtualRouterId: 61, master: "lb1" }, { name: "b", vips: ["10.77.0.101/24"], virtualRouterId: 62, master: "lb2", interface: "ens192", nopreempt: true }];
+
+    it("reads entries, filling `interface` from the stack's", () => {
+        const parsed = parseInstancesConfig(ok, ["lb1", "lb2"], "eth0");
+        expect(parsed.map((i) => [i.name, i.interface, i.master, i.nopreempt])).to.deep.equal([["a", "eth0", "lb1", undefined], ["b", "ens192", "lb2", true]]);
+    });
+
+    const ROWS: [string, unknown, RegExp][] = [
+        ["not a list", { name: "a" }, /`haproxy-ha:instances` must be a list of at least one instance/],
+        ["a master that is no balancer", [{ ...ok[0], master: "lb3" }], /`haproxy-ha:instances\[0\]\.master` is not a balancer; balancers are: lb1, lb2, got "lb3"/],
+        ["an unknown key", [{ ...ok[0], prio: 5 }], /`haproxy-ha:instances\[0\]\.prio` is not a key of an instance; keys are: name, vips/],
+        ["a VIP without prefix", [{ ...ok[0], vips: ["10.77.0.100"] }], /`haproxy-ha:instances\[0\]\.vips\[0\]` must be an address with its prefix length.*got "10\.77\.0\.100"/],
+        ["a VRID out of range", [{ ...ok[0], virtualRouterId: 256 }], /`haproxy-ha:instances\[0\]\.virtualRouterId` must be an integer from 1 to 255, got 256/],
+        ["a duplicate name", [ok[0], { ...ok[1], name: "a" }], /`haproxy-ha:instances\[1\]\.name` must be unique, got "a"/],
+        ["a non-boolean nopreempt", [{ ...ok[0], nopreempt: "yes" }], /`haproxy-ha:instances\[0\]\.nopreempt` must be true or false, got "yes"/],
+    ];
+    for (const [what, value, message] of ROWS) {
+        it(`refuses ${what}`, () => expect(() => parseInstancesConfig(value, ["lb1", "lb2"], "eth0")).to.throw(message));
+    }
+});
