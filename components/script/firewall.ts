@@ -56,7 +56,11 @@ export function portsFirewallScript(firewalls: FirewallKind[], ports: number[], 
 
 /** Marks the lines the library adds to ufw's before*.rules: the line after it is ours. */
 export const UFW_VRRP_MARKER = "# haproxy-ha: VRRP";
-const UFW_RULE_FILES = ["/etc/ufw/before.rules", "/etc/ufw/before6.rules"];
+/** ufw's rule files and the input chain each defines (before6.rules names its chains ufw6-…). */
+const UFW_RULE_FILES: [string, string][] = [
+    ["/etc/ufw/before.rules", "ufw-before-input"],
+    ["/etc/ufw/before6.rules", "ufw6-before-input"],
+];
 const FIREWALLD_VRRP_RULE = `rule protocol value="vrrp" accept`;
 const FIREWALLD_MARK = `${MARKERS}/firewalld-vrrp`;
 
@@ -88,11 +92,11 @@ function firewalldVrrp(action: "open" | "close"): string[] {
  */
 function ufwVrrp(action: "open" | "close"): string[] {
     const marker = shQuote(UFW_VRRP_MARKER);
-    const lines = [`ufw_changed=0`, `for rules in ${UFW_RULE_FILES.map(shQuote).join(" ")}; do`];
+    const lines = [`ufw_changed=0`, `for entry in ${UFW_RULE_FILES.map(([file, chain]) => shQuote(`${file}:${chain}`)).join(" ")}; do`, `  rules=\${entry%%:*}${action === "open" ? " chain=\${entry#*:}" : ""}`];
     if (action === "open") {
         lines.push(
             `  if [ -f "$rules" ] && ! grep -qxF ${marker} "$rules"; then`,
-            `    awk -v m=${marker} 'NR == FNR { if ($0 == "COMMIT") last = FNR; next } FNR == last { print m; print "-A ufw-before-input -p 112 -j ACCEPT" } { print }' "$rules" "$rules" > "$rules.haproxy-ha"`,
+            `    awk -v m=${marker} -v c="$chain" 'NR == FNR { if ($0 == "COMMIT") last = FNR; next } FNR == last { print m; print "-A " c " -p 112 -j ACCEPT" } { print }' "$rules" "$rules" > "$rules.haproxy-ha"`,
         );
     } else {
         lines.push(

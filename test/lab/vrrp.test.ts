@@ -1,46 +1,19 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import * as path from "path";
-import { freshLab, hostKeys, hostsOk, LabInfo, LAB_STATE, onHost, prepareTools, pulumiOk, REPO_ROOT, waitFor } from "../../lab/lab";
-import type { VrrpLabTopology } from "../../lab/vrrpProgram";
+import { freshLab, hostsOk, LabInfo, onHost, prepareTools, removeStack, waitFor } from "../../lab/lab";
+import { holders, through, TOPOLOGY_FILE, vrrpPulumi, waitHolders, writeTopology } from "../../lab/vrrpLab";
 
 /**
  * Issue 10 on real hosts: two VRRP instances (lb1 MASTER of A, lb2 MASTER of B), the built-in
  * notify script and a user hook, NIC tracking, and the weighted gateway check (the client's
  * address stands in for the gateway; a blackhole route on the client makes it unreachable).
  */
-const PROJECT = path.join(REPO_ROOT, "lab/vrrp-project");
-const STACK = "vrrp";
-const TOPOLOGY_FILE = path.join(LAB_STATE, "vrrp-lab.json");
 const A = "10.77.0.100";
 const B = "10.77.0.101";
 /** The IPv6 VIP (VRRPv3 instance `c`, MASTER lb1) on the lab's ULA prefix. */
 const C = "fd77::100";
 const MARKER = "/run/haproxy-ha-hook-marker";
-/** VRRP timers: advert 1 s, so a BACKUP takes over within ~4 s; the gateway check needs fall 2 × 1 s more. */
-const MOVE_MS = 15_000;
-
-const run = (args: string[]) => pulumiOk(args, { cwd: PROJECT, stack: STACK, env: { HAPROXY_HA_VRRP_LAB: TOPOLOGY_FILE } });
-
-function holders(vip: string): string[] {
-    return ["lb1", "lb2"].filter((h) => {
-        const r = onHost(h, `ip -${vip.includes(":") ? 6 : 4} -o addr show dev eth0`, 15_000);
-        return r.code === 0 && r.stdout.includes(` ${vip}/`);
-    });
-}
-
-/** `count` requests from the client through `vip`: the <h1> of each answer, or `error`. */
-function through(vip: string, count: number): string[] {
-    const r = onHost(
-        "client",
-        `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); h=$(curl -s -g --max-time 2 http://${vip.includes(":") ? `[${vip}]` : vip}/ | sed -n 's:.*<h1>\\(.*\\)</h1>.*:\\1:p'); echo "\${h:-error}"; done`,
-        count * 3000 + 10_000,
-    );
-    return r.stdout.trim().split("\n").filter(Boolean);
-}
-
-const waitHolders = (vip: string, expected: string[]) =>
-    waitFor(`${vip} held by ${expected.join(" and ") || "nobody"}`, () => holders(vip).join() === expected.join(), MOVE_MS);
+const run = vrrpPulumi;
 
 const stateOf = (host: string, instance: string) => onHost(host, `cat /run/haproxy-ha/vrrp/${instance}.state 2>/dev/null || echo none`).stdout.trim();
 const markers = (host: string, line: string) =>
@@ -55,24 +28,20 @@ describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the wei
     before(async () => {
         prepareTools();
         info = freshLab();
-        const h = Object.fromEntries(Object.entries(info.hosts).map(([name, v]) => [name, v.address]));
-        const topology: VrrpLabTopology = {
-            sshKeyPath: info.sshKeyPath,
-            hostKeys: hostKeys(info),
-            hosts: h,
-            // haproxy's `bind :80` is IPv4 only.
-            extraFrontend: ["bind :::80 v6only"],
-            pair: {
+        writeTopology(
+            info,
+            {
                 instances: [
                     { name: "a", vips: [`${A}/24`], virtualRouterId: 81, interface: info.interface, master: "lb1" },
                     { name: "b", vips: [`${B}/24`], virtualRouterId: 82, interface: info.interface, master: "lb2" },
                     { name: "c", vips: [`${C}/64`], virtualRouterId: 83, interface: info.interface, master: "lb1", vrrpVersion: 3 },
                 ],
-                gatewayCheck: { address: h.client },
+                gatewayCheck: { address: info.hosts.client.address },
                 notify: { master: `#!/bin/sh\necho "$2 $3" >> ${MARKER}\n` },
             },
-        };
-        fs.writeFileSync(TOPOLOGY_FILE, JSON.stringify(topology));
+            // haproxy's `bind :80` is IPv4 only.
+            ["bind :::80 v6only"],
+        );
         await run(["stack", "select", "--create"]);
         await run(["up", "--yes", "--skip-preview"]);
         await waitHolders(A, ["lb1"]);
@@ -84,7 +53,7 @@ describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the wei
 
     after(() => {
         hostsOk(["down"]);
-        fs.rmSync(path.join(LAB_STATE, "pulumi-state"), { recursive: true, force: true });
+        removeStack();
         fs.rmSync(TOPOLOGY_FILE, { force: true });
     });
 

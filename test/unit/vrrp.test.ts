@@ -230,19 +230,25 @@ describe("VRRP scripts behave as specified (run here, paths moved to a temporary
 
     it("ufw: open adds one VRRP line before the last COMMIT, again adds nothing, close restores the file byte for byte", () => {
         const rules = path.join(dir, "before.rules");
+        const rules6 = path.join(dir, "before6.rules");
         const original = "*filter\n:ufw-before-input - [0:0]\n-A ufw-before-input -i lo -j ACCEPT\n# don't delete the 'COMMIT' line\nCOMMIT\n";
+        const original6 = original.split("ufw-").join("ufw6-");
         fs.writeFileSync(rules, original);
-        const move = (s: string) => s.split("/etc/ufw/before.rules").join(rules).split("/etc/ufw/before6.rules").join(path.join(dir, "absent6.rules"));
+        fs.writeFileSync(rules6, original6);
+        const move = (s: string) => s.split("/etc/ufw/before.rules").join(rules).split("/etc/ufw/before6.rules").join(rules6);
         const open = move(vrrpFirewallScript(["ufw"], "open"));
         const close = move(vrrpFirewallScript(["ufw"], "close")).replace(/\nfind .*$/, "");
         // ufw itself is not installed here: the reload is skipped as on a host with ufw inactive.
         expect(sh(`set -eu\n${open}`).code).to.equal(0);
         const opened = fs.readFileSync(rules, "utf8");
         expect(opened).to.equal(original.replace("COMMIT\n", `${UFW_VRRP_MARKER}\n-A ufw-before-input -p 112 -j ACCEPT\nCOMMIT\n`));
+        // before6.rules names its chains ufw6-…: ip6tables-restore (ufw reload) rejects any other.
+        expect(fs.readFileSync(rules6, "utf8")).to.equal(original6.replace("COMMIT\n", `${UFW_VRRP_MARKER}\n-A ufw6-before-input -p 112 -j ACCEPT\nCOMMIT\n`));
         expect(sh(`set -eu\n${open}`).code).to.equal(0);
         expect(fs.readFileSync(rules, "utf8")).to.equal(opened);
         expect(sh(`set -eu\n${close}`).code).to.equal(0);
         expect(fs.readFileSync(rules, "utf8")).to.equal(original);
+        expect(fs.readFileSync(rules6, "utf8")).to.equal(original6);
     });
 
     /** Rows: a candidate config's lines, and whether the host checks (against this machine's `lo`) pass. */
@@ -272,7 +278,7 @@ describe("VRRP scripts behave as specified (run here, paths moved to a temporary
             const pair = new KeepalivedPair(`fw-${family}`, { nodes, os: family, vip: "10.77.0.100/24", interface: "eth0" });
             const fw = pair.scripts.find((s) => s.step === "firewall")!;
             expect(fw.create, family).to.include(`rule protocol value="vrrp" accept`);
-            if (["debian", "ubuntu", "auto"].includes(family)) expect(fw.create, family).to.include("-p 112 -j ACCEPT");
+            if (["debian", "ubuntu", "auto"].includes(family)) expect(fw.create, family).to.include("/etc/ufw/before6.rules:ufw6-before-input");
         }
     });
 });

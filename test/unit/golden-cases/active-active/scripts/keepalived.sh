@@ -73,9 +73,10 @@ if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>
   fi
 fi
 ufw_changed=0
-for rules in '/etc/ufw/before.rules' '/etc/ufw/before6.rules'; do
+for entry in '/etc/ufw/before.rules:ufw-before-input' '/etc/ufw/before6.rules:ufw6-before-input'; do
+  rules=${entry%%:*} chain=${entry#*:}
   if [ -f "$rules" ] && ! grep -qxF '# haproxy-ha: VRRP' "$rules"; then
-    awk -v m='# haproxy-ha: VRRP' 'NR == FNR { if ($0 == "COMMIT") last = FNR; next } FNR == last { print m; print "-A ufw-before-input -p 112 -j ACCEPT" } { print }' "$rules" "$rules" > "$rules.haproxy-ha"
+    awk -v m='# haproxy-ha: VRRP' -v c="$chain" 'NR == FNR { if ($0 == "COMMIT") last = FNR; next } FNR == last { print m; print "-A " c " -p 112 -j ACCEPT" } { print }' "$rules" "$rules" > "$rules.haproxy-ha"
     cat "$rules.haproxy-ha" > "$rules"; rm -f "$rules.haproxy-ha"; ufw_changed=1
   fi
 done
@@ -88,7 +89,8 @@ if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>
   if [ -e '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent' ]; then firewall-cmd -q --permanent --remove-rich-rule='rule protocol value="vrrp" accept' || true; rm -f '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent'; fi
 fi
 ufw_changed=0
-for rules in '/etc/ufw/before.rules' '/etc/ufw/before6.rules'; do
+for entry in '/etc/ufw/before.rules:ufw-before-input' '/etc/ufw/before6.rules:ufw6-before-input'; do
+  rules=${entry%%:*}
   if [ -f "$rules" ] && grep -qxF '# haproxy-ha: VRRP' "$rules"; then
     awk -v m='# haproxy-ha: VRRP' 'skip { skip = 0; next } $0 == m { skip = 1; next } { print }' "$rules" > "$rules.haproxy-ha"
     cat "$rules.haproxy-ha" > "$rules"; rm -f "$rules.haproxy-ha"; ufw_changed=1

@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import { freshLab, hostsOk, LabInfo, onHost, prepareTools, removeStack, waitFor } from "../../lab/lab";
+import { holders, through, TOPOLOGY_FILE, vrrpPulumi, waitHolders, writeTopology } from "../../lab/vrrpLab";
+
+/**
+ * Host firewalls on both balancers, active before the first `pulumi up` (installed from the lab's
+ * mirror): VRRP adverts must pass (else both nodes claim both VIPs: split brain), the frontend
+ * port must open, and destroy must leave each firewall exactly as it was.
+ */
+const A = "10.77.0.100";
+const B = "10.77.0.101";
+
+/** Per firewall: how a host turns it on, and what "its rules" are, as text to compare before/after. */
+const FIREWALLS: [string, string, string][] = [
+    [
+        "ufw",
+        "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ufw >/dev/null && ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null",
+        "ufw status verbose; sha256sum /etc/ufw/before.rules /etc/ufw/before6.rules /etc/ufw/user.rules /etc/ufw/user6.rules",
+    ],
+    [
+        "firewalld",
+        "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q firewalld >/dev/null && systemctl enable --now firewalld >/dev/null 2>&1 && firewall-cmd --state",
+        "firewall-cmd --list-all; firewall-cmd --permanent --list-all",
+    ],
+];
+
+for (const [firewall, enable, rules] of FIREWALLS) {
+    describe(`lab: VRRP and the frontend through an active ${firewall}`, function () {
+        this.timeout(0);
+        let info: LabInfo;
+        const prior: Record<string, string> = {};
+
+        before(async () => {
+            prepareTools();
+            info = freshLab();
+            for (const lb of ["lb1", "lb2"]) {
+                const r = onHost(lb, enable, 300_000);
+                if (r.code !== 0) throw new Error(`${lb}: enabling ${firewall} failed: ${r.stderr}`);
+                prior[lb] = onHost(lb, rules).stdout;
+            }
+            writeTopology(info, {
+                instances: [
+                    { name: "a", vips: [`${A}/24`], virtualRouterId: 91, interface: info.interface, master: "lb1" },
+                    { name: "b", vips: [`${B}/24`], virtualRouterId: 92, interface: info.interface, master: "lb2" },
+                ],
+            });
+            await vrrpPulumi(["stack", "select", "--create"]);
+            await vrrpPulumi(["up", "--yes", "--skip-preview"]);
+        });
+
+        after(() => {
+            hostsOk(["down"]);
+            removeStack();
+            fs.rmSync(TOPOLOGY_FILE, { force: true });
+        });
+
+        it("no split brain: each VIP is on exactly one node, and stays so", async () => {
+            await waitHolders(A, ["lb1"]);
+            await waitHolders(B, ["lb2"]);
+            // Without adverts both nodes would claim both VIPs after ~3 advert intervals.
+            await new Promise((r) => setTimeout(r, 5_000));
+            expect(holders(A)).to.deep.equal(["lb1"]);
+            expect(holders(B)).to.deep.equal(["lb2"]);
+        });
+
+        it("the frontend port is open: both VIPs answer through the client", async () => {
+            await waitFor("an answer through both VIPs", () => [A, B].every((vip) => through(vip, 1)[0] !== "error"), 30_000, 500);
+            for (const vip of [A, B]) expect(through(vip, 3), vip).to.not.include("error");
+        });
+
+        it(`destroy leaves ${firewall} exactly as it was`, async () => {
+            await vrrpPulumi(["destroy", "--yes", "--skip-preview"]);
+            for (const lb of ["lb1", "lb2"]) expect(onHost(lb, rules).stdout, lb).to.equal(prior[lb]);
+        });
+    });
+}
