@@ -98,24 +98,29 @@ describe("lab: failover under real failures", function () {
         await waitFor("the VIP on lb1 only", () => vipHolders(info).join() === "lb1", 15_000, 250);
     });
 
-    it("split brain guard: with gatewayCheck, an isolated lb2 goes to FAULT and never holds the VIP", async () => {
+    // gatewayCheck is weighted (issue 10), no longer FAULT: an unreachable gateway must not take the
+    // VIP off both nodes. The price: a node cut off from both its peer and the gateway claims the VIP.
+    it("gatewayCheck: with the gateway unreachable from both balancers the VIP stays on lb1 only; from lb1 only, it moves to lb2", async () => {
         writeStackFile(labConfig(info, { gatewayCheck: info.hosts.client.address }));
         await pulumiOk(["up", "--yes", "--skip-preview"]);
         await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 15_000);
-        hostsOk(["link", "lb2", "cut"]);
+        const blackhole = (action: "add" | "del", lb: string) => onHost("client", `ip route ${action} blackhole ${info.hosts[lb].address}/32`);
         const seen = new Set<string>();
         try {
+            blackhole("add", "lb1");
+            blackhole("add", "lb2");
             const until = Date.now() + (MASTER_DOWN_S + MARGIN_S + 4) * 1000;
             while (Date.now() < until) {
                 vipHolders(info).forEach((h) => seen.add(h));
                 await sleep(250);
             }
-            expect(onHost("lb2", "journalctl -u keepalived --no-pager | tail -n 20").stdout).to.match(/FAULT/);
+            expect([...seen]).to.deep.equal(["lb1"]);
+            blackhole("del", "lb2");
+            await waitFor("the VIP on lb2, the node that still sees the gateway", () => vipHolders(info).join() === "lb2", 15_000, 250);
         } finally {
-            hostsOk(["link", "lb2", "join"]);
+            for (const lb of ["lb1", "lb2"]) blackhole("del", lb);
         }
-        expect([...seen]).to.deep.equal(["lb1"]);
-        await waitFor("the VIP on lb1 only", () => vipHolders(info).join() === "lb1", 15_000, 250);
+        await waitFor("the VIP back on lb1", () => vipHolders(info).join() === "lb1", 15_000, 250);
     });
 
     it("nopreempt: after the VIP holder's host dies and returns, the VIP stays where it moved", async () => {
