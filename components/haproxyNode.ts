@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
 import * as random from "@pulumi/random";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_CONFIG_PATH, haproxySteps } from "./script/haproxySteps";
@@ -83,6 +83,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const where = `HaproxyNode "${name}"`;
     checkConnection(where, "connection", args.connection);
     const os = resolveOs(where, args.os);
+    const reapply = resolveReapply(where, args.reapply);
     const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
     const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);
     const port = checkPort(where, "port", args.port ?? DEFAULTS.haproxyNode.port);
@@ -144,7 +145,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
             password: statsArgs.password,
         };
     }
-    return { where, os, nodeName, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports, stats };
+    return { where, os, reapply, nodeName, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports, stats };
 }
 
 /**
@@ -206,6 +207,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 prefix: name,
                 connection: args.connection,
                 become: args.become ?? DEFAULTS.host.become,
+                    reapply: checked.reapply,
                 stdin: { [HAPROXY_CONFIG_PATH]: this.configText },
                 dependsOn: [opts?.dependsOn],
             },

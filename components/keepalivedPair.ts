@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
 import * as random from "@pulumi/random";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig } from "./render/keepalived";
 import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -84,6 +84,7 @@ function checkPlacement(where: string, vipText: string, addresses: string[]): vo
 export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) {
     const where = `KeepalivedPair "${name}"`;
     const os = resolveOs(where, args.os);
+    const reapply = resolveReapply(where, args.reapply);
     if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
         throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
     }
@@ -118,7 +119,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     /** The node that starts as MASTER: the higher priority. */
     const masterIndex = nodes[0].priority > nodes[1].priority ? 0 : 1;
 
-    return { where, os, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck, masterIndex };
+    return { where, os, reapply, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck, masterIndex };
 }
 
 /**
@@ -186,6 +187,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     prefix: `${name}-${node.name}`,
                     connection: node.connection,
                     become: args.become ?? DEFAULTS.host.become,
+                    reapply: checked.reapply,
                     stdin: { [KEEPALIVED_CONFIG_PATH]: config },
                     dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === masterIndex ? [lastStepOf[backupIndex]] : [])],
                 },

@@ -43,6 +43,8 @@ export interface TopologyConfig {
     vrrpVersion: 2 | 3;
     become: boolean;
     centos7Vault: boolean;
+    /** Raised to re-apply every step (repairs drift). */
+    reapply: number;
     /** Raw haproxy directives appended to the backend section (escape hatch). */
     extraBackend: string[];
     /** Split-brain guard: an address both balancers must reach to hold the VIP. */
@@ -268,6 +270,10 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
     leaf("centos7Vault", boolean(), {
         default: DEFAULTS.host.centos7Vault,
         description: "CentOS 7: point yum at `vault.centos.org/7.9.2009` first (restored on destroy)",
+    }),
+    leaf("reapply", integer(0, 1_000_000), {
+        default: DEFAULTS.host.reapply,
+        description: "raise it (1, 2, …) and `pulumi up` to re-apply every step, validated and reloaded as usual: repairs what `npm run drift` reports",
     }),
 ];
 

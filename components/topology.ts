@@ -31,7 +31,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         perDialTimeout: cfg.ssh.perDialTimeout,
         dialErrorLimit: cfg.ssh.dialErrorLimit,
     });
-    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault };
+    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply };
     const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
     const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => ({
         ...host,
