@@ -10,6 +10,7 @@ export { buildTopology, Topology } from "./topology";
 export { DEFAULTS } from "./defaults";
 export {
     CONFIG_NAMESPACE,
+    decodeConfigText,
     parseTopologyConfig,
     ParseOptions,
     readProgramStackConfig,

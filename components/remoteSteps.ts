@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shQuote } from "./script/quote";
+import { sshReachable } from "./sshProbe";
 
 export type ConnectionArgs = command.types.input.remote.ConnectionArgs;
 
@@ -88,7 +89,10 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
     for (const step of steps) {
         // The SDK flattens nested lists, Outputs and Promises of resources in dependsOn
         // (runtime/dependsOn.ts gatherExplicitDependencies), so the caller's forms pass as they are.
-        const previous = commands.length > 0 ? [commands[commands.length - 1]] : ((ctx.dependsOn ?? []) as pulumi.Input<pulumi.Resource>[]);
+        const previous =
+            commands.length > 0
+                ? [commands[commands.length - 1]]
+                : ([...(ctx.dependsOn ?? []), sshReachable(ctx.connection)] as pulumi.Input<pulumi.Resource>[]);
         const stdin = step.stdinFile === undefined ? undefined : ctx.stdin[step.stdinFile];
         // A changed script text re-runs `update` (or `create` where there is none); never `delete`.
         const again = ctx.reapply > 0 ? `\n# reapply ${ctx.reapply}` : "";
