@@ -1,13 +1,14 @@
 /**
- * `npm run bench:provision`: on fresh lab hosts, the first `pulumi up` of the whole topology,
- * the no-op re-run and `pulumi destroy`; then, on fresh hosts again, the equivalent Ansible
- * playbook (bench/ansible) and its teardown. Prints JSON lines, a table and the ratios.
+ * `npm run bench:provision`: on fresh bare lab hosts (packages installed from the lab's
+ * mirror), the first `pulumi up` of the whole topology, the no-op re-run and `pulumi destroy`;
+ * then, on fresh hosts again, the equivalent Ansible playbook (bench/ansible) and its teardown.
+ * Prints JSON lines, a table and the ratios.
  */
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { freshLab, hostsOk, LabInfo, labConfig, LAB_STATE, prepareTools, pulumiOk, REPO_ROOT, removeStack, selectStack, tail, writeStackFile } from "../lab/lab";
+import { freshLab, hostsOk, installedPackages, LabInfo, labConfig, LAB_STATE, prepareTools, pulumiOk, REPO_ROOT, removeStack, selectStack, tail, writeStackFile } from "../lab/lab";
 
 const ANSIBLE_DIR = path.join(REPO_ROOT, "bench/ansible");
 
@@ -55,20 +56,29 @@ function playbook(info: LabInfo, file: string): number {
     return seconds;
 }
 
+/** A fresh lab whose hosts lack what the topology installs, so both tools' first runs install it. */
+function bareLab(): LabInfo {
+    const info = freshLab();
+    for (const [h, p] of [["web1", "nginx"], ["lb1", "haproxy"]]) {
+        if (installedPackages(h).includes(p)) throw new Error(`${h} must start without ${p}`);
+    }
+    return info;
+}
+
 async function main(): Promise<void> {
     prepareTools();
     ensureAnsible();
     const figures: Record<string, Record<string, number>> = { pulumi: {}, ansible: {} };
 
     try {
-        let info = freshLab();
+        let info = bareLab();
         writeStackFile(labConfig(info));
         await selectStack();
         figures.pulumi.first = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
         figures.pulumi.noop = (await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"])).seconds;
         figures.pulumi.teardown = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
 
-        info = freshLab();
+        info = bareLab();
         figures.ansible.first = playbook(info, "site.yml");
         figures.ansible.noop = playbook(info, "site.yml");
         figures.ansible.teardown = playbook(info, "teardown.yml");

@@ -1,33 +1,40 @@
 #!/usr/bin/env bash
 # Local lab of real Debian hosts for the haproxy-ha integration tests.
 #
-# Each host is a booted systemd-nspawn container (systemd as PID 1, sshd, haproxy,
-# keepalived, nginx preinstalled but disabled) on an overlay of one cached rootfs,
-# with its own network namespace wired into a bridge that lives in a separate
-# "switch" namespace. The SSH client / Pulumi engine run in the control namespace
-# `hactl`. Nothing touches the machine's own network namespace.
+# Each host is a booted systemd-nspawn container on an overlay of one cached rootfs that has
+# what a minimal server image has (systemd, sshd, the usual shell tools) and none of the
+# packages the library installs. Those come from a local apt mirror: the .debs a bare host
+# lacks, downloaded once on this machine, served over HTTP from the control namespace and
+# configured as the hosts' only apt source. Each host has its own network namespace wired
+# into a bridge that lives in a separate "switch" namespace; the SSH client / Pulumi engine
+# run in the control namespace `hactl`. Nothing touches the machine's own network namespace.
 #
 #   hosts.sh up | down | status
 #   hosts.sh exec HOST -- CMD...     run CMD inside HOST (exit code passed through)
-#   hosts.sh ctl -- CMD...           run CMD in the control namespace
+#   hosts.sh stage HOST nginx        prior state: nginx installed, enabled and running, with
+#                                    port 80 open in an active ufw (ssh stays allowed)
 #   hosts.sh kill HOST               hard-kill HOST and remove its network (dead host)
-#   hosts.sh stop HOST               clean shutdown of HOST, then remove its network
 #   hosts.sh start HOST              (re)boot HOST with the same address, MAC and disk
-#   hosts.sh link HOST down|up       bridge-side veth down/up (HOST loses carrier)
 #   hosts.sh link HOST cut|join      detach/attach HOST from the bridge, carrier kept
-#   hosts.sh reset HOST              throw away HOST's disk changes (fresh host)
 #
 # Environment: LAB_STATE (default /var/lib/haproxy-ha-lab), LAB_CACHE (default
-# /var/cache/haproxy-ha), LAB_MIRROR (default: Debian mirror from /etc/apt),
-# LAB_BOOT_TIMEOUT seconds (default 120), LAB_NS_PREFIX (default hal: namespaces
-# hal-web1 ... hal-sw and control namespace hactl; with LAB_NS_PREFIX=x they are
-# x-web1 ... x-sw and x-ctl). Labs with different LAB_NS_PREFIX and LAB_STATE can run
-# side by side: each has its own switch, so the same addresses do not clash.
+# /var/cache/haproxy-ha), LAB_MIRROR (default: Debian mirror from /etc/apt, used only on this
+# machine to build the rootfs and fill the local mirror), LAB_BOOT_TIMEOUT seconds (default
+# 120), LAB_NS_PREFIX (default hal: namespaces hal-web1 ... hal-sw and control namespace
+# hactl; with LAB_NS_PREFIX=x they are x-web1 ... x-sw and x-ctl). Labs with different
+# LAB_NS_PREFIX and LAB_STATE can run side by side: each has its own switch and mirror server.
 set -Eeuo pipefail
 
-readonly SCRIPT_VERSION=2   # bump whenever the rootfs template below changes
+readonly SCRIPT_VERSION=3   # bump whenever the rootfs template below changes
 readonly SUITE=bookworm
-readonly ROOTFS_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,haproxy,keepalived,nginx,iproute2,procps,curl,iputils-ping,python3,python3-apt,ca-certificates,psmisc"
+# A minimal server image: init, sshd, ip, ps/pgrep, curl. python3 and python3-apt stay, as on
+# a real cloud image: the Ansible peer of the benchmark needs them on its targets.
+readonly ROOTFS_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,curl,ca-certificates,python3,python3-apt"
+# What the library (components/os) or the Ansible peer (bench/ansible) may install, plus ufw
+# for staged prior state: the local mirror holds these and every dependency a bare host lacks.
+readonly MIRROR_PACKAGES="haproxy keepalived nginx rsyslog firewalld ufw iputils-ping"
+readonly MIRROR_PORT=8080
+readonly PYTHON=/usr/bin/python3   # Debian's, for http.server (not a pyenv shim from PATH)
 
 LAB_STATE=${LAB_STATE:-/var/lib/haproxy-ha-lab}
 LAB_STATE=${LAB_STATE%/}
@@ -51,11 +58,14 @@ SSH_KEY=$SSH_DIR/id_ed25519
 KNOWN_HOSTS=$SSH_DIR/known_hosts
 SSH_CONFIG=$SSH_DIR/config
 HOSTS_JSON=$LAB_STATE/hosts.json
+MIRROR_PID=$LAB_STATE/mirror.pid
+MIRROR_LOG=$LAB_STATE/mirror-http.log   # the server's request log: which host fetched which .deb
 
 PROG=${0##*/}
 die() { echo "$PROG: $*" >&2; exit 1; }
 note() { echo "$PROG: $*" >&2; }
-trap 'rc=$?; echo "$PROG: failed (exit $rc) at line $LINENO: $BASH_COMMAND" >&2; exit $rc' ERR
+on_error() { local rc=$?; echo "$PROG: failed (exit $rc) at line $1: $2" >&2; exit "$rc"; }
+trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
 
 # ---------------------------------------------------------------- naming helpers
 
@@ -79,11 +89,12 @@ need_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, ov
 ensure_tools() {
     local -A pkg_of=([debootstrap]=debootstrap [systemd-nspawn]=systemd-container [ip]=iproute2
                      [ssh]=openssh-client [ssh-keygen]=openssh-client [unshare]=util-linux
-                     [nsenter]=util-linux [flock]=util-linux)
+                     [nsenter]=util-linux [flock]=util-linux [apt-ftparchive]=apt-utils)
     local cmd missing=()
     for cmd in "${!pkg_of[@]}"; do
         command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
     done
+    [[ -x $PYTHON ]] || missing+=(python3)
     # debootstrap needs the Debian archive key to verify the mirror.
     [[ -e /usr/share/keyrings/debian-archive-keyring.gpg ]] || missing+=(debian-archive-keyring)
     ((${#missing[@]})) || return 0
@@ -138,73 +149,172 @@ debian_mirror() {
     echo "$m"
 }
 
+short_hash() { sha256sum | cut -c1-12; }
+
 rootfs_dir() {
-    local h
-    h=$(printf '%s\n%s\n%s\n' "$ROOTFS_PACKAGES" "$SUITE" "$SCRIPT_VERSION" | sha256sum | cut -c1-12)
-    echo "$LAB_CACHE/rootfs-$h"
+    echo "$LAB_CACHE/rootfs-$(printf '%s\n%s\n%s\n' "$ROOTFS_PACKAGES" "$SUITE" "$SCRIPT_VERSION" | short_hash)"
+}
+
+# The mirror depends on the package list and on what the rootfs already has.
+mirror_dir() {
+    echo "$LAB_CACHE/mirror-$(printf '%s\n%s\n' "$MIRROR_PACKAGES" "$(rootfs_dir)" | short_hash)"
+}
+
+# Serialises cache builds across labs (fd 7 stays open, so the lock lasts until the script exits).
+lock_cache() {
+    mkdir -p "$LAB_CACHE"
+    exec 7<"$LAB_CACHE"
+    flock -w 900 7 || die "another build holds $LAB_CACHE"
+}
+
+# Stage lines of a long build: what finished, and the seconds since the build started.
+stage() { note "$1: $2 ($((SECONDS - $3)) s)"; }
+
+# Removes the cache entries named like `$1-*` other than `$2` that no running lab uses (a
+# running lab keeps its rootfs as an overlay lower and its mirror open in its HTTP server).
+prune_cache() {
+    local old
+    for old in "$LAB_CACHE/$1"-*; do
+        [[ $old == "$2" || ! -d $old || $old == *.partial ]] && continue
+        grep -qsF "$old" /proc/[0-9]*/mountinfo /proc/[0-9]*/cmdline && continue
+        rm -rf "$old"
+    done
 }
 
 # Builds the shared read-only lower layer once; a finished build is renamed into place,
 # so the existence of the directory means it is complete.
 ensure_rootfs() {
-    local dir tmp mirror t0
+    local dir tmp mirror t0 log
     dir=$(rootfs_dir)
     [[ -d $dir ]] && return 0
-    mkdir -p "$LAB_CACHE"
-    exec 7<"$LAB_CACHE"
-    flock -w 900 7 || die "another build holds $LAB_CACHE"
+    lock_cache
     [[ -d $dir ]] && return 0
     tmp=$dir.partial
+    log=$LAB_CACHE/debootstrap.log
     rm -rf "$tmp"
     mirror=$(debian_mirror)
-    note "building rootfs $dir from $mirror (once; takes about a minute)"
     t0=$SECONDS
+    stage rootfs "debootstrap $SUITE from $mirror into $dir, log: $log" "$t0"
     if ! debootstrap --variant=minbase --components=main --include="$ROOTFS_PACKAGES" \
-            "$SUITE" "$tmp" "$mirror" >"$LAB_CACHE/debootstrap.log" 2>&1; then
-        die "debootstrap failed, see $LAB_CACHE/debootstrap.log"
+            "$SUITE" "$tmp" "$mirror" >"$log" 2>&1; then
+        die "debootstrap failed, see $log"
     fi
+    stage rootfs "debootstrap done" "$t0"
     customize_template "$tmp"
     mv "$tmp" "$dir"
-    note "rootfs built in $((SECONDS - t0)) s ($(du -sh "$dir" | cut -f1))"
-    # Older templates are unused once hosts boot from this one; a running lab keeps its lower
-    # directory busy, so only templates no overlay names are removed.
-    local old
-    for old in "$LAB_CACHE"/rootfs-*; do
-        [[ $old == "$dir" || ! -d $old ]] && continue
-        grep -qF "lowerdir=$old" /proc/*/mountinfo 2>/dev/null || rm -rf "$old"
-    done
+    stage rootfs "template ready, $(du -sh "$dir" | cut -f1)" "$t0"
+    prune_cache rootfs "$dir"
 }
 
 customize_template() {
-    local d=$1 u
-    # Provisioning is what must enable these (and nginx on :80 would clash with haproxy).
-    for u in nginx haproxy keepalived; do
-        rm -f "$d"/etc/systemd/system/multi-user.target.wants/$u.service
-    done
-    # keepalived idles until its config is non-empty; start from nothing.
-    [[ -e $d/etc/keepalived/keepalived.conf ]] && : >"$d/etc/keepalived/keepalived.conf"
+    local d=$1 h
     # Every host gets its own host keys and machine-id (in its overlay upper).
     rm -f "$d"/etc/ssh/ssh_host_*
     : >"$d/etc/machine-id"
     mkdir -p "$d/etc/ssh/sshd_config.d"
-    cat >"$d/etc/ssh/sshd_config.d/lab.conf" <<'EOF'
+    cat >"$d/etc/ssh/sshd_config.d/lab.conf" <<'CONF'
 # haproxy-ha lab: root logs in with the lab key only.
 PermitRootLogin prohibit-password
 PasswordAuthentication no
 UseDNS no
-EOF
-    # Lab hosts have no route out: with the Debian sources left in place `apt-get update`
-    # would fail; without them it succeeds and `apt-get install` of a preinstalled package
-    # reports "already the newest version".
-    [[ -e $d/etc/apt/sources.list ]] && mv "$d/etc/apt/sources.list" "$d/etc/apt/sources.list.lab-disabled"
+CONF
+    # Lab hosts have no route out: their only apt source is the lab's mirror (flat repository,
+    # unsigned, so trusted), served from the control namespace.
+    rm -f "$d/etc/apt/sources.list" "$d"/etc/apt/sources.list.d/*
+    echo "deb [trusted=yes] http://$CTL_ADDR:$MIRROR_PORT/ ./" >"$d/etc/apt/sources.list.d/haproxy-ha-lab.list"
     rm -rf "$d"/var/lib/apt/lists/* "$d"/var/cache/apt/archives/*.deb "$d"/var/cache/apt/*.bin
     : >"$d/etc/resolv.conf"
     {
         echo "127.0.0.1 localhost"
         echo "::1 localhost ip6-localhost ip6-loopback"
-        local h
         for h in "${HOSTS[@]}"; do echo "${ADDR[$h]} $h"; done
     } >"$d/etc/hosts"
+}
+
+# Fills the local mirror once: apt resolves each package against the rootfs itself (in a
+# throw-away overlay over it, with this machine's Debian mirror as source), so the mirror
+# holds exactly what a bare host lacks; then it is indexed as a flat repository.
+ensure_mirror() {
+    local dir tmp rootfs log t0 mirror
+    dir=$(mirror_dir)
+    [[ -d $dir ]] && return 0
+    lock_cache
+    [[ -d $dir ]] && return 0
+    rootfs=$(rootfs_dir)
+    tmp=$dir.partial
+    log=$LAB_CACHE/mirror-build.log
+    rm -rf "$tmp"
+    mkdir -p "$tmp/upper/etc" "$tmp/work" "$tmp/root" "$tmp/debs"
+    mirror=$(debian_mirror)
+    t0=$SECONDS
+    stage mirror "resolving $MIRROR_PACKAGES against $rootfs, downloading from $mirror, log: $log" "$t0"
+    echo "deb $mirror $SUITE main" >"$tmp/upper/etc/debian.list"
+    cat /etc/resolv.conf >"$tmp/upper/etc/resolv.conf"
+    : >"$log"
+    # Each package on its own (what one packages step installs) and all together (what the
+    # Ansible peer installs in one go): apt keeps every .deb any of them needs.
+    local p sets=()
+    for p in $MIRROR_PACKAGES; do sets+=("$p"); done
+    sets+=("$MIRROR_PACKAGES")
+    # shellcheck disable=SC2016  # $1.. are expanded by the inner bash
+    if ! unshare --mount --propagation private -- bash -c '
+            set -e
+            rootfs=$1 tmp=$2 log=$3; shift 3
+            mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$tmp/upper,workdir=$tmp/work" "$tmp/root"
+            apt() { chroot "$tmp/root" apt-get -q -o Dir::Etc::SourceList=/etc/debian.list -o Dir::Etc::SourceParts=/nonexistent "$@" >>"$log" 2>&1; }
+            apt update
+            echo "apt-get update done"
+            for set in "$@"; do
+                apt install -y --download-only $set   # unquoted: a set is a list of names
+                echo "downloaded: $set"
+            done
+            cp "$tmp"/root/var/cache/apt/archives/*.deb "$tmp/debs/"' \
+            bash "$rootfs" "$tmp" "$log" "${sets[@]}" 7<&- 8<&- |
+        while IFS= read -r line; do stage mirror "$line" "$t0"; done; then
+        die "filling the mirror failed, see $log"
+    fi
+    (cd "$tmp/debs" && apt-ftparchive packages . >Packages 2>>"$log" && gzip -9kn Packages &&
+        apt-ftparchive release . >Release 2>>"$log") || die "indexing the mirror failed, see $log"
+    mv "$tmp/debs" "$dir"
+    rm -rf "$tmp"
+    stage mirror "indexed $(find "$dir" -name '*.deb' | wc -l) packages, $(du -sh "$dir" | cut -f1), in $dir" "$t0"
+    prune_cache mirror "$dir"
+}
+
+# The mirror's HTTP server, in the control namespace: hosts reach it at $CTL_ADDR:$MIRROR_PORT.
+mirror_server_pid() {
+    local pid
+    [[ -s $MIRROR_PID ]] || return 1
+    pid=$(<"$MIRROR_PID")
+    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | grep -qF -- "http.server --bind $CTL_ADDR" || return 1
+    echo "$pid"
+}
+
+start_mirror_server() {
+    local dir deadline
+    dir=$(mirror_dir)
+    if mirror_server_pid >/dev/null && grep -qsF "$dir" /proc/"$(mirror_server_pid)"/cmdline; then return 0; fi
+    stop_mirror_server
+    # `ip netns exec` and setsid exec in place, so $! is the server's own PID.
+    setsid ip netns exec "$CTL_NS" "$PYTHON" -m http.server --bind "$CTL_ADDR" --directory "$dir" "$MIRROR_PORT" \
+        </dev/null >"$MIRROR_LOG" 2>&1 7<&- 8<&- &
+    echo $! >"$MIRROR_PID"
+    disown
+    deadline=$((SECONDS + 10))
+    until ip netns exec "$CTL_NS" bash -c "exec 3<>/dev/tcp/$CTL_ADDR/$MIRROR_PORT" 2>/dev/null; do
+        mirror_server_pid >/dev/null || die "the mirror's HTTP server exited: $(tail -n 3 "$MIRROR_LOG" | tr '\n' ' ')"
+        ((SECONDS < deadline)) || die "the mirror's HTTP server does not answer on $CTL_ADDR:$MIRROR_PORT"
+        sleep 0.1
+    done
+}
+
+stop_mirror_server() {
+    local pid
+    if pid=$(mirror_server_pid); then
+        kill "$pid" 2>/dev/null || true
+        wait_pids_gone 5 "$pid" || { kill -KILL "$pid" 2>/dev/null || true; wait_pids_gone 5 "$pid"; } || die "mirror server $pid does not exit"
+    fi
+    rm -f "$MIRROR_PID"
 }
 
 # ---------------------------------------------------------------- network
@@ -259,7 +369,7 @@ ensure_lab_keypair() {
     [[ -s $SSH_KEY && -s $SSH_KEY.pub ]] || { rm -f "$SSH_KEY" "$SSH_KEY.pub"; ssh-keygen -q -t ed25519 -N '' -C haproxy-ha-lab -f "$SSH_KEY"; }
 }
 
-# Host keys live outside the overlay so that `reset` keeps known_hosts valid.
+# Host keys live outside the overlay, so that a host whose disk is rebuilt keeps known_hosts valid.
 ensure_host_keys() {
     local keys
     keys=$(host_dir "$1")/hostkeys
@@ -292,7 +402,8 @@ write_hosts_json() {
     local h sep=
     {
         printf '{\n  "sshKeyPath": "%s",\n  "knownHostsPath": "%s",\n  "sshConfigPath": "%s",\n' "$SSH_KEY" "$KNOWN_HOSTS" "$SSH_CONFIG"
-        printf '  "ctlNamespace": "%s",\n  "ctlAddress": "%s",\n  "interface": "eth0",\n  "vip": "%s/%s",\n  "hosts": {' "$CTL_NS" "$CTL_ADDR" "$VIP" "$PREFIX"
+        printf '  "ctlNamespace": "%s",\n  "ctlAddress": "%s",\n  "interface": "eth0",\n  "vip": "%s/%s",\n' "$CTL_NS" "$CTL_ADDR" "$VIP" "$PREFIX"
+        printf '  "mirror": {"url": "http://%s:%s/", "log": "%s"},\n  "hosts": {' "$CTL_ADDR" "$MIRROR_PORT" "$MIRROR_LOG"
         for h in "${HOSTS[@]}"; do
             printf '%s\n    "%s": {"address": "%s", "mac": "%s"}' "$sep" "$h" "${ADDR[$h]}" "$(host_mac "$h")"
             sep=,
@@ -339,12 +450,27 @@ host_nspawn_pids() {
 
 # The container's PID 1 (systemd), seen from the machine: nspawn's child in another PID namespace.
 host_leader() {
-    local pid c
+    local pid c children=()
     pid=$(host_pid "$1") || return 1
-    for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+    read -r -a children < <(cat /proc/"$pid"/task/*/children 2>/dev/null; echo)
+    for c in "${children[@]}"; do
         if [[ $(readlink /proc/"$c"/ns/pid) != "$(readlink /proc/"$pid"/ns/pid)" ]]; then echo "$c"; return 0; fi
     done
     return 1
+}
+
+# The PID namespace of a running host (every process inside it shares it).
+host_pidns() { local leader; leader=$(host_leader "$1") && readlink /proc/"$leader"/ns/pid; }
+
+# Waits (bounded) until no process is left in any of the given PID namespaces.
+wait_pidns_empty() {  # wait_pidns_empty SECONDS NS...
+    local deadline=$((SECONDS + $1)); shift
+    (($#)) || return 0
+    # One readlink for all processes: a fork per process would make each scan take a second.
+    while readlink /proc/[0-9]*/ns/pid 2>/dev/null | grep -qxF -f <(printf '%s\n' "$@"); do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.1
+    done
 }
 
 host_running() { host_leader "$1" >/dev/null 2>&1; }
@@ -428,26 +554,26 @@ start_host() {
     local h=$1
     if host_running "$h"; then return 0; fi
     # Leftovers of a half-started host (a PID file exists once it was ever started).
-    if [[ -e $(host_dir "$h")/pid ]]; then stop_host_processes "$h" 0; fi
+    if [[ -e $(host_dir "$h")/pid ]]; then stop_host_processes "$h"; fi
     ensure_host_net "$h"
     prepare_host_disk "$h"
     boot_host "$h"
 }
 
-# SIGKILL the container (the whole PID namespace dies with its PID 1), then nspawn.
-# With GRACE > 0, first ask systemd for a clean poweroff and wait that long.
+# SIGKILL the container (the whole PID namespace dies with its PID 1), then wait until its
+# nspawn and every process of its PID namespace are gone.
 stop_host_processes() {
-    local h=$1 grace=$2 leader pids
-    if ((grace > 0)) && leader=$(host_leader "$h"); then
-        kill -s RTMIN+4 "$leader" 2>/dev/null || true
-        mapfile -t pids < <(host_nspawn_pids "$h")
-        wait_pids_gone "$grace" "${pids[@]}" || note "$h: no clean shutdown within ${grace}s, killing it"
+    local h=$1 leader ns="" pids
+    if leader=$(host_leader "$h"); then
+        ns=$(readlink /proc/"$leader"/ns/pid) || ns=""
+        kill -KILL "$leader" 2>/dev/null || true
     fi
-    if leader=$(host_leader "$h"); then kill -KILL "$leader" 2>/dev/null || true; fi
     mapfile -t pids < <(host_nspawn_pids "$h")
-    ((${#pids[@]})) || return 0
-    wait_pids_gone 5 "${pids[@]}" || { kill -KILL "${pids[@]}" 2>/dev/null || true; wait_pids_gone 5 "${pids[@]}"; } ||
-        die "$h: processes ${pids[*]} do not exit"
+    if ((${#pids[@]})); then
+        wait_pids_gone 5 "${pids[@]}" || { kill -KILL "${pids[@]}" 2>/dev/null || true; wait_pids_gone 5 "${pids[@]}"; } ||
+            die "$h: processes ${pids[*]} do not exit"
+    fi
+    if [[ -n $ns ]]; then wait_pidns_empty 10 "$ns" || die "$h: processes of its PID namespace $ns do not exit"; fi
 }
 
 # Waits (bounded) until every given host accepts SSH from the control namespace.
@@ -480,9 +606,11 @@ cmd_up() {
     lock_state
     local t0=$SECONDS h
     ensure_rootfs
+    ensure_mirror
     ensure_lab_keypair
     ensure_switch
     ensure_ctl_ns
+    start_mirror_server
     # Key generation (RSA mostly) is the slow part of a first `up`: do the hosts in parallel.
     local jobs=() j
     for h in "${HOSTS[@]}"; do ensure_host_keys "$h" & jobs+=($!); done
@@ -497,27 +625,30 @@ cmd_up() {
         printf '  %-7s %-11s %-18s %s\n' "$h" "${ADDR[$h]}" "$(host_mac "$h")" "$(system_state "$h")"
     done
     printf '  %-7s %-11s (control namespace)   VIP reserved: %s/%s\n' "$CTL_NS" "$CTL_ADDR" "$VIP" "$PREFIX"
+    printf '  apt mirror http://%s:%s/ (the hosts'"'"' only source): %s\n' "$CTL_ADDR" "$MIRROR_PORT" "$(mirror_dir)"
 }
 
 cmd_down() {
     need_root
     lock_state
-    local h t0=$SECONDS leader
+    local h t0=$SECONDS leader ns nss=() m
     # Kill every container first, then wait: the hosts die in parallel.
     for h in "${HOSTS[@]}"; do
+        if ns=$(host_pidns "$h"); then nss+=("$ns"); fi
         if leader=$(host_leader "$h"); then kill -KILL "$leader" 2>/dev/null || true; fi
     done
-    for h in "${HOSTS[@]}"; do stop_host_processes "$h" 0; done
+    for h in "${HOSTS[@]}"; do stop_host_processes "$h"; done
+    wait_pidns_empty 10 "${nss[@]}" || die "processes of the lab hosts do not exit"
+    stop_mirror_server
     for h in "${HOSTS[@]}"; do remove_host_net "$h"; done
-    netns_exists "$CTL_NS" && ip netns del "$CTL_NS"
-    netns_exists "$SW_NS" && ip netns del "$SW_NS"   # takes the bridge and remaining veths with it
+    if netns_exists "$CTL_NS"; then ip netns del "$CTL_NS"; fi
+    if netns_exists "$SW_NS"; then ip netns del "$SW_NS"; fi   # takes the bridge and remaining veths with it
     # Overlays live in private mount namespaces; this only catches strays in ours.
-    local m
-    for m in $(awk -v p="$LAB_STATE/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+    while IFS= read -r m; do
         umount "$m" || umount -l "$m"
-    done
-    rm -rf "$LAB_STATE/hosts" "$SSH_DIR" "$HOSTS_JSON" "$HOSTS_JSON.tmp"
-    echo "lab down in $((SECONDS - t0)) s (rootfs cache kept: $(rootfs_dir))"
+    done < <(awk -v p="$LAB_STATE/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r)
+    rm -rf "$LAB_STATE/hosts" "$SSH_DIR" "$HOSTS_JSON" "$HOSTS_JSON.tmp" "$MIRROR_LOG"
+    echo "lab down in $((SECONDS - t0)) s (cache kept: $(rootfs_dir), $(mirror_dir))"
 }
 
 cmd_status() {
@@ -533,44 +664,60 @@ cmd_status() {
     done
     if netns_exists "$CTL_NS"; then state=present; else state=absent; fi
     printf '%-7s %-11s %s\n' "$CTL_NS" "$CTL_ADDR" "control namespace $state"
+    if pid=$(mirror_server_pid); then state="serving (pid $pid)"; any=1; else state="not running"; fi
+    printf '%-7s %-11s %s\n' mirror "$CTL_ADDR:$MIRROR_PORT" "apt mirror $state"
     if ((any == 0)) && ! netns_exists "$SW_NS"; then exit 3; fi   # lab entirely down
+}
+
+# The command line that runs a command inside HOST's namespaces with a clean environment.
+host_nsenter_argv() {
+    local leader
+    leader=$(host_leader "$1") || return 1
+    NSENTER_ARGV=(nsenter --target "$leader" --mount --uts --ipc --net --pid --cgroup --root --wd --
+        /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+        HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}")
 }
 
 cmd_exec() {
     local h=${1:-}; need_host "$h"; shift
     [[ ${1:-} == -- ]] && shift
     (($#)) || die "usage: $PROG exec HOST -- CMD..."
-    local leader
-    leader=$(host_leader "$h") || { echo "$PROG: $h is not running" >&2; exit 125; }
-    exec nsenter --target "$leader" --mount --uts --ipc --net --pid --cgroup --root --wd -- \
-        /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
+    host_nsenter_argv "$h" || { echo "$PROG: $h is not running" >&2; exit 125; }
+    exec "${NSENTER_ARGV[@]}" "$@"
 }
 
-cmd_ctl() {
-    [[ ${1:-} == -- ]] && shift
-    (($#)) || die "usage: $PROG ctl -- CMD..."
-    netns_exists "$CTL_NS" || { echo "$PROG: control namespace $CTL_NS does not exist (run up)" >&2; exit 125; }
-    exec ip netns exec "$CTL_NS" "$@"
+# Prior state a test starts from, installed from the lab's mirror as an operator would have.
+cmd_stage() {
+    local h=${1:-} what=${2:-} log; need_host "$h"; need_root
+    [[ $what == nginx ]] || die "usage: $PROG stage HOST nginx"
+    host_nsenter_argv "$h" || die "$h is not running"
+    log=$(host_dir "$h")/stage.log
+    # ufw denies incoming by default: ssh is allowed before it is enabled, as on any real host.
+    "${NSENTER_ARGV[@]}" sh -c '
+        set -e
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q nginx ufw
+        systemctl enable --now nginx
+        ufw allow 22/tcp
+        ufw allow 80/tcp
+        ufw --force enable
+        systemctl is-active --quiet nginx
+        ufw status | grep -q "^80/tcp .*ALLOW"' >"$log" 2>&1 ||
+        die "$h: staging nginx failed, see $log"
+    echo "$h staged: nginx installed, enabled and running; ufw active with 22/tcp and 80/tcp allowed"
 }
 
 cmd_kill() {
     local h=${1:-}; need_host "$h"; need_root; lock_state
-    stop_host_processes "$h" 0
+    stop_host_processes "$h"
     remove_host_net "$h"
     echo "$h killed (processes and network gone; disk kept)"
 }
 
-cmd_stop() {
-    local h=${1:-}; need_host "$h"; need_root; lock_state
-    stop_host_processes "$h" 30
-    remove_host_net "$h"
-    echo "$h stopped (disk kept)"
-}
-
 cmd_start() {
     local h=${1:-}; need_host "$h"; need_root; lock_state
-    netns_exists "$SW_NS" && [[ -d $(rootfs_dir) && -s $SSH_KEY ]] || die "lab is not up (run: $PROG up)"
+    if ! netns_exists "$SW_NS" || [[ ! -d $(rootfs_dir) || ! -s $SSH_KEY ]]; then die "lab is not up (run: $PROG up)"; fi
     local t0=$SECONDS
     start_host "$h"
     wait_for_init "$h"
@@ -583,23 +730,11 @@ cmd_link() {
     local port; port=$(host_veth "$h")
     link_exists "$SW_NS" "$port" || die "$h has no network (not up, or killed)"
     case $action in
-        down) ip -n "$SW_NS" link set "$port" down ;;   # host's eth0 loses carrier
-        up)   ip -n "$SW_NS" link set "$port" up ;;
         cut)  ip -n "$SW_NS" link set "$port" nomaster ;;   # carrier stays up, frames go nowhere
         join) ip -n "$SW_NS" link set "$port" master "$BRIDGE" up ;;
-        *) die "usage: $PROG link HOST down|up|cut|join" ;;
+        *) die "usage: $PROG link HOST cut|join" ;;
     esac
     echo "$h link $action"
-}
-
-cmd_reset() {
-    local h=${1:-}; need_host "$h"; need_root; lock_state
-    local was_running=0 d; d=$(host_dir "$h")
-    host_running "$h" && was_running=1
-    stop_host_processes "$h" 0
-    rm -rf "$d/upper" "$d/work"
-    echo "$h disk reset"
-    if ((was_running)); then start_host "$h"; wait_for_init "$h"; wait_for_ssh "$h"; echo "$h rebooted fresh"; fi
 }
 
 usage() {
@@ -614,12 +749,10 @@ main() {
         down)   cmd_down ;;
         status) cmd_status ;;
         exec)   cmd_exec "$@" ;;
-        ctl)    cmd_ctl "$@" ;;
+        stage)  cmd_stage "$@" ;;
         kill)   cmd_kill "$@" ;;
-        stop)   cmd_stop "$@" ;;
         start)  cmd_start "$@" ;;
         link)   cmd_link "$@" ;;
-        reset)  cmd_reset "$@" ;;
         -h|--help|help) usage ;;
         *) usage >&2; die "unknown command '${cmd}'" ;;
     esac

@@ -22,6 +22,8 @@ export interface LabInfo {
     ctlNamespace: string;
     interface: string;
     vip: string;
+    /** The lab's apt mirror, the hosts' only package source, and its HTTP request log. */
+    mirror: { url: string; log: string };
     hosts: Record<string, { address: string }>;
 }
 
@@ -228,6 +230,26 @@ export function unitState(host: string, unit: string): { active: string; enabled
     const active = onHost(host, `systemctl is-active ${unit} || true`).stdout.trim();
     const enabled = onHost(host, `systemctl is-enabled ${unit} 2>/dev/null || true`).stdout.trim();
     return { active, enabled };
+}
+
+/** The packages installed on a host (dpkg state `ii`), sorted. */
+export function installedPackages(host: string): string[] {
+    const r = onHost(host, "dpkg-query -W -f '${db:Status-Abbrev}${Package}\\n' | sed -n 's/^ii *//p' | sort");
+    if (r.code !== 0) throw new Error(`dpkg-query on ${host} failed: ${r.stderr}`);
+    return r.stdout.trim().split("\n").filter(Boolean);
+}
+
+/** The packages each lab host downloaded from the lab's mirror so far (from the server's request log), by host. */
+export function mirrorDownloads(info: LabInfo): Record<string, Set<string>> {
+    const byAddress = Object.fromEntries(Object.entries(info.hosts).map(([name, h]) => [h.address, name]));
+    const downloads: Record<string, Set<string>> = {};
+    for (const line of fs.readFileSync(info.mirror.log, "utf8").split("\n")) {
+        // 10.77.0.21 - - [date] "GET /./haproxy_2.6.12-1%2bdeb12u1_amd64.deb HTTP/1.1" 200 -
+        const m = /^(\S+) .*"GET \/(?:\.\/)?([^_/ ]+)_[^ ]*\.deb HTTP\/[\d.]+" 200 /.exec(line);
+        const host = m && byAddress[m[1]];
+        if (m && host) (downloads[host] ??= new Set()).add(m[2]);
+    }
+    return downloads;
 }
 
 /** Checksums of every file where the library writes, to compare a host before and after. */

@@ -13,16 +13,19 @@ async function main(): Promise<void> {
     execFileSync("bash", [path.join(REPO_ROOT, "scripts/tools.sh")], { stdio: "inherit" });
     process.stdout.write(hostsOk(["up"]));
     const info = labInfo();
-    writeStackFile(labConfig(info));
+    const config = labConfig(info);
+    writeStackFile(config);
     await selectStack();
     const up = await pulumiOk(["up", "--yes", "--skip-preview"], { echo: true });
     console.log(`lab: pulumi up took ${up.seconds.toFixed(1)} s`);
 
-    // keepalived takes a few advert intervals to elect the MASTER after it starts.
+    // The configured MASTER (highest priority) preempts a BACKUP that came up first: wait for it.
+    const balancers = config.balancers as { name: string; priority: number }[];
+    const master = balancers.reduce((a, b) => (b.priority > a.priority ? b : a)).name;
     let holders: string[] = [];
-    await waitFor("one balancer to hold the VIP", () => (holders = vipHolders(info)).length === 1, 20_000, 250).catch(() => undefined);
+    await waitFor(`the VIP on the MASTER ${master}`, () => (holders = vipHolders(info)).join() === master, 20_000, 250).catch(() => undefined);
     console.log(`lab: VIP ${info.vip} is on ${holders.join(", ") || "no balancer"}`);
-    if (holders.length !== 1) throw new Error(`exactly one balancer must hold the VIP, found: ${holders.join(", ") || "none"}`);
+    if (holders.join() !== master) throw new Error(`the MASTER ${master} alone must hold the VIP, found: ${holders.join(", ") || "none"}`);
     const answers = requestsThroughVip(info, REQUESTS);
     console.log(`lab: ${REQUESTS} requests from client through the VIP: ${answers.join(" ")}`);
     const served = new Set(answers);

@@ -1,18 +1,52 @@
-/** The service manager every supported family runs: systemd. PURE. */
+/**
+ * The service manager every supported family runs: systemd. The first enable records how the
+ * unit was (enabled? active?) so that destroy puts exactly that back. PURE.
+ */
 import { shQuote } from "../script/quote";
+import { cleanupStateDirScript, STATE_DIR } from "../script/stateDir";
 
 export interface ServiceManager {
-    /** Enables the unit and (re)starts it: a first start from a package's default config must restart, not reload. */
+    /**
+     * Records the unit's state once (for `restore`), enables it and (re)starts it: a first start
+     * from a package's default config must restart, not reload.
+     */
     enableAndRestart(unit: string): string;
     /** Reloads the unit if it runs, starts it if not (a reload of a stopped unit fails). */
     reloadOrStart(unit: string): string;
-    /** Stops and disables the unit; tolerant of a unit already stopped or removed by hand. */
-    stopAndDisable(unit: string): string;
+    /** Reloads the unit only if it runs (after a file it reads was put back on destroy). */
+    reloadIfActive(unit: string): string;
+    /** Puts the unit back as `enableAndRestart` found it: enabled or not, running or not. */
+    restore(unit: string): string;
 }
 
+const savedState = (unit: string) => shQuote(`${STATE_DIR}/services/${unit}`);
+
 export const systemd: ServiceManager = {
-    enableAndRestart: (unit) => `systemctl enable ${shQuote(unit)} >/dev/null 2>&1 || systemctl enable ${shQuote(unit)}\nsystemctl restart ${shQuote(unit)}`,
-    reloadOrStart: (unit) =>
-        `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; else systemctl start ${shQuote(unit)}; fi`,
-    stopAndDisable: (unit) => `systemctl disable --now ${shQuote(unit)} >/dev/null 2>&1 || systemctl stop ${shQuote(unit)} >/dev/null 2>&1 || true`,
+    enableAndRestart: (unit) => {
+        const u = shQuote(unit);
+        return [
+            `saved=${savedState(unit)}`,
+            `if [ ! -e "$saved" ]; then`,
+            `  mkdir -p "$(dirname "$saved")"`,
+            `  printf '%s %s\n' "$(systemctl is-enabled ${u} 2>/dev/null || true)" "$(systemctl is-active ${u} 2>/dev/null || true)" > "$saved"`,
+            `fi`,
+            `systemctl enable ${u} >/dev/null 2>&1 || systemctl enable ${u}`,
+            `systemctl restart ${u}`,
+        ].join("\n");
+    },
+    reloadOrStart: (unit) => `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; else systemctl start ${shQuote(unit)}; fi`,
+    reloadIfActive: (unit) => `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; fi`,
+    restore: (unit) => {
+        const u = shQuote(unit);
+        // Tolerant: the unit may be gone or stopped by hand; a unit the library found running keeps running.
+        return [
+            `saved=${savedState(unit)}`,
+            `was_enabled=""; was_active=""`,
+            `if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi`,
+            `if [ "$was_enabled" = enabled ]; then systemctl enable ${u} >/dev/null 2>&1 || true; else systemctl disable ${u} >/dev/null 2>&1 || true; fi`,
+            `if [ "$was_active" = active ]; then systemctl start ${u} >/dev/null 2>&1 || true; else systemctl stop ${u} >/dev/null 2>&1 || true; fi`,
+            `rm -f "$saved"`,
+            cleanupStateDirScript(),
+        ].join("\n");
+    },
 };

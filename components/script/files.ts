@@ -64,13 +64,17 @@ export function installFileScript(opts: InstallFileOptions): string {
     return lines.join("\n");
 }
 
-/** Puts back the file that was at `path` before the library wrote it (or removes it if there was none). */
-export function removeFileScript(path: string): string {
+/**
+ * Puts back the file that was at `path` before the library wrote it (or removes it if there was
+ * none), then runs `afterwards` (e.g. a reload, for a service the host ran before and keeps running).
+ */
+export function removeFileScript(path: string, afterwards?: string): string {
     return [
         `target=${shQuote(path)}`,
         `backup=${shQuote(BACKUP_DIR + path)}`,
         `if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"`,
         `else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi`,
+        ...(afterwards ? [afterwards] : []),
         cleanupStateDirScript(),
     ].join("\n");
 }

@@ -1,23 +1,56 @@
 /** Host firewall rules the library adds to whichever firewall is active, each removed on destroy. PURE. */
 import type { FirewallKind } from "../os";
 import { shQuote } from "./quote";
+import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
+
+/** One empty file per rule the library added (and so removes on destroy). */
+const MARKERS = `${STATE_DIR}/firewall`;
 
 const FIREWALLD_ACTIVE = `command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1`;
 const UFW_ACTIVE = `command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'`;
 
-/** Opens (or closes) TCP ports in the active ones of `firewalls`; none active: nothing to do. */
+/**
+ * Opens TCP ports in the active ones of `firewalls` (none active: nothing to do), remembering
+ * each port it opened; `close` removes only those, so a port the host had open stays open.
+ */
 export function portsFirewallScript(firewalls: FirewallKind[], ports: number[], action: "open" | "close"): string {
     const lines: string[] = [];
     for (const port of ports) {
         const spec = shQuote(`${port}/tcp`);
         if (firewalls.includes("firewalld")) {
-            const fw = action === "open" ? "--add-port" : "--remove-port";
-            lines.push(`if ${FIREWALLD_ACTIVE}; then`, `  firewall-cmd -q ${fw}=${spec} || true; firewall-cmd -q --permanent ${fw}=${spec} || true`, `fi`);
+            const marker = shQuote(`${MARKERS}/firewalld-${port}-tcp`);
+            lines.push(
+                ...(action === "open"
+                    ? [
+                          `if ${FIREWALLD_ACTIVE} && ! firewall-cmd -q --query-port=${spec}; then`,
+                          `  firewall-cmd -q --add-port=${spec} && firewall-cmd -q --permanent --add-port=${spec}`,
+                          `  mkdir -p ${shQuote(MARKERS)} && : > ${marker}`,
+                          `fi`,
+                      ]
+                    : [
+                          `if [ -e ${marker} ]; then`,
+                          `  if ${FIREWALLD_ACTIVE}; then firewall-cmd -q --remove-port=${spec} && firewall-cmd -q --permanent --remove-port=${spec}`,
+                          `  else echo "haproxy-ha: firewalld is not running; remove ${port}/tcp from its permanent config by hand" >&2; fi`,
+                          `  rm -f ${marker}`,
+                          `fi`,
+                      ]),
+            );
         }
         if (firewalls.includes("ufw")) {
-            lines.push(`if ${UFW_ACTIVE}; then`, action === "open" ? `  ufw allow ${spec}` : `  ufw delete allow ${spec} || true`, `fi`);
+            const marker = shQuote(`${MARKERS}/ufw-${port}-tcp`);
+            lines.push(
+                ...(action === "open"
+                    ? [
+                          `if ${UFW_ACTIVE} && ! ufw status | grep -Eq '^${port}/tcp[[:space:]]+ALLOW'; then`,
+                          `  ufw allow ${spec} >/dev/null`,
+                          `  mkdir -p ${shQuote(MARKERS)} && : > ${marker}`,
+                          `fi`,
+                      ]
+                    : [`if [ -e ${marker} ]; then`, `  ufw delete allow ${spec} >/dev/null`, `  rm -f ${marker}`, `fi`]),
+            );
         }
     }
+    if (action === "close" && lines.length) lines.push(cleanupStateDirScript());
     return lines.length ? lines.join("\n") : ":";
 }
 

@@ -123,14 +123,14 @@ const installBundle = (os: OsChoice, reload: boolean) =>
     ].join("\n");
 
 /** Removes the certificates the library installed, then puts back the config that was there before. */
-const removeBundle = () =>
+const removeBundle = (afterwards: string) =>
     [
         `if [ -e ${shQuote(CERT_MANIFEST)} ]; then`,
         `  while read -r name; do rm -f ${shQuote(CERT_DIR)}/"$name"; done < ${shQuote(CERT_MANIFEST)}`,
         `  rm -f ${shQuote(CERT_MANIFEST)}`,
         `fi`,
         `rmdir ${shQuote(CERT_DIR)} 2>/dev/null || true`,
-        removeFileScript(HAPROXY_CONFIG_PATH),
+        removeFileScript(HAPROXY_CONFIG_PATH, afterwards),
     ].join("\n");
 
 /** rsyslog receives haproxy's log: the family's drop-in (if any), rsyslog enabled and restarted to read it. */
@@ -143,7 +143,7 @@ function loggingStep(os: OsChoice): StepSpec {
         return [...file, a.services.enableAndRestart("rsyslog")].join("\n");
     };
     const remove = (a: OsAdapter) =>
-        dropIn(a) === undefined ? ":" : [removeFileScript(RSYSLOG_DROP_IN), `systemctl try-restart rsyslog >/dev/null 2>&1 || true`].join("\n");
+        [...(dropIn(a) === undefined ? [] : [removeFileScript(RSYSLOG_DROP_IN), `systemctl try-restart rsyslog >/dev/null 2>&1 || true`]), a.services.restore("rsyslog")].join("\n");
     return { name: "logging", create: forOs(os, install), update: forOs(os, install), delete: forOs(os, remove) };
 }
 
@@ -189,19 +189,19 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
     steps.push(
         opts.certificates
-            ? { name: "config", create: installBundle(os, false), update: installBundle(os, true), delete: removeBundle(), stdinFile: HAPROXY_BUNDLE }
+            ? { name: "config", create: installBundle(os, false), update: installBundle(os, true), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
             : {
                   name: "config",
                   create: installConfig(os, false),
                   update: installConfig(os, true),
-                  delete: removeFileScript(HAPROXY_CONFIG_PATH),
+                  delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
                   stdinFile: HAPROXY_CONFIG_PATH,
               },
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart("haproxy")),
             update: forOs(os, (a) => a.services.reloadOrStart("haproxy")),
-            delete: forOs(os, (a) => a.services.stopAndDisable("haproxy")),
+            delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );
     return steps;

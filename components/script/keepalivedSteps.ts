@@ -46,14 +46,14 @@ export function keepalivedSteps(os: OsChoice, archiveRepos: boolean): StepSpec[]
             name: "config",
             create: installConfig(os, false),
             update: installConfig(os, true),
-            delete: removeFileScript(KEEPALIVED_CONFIG_PATH),
+            delete: forOs(os, (a) => removeFileScript(KEEPALIVED_CONFIG_PATH, a.services.reloadIfActive("keepalived"))),
             stdinFile: KEEPALIVED_CONFIG_PATH,
         },
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart("keepalived")),
             update: forOs(os, (a) => a.services.reloadOrStart("keepalived")),
-            delete: forOs(os, (a) => a.services.stopAndDisable("keepalived")),
+            delete: forOs(os, (a) => a.services.restore("keepalived")),
         },
     ];
 }

@@ -34,7 +34,7 @@ export function webBackendSteps(os: OsChoice, port: number, archiveRepos: boolea
         {
             name: "site",
             create: forOs(os, installSite),
-            delete: forOs(os, (a) => `${removeFileScript(a.web.sitePath)}\n${a.web.restoreDefaults ?? ":"}`),
+            delete: forOs(os, (a) => [removeFileScript(a.web.sitePath), a.web.restoreDefaults ?? "", a.services.reloadIfActive(a.web.service)].filter(Boolean).join("\n")),
             triggers: [port],
         },
         {
@@ -48,7 +48,7 @@ export function webBackendSteps(os: OsChoice, port: number, archiveRepos: boolea
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart(a.web.service)),
             update: forOs(os, (a) => a.services.reloadOrStart(a.web.service)),
-            delete: forOs(os, (a) => a.services.stopAndDisable(a.web.service)),
+            delete: forOs(os, (a) => a.services.restore(a.web.service)),
             triggers: [port],
         },
     ];

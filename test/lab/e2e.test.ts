@@ -3,9 +3,11 @@ import {
     fileSnapshot,
     freshLab,
     hostsOk,
+    installedPackages,
     LabInfo,
     labConfig,
     mainPid,
+    mirrorDownloads,
     onHost,
     prepareTools,
     pulumiOk,
@@ -20,19 +22,32 @@ import {
 } from "../../lab/lab";
 
 const ALL = ["web1", "web2", "lb1", "lb2"];
+/** What the library installs on each bare host (Debian package names). */
+const INSTALLS: Record<string, string[]> = {
+    web1: ["nginx"],
+    web2: ["nginx"],
+    lb1: ["haproxy", "keepalived", "iputils-ping"],
+    lb2: ["haproxy", "keepalived", "iputils-ping"],
+};
 
-/** Issue 3's end-to-end run: the real Pulumi engine against five real hosts. */
+/** The real Pulumi engine against five real bare hosts: install, no-op, change, destroy. */
 describe("lab: pulumi up / change / destroy against real hosts", function () {
     this.timeout(0);
     const timings: Record<string, number> = {};
     const snapshots: Record<string, string> = {};
+    const packages: Record<string, string[]> = {};
     let info: LabInfo;
+    // `auto`: the family is detected on each host, the path a user without `os` set takes.
+    const config = (overrides: Record<string, unknown> = {}) => labConfig(info, { os: "auto", ...overrides });
 
     before(async () => {
         prepareTools();
         info = freshLab();
-        for (const h of ALL) snapshots[h] = fileSnapshot(h);
-        writeStackFile(labConfig(info));
+        for (const h of ALL) {
+            snapshots[h] = fileSnapshot(h);
+            packages[h] = installedPackages(h);
+        }
+        writeStackFile(config());
         await selectStack();
     });
 
@@ -42,8 +57,16 @@ describe("lab: pulumi up / change / destroy against real hosts", function () {
         removeStack();
     });
 
-    it("first pulumi up: the VIP is on lb1 and requests from the client alternate web1/web2", async () => {
+    it("first pulumi up installs the packages from the lab mirror; the VIP is on lb1 and requests alternate web1/web2", async () => {
+        for (const h of ALL) for (const p of INSTALLS[h]) expect(packages[h], `${h} starts without ${p}`).to.not.include(p);
         timings.firstUp = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
+        const downloads = mirrorDownloads(info);
+        for (const h of ALL) {
+            const added = installedPackages(h).filter((p) => !packages[h].includes(p));
+            expect(added, `packages installed on ${h}`).to.include.members(INSTALLS[h]);
+            // Every package that appeared was fetched by this host from the lab's mirror.
+            expect([...(downloads[h] ?? [])], `packages ${h} downloaded from the mirror`).to.include.members(added);
+        }
         await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1");
         const answers = requestsThroughVip(info, 10);
         expect(answers).to.have.length(10);
@@ -66,7 +89,7 @@ describe("lab: pulumi up / change / destroy against real hosts", function () {
         const pids = { lb1: mainPid("lb1", "haproxy"), lb2: mainPid("lb2", "haproxy") };
         const loop = startClientLoop(info, { intervalS: 0.05 });
         await new Promise((r) => setTimeout(r, 1000));
-        writeStackFile(labConfig(info, { balance: "static-rr" }));
+        writeStackFile(config({ balance: "static-rr" }));
         timings.change = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
         await new Promise((r) => setTimeout(r, 1000));
         const result = await loop.stop();
@@ -79,13 +102,13 @@ describe("lab: pulumi up / change / destroy against real hosts", function () {
         }
     });
 
-    it("pulumi destroy stops and disables every service and leaves no file the library wrote", async () => {
+    it("pulumi destroy removes exactly the packages it installed, stops every service and leaves no file the library wrote", async () => {
         timings.destroy = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
-        for (const h of ["lb1", "lb2"]) {
-            for (const unit of ["haproxy", "keepalived"]) expect(unitState(h, unit), `${h} ${unit}`).to.deep.equal({ active: "inactive", enabled: "disabled" });
+        for (const h of ALL) {
+            expect(installedPackages(h), `packages on ${h}`).to.deep.equal(packages[h]);
+            for (const unit of ["haproxy", "keepalived", "nginx"]) expect(unitState(h, unit).active, `${h} ${unit}`).to.equal("inactive");
+            expect(fileSnapshot(h), `files on ${h}`).to.equal(snapshots[h]);
         }
-        for (const h of ["web1", "web2"]) expect(unitState(h, "nginx"), `${h} nginx`).to.deep.equal({ active: "inactive", enabled: "disabled" });
-        for (const h of ALL) expect(fileSnapshot(h), `files on ${h}`).to.equal(snapshots[h]);
         expect(vipHolders(info)).to.deep.equal([]);
     });
 });

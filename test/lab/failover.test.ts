@@ -18,7 +18,7 @@ import {
 } from "../../lab/lab";
 
 /**
- * Issue 4: real failures in the lab with a client loop through the VIP. Bounds come from the
+ * Real failures in the lab with a client loop through the VIP. Bounds come from the
  * VRRP timers of the library's defaults: advert_int 1 s, BACKUP priority 90, haproxy check every
  * 2 s with fall 2, haproxy health checks every 2 s with fall 3 / rise 2.
  */

@@ -23,7 +23,7 @@ import {
     writeStackFile,
 } from "../../lab/lab";
 
-/** Issue 5: what an operator's mistake or an outage must never do to a working site. */
+/** What an operator's mistake or an outage must never do to a working site. */
 const HOSTS = ["web1", "web2", "lb1", "lb2", "client"];
 const MARKER = "/tmp/pwned";
 const HOSTILE_PAGE = [

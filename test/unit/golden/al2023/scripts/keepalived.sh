@@ -127,10 +127,17 @@ target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
 set -eu
+saved='/var/lib/haproxy-ha/services/keepalived'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'
 
@@ -140,4 +147,10 @@ if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived';
 
 #### service.delete
 set -eu
-systemctl disable --now 'keepalived' >/dev/null 2>&1 || systemctl stop 'keepalived' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/keepalived'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'keepalived' >/dev/null 2>&1 || true; else systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'keepalived' >/dev/null 2>&1 || true; else systemctl stop 'keepalived' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

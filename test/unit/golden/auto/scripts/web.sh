@@ -262,34 +262,42 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if el_major -eq 7; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
 elif el_major -eq 8; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
 elif el_major -ge 9; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
 elif [ "$ID" = debian ]; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw allow '80/tcp'
+if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^80/tcp[[:space:]]+ALLOW'; then
+  ufw allow '80/tcp' >/dev/null
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
 elif [ "$ID" = ubuntu ]; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw allow '80/tcp'
+if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^80/tcp[[:space:]]+ALLOW'; then
+  ufw allow '80/tcp' >/dev/null
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -303,35 +311,55 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if el_major -eq 7; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -eq 8; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw delete allow '80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
+  ufw delete allow '80/tcp' >/dev/null
+  rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw delete allow '80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
+  ufw delete allow '80/tcp' >/dev/null
+  rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -518,28 +546,28 @@ backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
-:
+if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif el_major -eq 8; then
 target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
-:
+if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif el_major -ge 9; then
 target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
-:
+if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
-:
+if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif [ "$ID" = debian ]; then
 target='/etc/nginx/sites-enabled/haproxy-ha-web'
 backup='/var/lib/haproxy-ha/backup/etc/nginx/sites-enabled/haproxy-ha-web'
@@ -549,6 +577,7 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
 fi
+if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; fi
 elif [ "$ID" = ubuntu ]; then
 target='/etc/nginx/sites-enabled/haproxy-ha-web'
 backup='/var/lib/haproxy-ha/backup/etc/nginx/sites-enabled/haproxy-ha-web'
@@ -558,6 +587,7 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
 fi
+if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -618,21 +648,57 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if el_major -eq 7; then
+saved='/var/lib/haproxy-ha/services/httpd'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif el_major -eq 8; then
+saved='/var/lib/haproxy-ha/services/httpd'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif el_major -ge 9; then
+saved='/var/lib/haproxy-ha/services/httpd'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
+saved='/var/lib/haproxy-ha/services/httpd'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif [ "$ID" = debian ]; then
+saved='/var/lib/haproxy-ha/services/nginx'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
 elif [ "$ID" = ubuntu ]; then
+saved='/var/lib/haproxy-ha/services/nginx'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
 else
@@ -670,17 +736,53 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if el_major -eq 7; then
-systemctl disable --now 'httpd' >/dev/null 2>&1 || systemctl stop 'httpd' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/httpd'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -eq 8; then
-systemctl disable --now 'httpd' >/dev/null 2>&1 || systemctl stop 'httpd' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/httpd'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
-systemctl disable --now 'httpd' >/dev/null 2>&1 || systemctl stop 'httpd' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/httpd'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
-systemctl disable --now 'httpd' >/dev/null 2>&1 || systemctl stop 'httpd' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/httpd'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
-systemctl disable --now 'nginx' >/dev/null 2>&1 || systemctl stop 'nginx' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/nginx'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'nginx' >/dev/null 2>&1 || true; else systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'nginx' >/dev/null 2>&1 || true; else systemctl stop 'nginx' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
-systemctl disable --now 'nginx' >/dev/null 2>&1 || systemctl stop 'nginx' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/nginx'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'nginx' >/dev/null 2>&1 || true; else systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'nginx' >/dev/null 2>&1 || true; else systemctl stop 'nginx' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi

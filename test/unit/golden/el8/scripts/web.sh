@@ -58,15 +58,19 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
 set -eu
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
 
 #### firewall.delete
 set -eu
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### site.create
 set -eu
@@ -100,7 +104,7 @@ backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
-:
+if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 
 #### page.create
 set -eu
@@ -152,6 +156,12 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
 set -eu
+saved='/var/lib/haproxy-ha/services/httpd'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 
@@ -161,4 +171,10 @@ if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else syst
 
 #### service.delete
 set -eu
-systemctl disable --now 'httpd' >/dev/null 2>&1 || systemctl stop 'httpd' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/httpd'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

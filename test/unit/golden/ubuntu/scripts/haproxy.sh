@@ -73,33 +73,44 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
 set -eu
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw allow '80/tcp'
+if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^80/tcp[[:space:]]+ALLOW'; then
+  ufw allow '80/tcp' >/dev/null
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='8404/tcp' || true; firewall-cmd -q --permanent --add-port='8404/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
+  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw allow '8404/tcp'
+if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^8404/tcp[[:space:]]+ALLOW'; then
+  ufw allow '8404/tcp' >/dev/null
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
 fi
 
 #### firewall.delete
 set -eu
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw delete allow '80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
+  ufw delete allow '80/tcp' >/dev/null
+  rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='8404/tcp' || true; firewall-cmd -q --permanent --remove-port='8404/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw delete allow '8404/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/ufw-8404-tcp' ]; then
+  ufw delete allow '8404/tcp' >/dev/null
+  rm -f '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### config.create
 set -eu
@@ -154,10 +165,17 @@ target='/etc/haproxy/haproxy.cfg'
 backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
 set -eu
+saved='/var/lib/haproxy-ha/services/haproxy'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 systemctl restart 'haproxy'
 
@@ -167,4 +185,10 @@ if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else 
 
 #### service.delete
 set -eu
-systemctl disable --now 'haproxy' >/dev/null 2>&1 || systemctl stop 'haproxy' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/haproxy'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'haproxy' >/dev/null 2>&1 || true; else systemctl disable 'haproxy' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'haproxy' >/dev/null 2>&1 || true; else systemctl stop 'haproxy' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -60,21 +60,27 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
 set -eu
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-port='80/tcp' || true; firewall-cmd -q --permanent --add-port='80/tcp' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw allow '80/tcp'
+if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^80/tcp[[:space:]]+ALLOW'; then
+  ufw allow '80/tcp' >/dev/null
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
 
 #### firewall.delete
 set -eu
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-port='80/tcp' || true; firewall-cmd -q --permanent --remove-port='80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw delete allow '80/tcp' || true
+if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
+  ufw delete allow '80/tcp' >/dev/null
+  rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### site.create
 set -eu
@@ -121,6 +127,7 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
 fi
+if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; fi
 
 #### page.create
 set -eu
@@ -172,6 +179,12 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
 set -eu
+saved='/var/lib/haproxy-ha/services/nginx'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s
+' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
 
@@ -181,4 +194,10 @@ if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else syst
 
 #### service.delete
 set -eu
-systemctl disable --now 'nginx' >/dev/null 2>&1 || systemctl stop 'nginx' >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/nginx'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'nginx' >/dev/null 2>&1 || true; else systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'nginx' >/dev/null 2>&1 || true; else systemctl stop 'nginx' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
