@@ -240,10 +240,12 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (t.httpRequestMs !== undefined) lines.push(`timeout http-request ${t.httpRequestMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (f.forwardFor) lines.push("option forwardfor");
-    if (f.redirectToHttps) lines.push("redirect scheme https code 301 if !{ ssl_fc }");
-    if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
     lines.push(...(f.requestHeaders ?? []).map((r) => headerRule("http-request", r)));
     lines.push(...(f.responseHeaders ?? []).map((r) => headerRule("http-response", r)));
+    if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
+    // After the http-request rules: haproxy runs those first whatever the order, and warns otherwise.
+    if (f.redirectToHttps) lines.push("redirect scheme https code 301 if !{ ssl_fc }");
+    const uses: string[] = [];
     (f.routes ?? []).forEach((r, i) => {
         const conds: string[] = [];
         if (r.hosts.length) {
@@ -254,8 +256,9 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
             lines.push(`acl route${i}_path path_beg ${r.pathPrefixes.join(" ")}`);
             conds.push(`route${i}_path`);
         }
-        lines.push(`use_backend ${r.backend} if ${conds.join(" ")}`);
+        uses.push(`use_backend ${r.backend} if ${conds.join(" ")}`);
     });
+    lines.push(...uses);
     if (f.defaultBackend !== undefined) lines.push(`default_backend ${f.defaultBackend}`);
     lines.push(...(f.extra ?? []));
     return lines;
