@@ -11,6 +11,7 @@ import { buildTopology, parseTopologyConfig } from "./components";
 const KEYS = [
     "os", "ssh", "webs", "balancers", "vip", "interface", "virtualRouterId", "port", "balance", "stats",
     "unicast", "nopreempt", "advertInt", "vrrpVersion", "become", "centos7Vault", "extraBackend", "gatewayCheck", "haproxyCheck",
+    "frontends", "backends", "certificates", "logging", "runtimeApi",
 ];
 
 const config = new pulumi.Config("haproxy-ha");

@@ -10,6 +10,7 @@ import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./k
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm } from "./render/haproxy";
 import { ArgumentError, checkCidr, checkInteger, checkInterface, checkIp, checkName, checkOneOf, checkPort, checkPositive, checkScriptTiming, checkUniqueNames } from "./validate";
+import { FrontendsConfig, parseFrontendsConfig, parseLoggingConfig, parseRuntimeApiConfig, parseStatsConfig, StatsConfig } from "./frontendsConfig";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export interface SshConfig {
@@ -36,7 +37,11 @@ export interface TopologyConfig {
     virtualRouterId: number;
     port: number;
     balance: BalanceAlgorithm;
-    stats: boolean;
+    stats: boolean | StatsConfig;
+    /** Named frontends, backends and certificates (components/frontendsConfig.ts); unset: the shorthand keys. */
+    collections?: FrontendsConfig;
+    logging?: string;
+    runtimeApi: boolean;
     unicast: boolean;
     nopreempt: boolean;
     advertInt: number;
@@ -132,7 +137,10 @@ export function parseTopologyConfig(raw: Record<string, unknown>): TopologyConfi
         virtualRouterId: checkInteger(WHERE, KEY("virtualRouterId"), raw.virtualRouterId ?? 51, 1, 255),
         port: checkPort(WHERE, KEY("port"), raw.port ?? 80),
         balance: checkOneOf(WHERE, KEY("balance"), raw.balance ?? "roundrobin", BALANCE_ALGORITHMS),
-        stats: bool("stats", raw.stats, false),
+        stats: parseStatsConfig(raw),
+        collections: parseFrontendsConfig(raw, os),
+        logging: parseLoggingConfig(raw),
+        runtimeApi: parseRuntimeApiConfig(raw),
         unicast: bool("unicast", raw.unicast, false),
         nopreempt: bool("nopreempt", raw.nopreempt, false),
         advertInt: checkPositive(WHERE, KEY("advertInt"), raw.advertInt ?? 1),
@@ -166,8 +174,25 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     });
     const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault };
     const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
-    const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => ({
+    const collections = cfg.collections;
+    const extraArgs = {
+        ...(cfg.logging === undefined ? {} : { logging: { target: cfg.logging } }),
+        ...(cfg.runtimeApi ? { runtimeApi: true } : {}),
+    };
+    const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => collections ? {
         ...host,
+        ...extraArgs,
+        connection: connection(b.host),
+        // The stats page binds the balancer's own address.
+        address: b.host,
+        frontends: collections.frontends,
+        backends: collections.backends,
+        certificates: collections.certificates.map((c) => ({ name: c.name, pem: pulumi.secret(c.pem) })),
+        stats: cfg.stats,
+    } : {
+        ...host,
+        ...extraArgs,
+        ...(typeof cfg.stats === "object" ? { address: b.host } : {}),
         connection: connection(b.host),
         servers,
         bindAddress: cfg.vip.split("/")[0],
@@ -175,7 +200,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         balance: cfg.balance,
         stats: cfg.stats,
         extraConfig: { backend: cfg.extraBackend },
-    });
+    };
     const pairArgs = (balancers: pulumi.Resource[]): KeepalivedPairArgs => ({
         ...host,
         nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: b.priority, dependsOn: balancers[i] })),

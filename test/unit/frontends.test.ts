@@ -262,3 +262,47 @@ describe("frontends, backends and certificates", () => {
         expect(r.out).to.equal("");
     });
 });
+
+describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { parseTopologyConfig, buildTopology } = require("../../components") as typeof import("../../components");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { referenceConfig } = require("./fixtures") as typeof import("./fixtures");
+    const stack = (overrides: Record<string, unknown> = {}) =>
+        referenceConfig({
+            os: "debian",
+            frontends: [
+                { name: "https", binds: [{ address: "172.20.30.69", port: 443, tls: { certificates: ["app"] } }], routes: [{ hosts: ["api.example"], backend: "api" }], defaultBackend: "app" },
+                { name: "http", binds: [{ address: "172.20.30.69", port: 80 }], redirectToHttps: true },
+            ],
+            backends: [
+                { name: "app", servers: [{ name: "www1", address: "172.20.30.15" }] },
+                { name: "api", servers: [{ name: "www2", address: "172.20.30.16" }] },
+            ],
+            certificates: [{ name: "app", pem: certs.pems["app.example"] }],
+            logging: "rsyslog",
+            runtimeApi: true,
+            stats: { adminSources: ["172.20.30.0/24"], prometheus: true },
+            ...overrides,
+        });
+    const ROWS: [string, Record<string, unknown>, RegExp][] = [
+        ["a route to a backend that does not exist", { frontends: [{ name: "https", binds: [{ port: 443 }], routes: [{ hosts: ["a.example"], backend: "nope" }], defaultBackend: "app" }] }, /stack config: `haproxy-ha:frontends\[0\]\.routes\[0\]\.backend` is not a backend; backends are: app, api, got "nope"/],
+        ["two frontends on the same address:port", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }, { name: "b", binds: [{ port: 80 }], defaultBackend: "api" }] }, /`haproxy-ha:frontends\[1\]\.binds\[0\]\.port` binds \*:80, which haproxy-ha:frontends\[0\]\.binds\[0\] already binds/],
+        ["a certificate name used twice", { certificates: [{ name: "app", pem: certs.pems["app.example"] }, { name: "app", pem: certs.pems["api.example"] }] }, /`haproxy-ha:certificates\[1\]\.name` must be unique, got "app"/],
+        ["a PEM that does not parse", { certificates: [{ name: "app", pem: "garbage" }] }, /`haproxy-ha:certificates\[0\]\.pem` holds no CERTIFICATE block, got "<hidden>"/],
+        ["the shorthand port with collections", { port: 8080 }, /`haproxy-ha:port` is shorthand for one frontend and backend/],
+        ["Prometheus on CentOS 7", { os: "centos7", frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }], certificates: [] }, /`stats\.prometheus` needs the Prometheus exporter.*centos7 ships haproxy 1\.5\.18/],
+    ];
+    for (const [what, overrides, message] of ROWS) {
+        it(`refuses ${what}`, () => {
+            expect(() => buildTopology(parseTopologyConfig(stack(overrides)), "key")).to.throw(message);
+        });
+    }
+
+    it("builds both balancers from the collections: the stats page on each balancer's own address", async () => {
+        const topology = buildTopology(parseTopologyConfig(stack()), "key");
+        const [hk1, hk2] = await Promise.all(topology.balancers.map((b) => resolved(b.configText)));
+        expect(hk1).to.include("bind 172.20.30.69:443 ssl crt app.pem").and.include("bind 172.20.30.25:8404").and.include("use_backend api if route0_host");
+        expect(hk2).to.include("bind 172.20.30.26:8404").and.include("stats socket /run/haproxy/admin.sock");
+    });
+});
