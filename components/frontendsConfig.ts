@@ -6,7 +6,7 @@
  * (`haproxy-ha:frontends[1].routes[0].backend`). One function per key group so the stack-config
  * key table can take them over as they are.
  */
-import { checkHaproxyCollections, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs } from "./haproxyModel";
+import { checkHaproxyCollections, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, requireHaproxy } from "./haproxyModel";
 import { OsChoice } from "./os";
 import { ArgumentError, checkCidr, checkOneOf } from "./validate";
 
@@ -56,7 +56,7 @@ export interface StatsConfig {
 }
 
 /** `haproxy-ha:stats`: true/false as before, or `{ adminSources: [CIDR...], prometheus: bool }` (on). */
-export function parseStatsConfig(raw: Record<string, unknown>): boolean | StatsConfig {
+export function parseStatsConfig(raw: Record<string, unknown>, os: OsChoice): boolean | StatsConfig {
     const v = raw.stats;
     if (v === undefined) return false;
     if (typeof v === "boolean") return v;
@@ -74,5 +74,6 @@ export function parseStatsConfig(raw: Record<string, unknown>): boolean | StatsC
         });
     }
     if (o.prometheus !== undefined && typeof o.prometheus !== "boolean") throw new ArgumentError(WHERE, KEY("stats.prometheus"), "must be true or false", o.prometheus);
+    if (o.prometheus) requireHaproxy(WHERE, KEY("stats.prometheus"), os, "2.0", "the Prometheus exporter (/metrics)", true);
     return { adminSources, prometheus: o.prometheus as boolean | undefined };
 }

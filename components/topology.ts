@@ -137,7 +137,7 @@ export function parseTopologyConfig(raw: Record<string, unknown>): TopologyConfi
         virtualRouterId: checkInteger(WHERE, KEY("virtualRouterId"), raw.virtualRouterId ?? 51, 1, 255),
         port: checkPort(WHERE, KEY("port"), raw.port ?? 80),
         balance: checkOneOf(WHERE, KEY("balance"), raw.balance ?? "roundrobin", BALANCE_ALGORITHMS),
-        stats: parseStatsConfig(raw),
+        stats: parseStatsConfig(raw, os),
         collections: parseFrontendsConfig(raw, os),
         logging: parseLoggingConfig(raw),
         runtimeApi: parseRuntimeApiConfig(raw),

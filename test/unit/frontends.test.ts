@@ -291,7 +291,7 @@ describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
         ["a certificate name used twice", { certificates: [{ name: "app", pem: certs.pems["app.example"] }, { name: "app", pem: certs.pems["api.example"] }] }, /`haproxy-ha:certificates\[1\]\.name` must be unique, got "app"/],
         ["a PEM that does not parse", { certificates: [{ name: "app", pem: "garbage" }] }, /`haproxy-ha:certificates\[0\]\.pem` holds no CERTIFICATE block, got "<hidden>"/],
         ["the shorthand port with collections", { port: 8080 }, /`haproxy-ha:port` is shorthand for one frontend and backend/],
-        ["Prometheus on CentOS 7", { os: "centos7", frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }], certificates: [] }, /`stats\.prometheus` needs the Prometheus exporter.*centos7 ships haproxy 1\.5\.18/],
+        ["Prometheus on CentOS 7", { os: "centos7", frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }], certificates: [] }, /stack config: `haproxy-ha:stats\.prometheus` needs the Prometheus exporter.*centos7 ships haproxy 1\.5\.18/],
     ];
     for (const [what, overrides, message] of ROWS) {
         it(`refuses ${what}`, () => {
