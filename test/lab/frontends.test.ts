@@ -12,6 +12,7 @@ import {
     mainPid,
     onHost,
     prepareTools,
+    pulumi,
     pulumiEnv,
     pulumiOk,
     PULUMI_STATE,
@@ -35,6 +36,10 @@ function makeCerts(dir: string) {
     };
     return { ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), app: leaf("app.example", "first"), api: leaf("api.example", "first"), appRotated: leaf("app.example", "rotated") };
 }
+
+/** The first base64 line of the private key in a chain-and-key PEM. */
+const keyLineOf = (pem: string) => pem.split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
+const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -c1-16`).stdout.trim();
 
 /** Issue 9 on real hosts: HTTPS through the VIP, Host/path routing, rotation, logs, metrics. */
 describe("lab: TLS front ends with several services, logs and metrics", function () {
@@ -143,8 +148,20 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         const loop = spawn("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", "client", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "ignore"] });
         let out = "";
         loop.stdout.on("data", (d) => (out += d));
+        // Process lists on both balancers while the new certificate travels.
+        const sampler = (h: string) =>
+            new Promise<string>((done) => {
+                const child = spawn("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", h, "--", "sh", "-c", "for i in $(seq 200); do ps -eo args; sleep 0.05; done"], { stdio: ["ignore", "pipe", "ignore"] });
+                let text = "";
+                child.stdout.on("data", (d) => (text += d));
+                child.on("close", () => done(text));
+            });
+        const samples = Promise.all([sampler("lb1"), sampler("lb2")]);
         await new Promise((r) => setTimeout(r, 1000));
         timings.rotation = (await up({ app: certs.appRotated, api: certs.api })).seconds;
+        const ps = (await samples).join("\n");
+        expect(ps).to.include("haproxy");
+        expect(ps, "a private key in a process list").to.not.include(keyLineOf(certs.appRotated));
         await new Promise((r) => setTimeout(r, 1000));
         onHost("client", "touch /tmp/rot.stop");
         await new Promise((r) => loop.on("close", r));
@@ -169,7 +186,7 @@ describe("lab: TLS front ends with several services, logs and metrics", function
     });
 
     it("certificates are 0600 root on the host and never in clear in state, engine output or the stack file", async () => {
-        const keyLine = certs.appRotated.split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
+        const keyLine = keyLineOf(certs.appRotated);
         for (const h of ["lb1", "lb2"]) {
             expect(onHost(h, "stat -c '%a %U %G' /etc/haproxy/certs/app.pem /etc/haproxy/certs/api.pem").stdout.trim().split("\n")).to.deep.equal(["600 root root", "600 root root"]);
         }
@@ -184,6 +201,23 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         expect(stateFiles).to.not.include(keyLine);
         expect(fs.readFileSync(path.resolve(__dirname, "../../../Pulumi.lab.yaml"), "utf8")).to.not.include(keyLine);
         for (const r of runs) expect(r.stdout + r.stderr).to.not.include(keyLine);
+    });
+
+    it("an invalid candidate (a new certificate with a directive haproxy rejects) fails at the BACKUP and replaces neither certificates nor config", async () => {
+        const files = ["/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/app.pem", "/etc/haproxy/certs/api.pem"];
+        const before = ["lb1", "lb2"].map((h) => files.map((f) => sha(h, f)));
+        const good = stack();
+        writeStackFile(labConfig(info, { ...good, frontends: [{ ...good.frontends[0], extraConfig: ["no-such-directive 1"] }, good.frontends[1]] }));
+        setCertificates({ app: certs.app, api: certs.api });
+        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        runs.push(r);
+        expect(r.code).to.not.equal(0);
+        expect(r.stdout + r.stderr).to.include("haproxy rejected the new config; the old one stays");
+        expect(r.stdout).to.not.match(/lb1-config +updat/);
+        expect(["lb1", "lb2"].map((h) => files.map((f) => sha(h, f)))).to.deep.equal(before);
+        const v = curl(`-v -o /dev/null ${resolve("app.example")} https://app.example/`);
+        expect(v.stderr + v.stdout).to.match(/O *= *rotated/);
+        await up({ app: certs.appRotated, api: certs.api });
     });
 
     it("pulumi destroy removes the certificates and the config", async () => {
