@@ -33,8 +33,8 @@ export interface HaproxyStatsArgs {
     /** Default: a generated 20-character secret (@pulumi/random). */
     password?: pulumi.Input<string>;
     /**
-     * CIDRs the host firewall opens the stats port to. Default: every source (as before); `[]`
-     * opens it to nobody (localhost still reaches it).
+     * CIDRs the host firewall opens the stats port to. Default with `frontends`/`backends`: nobody
+     * (localhost still reaches it); with the shorthand args: every source, as before.
      */
     adminSources?: string[];
     /** Prometheus metrics at `/metrics` on the stats port. Needs haproxy ≥ 2.0 (refused on centos7, el8 and auto). Default false. */
@@ -185,7 +185,8 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     if (statsArgs) {
         const statsPort = checkPort(where, "stats.port", statsArgs.port ?? 8404);
         if (ports.includes(statsPort)) throw new ArgumentError(where, "stats.port", shorthand ? "must differ from `port`" : "must differ from every frontend bind's port", statsPort);
-        const adminSources = statsArgs.adminSources === undefined ? undefined : statsArgs.adminSources.map((c, i) => {
+        // With the collections the stats port is opened to nobody by default; the shorthand keeps opening it to every source.
+        const adminSources = (statsArgs.adminSources ?? (shorthand ? undefined : []))?.map((c, i) => {
             checkCidr(where, `stats.adminSources[${i}]`, c);
             return c;
         });

@@ -306,3 +306,19 @@ describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
         expect(hk2).to.include("bind 172.20.30.26:8404").and.include("stats socket /run/haproxy/admin.sock");
     });
 });
+
+describe("the stats port in the host firewall", () => {
+    it("with the collections and no adminSources, the stats port is opened to nobody; with adminSources to those CIDRs only", () => {
+        const args = twoServiceArgs("el9");
+        const none = new HaproxyNode(`fw-none-${n++}`, { ...args, stats: { password: "p4ss" } });
+        const firewallOf = (node: HaproxyNode) => node.scripts.find((s) => s.step === "firewall")!.create;
+        expect(firewallOf(none)).to.include("'443/tcp'").and.include("'80/tcp'").and.not.include("8404");
+        const some = new HaproxyNode(`fw-some-${n++}`, args);
+        expect(firewallOf(some)).to.include(`source address="10.77.0.0/24" port port="8404" protocol="tcp" accept`).and.not.include("'8404/tcp'");
+    });
+
+    it("the shorthand keeps opening the stats port to every source", () => {
+        const node = new HaproxyNode(`fw-short-${n++}`, { os: "el9", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], stats: true });
+        expect(node.scripts.find((s) => s.step === "firewall")!.create).to.include("'8404/tcp'");
+    });
+});
