@@ -322,3 +322,61 @@ describe("the stats port in the host firewall", () => {
         expect(node.scripts.find((s) => s.step === "firewall")!.create).to.include("'8404/tcp'");
     });
 });
+
+describe("the config step with certificates, run for real in a private mount namespace", function () {
+    this.timeout(60_000);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { haproxyBundle } = require("../../components/script/haproxySteps") as typeof import("../../components/script/haproxySteps");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-bundle-"));
+    for (const d of ["etc", "var"]) fs.mkdirSync(path.join(root, d));
+    /** Runs `script` with /etc/haproxy and /var/lib replaced by folders of this test (nothing of this machine is touched). */
+    const runIsolated = (script: string, stdin: string) => {
+        const wrapper = `mount --bind ${root}/etc /etc/haproxy && mount --bind ${root}/var /var/lib && exec sh -c "$1"`;
+        const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", wrapper, "sh", script], { input: stdin, encoding: "utf8" });
+        return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+    };
+    const mode = (f: string) => (fs.statSync(path.join(root, f)).mode & 0o777).toString(8);
+    let node: HaproxyNode;
+    let config: string;
+
+    before(async function () {
+        if (spawnSync("unshare", ["-m", "true"]).status !== 0) this.skip();
+        node = new HaproxyNode(`bundle-${n++}`, twoServiceArgs("debian"));
+        config = await resolved(node.configText);
+    });
+    const step = () => node.scripts.find((s) => s.step === "config")!;
+    const appOnly = () => config.replace(" crt api.pem", "");
+
+    it("installs config and certificates after validating them together; certificates 0600 in a 0700 folder", () => {
+        const r = runIsolated(step().create, haproxyBundle(config, [{ name: "app", pem: certs.pems["app.example"] }, { name: "api", pem: certs.pems["api.example"] }]));
+        expect(r.code, r.out).to.equal(0);
+        expect(fs.readFileSync(path.join(root, "etc/haproxy.cfg"), "utf8")).to.equal(config);
+        expect(fs.readFileSync(path.join(root, "etc/certs/api.pem"), "utf8")).to.equal(certs.pems["api.example"]);
+        expect([mode("etc/certs"), mode("etc/certs/app.pem"), mode("etc/certs/api.pem"), mode("etc/haproxy.cfg")]).to.deep.equal(["700", "600", "600", "640"]);
+        expect(fs.readFileSync(path.join(root, "var/haproxy-ha/haproxy-certs"), "utf8")).to.equal("api.pem\napp.pem\n");
+    });
+
+    it("an invalid candidate set replaces nothing: a directive haproxy rejects, with a new certificate", () => {
+        const before = ["etc/haproxy.cfg", "etc/certs/app.pem"].map((f) => fs.readFileSync(path.join(root, f), "utf8"));
+        const bad = appOnly().replace("    default_backend app\n", "    default_backend app\n    no-such-directive 1\n");
+        const r = runIsolated(step().create, haproxyBundle(bad, [{ name: "app", pem: certs.pems["api.example"] }]));
+        expect(r.code).to.not.equal(0);
+        expect(r.out).to.include("haproxy rejected the new config; the old one stays");
+        expect(["etc/haproxy.cfg", "etc/certs/app.pem"].map((f) => fs.readFileSync(path.join(root, f), "utf8"))).to.deep.equal(before);
+        expect(fs.existsSync(path.join(root, "etc/certs/api.pem"))).to.equal(true);
+    });
+
+    it("a certificate the new set no longer has is removed; one that did not change is left alone", () => {
+        const r = runIsolated(step().create, haproxyBundle(appOnly(), [{ name: "app", pem: certs.pems["app.example"] }]));
+        expect(r.code, r.out).to.equal(0);
+        expect(r.out).to.include("removed: /etc/haproxy/certs/api.pem").and.not.include("installed: /etc/haproxy/certs/app.pem");
+        expect(fs.readdirSync(path.join(root, "etc/certs"))).to.deep.equal(["app.pem"]);
+    });
+
+    it("destroy removes the certificates and the config it installed", () => {
+        const r = runIsolated(step().delete.replace(/^if systemctl is-active.*$/m, ":"), "");
+        expect(r.code, r.out).to.equal(0);
+        expect(fs.readdirSync(path.join(root, "etc")).filter((f) => !f.startsWith("."))).to.deep.equal([]);
+        expect(fs.existsSync(path.join(root, "var/haproxy-ha"))).to.equal(false);
+    });
+});
