@@ -225,3 +225,43 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         for (const h of ["lb1", "lb2"]) expect(onHost(h, "ls /etc/haproxy/certs 2>&1; test -e /etc/haproxy/haproxy.cfg && echo cfg-left || true").stdout).to.not.match(/\.pem|cfg-left/);
     });
 });
+
+/** With `os: auto` every family gets the EL path (UDP to 127.0.0.1, the library's rsyslog drop-in): run it on real rsyslog. */
+describe("lab: os auto, logs over UDP through the library's rsyslog drop-in", function () {
+    this.timeout(0);
+    let info: LabInfo;
+    const config = () =>
+        labConfig(info, {
+            os: "auto",
+            frontends: [{ name: "web", binds: [{ address: info.vip.split("/")[0], port: 80 }], defaultBackend: "pool" }],
+            backends: [{ name: "pool", servers: [{ name: "web1", address: info.hosts.web1.address }, { name: "web2", address: info.hosts.web2.address }] }],
+            logging: "rsyslog",
+            stats: true,
+        });
+
+    before(async () => {
+        prepareTools();
+        info = freshLab();
+        writeStackFile(config());
+        await selectStack();
+        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 30_000);
+    });
+
+    after(() => {
+        hostsOk(["down"]);
+        removeStack();
+    });
+
+    it("a request through the VIP lands in the MASTER's /var/log/haproxy.log", async () => {
+        expect(onHost("lb1", "grep -c '^    log 127.0.0.1 local2$' /etc/haproxy/haproxy.cfg; test -f /etc/rsyslog.d/48-haproxy-ha.conf && echo drop-in").stdout.trim().split("\n")).to.deep.equal(["1", "drop-in"]);
+        const marker = `/udp-logcheck-${Date.now()}`;
+        onHost("client", `curl -s -o /dev/null --max-time 5 http://${info.vip.split("/")[0]}${marker}`);
+        await waitFor("the request in lb1's haproxy log", () => onHost("lb1", `grep -c -- ${marker} /var/log/haproxy.log`).stdout.trim() === "1", 15_000, 500);
+    });
+
+    it("destroy removes the drop-in", async () => {
+        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        for (const h of ["lb1", "lb2"]) expect(onHost(h, "test -e /etc/rsyslog.d/48-haproxy-ha.conf && echo left || echo gone").stdout.trim()).to.equal("gone");
+    });
+});
