@@ -30,7 +30,7 @@ export const systemd: ServiceManager = {
             `saved=${savedState(unit)}`,
             `if [ ! -e "$saved" ]; then`,
             `  mkdir -p "$(dirname "$saved")"`,
-            `  printf '%s %s\n' "$(systemctl is-enabled ${u} 2>/dev/null || true)" "$(systemctl is-active ${u} 2>/dev/null || true)" > "$saved"`,
+            `  printf '%s %s\\n' "$(systemctl is-enabled ${u} 2>/dev/null || true)" "$(systemctl is-active ${u} 2>/dev/null || true)" > "$saved"`,
             `fi`,
             `systemctl enable ${u} >/dev/null 2>&1 || systemctl enable ${u}`,
             `systemctl restart ${u}`,

@@ -66,7 +66,7 @@ export function installFileScript(opts: InstallFileOptions): string {
         `wanted=${shQuote(WANTED_DIR + opts.path)}`,
         `mkdir -p "$(dirname "$wanted")"`,
         `cp "$target" "$wanted" && chmod 0600 "$wanted"`,
-        `printf '%s\n' ${shQuote(`${opts.mode} ${opts.owner} ${opts.group}`)} > "$wanted.meta"`,
+        `printf '%s\\n' ${shQuote(`${opts.mode} ${opts.owner} ${opts.group}`)} > "$wanted.meta"`,
     );
     if (opts.onChange) {
         lines.push(`if [ "$changed" = 1 ]; then`, indent(opts.onChange), `fi`);

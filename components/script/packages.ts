@@ -28,7 +28,7 @@ function installScript(a: OsAdapter, component: string, packages: string[]): str
         `  ${a.packages.listInstalled} | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done`,
         `fi`,
         `mkdir -p ${shQuote(`${STATE_DIR}/wanted-packages`)}`,
-        `printf '%s\n' ${packages.map(shQuote).join(" ")} > ${shQuote(wantedPackagesFile(component))}`,
+        `printf '%s\\n' ${packages.map(shQuote).join(" ")} > ${shQuote(wantedPackagesFile(component))}`,
     ].join("\n");
 }
 

@@ -19,8 +19,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -34,8 +33,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -49,8 +47,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -64,8 +61,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -80,8 +76,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -96,8 +91,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -123,8 +117,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -138,8 +131,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -153,8 +145,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -168,8 +159,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -184,8 +174,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -200,8 +189,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -591,8 +579,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -620,8 +607,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
 fi
@@ -641,8 +627,7 @@ set -eu
 saved='/var/lib/haproxy-ha/services/haproxy'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 systemctl restart 'haproxy'

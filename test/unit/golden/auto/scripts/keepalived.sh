@@ -20,8 +20,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -36,8 +35,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -52,8 +50,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -68,8 +65,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -85,8 +81,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -102,8 +97,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -130,8 +124,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -146,8 +139,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -162,8 +154,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -178,8 +169,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -195,8 +185,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -212,8 +201,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -377,8 +365,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -439,8 +426,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -460,8 +446,7 @@ set -eu
 saved='/var/lib/haproxy-ha/services/keepalived'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'

@@ -19,8 +19,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -34,8 +33,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -49,8 +47,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -64,8 +61,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -80,8 +76,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -96,8 +91,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -123,8 +117,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -138,8 +131,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -153,8 +145,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -168,8 +159,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -184,8 +174,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -200,8 +189,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -438,8 +426,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif el_major -eq 8; then
@@ -467,8 +454,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif el_major -ge 9; then
@@ -496,8 +482,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
@@ -525,8 +510,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif [ "$ID" = debian ]; then
@@ -562,8 +546,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -601,8 +584,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -699,8 +681,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -725,8 +706,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -748,8 +728,7 @@ if el_major -eq 7; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -757,8 +736,7 @@ elif el_major -eq 8; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -766,8 +744,7 @@ elif el_major -ge 9; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -775,8 +752,7 @@ elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -784,8 +760,7 @@ elif [ "$ID" = debian ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
@@ -793,8 +768,7 @@ elif [ "$ID" = ubuntu ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'

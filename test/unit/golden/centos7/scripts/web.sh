@@ -26,8 +26,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.update
 set -eu
@@ -57,8 +56,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.delete
 set -eu
@@ -118,8 +116,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 
@@ -156,8 +153,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -182,8 +178,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -199,8 +194,7 @@ set -eu
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'

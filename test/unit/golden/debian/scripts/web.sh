@@ -21,8 +21,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.update
 set -eu
@@ -47,8 +46,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.delete
 set -eu
@@ -123,8 +121,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -166,8 +163,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -192,8 +188,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -209,8 +204,7 @@ set -eu
 saved='/var/lib/haproxy-ha/services/nginx'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'

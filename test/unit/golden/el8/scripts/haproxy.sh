@@ -20,8 +20,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.update
 set -eu
@@ -45,8 +44,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.delete
 set -eu
@@ -141,8 +139,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -170,8 +167,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
 fi
@@ -191,8 +187,7 @@ set -eu
 saved='/var/lib/haproxy-ha/services/haproxy'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 systemctl restart 'haproxy'

@@ -21,8 +21,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.update
 set -eu
@@ -47,8 +46,7 @@ if [ "$missing" = 1 ]; then
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.delete
 set -eu
@@ -103,8 +101,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -134,8 +131,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -155,8 +151,7 @@ set -eu
 saved='/var/lib/haproxy-ha/services/keepalived'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'

@@ -22,8 +22,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.update
 set -eu
@@ -49,8 +48,7 @@ if [ "$missing" = 1 ]; then
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s
-' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.delete
 set -eu
@@ -105,8 +103,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -136,8 +133,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s
-' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -157,8 +153,7 @@ set -eu
 saved='/var/lib/haproxy-ha/services/keepalived'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'
