@@ -206,6 +206,9 @@ export interface CollectionsInput {
     certificates?: unknown;
 }
 
+const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "forwardFor", "maxconn", "timeouts", "requestHeaders", "responseHeaders", "extraConfig"] as const;
+const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig"] as const;
+
 const HOST_RE = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 const HEADER_NAME_RE = /^[A-Za-z0-9-]{1,64}$/;
 /** One word haproxy reads as-is: printable, no space, quote, backslash or comment mark. */
@@ -217,11 +220,31 @@ function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function list(where: string, field: string, v: unknown, what: string, min = 0): Record<string, unknown>[] {
+/** Edit distance, for suggesting the key a user meant. */
+function distance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    }
+    return d[a.length][b.length];
+}
+
+/** Refuses keys an object does not know (a typo would otherwise be ignored), suggesting the nearest. */
+function checkKeys(where: string, field: string, obj: Record<string, unknown>, known: readonly string[]): void {
+    for (const k of Object.keys(obj)) {
+        if (known.includes(k) || obj[k] === undefined) continue;
+        const nearest = [...known].sort((a, b) => distance(k, a) - distance(k, b))[0];
+        throw new ArgumentError(where, `${field}.${k}`, `is not a known key${distance(k, nearest) <= 3 ? ` (did you mean \`${nearest}\`?)` : ""}; keys are: ${known.join(", ")}`, obj[k]);
+    }
+}
+
+function list(where: string, field: string, v: unknown, what: string, min = 0, known?: readonly string[]): Record<string, unknown>[] {
     if (v === undefined && min === 0) return [];
     if (!Array.isArray(v) || v.length < min) throw new ArgumentError(where, field, `must be a list of ${what}${min ? ` (at least ${min})` : ""}`, v);
     v.forEach((e, i) => {
         if (!isObject(e)) throw new ArgumentError(where, `${field}[${i}]`, `must be an object (${what})`, e);
+        if (known) checkKeys(where, `${field}[${i}]`, e, known);
     });
     return v as Record<string, unknown>[];
 }
@@ -253,6 +276,7 @@ export function requireHaproxy(where: string, field: string, os: OsChoice, minim
 export function checkHealthCheck(where: string, field: string, raw: unknown): HaproxyHealthCheck {
     const hc = (raw ?? {}) as HaproxyHealthCheckArgs;
     if (!isObject(hc)) throw new ArgumentError(where, field, "must be an object", raw);
+    checkKeys(where, field, hc as Record<string, unknown>, ["method", "path", "host", "expectStatus", "interMs", "rise", "fall"]);
     return {
         ...(hc.method === undefined ? {} : { method: checkOneOf(where, `${field}.method`, hc.method, CHECK_METHODS) }),
         path: checkHttpPath(where, `${field}.path`, hc.path ?? "/"),
@@ -270,7 +294,7 @@ function checkHost(where: string, field: string, v: unknown): string {
 }
 
 export function checkServers(where: string, field: string, raw: unknown): CheckedServer[] {
-    const servers = list(where, field, raw, "servers with `name` and `address`", 1).map((s, i) => ({
+    const servers = list(where, field, raw, "servers with `name` and `address`", 1, ["name", "address", "port", "weight", "backup", "maxconn"]).map((s, i) => ({
         name: checkName(where, `${field}[${i}].name`, s.name),
         address: checkWhenKnown(s.address as pulumi.Input<string>, (a) => checkIp(where, `${field}[${i}].address`, a)),
         port: checkPort(where, `${field}[${i}].port`, s.port ?? 80),
@@ -284,7 +308,7 @@ export function checkServers(where: string, field: string, raw: unknown): Checke
 }
 
 function headerRules(where: string, field: string, raw: unknown): HaproxyHeaderRule[] {
-    return list(where, field, raw, "header rules with `action` and `name`").map((r, i) => {
+    return list(where, field, raw, "header rules with `action` and `name`", 0, ["action", "name", "value"]).map((r, i) => {
         const action = checkOneOf(where, `${field}[${i}].action`, r.action, ["set", "delete"] as const);
         const name = r.name;
         if (typeof name !== "string" || !HEADER_NAME_RE.test(name)) throw new ArgumentError(where, `${field}[${i}].name`, "must be a header name (letters, digits, '-')", name);
@@ -316,7 +340,7 @@ export function checkHaproxyCollections(
     const key = opts.key ?? ((p: string) => p);
     const { os } = opts;
 
-    const certificates = list(where, key("certificates"), input.certificates, "certificates with `name` and `pem`").map((c, i) => ({
+    const certificates = list(where, key("certificates"), input.certificates, "certificates with `name` and `pem`", 0, ["name", "pem"]).map((c, i) => ({
         name: checkName(where, key(`certificates[${i}].name`), c.name),
         pem: c.pem as pulumi.Input<string>,
     }));
@@ -328,7 +352,7 @@ export function checkHaproxyCollections(
     });
     const certNames = certificates.map((c) => c.name);
 
-    const rawBackends = list(where, key("backends"), input.backends, "backends with `name` and `servers`", 1);
+    const rawBackends = list(where, key("backends"), input.backends, "backends with `name` and `servers`", 1, BACKEND_KEYS);
     const backendNames = rawBackends.map((b, i) => checkName(where, key(`backends[${i}].name`), b.name));
     checkUniqueNames(where, key("backends"), backendNames);
     const backendRef = (field: string, v: unknown): string => {
@@ -339,11 +363,11 @@ export function checkHaproxyCollections(
     };
 
     const seenBinds = new Map<string, string>();
-    const frontends: CheckedFrontend[] = list(where, key("frontends"), input.frontends, "frontends with `name` and `binds`", 1).map((f, i) => {
+    const frontends: CheckedFrontend[] = list(where, key("frontends"), input.frontends, "frontends with `name` and `binds`", 1, FRONTEND_KEYS).map((f, i) => {
         const at = (p: string) => key(`frontends[${i}].${p}`);
         const name = checkName(where, at("name"), f.name);
         const mode = checkOneOf(where, at("mode"), f.mode ?? opts.defaultMode, ["http", "tcp"] as const);
-        const binds: CheckedBind[] = list(where, at("binds"), f.binds, "binds with `port`", 1).map((b, j) => {
+        const binds: CheckedBind[] = list(where, at("binds"), f.binds, "binds with `port`", 1, ["address", "port", "tls"]).map((b, j) => {
             const bat = (p: string) => at(`binds[${j}].${p}`);
             const address = checkWhenKnown((b.address ?? "*") as pulumi.Input<string>, (a) => {
                 if (a !== "*") checkIp(where, bat("address"), a);
@@ -364,6 +388,7 @@ export function checkHaproxyCollections(
             if (b.tls !== undefined) {
                 const t = b.tls as Record<string, unknown>;
                 if (!isObject(t)) throw new ArgumentError(where, bat("tls"), "must be an object with `certificates`", t);
+                checkKeys(where, bat("tls"), t, ["certificates", "minVersion", "alpn"]);
                 const certs = strings(where, bat("tls.certificates"), t.certificates, (field, s) => {
                     if (typeof s !== "string" || !certNames.includes(s)) {
                         throw new ArgumentError(where, field, `is not a certificate; certificates are: ${certNames.join(", ") || "(none)"}`, s);
@@ -377,7 +402,7 @@ export function checkHaproxyCollections(
             }
             return { address, port, tls };
         });
-        const routes = list(where, at("routes"), f.routes, "routes with `backend`").map((r, j) => {
+        const routes = list(where, at("routes"), f.routes, "routes with `backend`", 0, ["hosts", "pathPrefixes", "backend"]).map((r, j) => {
             const rat = (p: string) => at(`routes[${j}].${p}`);
             const route = {
                 hosts: strings(where, rat("hosts"), r.hosts, (field, s) => checkHost(where, field, s)),
@@ -407,6 +432,7 @@ export function checkHaproxyCollections(
         if (forwardFor) httpOnly("forwardFor", true);
         const t = (f.timeouts ?? {}) as Record<string, unknown>;
         if (!isObject(t)) throw new ArgumentError(where, at("timeouts"), "must be an object", t);
+        checkKeys(where, at("timeouts"), t, ["clientMs", "httpRequestMs", "httpKeepAliveMs"]);
         const timeouts = {
             clientMs: optional(t.clientMs, (v) => checkInteger(where, at("timeouts.clientMs"), v, 1, MS_MAX)),
             httpRequestMs: optional(t.httpRequestMs ?? (mode === "http" ? 10_000 : undefined), (v) => checkInteger(where, at("timeouts.httpRequestMs"), v, 1, MS_MAX)),
@@ -453,6 +479,7 @@ export function checkHaproxyCollections(
         const mode = modeOf.get(backendNames[i])?.mode ?? opts.defaultMode;
         const t = (b.timeouts ?? {}) as Record<string, unknown>;
         if (!isObject(t)) throw new ArgumentError(where, at("timeouts"), "must be an object", t);
+        checkKeys(where, at("timeouts"), t, ["connectMs", "serverMs", "queueMs", "httpKeepAliveMs"]);
         let sticky: CheckedBackend["sticky"];
         if (b.sticky !== undefined) {
             const s = b.sticky as Record<string, unknown>;

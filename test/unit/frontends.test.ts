@@ -290,6 +290,8 @@ describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
         ["two frontends on the same address:port", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }, { name: "b", binds: [{ port: 80 }], defaultBackend: "api" }] }, /`haproxy-ha:frontends\[1\]\.binds\[0\]\.port` binds \*:80, which haproxy-ha:frontends\[0\]\.binds\[0\] already binds/],
         ["a certificate name used twice", { certificates: [{ name: "app", pem: certs.pems["app.example"] }, { name: "app", pem: certs.pems["api.example"] }] }, /`haproxy-ha:certificates\[1\]\.name` must be unique, got "app"/],
         ["a PEM that does not parse", { certificates: [{ name: "app", pem: "garbage" }] }, /`haproxy-ha:certificates\[0\]\.pem` holds no CERTIFICATE block, got "<hidden>"/],
+        ["a misspelt key in a frontend", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackned: "app" }] }, /`haproxy-ha:frontends\[0\]\.defaultBackned` is not a known key \(did you mean `defaultBackend`\?\); keys are: name, binds/],
+        ["a misspelt health-check key", { backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }], healthCheck: { hots: "app.example" } }, { name: "api", servers: [{ name: "www2", address: "172.20.30.16" }] }] }, /`haproxy-ha:backends\[0\]\.healthCheck\.hots` is not a known key \(did you mean `host`\?\)/],
         ["the shorthand port with collections", { port: 8080 }, /`haproxy-ha:port` is shorthand for one frontend and backend/],
         ["Prometheus on CentOS 7", { os: "centos7", frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }], certificates: [] }, /stack config: `haproxy-ha:stats\.prometheus` needs the Prometheus exporter.*centos7 ships haproxy 1\.5\.18/],
     ];
