@@ -46,8 +46,9 @@ export interface HaproxyLoggingArgs {
     /**
      * `rsyslog`: logs arrive in /var/log/haproxy.log on every family (rsyslog installed when
      * missing; EL: `log 127.0.0.1 local2` and an rsyslog drop-in; Debian/Ubuntu: the package's
-     * chroot socket rule). `devlog` (default): `log /dev/log local0` as rendered so far, nothing
-     * installed (on the EL families nothing receives it).
+     * chroot socket rule). `devlog`: `log /dev/log local0` as the shorthand args render it,
+     * nothing installed (on the EL families nothing receives it). Default: `rsyslog` with
+     * `frontends`/`backends`, `devlog` with the shorthand args (their rendering stays as it was).
      */
     target?: string;
 }
@@ -178,7 +179,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const ports = [...new Set(frontends.flatMap((f) => f.binds.map((b) => b.port)))];
     const nonlocalBind = args.nonlocalBind ?? frontends.some((f) => f.binds.some((b) => b.address !== "*"));
 
-    const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? "devlog", ["devlog", "rsyslog"] as const);
+    const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
     const runtimeApi = args.runtimeApi ?? false;
     if (typeof runtimeApi !== "boolean") throw new ArgumentError(where, "runtimeApi", "must be true or false", runtimeApi);
     const address = args.address === undefined ? undefined : checkWhenKnown(args.address, (a) => checkIp(where, "address", a));

@@ -261,7 +261,7 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
         description: "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`",
     }),
     leaf("logging", oneOf(["devlog", "rsyslog"] as [string, ...string[]]), {
-        description: "haproxy's logs: `rsyslog` (UDP to a local rsyslog drop-in writing /var/log/haproxy.log) or `devlog`; default per family",
+        description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
     }),
     leaf("runtimeApi", boolean(), { default: false, description: "haproxy's runtime API socket /run/haproxy/admin.sock (mode 600, level admin)" }),
     leaf("unicast", boolean(), { default: DEFAULTS.keepalivedPair.unicast, description: "VRRP adverts to the peer's address instead of multicast" }),
