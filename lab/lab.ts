@@ -287,6 +287,17 @@ export function freshLab(): LabInfo {
     return labInfo();
 }
 
+/** A fresh lab with the lab stack applied by a real `pulumi up`, the VIP on lb1. */
+export async function appliedLab(): Promise<LabInfo> {
+    prepareTools();
+    const info = freshLab();
+    writeStackFile(labConfig(info));
+    await selectStack();
+    await pulumiOk(["up", "--yes", "--skip-preview"]);
+    await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+    return info;
+}
+
 export function prepareTools(): void {
     const r = spawnSync("bash", [path.join(REPO_ROOT, "scripts/tools.sh")], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`npm run tools failed:\n${tail(r.stdout + r.stderr, 30)}`);

@@ -2,19 +2,16 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import {
-    freshLab,
+    appliedLab,
     hostsOk,
     LabInfo,
     labConfig,
     onHost,
-    prepareTools,
     pulumiOk,
     REPO_ROOT,
     removeStack,
-    selectStack,
     startClientLoop,
     vipHolders,
-    waitFor,
     writeStackFile,
 } from "../../lab/lab";
 
@@ -40,12 +37,7 @@ describe("lab: drift is seen read-only and repaired by reapply", function () {
     let info: LabInfo;
 
     before(async () => {
-        prepareTools();
-        info = freshLab();
-        writeStackFile(labConfig(info));
-        await selectStack();
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+        info = await appliedLab();
     });
 
     after(async () => {

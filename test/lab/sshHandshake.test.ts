@@ -1,16 +1,13 @@
 import { expect } from "chai";
 import {
-    freshLab,
+    appliedLab,
     hostsOk,
     LabInfo,
     labConfig,
     onHost,
-    prepareTools,
     pulumi,
     pulumiOk,
     removeStack,
-    selectStack,
-    vipHolders,
     waitFor,
     writeStackFile,
 } from "../../lab/lab";
@@ -26,12 +23,7 @@ describe("lab: a host that accepts TCP but never completes the SSH handshake", f
     let info: LabInfo;
 
     before(async () => {
-        prepareTools();
-        info = freshLab();
-        writeStackFile(labConfig(info));
-        await selectStack();
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+        info = await appliedLab();
     });
 
     after(() => {
