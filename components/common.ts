@@ -4,7 +4,7 @@ import { DEFAULTS } from "./defaults";
 import { OS_CHOICES, OsChoice } from "./os";
 import { RenderedFile, RenderedScript } from "./remoteSteps";
 import { ConnectionArgs } from "./remoteSteps";
-import { checkHostKey, checkOneOf } from "./validate";
+import { checkHostKey, checkInteger, checkOneOf } from "./validate";
 
 export type { ConnectionArgs, RenderedFile, RenderedScript } from "./remoteSteps";
 
@@ -19,6 +19,16 @@ export interface HostArgs {
     become?: boolean;
     /** CentOS 7: point yum at vault.centos.org before installing (the mirrorlist host is gone); restored on destroy. Default false. */
     centos7Vault?: boolean;
+    /**
+     * Raise it (1, 2, …) to re-apply every step with the same validate-swap-reload scripts: puts
+     * back files, services and settings changed on the host by hand (see `npm run drift`). Default 0.
+     */
+    reapply?: number;
+}
+
+/** The checked `reapply` of a component's args. */
+export function resolveReapply(where: string, value: unknown): number {
+    return checkInteger(where, "reapply", value ?? DEFAULTS.host.reapply, 0, 1_000_000);
 }
 
 export function resolveOs(where: string, value: unknown): OsChoice {

@@ -20,6 +20,8 @@ export const DEFAULTS = deepFreeze({
         os: "auto",
         become: false,
         centos7Vault: false,
+        /** Nothing to re-apply. */
+        reapply: 0,
     },
     /** SSH connection settings the stack program puts into every component's `connection`. */
     ssh: {

@@ -1,35 +1,28 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULTS } from "./defaults";
 import * as random from "@pulumi/random";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
-import { BALANCE_ALGORITHMS, BalanceAlgorithm, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
-import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
-import { HAPROXY_CONFIG_PATH, haproxySteps } from "./script/haproxySteps";
+import { checkCertificatePem } from "./certificates";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
+import { DEFAULTS } from "./defaults";
 import {
-    ArgumentError,
-    checkConfigWord,
-    checkHttpPath,
-    checkInteger,
-    checkIp,
-    checkName,
-    checkOneOf,
-    checkPort,
-    checkRawLines,
-    checkUniqueNames,
-    checkWhenKnown,
-} from "./validate";
+    checkHaproxyCollections,
+    checkHealthCheck,
+    checkServers,
+    CheckedBackend,
+    CheckedFrontend,
+    HaproxyBackendArgs,
+    HaproxyCertificateArgs,
+    HaproxyFrontendArgs,
+    HaproxyHealthCheckArgs,
+    HaproxyServerArgs,
+    requireHaproxy,
+} from "./haproxyModel";
+import { oldestHaproxy } from "./os";
+import { BALANCE_ALGORITHMS, BalanceAlgorithm, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
+import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
+import { ArgumentError, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkWhenKnown } from "./validate";
 
-export interface HaproxyServerArgs {
-    /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`). */
-    name: string;
-    address: pulumi.Input<string>;
-    /** Default 80. */
-    port?: number;
-    /** haproxy weight 0–256. Default: haproxy's (1). */
-    weight?: number;
-    /** Serve only when all non-backup servers are down. Default false. */
-    backup?: boolean;
-}
+export type { HaproxyServerArgs } from "./haproxyModel";
 
 export interface HaproxyStatsArgs {
     /** Default 8404. */
@@ -40,12 +33,42 @@ export interface HaproxyStatsArgs {
     user?: string;
     /** Default: a generated 20-character secret (@pulumi/random). */
     password?: pulumi.Input<string>;
+    /**
+     * CIDRs the host firewall opens the stats port to. Default with `frontends`/`backends`: nobody
+     * (localhost still reaches it); with the shorthand args: every source, as before.
+     */
+    adminSources?: string[];
+    /** Prometheus metrics at `/metrics` on the stats port. Needs haproxy ≥ 2.0 (refused on centos7, el8 and auto). Default false. */
+    prometheus?: boolean;
+}
+
+export interface HaproxyLoggingArgs {
+    /**
+     * `rsyslog`: logs arrive in /var/log/haproxy.log on every family (rsyslog installed when
+     * missing; EL: `log 127.0.0.1 local2` and an rsyslog drop-in; Debian/Ubuntu: the package's
+     * chroot socket rule). `devlog`: `log /dev/log local0` as the shorthand args render it,
+     * nothing installed (on the EL families nothing receives it). Default: `rsyslog` with
+     * `frontends`/`backends`, `devlog` with the shorthand args (their rendering stays as it was).
+     */
+    target?: string;
 }
 
 export interface HaproxyNodeArgs extends HostArgs {
     connection: pulumi.Input<ConnectionArgs>;
-    /** Backend servers, in order. */
-    servers: HaproxyServerArgs[];
+    /** Shorthand: the one backend's servers, in order. Required unless `frontends`/`backends` are given. */
+    servers?: HaproxyServerArgs[];
+    /** Named frontends (with `backends`): instead of the shorthand `bindAddress`/`port`/`frontendName`. */
+    frontends?: HaproxyFrontendArgs[];
+    /** Named backends (with `frontends`): instead of the shorthand `servers`/`backendName`/`balance`/`healthCheck`. */
+    backends?: HaproxyBackendArgs[];
+    /** Certificates the frontends' TLS binds name: each lands as /etc/haproxy/certs/<name>.pem (0600 root). */
+    certificates?: HaproxyCertificateArgs[];
+    /** Where haproxy's log goes. Default `{ target: "devlog" }`. */
+    logging?: HaproxyLoggingArgs;
+    /** The runtime API socket /run/haproxy/admin.sock (mode 600, level admin; `expose-fd listeners` on haproxy ≥ 1.8). Default false. */
+    runtimeApi?: boolean;
+    /** The node's own address: the stats page binds it. Default: the stats page binds `*`. */
+    address?: pulumi.Input<string>;
     /** `http` (default) or `tcp`. */
     mode?: "http" | "tcp";
     /** Address the frontend binds: the VIP (an Output is fine, e.g. a cloud VM's private IP), or `*` (default) for all addresses. */
@@ -59,7 +82,7 @@ export interface HaproxyNodeArgs extends HostArgs {
     /** Load-balancing algorithm. Default `roundrobin`. */
     balance?: BalanceAlgorithm;
     /** Health checks: path (http mode, default `/`), interMs (2000), rise (2), fall (3). */
-    healthCheck?: { path?: string; interMs?: number; rise?: number; fall?: number };
+    healthCheck?: HaproxyHealthCheckArgs;
     /** Timeouts in ms: connect (5000), client (50000), server (50000). */
     timeouts?: { connectMs?: number; clientMs?: number; serverMs?: number };
     /** global maxconn. Default 4000. */
@@ -78,24 +101,16 @@ export interface HaproxyNodeArgs extends HostArgs {
     nodeName?: string;
 }
 
+const SHORTHAND_ONLY = ["servers", "bindAddress", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
+
 /** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
 export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const where = `HaproxyNode "${name}"`;
     checkConnection(where, "connection", args.connection);
     const os = resolveOs(where, args.os);
+    const reapply = resolveReapply(where, args.reapply);
     const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
     const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);
-    const port = checkPort(where, "port", args.port ?? DEFAULTS.haproxyNode.port);
-    const frontendName = checkName(where, "frontendName", args.frontendName ?? DEFAULTS.haproxyNode.frontendName);
-    const backendName = checkName(where, "backendName", args.backendName ?? DEFAULTS.haproxyNode.backendName);
-    const balance = checkOneOf(where, "balance", args.balance ?? DEFAULTS.haproxyNode.balance, BALANCE_ALGORITHMS);
-    const hc = args.healthCheck ?? {};
-    const healthCheck = {
-        path: checkHttpPath(where, "healthCheck.path", hc.path ?? DEFAULTS.haproxyNode.healthCheck.path),
-        interMs: checkInteger(where, "healthCheck.interMs", hc.interMs ?? DEFAULTS.haproxyNode.healthCheck.interMs, 100, 3_600_000),
-        rise: checkInteger(where, "healthCheck.rise", hc.rise ?? DEFAULTS.haproxyNode.healthCheck.rise, 1, 100),
-        fall: checkInteger(where, "healthCheck.fall", hc.fall ?? DEFAULTS.haproxyNode.healthCheck.fall, 1, 100),
-    };
     const t = args.timeouts ?? {};
     const timeouts = {
         connectMs: checkInteger(where, "timeouts.connectMs", t.connectMs ?? DEFAULTS.haproxyNode.timeouts.connectMs, 1, 86_400_000),
@@ -110,41 +125,110 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         backend: checkRawLines(where, "extraConfig.backend", args.extraConfig?.backend),
     };
 
-    if (!Array.isArray(args.servers) || args.servers.length === 0) {
-        throw new ArgumentError(where, "servers", "must list at least one backend server", args.servers);
+    let frontends: CheckedFrontend[];
+    let backends: CheckedBackend[];
+    let certificates: { name: string; pem: pulumi.Input<string> }[] = [];
+    let shorthand = false;
+    if (args.frontends !== undefined || args.backends !== undefined) {
+        if (args.frontends === undefined || args.backends === undefined) {
+            throw new ArgumentError(where, args.frontends === undefined ? "frontends" : "backends", "must be set together with `frontends` and `backends`", undefined);
+        }
+        for (const k of SHORTHAND_ONLY) {
+            if (args[k] !== undefined) throw new ArgumentError(where, k, "is shorthand for one frontend and backend: set it in `frontends`/`backends` instead", args[k]);
+        }
+        for (const k of ["frontend", "backend"] as const) {
+            if (args.extraConfig?.[k] !== undefined) throw new ArgumentError(where, `extraConfig.${k}`, `must move into each entry's \`extraConfig\` with \`${k}s\``, args.extraConfig[k]);
+        }
+        ({ frontends, backends, certificates } = checkHaproxyCollections(where, args, { os, defaultMode: mode }));
+    } else {
+        if (args.certificates !== undefined) throw new ArgumentError(where, "certificates", "need `frontends` whose binds name them", args.certificates.map((c) => c?.name));
+        shorthand = true;
+        const port = checkPort(where, "port", args.port ?? DEFAULTS.haproxyNode.port);
+        const frontendName = checkName(where, "frontendName", args.frontendName ?? DEFAULTS.haproxyNode.frontendName);
+        const backendName = checkName(where, "backendName", args.backendName ?? DEFAULTS.haproxyNode.backendName);
+        const bindAddress = checkWhenKnown(args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress, (a) => {
+            if (a !== "*") checkIp(where, "bindAddress", a);
+        });
+        frontends = [
+            {
+                name: frontendName,
+                mode,
+                binds: [{ address: bindAddress, port }],
+                routes: [],
+                defaultBackend: backendName,
+                redirectToHttps: false,
+                forwardFor: false,
+                timeouts: {},
+                requestHeaders: [],
+                responseHeaders: [],
+                extra: extra.frontend,
+            },
+        ];
+        backends = [
+            {
+                name: backendName,
+                mode,
+                balance: checkOneOf(where, "balance", args.balance ?? DEFAULTS.haproxyNode.balance, BALANCE_ALGORITHMS),
+                healthCheck: checkHealthCheck(where, "healthCheck", args.healthCheck),
+                servers: checkServers(where, "servers", args.servers),
+                timeouts: {},
+                extra: extra.backend,
+            },
+        ];
     }
-    const servers = args.servers.map((s, i) => ({
-        name: checkName(where, `servers[${i}].name`, s.name),
-        address: checkWhenKnown(s.address, (a) => checkIp(where, `servers[${i}].address`, a)),
-        port: checkPort(where, `servers[${i}].port`, s.port ?? DEFAULTS.haproxyNode.server.port),
-        weight: s.weight === undefined ? undefined : checkInteger(where, `servers[${i}].weight`, s.weight, 0, 256),
-        backup: s.backup ?? DEFAULTS.haproxyNode.server.backup,
-    }));
-    checkUniqueNames(where, "servers", servers.map((s) => s.name));
-    if (servers.every((s) => s.backup)) {
-        throw new ArgumentError(where, "servers", "needs at least one server that is not a backup", args.servers.map((s) => s.name));
-    }
+    const ports = [...new Set(frontends.flatMap((f) => f.binds.map((b) => b.port)))];
+    const nonlocalBind = args.nonlocalBind ?? frontends.some((f) => f.binds.some((b) => b.address !== "*"));
 
-    const bindAddress = checkWhenKnown(args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress, (a) => {
-        if (a !== "*") checkIp(where, "bindAddress", a);
-    });
-    const nonlocalBind = args.nonlocalBind ?? (args.bindAddress !== undefined && args.bindAddress !== "*");
+    const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
+    const runtimeApi = args.runtimeApi ?? false;
+    if (typeof runtimeApi !== "boolean") throw new ArgumentError(where, "runtimeApi", "must be true or false", runtimeApi);
+    const address = args.address === undefined ? undefined : checkWhenKnown(args.address, (a) => checkIp(where, "address", a));
 
     const statsArgs = args.stats === true ? {} : args.stats || undefined;
-    const ports = [port];
-    let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string> } | undefined;
+    let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string>; adminSources?: string[]; prometheus: boolean } | undefined;
     if (statsArgs) {
         const statsPort = checkPort(where, "stats.port", statsArgs.port ?? DEFAULTS.haproxyNode.statsPage.port);
-        if (statsPort === port) throw new ArgumentError(where, "stats.port", "must differ from `port`", statsPort);
-        ports.push(statsPort);
+        if (ports.includes(statsPort)) throw new ArgumentError(where, "stats.port", shorthand ? "must differ from `port`" : "must differ from every frontend bind's port", statsPort);
+        // With the collections the stats port is opened to nobody by default; the shorthand keeps opening it to every source.
+        const adminSources = (statsArgs.adminSources ?? (shorthand ? undefined : []))?.map((c, i) => {
+            checkCidr(where, `stats.adminSources[${i}]`, c);
+            return c;
+        });
+        const prometheus = statsArgs.prometheus ?? false;
+        if (prometheus) requireHaproxy(where, "stats.prometheus", os, "2.0", "the Prometheus exporter (/metrics)", true);
         stats = {
             port: statsPort,
             uri: checkHttpPath(where, "stats.uri", statsArgs.uri ?? DEFAULTS.haproxyNode.statsPage.uri),
             user: checkConfigWord(where, "stats.user", statsArgs.user ?? DEFAULTS.haproxyNode.statsPage.user, 64),
             password: statsArgs.password,
+            adminSources,
+            prometheus,
         };
     }
-    return { where, os, nodeName, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports, stats };
+    const openPorts = stats && stats.adminSources === undefined ? [...ports, stats.port] : ports;
+    const restrictedPort = stats?.adminSources === undefined ? undefined : { port: stats.port, sources: stats.adminSources };
+    return {
+        where,
+        os,
+        reapply,
+        nodeName,
+        mode,
+        timeouts,
+        maxconn,
+        extra,
+        frontends,
+        backends,
+        certificates,
+        shorthand,
+        nonlocalBind,
+        ports: openPorts,
+        restrictedPort,
+        stats,
+        rsyslog: loggingTarget === "rsyslog",
+        runtimeApi,
+        address,
+        haproxyVersion: oldestHaproxy(os).version,
+    };
 }
 
 /**
@@ -163,56 +247,81 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkHaproxyNodeArgs(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
-        const { where, os, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports } = checked;
+        const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, shorthand, nonlocalBind, ports, restrictedPort } = checked;
         this.nodeName = checked.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
         if (checked.stats) {
-            const { port: statsPort, uri, user } = checked.stats;
+            const { port: statsPort, uri, user, prometheus } = checked.stats;
             const password =
                 checked.stats.password ??
                 new random.RandomPassword(`${name}-stats-password`, { length: DEFAULTS.haproxyNode.statsPage.generatedPasswordLength, special: false }, { parent: this }).result;
             this.statsPassword = pulumi.secret(password);
             stats = pulumi.secret(
-                pulumi.output(password).apply((p) => ({
-                    bindAddress: "*",
+                pulumi.all([password, checked.address ?? "*"]).apply(([p, bindAddress]) => ({
+                    bindAddress,
                     port: statsPort,
                     uri,
                     user,
                     password: checkConfigWord(where, "stats.password", p, 64),
+                    ...(prometheus ? { prometheus } : {}),
                 })),
             );
         }
+        const log = checked.rsyslog ? haproxyLogging(os).target : undefined;
 
-        this.configText = pulumi
-            .all([bindAddress, pulumi.all(servers.map((s) => s.address)), stats])
-            .apply(([bind, addresses, statsSpec]) =>
-                renderHaproxyConfig({
-                    nodeName: this.nodeName,
-                    mode,
-                    frontend: { name: frontendName, bindAddress: bind, port },
-                    backend: { name: backendName, balance, servers: servers.map((s, i) => ({ ...s, address: addresses[i] })) },
-                    healthCheck,
-                    timeouts,
-                    maxconn,
-                    stats: statsSpec,
+        // Every Input the config needs, resolved together: bind and server addresses.
+        const bindAddresses = pulumi.all(frontends.map((f) => pulumi.all(f.binds.map((b) => b.address))));
+        const serverAddresses = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.address))));
+        this.configText = pulumi.all([bindAddresses, serverAddresses, stats]).apply(([binds, servers, statsSpec]) => {
+            const resolvedFrontends = frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) }));
+            const resolvedBackends = backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, address: servers[i][j] })) }));
+            const common = { nodeName: this.nodeName, haproxyVersion: checked.haproxyVersion, mode, timeouts, maxconn, stats: statsSpec, log, runtimeApi: checked.runtimeApi || undefined };
+            if (shorthand) {
+                const f = resolvedFrontends[0];
+                const b = resolvedBackends[0];
+                return renderHaproxyConfig({
+                    ...common,
+                    frontend: { name: f.name, bindAddress: f.binds[0].address, port: f.binds[0].port },
+                    backend: { name: b.name, balance: b.balance, servers: b.servers },
+                    healthCheck: b.healthCheck,
                     extra,
-                }),
-            );
+                });
+            }
+            return renderHaproxyConfig({ ...common, frontends: resolvedFrontends, backends: resolvedBackends, extra: { global: extra.global, defaults: extra.defaults } });
+        });
 
-        const steps = haproxySteps({ os, ports, nonlocalBind, archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault });
-        createSteps(
-            {
-                parent: this,
-                prefix: name,
-                connection: args.connection,
-                become: args.become ?? DEFAULTS.host.become,
-                stdin: { [HAPROXY_CONFIG_PATH]: this.configText },
-                dependsOn: [opts?.dependsOn],
-            },
-            steps,
-        );
+        const pems = pulumi.all(certificates.map((c, i) => pulumi.output(c.pem).apply((p) => checkCertificatePem(where, `certificates[${i}].pem`, p))));
+        const stdin: Record<string, pulumi.Input<string>> = { [HAPROXY_CONFIG_PATH]: this.configText };
+        if (certificates.length) {
+            stdin[HAPROXY_BUNDLE] = pulumi.secret(
+                pulumi.all([this.configText, pems]).apply(([config, texts]) => haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })))),
+            );
+        }
+
+        const steps = haproxySteps({
+            os,
+            ports,
+            restrictedPort,
+            nonlocalBind,
+            archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
+            certificates: certificates.length > 0,
+            rsyslog: checked.rsyslog,
+            runtimeApi: checked.runtimeApi,
+        });
+        // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
+        const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
+        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn] }, steps);
+        const certFiles: RenderedFile[] = certificates.map((c) => ({
+            node: this.nodeName,
+            path: `${CERT_DIR}/${c.name}.pem`,
+            mode: "0600",
+            owner: "root",
+            group: "root",
+            content: "# certificate chain and private key (secret): not rendered\n",
+        }));
         this.files = this.configText.apply((content) => [
             { node: this.nodeName, path: HAPROXY_CONFIG_PATH, mode: "0640", owner: "root", group: "haproxy", content },
+            ...certFiles,
         ]);
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
         this.registerOutputs({ nodeName: this.nodeName, statsPassword: this.statsPassword });

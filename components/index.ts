@@ -1,6 +1,22 @@
 /** The public API of haproxy-ha. */
 export { WebBackend, WebBackendArgs } from "./webBackend";
-export { HaproxyNode, HaproxyNodeArgs, HaproxyServerArgs, HaproxyStatsArgs } from "./haproxyNode";
+export { HaproxyNode, HaproxyNodeArgs, HaproxyLoggingArgs, HaproxyStatsArgs } from "./haproxyNode";
+export {
+    HaproxyBackendArgs,
+    HaproxyBackendTimeoutsArgs,
+    HaproxyBindArgs,
+    HaproxyBindTlsArgs,
+    HaproxyCertificateArgs,
+    HaproxyFrontendArgs,
+    HaproxyFrontendTimeoutsArgs,
+    HaproxyHeaderRuleArgs,
+    HaproxyHealthCheckArgs,
+    HaproxyHstsArgs,
+    HaproxyRouteArgs,
+    HaproxyServerArgs,
+    HaproxyStickyArgs,
+    checkHaproxyCollections,
+} from "./haproxyModel";
 export { KeepalivedPair, KeepalivedPairArgs, KeepalivedNodeArgs, VrrpInstanceArgs, VrrpNotifyArgs } from "./keepalivedPair";
 export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
@@ -10,6 +26,7 @@ export { buildTopology, Topology } from "./topology";
 export { DEFAULTS } from "./defaults";
 export {
     CONFIG_NAMESPACE,
+    decodeConfigText,
     parseTopologyConfig,
     ParseOptions,
     readProgramStackConfig,

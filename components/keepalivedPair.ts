@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
 import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -285,6 +285,7 @@ function checkHook(where: string, field: string, value: string): string {
 export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) {
     const where = `KeepalivedPair "${name}"`;
     const os = resolveOs(where, args.os);
+    const reapply = resolveReapply(where, args.reapply);
     if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
         throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
     }
@@ -346,7 +347,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     /** The node that starts as MASTER of the first instance. */
     const masterIndex = instances[0].masterIndex;
 
-    return { where, os, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
+    return { where, os, reapply, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
 }
 
 /**
@@ -452,6 +453,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     prefix: `${name}-${node.name}`,
                     connection: node.connection,
                     become: args.become ?? DEFAULTS.host.become,
+                    reapply: checked.reapply,
                     stdin,
                     dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === masterIndex ? [lastStepOf[backupIndex]] : [])],
                 },

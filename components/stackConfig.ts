@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
+import { FrontendsConfig, parseFrontendsConfig, parseStatsConfig, StatsConfig } from "./frontendsConfig";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm } from "./render/haproxy";
 import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines, checkUniqueNames, checkVipForNodes } from "./validate";
@@ -36,13 +37,19 @@ export interface TopologyConfig {
     virtualRouterId: number;
     port: number;
     balance: BalanceAlgorithm;
-    stats: boolean;
+    stats: boolean | StatsConfig;
+    /** Named frontends, backends and certificates (components/frontendsConfig.ts); unset: the shorthand keys. */
+    collections?: FrontendsConfig;
+    logging?: string;
+    runtimeApi: boolean;
     unicast: boolean;
     nopreempt: boolean;
     advertInt: number;
     vrrpVersion: 2 | 3;
     become: boolean;
     centos7Vault: boolean;
+    /** Raised to re-apply every step (repairs drift). */
+    reapply: number;
     /** Raw haproxy directives appended to the backend section (escape hatch). */
     extraBackend: string[];
     /** Split-brain guard: an address both balancers must reach to hold the VIP. */
@@ -235,12 +242,28 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
         default: DEFAULTS.haproxyNode.balance,
         description: "haproxy's load-balancing algorithm",
     }),
-    leaf("stats", boolean(), {
+    leaf("stats", z.union([boolean(), z.record(z.string(), z.unknown())], { error: "must be true, false or an object with `adminSources`, `prometheus`" }), {
         default: DEFAULTS.haproxyNode.stats,
         description:
             `stats page on :${DEFAULTS.haproxyNode.statsPage.port} \`${DEFAULTS.haproxyNode.statsPage.uri}\`, user ` +
-            `\`${DEFAULTS.haproxyNode.statsPage.user}\`, generated secret password (stack output of the component)`,
+            `\`${DEFAULTS.haproxyNode.statsPage.user}\`, generated secret password (stack output of the component); an object ` +
+            "`{ adminSources: [CIDR…], prometheus: true }` turns it on bound to each balancer's own address, open only to `adminSources`, with `/metrics` (haproxy ≥ 2.0)",
     }),
+    leaf("frontends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of frontends" }), {
+        description:
+            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, …): replaces `port`/`balance`/`extraBackend`; with `backends` (see docs/frontends.md)",
+    }),
+    leaf("backends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of backends" }), {
+        description: "named backends (`name`, `servers` by web name or address, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
+    }),
+    leaf("certificates", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of `{ name, pem }`" }), {
+        secret: true,
+        description: "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`",
+    }),
+    leaf("logging", oneOf(["devlog", "rsyslog"] as [string, ...string[]]), {
+        description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
+    }),
+    leaf("runtimeApi", boolean(), { default: false, description: "haproxy's runtime API socket /run/haproxy/admin.sock (mode 600, level admin)" }),
     leaf("unicast", boolean(), { default: DEFAULTS.keepalivedPair.unicast, description: "VRRP adverts to the peer's address instead of multicast" }),
     leaf("nopreempt", boolean(), {
         default: DEFAULTS.keepalivedPair.nopreempt,
@@ -268,6 +291,10 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
     leaf("centos7Vault", boolean(), {
         default: DEFAULTS.host.centos7Vault,
         description: "CentOS 7: point yum at `vault.centos.org/7.9.2009` first (restored on destroy)",
+    }),
+    leaf("reapply", integer(0, 1_000_000), {
+        default: DEFAULTS.host.reapply,
+        description: "raise it (1, 2, …) and `pulumi up` to re-apply every step, validated and reloaded as usual: repairs what `npm run drift` reports",
     }),
 ];
 
@@ -487,6 +514,9 @@ export function parseTopologyConfig(raw: Record<string, unknown>, options: Parse
     // The schema's output is built from the table, so its static type is loose; the unit tests pin the shape.
     const cfg = result.data as unknown as TopologyConfig;
     checkAcrossKeys(cfg, raw);
+    // The collections are checked by the component's own rules, with the stack key paths.
+    cfg.stats = parseStatsConfig(raw, cfg.os);
+    cfg.collections = parseFrontendsConfig(raw, cfg.os);
     return cfg;
 }
 

@@ -31,10 +31,27 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         perDialTimeout: cfg.ssh.perDialTimeout,
         dialErrorLimit: cfg.ssh.dialErrorLimit,
     });
-    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault };
+    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply };
     const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
-    const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => ({
+    const collections = cfg.collections;
+    const extraArgs = {
+        ...(cfg.logging === undefined ? {} : { logging: { target: cfg.logging } }),
+        ...(cfg.runtimeApi ? { runtimeApi: true } : {}),
+    };
+    const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => collections ? {
         ...host,
+        ...extraArgs,
+        connection: connection(b.host),
+        // The stats page binds the balancer's own address.
+        address: b.host,
+        frontends: collections.frontends,
+        backends: collections.backends,
+        certificates: collections.certificates.map((c) => ({ name: c.name, pem: pulumi.secret(c.pem) })),
+        stats: cfg.stats,
+    } : {
+        ...host,
+        ...extraArgs,
+        ...(typeof cfg.stats === "object" ? { address: b.host } : {}),
         connection: connection(b.host),
         servers,
         bindAddress: cfg.vip.split("/")[0],
@@ -42,7 +59,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         balance: cfg.balance,
         stats: cfg.stats,
         extraConfig: { backend: cfg.extraBackend },
-    });
+    };
     const pairArgs = (balancers: pulumi.Resource[]): KeepalivedPairArgs => ({
         ...host,
         nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: b.priority, dependsOn: balancers[i] })),

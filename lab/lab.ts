@@ -59,8 +59,9 @@ export function labInfo(): LabInfo {
 export function hostKeys(info: LabInfo): Record<string, string> {
     const keys: Record<string, string> = {};
     for (const line of fs.readFileSync(info.knownHostsPath, "utf8").split("\n")) {
-        const [addr, type, key] = line.trim().split(/\s+/);
-        if (addr && type === "ssh-ed25519" && key) keys[addr] = `${type} ${key}`;
+        const [names, type, key] = line.trim().split(/\s+/);
+        // known_hosts lists `address,name`: the stack pins keys by address.
+        if (names && type === "ssh-ed25519" && key) for (const addr of names.split(",").filter((n) => /^[\d.:]+$/.test(n))) keys[addr] = `${type} ${key}`;
     }
     return keys;
 }
@@ -292,6 +293,17 @@ export function freshLab(): LabInfo {
     fs.rmSync(STACK_FILE, { force: true });
     hostsOk(["up"]);
     return labInfo();
+}
+
+/** A fresh lab with the lab stack applied by a real `pulumi up`, the VIP on lb1. */
+export async function appliedLab(): Promise<LabInfo> {
+    prepareTools();
+    const info = freshLab();
+    writeStackFile(labConfig(info));
+    await selectStack();
+    await pulumiOk(["up", "--yes", "--skip-preview"]);
+    await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+    return info;
 }
 
 export function prepareTools(): void {

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, parseTopologyConfig, RenderedFile, RenderedScript, selectProjectKeys } from "../components";
+import { buildTopology, decodeConfigText, parseTopologyConfig, RenderedFile, RenderedScript, selectProjectKeys } from "../components";
 
 /** What secrets look like in a dry run: values live only in the encrypted stack config. */
 export const SECRET_PLACEHOLDER = "REDACTED";
@@ -24,7 +24,8 @@ export interface RenderedStack {
 export function readStackConfig(stackFile: string): Record<string, unknown> {
     const doc = yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | undefined;
     const all = Object.fromEntries(Object.entries(doc?.config ?? {}).map(([key, value]) => [key, redactSecure(value)]));
-    return selectProjectKeys(all);
+    // Pulumi rewrites a stack file's top-level numbers and booleans as text ("77"): decode them as the program does.
+    return Object.fromEntries(Object.entries(selectProjectKeys(all)).map(([name, v]) => [name, typeof v === "string" ? decodeConfigText(name, v) : v]));
 }
 
 function redactSecure(value: unknown): unknown {
@@ -65,7 +66,8 @@ export function setRenderMocks(): void {
         },
         "haproxy-ha",
         "render",
-        false,
+        // A preview: nothing may reach a host (the SSH banner probe, for one, stays quiet).
+        true,
     );
     recordDependencies((type, name, dependencies) => dependenciesByName.set(`${type}::${name}`, dependencies));
 }

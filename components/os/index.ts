@@ -47,6 +47,14 @@ export interface OsAdapter {
     haproxyCheck: string;
     /** ping, for the gateway check (iputils on every family). */
     pingCommand: string;
+    /**
+     * How haproxy's logs reach /var/log/haproxy.log through rsyslog: the `log` target in
+     * haproxy.cfg, and the rsyslog drop-in the library installs (none where the haproxy package
+     * ships its own rule). Every family's haproxy package ships the logrotate rule for that file.
+     */
+    haproxyLog: { target: string; rsyslogDropIn?: string };
+    /** The haproxy package creates /run/haproxy (tmpfiles.d), where the runtime API socket goes. */
+    haproxyRunDir: boolean;
     /** Shell over the variables `detectOsScript` sets that succeeds on a host of this family. */
     matchesOsRelease: string;
     /**
@@ -71,6 +79,25 @@ const centos7Vault = {
     restore: `if [ -e ${VAULT_BACKUP} ]; then mv -f ${VAULT_BACKUP} ${CENTOS_BASE_REPO}; fi`,
 };
 
+/** Where the library's rsyslog drop-in goes (before the distributions' 49-haproxy.conf and 50-default.conf). */
+export const RSYSLOG_DROP_IN = "/etc/rsyslog.d/48-haproxy-ha.conf";
+
+/**
+ * haproxy logs local2 over UDP to 127.0.0.1 (it runs chrooted where the EL packages put no
+ * /dev/log); rsyslog listens there and writes /var/log/haproxy.log.
+ */
+export const UDP_HAPROXY_LOG = {
+    target: "127.0.0.1 local2",
+    rsyslogDropIn: [
+        "# Managed by haproxy-ha: haproxy's log (local2 over UDP on 127.0.0.1) to /var/log/haproxy.log; removed on destroy.",
+        'module(load="imudp")',
+        'input(type="imudp" address="127.0.0.1" port="514")',
+        "local2.* /var/log/haproxy.log",
+        "& stop",
+        "",
+    ].join("\n"),
+};
+
 /** What every family shares: systemd, package names, pgrep (procps) for the haproxy check, ping (iputils). */
 const common = {
     services: systemd,
@@ -86,6 +113,8 @@ const rhelLike = {
     selinux: true,
     web: httpd,
     keepalivedPackages: ["keepalived", "iputils"],
+    haproxyLog: UDP_HAPROXY_LOG,
+    haproxyRunDir: false,
 };
 
 /** Debian and Ubuntu: apt, nginx, ufw (or firewalld), no SELinux. */
@@ -96,6 +125,9 @@ const debianLike = {
     selinux: false,
     web: nginxDebian,
     keepalivedPackages: ["keepalived", "iputils-ping"],
+    // The package's /etc/rsyslog.d/49-haproxy.conf adds /dev/log inside the chroot (/var/lib/haproxy/dev/log).
+    haproxyLog: { target: "/dev/log local0" },
+    haproxyRunDir: true,
 };
 
 const ADAPTERS: Record<OsFamily, OsAdapter> = {
@@ -157,6 +189,12 @@ export function oldestVersions(choice: OsChoice): ToolVersions {
             .map((a) => pick(a.versions))
             .reduce((min, v) => (versionAtLeast(v, min) ? min : v));
     return { haproxy: oldest((v) => v.haproxy), keepalived: oldest((v) => v.keepalived) };
+}
+
+/** The family (of those a choice may run on) whose haproxy is the oldest, with that version. */
+export function oldestHaproxy(choice: OsChoice): { family: OsFamily; version: string } {
+    const a = candidateAdapters(choice).reduce((min, x) => (versionAtLeast(x.versions.haproxy, min.versions.haproxy) ? min : x));
+    return { family: a.family, version: a.versions.haproxy };
 }
 
 /** Shell that reads /etc/os-release into $ID and $VERSION_ID, and defines `el_major OP N` for the RHEL family. */

@@ -1,12 +1,26 @@
 /**
  * haproxy.cfg from a typed spec. PURE and deterministic: fixed section order, no timestamps,
  * trailing newline, so an unchanged spec renders byte-identical text and triggers nothing.
- * Only directives haproxy 1.5 (CentOS 7) accepts.
+ * Version-dependent directives follow `haproxyVersion` (the oldest haproxy the config may meet);
+ * what the shorthand args render uses only directives haproxy 1.5 (CentOS 7) accepts.
  */
+import { versionAtLeast } from "../os";
 
 /** The algorithms haproxy 1.5 and later all accept. */
 export const BALANCE_ALGORITHMS = ["roundrobin", "static-rr", "leastconn", "first", "source", "uri"] as const;
 export type BalanceAlgorithm = (typeof BALANCE_ALGORITHMS)[number];
+
+/** TLS versions a bind may require as its minimum. */
+export const TLS_VERSIONS = ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
+
+/** Health-check methods. */
+export const CHECK_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
+
+/** Where the certificates live on the host; binds name files relative to it (`crt-base`). */
+export const CERT_DIR = "/etc/haproxy/certs";
+/** The runtime API socket. */
+export const RUNTIME_SOCKET = "/run/haproxy/admin.sock";
 
 export interface HaproxyServer {
     name: string;
@@ -16,11 +30,18 @@ export interface HaproxyServer {
     weight?: number;
     /** Takes traffic only when every non-backup server is down. */
     backup?: boolean;
+    maxconn?: number;
 }
 
 export interface HaproxyHealthCheck {
-    /** HTTP path checked in http mode (GET, expects 200); tcp mode checks the connection only. */
+    /** Default GET. */
+    method?: string;
+    /** HTTP path checked in http mode; tcp mode checks the connection only. */
     path: string;
+    /** Host header sent with the check (vhost-based backends need one). */
+    host?: string;
+    /** Default 200. */
+    expectStatus?: number;
     /** Milliseconds between checks. */
     interMs: number;
     rise: number;
@@ -33,34 +54,128 @@ export interface HaproxyStats {
     uri: string;
     user: string;
     password: string;
+    /** `/metrics` (haproxy ≥ 2.0 built with the Prometheus exporter). */
+    prometheus?: boolean;
+}
+
+export interface HaproxyBind {
+    address: string;
+    port: number;
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean };
+}
+
+export interface HaproxyRoute {
+    hosts: string[];
+    pathPrefixes: string[];
+    backend: string;
+}
+
+export interface HaproxyHeaderRule {
+    /** `set` or `delete`. */
+    action: "set" | "delete";
+    name: string;
+    value?: string;
+}
+
+export interface HaproxyFrontend {
+    name: string;
+    /** Rendered only when it differs from the defaults' mode. */
+    mode: "http" | "tcp";
+    binds: HaproxyBind[];
+    routes?: HaproxyRoute[];
+    defaultBackend?: string;
+    redirectToHttps?: boolean;
+    hstsMaxAgeS?: number;
+    forwardFor?: boolean;
+    maxconn?: number;
+    timeouts?: { clientMs?: number; httpRequestMs?: number; httpKeepAliveMs?: number };
+    requestHeaders?: HaproxyHeaderRule[];
+    responseHeaders?: HaproxyHeaderRule[];
+    extra?: string[];
+}
+
+export interface HaproxyBackend {
+    name: string;
+    mode: "http" | "tcp";
+    balance: BalanceAlgorithm;
+    healthCheck: HaproxyHealthCheck;
+    servers: HaproxyServer[];
+    sticky?: { cookie: string };
+    timeouts?: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
+    extra?: string[];
+}
+
+/** The single-frontend shape the shorthand args describe. */
+export interface HaproxyShorthand {
+    frontend: { name: string; bindAddress: string; port: number };
+    backend: { name: string; balance: BalanceAlgorithm; servers: HaproxyServer[] };
+    healthCheck: HaproxyHealthCheck;
 }
 
 export interface HaproxyConfigSpec {
     nodeName: string;
+    /** The oldest haproxy the config may meet (x.y[.z]). Default 1.5. */
+    haproxyVersion?: string;
+    /** The defaults section's mode. */
     mode: "http" | "tcp";
-    frontend: { name: string; bindAddress: string; port: number };
-    backend: { name: string; balance: BalanceAlgorithm; servers: HaproxyServer[] };
-    healthCheck: HaproxyHealthCheck;
+    frontend?: HaproxyShorthand["frontend"];
+    backend?: HaproxyShorthand["backend"];
+    healthCheck?: HaproxyHealthCheck;
+    /** Named collections; with them, `frontend`/`backend`/`healthCheck` are ignored. */
+    frontends?: HaproxyFrontend[];
+    backends?: HaproxyBackend[];
     timeouts: { connectMs: number; clientMs: number; serverMs: number };
     maxconn: number;
     stats?: HaproxyStats;
+    /** The global `log` target. Default `/dev/log local0`. */
+    log?: string;
+    /** The runtime API socket (admin level, root only). */
+    runtimeApi?: boolean;
     /** Raw lines appended to each section: the escape hatch for directives the args do not model. */
     extra?: { global?: string[]; defaults?: string[]; frontend?: string[]; backend?: string[] };
 }
 
+/** The collections a shorthand spec stands for: one frontend and one backend, rendered as before. */
+function collections(spec: HaproxyConfigSpec): { frontends: HaproxyFrontend[]; backends: HaproxyBackend[] } {
+    if (spec.frontends && spec.backends) return { frontends: spec.frontends, backends: spec.backends };
+    if (!spec.frontend || !spec.backend || !spec.healthCheck) throw new Error("renderHaproxyConfig: needs frontends/backends or the shorthand frontend, backend and healthCheck");
+    const extra = spec.extra ?? {};
+    return {
+        frontends: [
+            {
+                name: spec.frontend.name,
+                mode: spec.mode,
+                binds: [{ address: spec.frontend.bindAddress, port: spec.frontend.port }],
+                defaultBackend: spec.backend.name,
+                extra: extra.frontend,
+            },
+        ],
+        backends: [{ name: spec.backend.name, mode: spec.mode, balance: spec.backend.balance, healthCheck: spec.healthCheck, servers: spec.backend.servers, extra: extra.backend }],
+    };
+}
+
 export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     const extra = spec.extra ?? {};
+    const version = spec.haproxyVersion ?? "1.5";
+    const { frontends, backends } = collections(spec);
+    const tls = frontends.some((f) => f.binds.some((b) => b.tls));
+    const global = [
+        "global",
+        `log ${spec.log ?? "/dev/log local0"}`,
+        "chroot /var/lib/haproxy",
+        "user haproxy",
+        "group haproxy",
+        "daemon",
+        `maxconn ${spec.maxconn}`,
+    ];
+    if (spec.runtimeApi) {
+        // expose-fd hands the listening sockets to the new process on reload (1.8+): no refused connection.
+        global.push(`stats socket ${RUNTIME_SOCKET} mode 600 level admin${versionAtLeast(version, "1.8") ? " expose-fd listeners" : ""}`);
+    }
+    if (tls) global.push(`crt-base ${CERT_DIR}`);
+    global.push(...(extra.global ?? []));
     const sections: string[][] = [
-        [
-            "global",
-            "log /dev/log local0",
-            "chroot /var/lib/haproxy",
-            "user haproxy",
-            "group haproxy",
-            "daemon",
-            `maxconn ${spec.maxconn}`,
-            ...(extra.global ?? []),
-        ],
+        global,
         [
             "defaults",
             `mode ${spec.mode}`,
@@ -74,20 +189,8 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
             `timeout server ${spec.timeouts.serverMs}ms`,
             ...(extra.defaults ?? []),
         ],
-        [
-            `frontend ${spec.frontend.name}`,
-            `bind ${hostPort(spec.frontend.bindAddress, spec.frontend.port)}`,
-            `default_backend ${spec.backend.name}`,
-            ...(extra.frontend ?? []),
-        ],
-        [
-            `backend ${spec.backend.name}`,
-            `balance ${spec.backend.balance}`,
-            ...(spec.mode === "http" ? [`option httpchk GET ${spec.healthCheck.path}`, "http-check expect status 200"] : []),
-            `default-server inter ${spec.healthCheck.interMs}ms rise ${spec.healthCheck.rise} fall ${spec.healthCheck.fall}`,
-            ...spec.backend.servers.map(serverLine),
-            ...(extra.backend ?? []),
-        ],
+        ...frontends.map((f) => frontendSection(f, spec.mode, version)),
+        ...backends.map((b) => backendSection(b, spec.mode, version)),
     ];
     if (spec.stats) {
         sections.push([
@@ -98,15 +201,104 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
             `stats uri ${spec.stats.uri}`,
             "stats refresh 10s",
             `stats auth ${spec.stats.user}:${spec.stats.password}`,
+            ...(spec.stats.prometheus ? ["http-request use-service prometheus-exporter if { path /metrics }"] : []),
         ]);
     }
     const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
     return [header, ...sections.map(([head, ...body]) => [head, ...body.map((l) => `    ${l}`)].join("\n"))].join("\n\n") + "\n";
 }
 
-function serverLine(server: HaproxyServer): string {
+function bindLine(bind: HaproxyBind, version: string): string {
+    const parts = [`bind ${hostPort(bind.address, bind.port)}`];
+    if (bind.tls) {
+        parts.push("ssl", ...bind.tls.certificates.map((c) => `crt ${c}.pem`));
+        // h2 needs haproxy 1.8; older versions get no ALPN (clients fall back to HTTP/1.1).
+        if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push("alpn h2,http/1.1");
+        parts.push(minVersionOptions(bind.tls.minVersion, version));
+    }
+    return parts.join(" ");
+}
+
+/** `ssl-min-ver` exists from 1.8; before it, the older protocols are switched off one by one. */
+function minVersionOptions(min: TlsVersion, version: string): string {
+    if (versionAtLeast(version, "1.8")) return `ssl-min-ver ${min}`;
+    const off = { "TLSv1.0": ["no-sslv3"], "TLSv1.1": ["no-sslv3", "no-tlsv10"], "TLSv1.2": ["no-sslv3", "no-tlsv10", "no-tlsv11"], "TLSv1.3": ["no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12"] }[min];
+    return off.join(" ");
+}
+
+function headerRule(phase: "http-request" | "http-response", rule: HaproxyHeaderRule): string {
+    return rule.action === "set" ? `${phase} set-header ${rule.name} ${rule.value}` : `${phase} del-header ${rule.name}`;
+}
+
+function frontendSection(f: HaproxyFrontend, defaultMode: string, version: string): string[] {
+    const lines = [`frontend ${f.name}`];
+    if (f.mode !== defaultMode) lines.push(`mode ${f.mode}`, f.mode === "http" ? "option httplog" : "option tcplog");
+    lines.push(...f.binds.map((b) => bindLine(b, version)));
+    if (f.maxconn !== undefined) lines.push(`maxconn ${f.maxconn}`);
+    const t = f.timeouts ?? {};
+    if (t.clientMs !== undefined) lines.push(`timeout client ${t.clientMs}ms`);
+    if (t.httpRequestMs !== undefined) lines.push(`timeout http-request ${t.httpRequestMs}ms`);
+    if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
+    if (f.forwardFor) lines.push("option forwardfor");
+    lines.push(...(f.requestHeaders ?? []).map((r) => headerRule("http-request", r)));
+    lines.push(...(f.responseHeaders ?? []).map((r) => headerRule("http-response", r)));
+    if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
+    // After the http-request rules: haproxy runs those first whatever the order, and warns otherwise.
+    if (f.redirectToHttps) lines.push("redirect scheme https code 301 if !{ ssl_fc }");
+    const uses: string[] = [];
+    (f.routes ?? []).forEach((r, i) => {
+        const conds: string[] = [];
+        if (r.hosts.length) {
+            lines.push(`acl route${i}_host hdr(host) -i ${r.hosts.join(" ")}`);
+            conds.push(`route${i}_host`);
+        }
+        if (r.pathPrefixes.length) {
+            lines.push(`acl route${i}_path path_beg ${r.pathPrefixes.join(" ")}`);
+            conds.push(`route${i}_path`);
+        }
+        uses.push(`use_backend ${r.backend} if ${conds.join(" ")}`);
+    });
+    lines.push(...uses);
+    if (f.defaultBackend !== undefined) lines.push(`default_backend ${f.defaultBackend}`);
+    lines.push(...(f.extra ?? []));
+    return lines;
+}
+
+function backendSection(b: HaproxyBackend, defaultMode: string, version: string): string[] {
+    const lines = [`backend ${b.name}`];
+    if (b.mode !== defaultMode) lines.push(`mode ${b.mode}`);
+    lines.push(`balance ${b.balance}`);
+    if (b.mode === "http") lines.push(...httpCheckLines(b.healthCheck, version));
+    const t = b.timeouts ?? {};
+    if (t.connectMs !== undefined) lines.push(`timeout connect ${t.connectMs}ms`);
+    if (t.serverMs !== undefined) lines.push(`timeout server ${t.serverMs}ms`);
+    if (t.queueMs !== undefined) lines.push(`timeout queue ${t.queueMs}ms`);
+    if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
+    if (b.sticky) lines.push(`cookie ${b.sticky.cookie} insert indirect nocache`);
+    const hc = b.healthCheck;
+    lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
+    lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined)));
+    lines.push(...(b.extra ?? []));
+    return lines;
+}
+
+/**
+ * The HTTP check. With a Host header: haproxy < 2.2 only knows the header hidden in the version
+ * string of `option httpchk`; 2.2 and later deprecate that for `http-check send`.
+ */
+function httpCheckLines(hc: HaproxyHealthCheck, version: string): string[] {
+    const method = hc.method ?? "GET";
+    const expect = `http-check expect status ${hc.expectStatus ?? 200}`;
+    if (hc.host === undefined) return [`option httpchk ${method} ${hc.path}`, expect];
+    if (versionAtLeast(version, "2.2")) return ["option httpchk", `http-check send meth ${method} uri ${hc.path} ver HTTP/1.1 hdr Host ${hc.host}`, expect];
+    return [`option httpchk ${method} ${hc.path} HTTP/1.1\\r\\nHost:\\ ${hc.host}`, expect];
+}
+
+function serverLine(server: HaproxyServer, cookie: boolean): string {
     const parts = [`server ${server.name} ${hostPort(server.address, server.port)} check`];
     if (server.weight !== undefined) parts.push(`weight ${server.weight}`);
+    if (server.maxconn !== undefined) parts.push(`maxconn ${server.maxconn}`);
+    if (cookie) parts.push(`cookie ${server.name}`);
     if (server.backup) parts.push("backup");
     return parts.join(" ");
 }

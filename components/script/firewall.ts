@@ -125,3 +125,21 @@ export function vrrpFirewallScript(firewalls: FirewallKind[], action: "open" | "
     if (action === "close" && lines.length) lines.push(cleanupStateDirScript());
     return lines.length ? lines.join("\n") : ":";
 }
+
+/** Opens (or closes) one TCP port to `sources` (CIDRs) only, in the active ones of `firewalls`. */
+export function sourcePortFirewallScript(firewalls: FirewallKind[], port: number, sources: string[], action: "open" | "close"): string {
+    const lines: string[] = [];
+    for (const source of sources) {
+        if (firewalls.includes("firewalld")) {
+            const family = source.includes(":") ? "ipv6" : "ipv4";
+            const rule = shQuote(`rule family="${family}" source address="${source}" port port="${port}" protocol="tcp" accept`);
+            const flag = action === "open" ? "--add-rich-rule" : "--remove-rich-rule";
+            lines.push(`if ${FIREWALLD_ACTIVE}; then`, `  firewall-cmd -q ${flag}=${rule} || true; firewall-cmd -q --permanent ${flag}=${rule} || true`, `fi`);
+        }
+        if (firewalls.includes("ufw")) {
+            const spec = `from ${shQuote(source)} to any port ${shQuote(String(port))} proto tcp`;
+            lines.push(`if ${UFW_ACTIVE}; then`, action === "open" ? `  ufw allow ${spec}` : `  ufw delete allow ${spec} || true`, `fi`);
+        }
+    }
+    return lines.length ? lines.join("\n") : ":";
+}

@@ -2,10 +2,13 @@
  * The remote steps of an HaproxyNode, in order: packages → sysctl → selinux → firewall →
  * config → service. A config change runs only the config step's update: validate, swap, reload.
  */
-import { candidateAdapters, forOs, OsChoice } from "../os";
+import { candidateAdapters, forOs, OsAdapter, OsChoice, RSYSLOG_DROP_IN, sameOnEveryFamily, UDP_HAPROXY_LOG } from "../os";
+import { CERT_DIR } from "../render/haproxy";
 import type { StepSpec } from "../remoteSteps";
 import { installFileScript, removeFileScript } from "./files";
-import { portsFirewallScript } from "./firewall";
+import { portsFirewallScript, sourcePortFirewallScript } from "./firewall";
+import { shQuote } from "./quote";
+import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
 import { packagesStep } from "./packages";
 import { restoreSeBoolScript, setSeBoolScript } from "./selinux";
 import { restoreSysctlScript, setSysctlScript } from "./sysctl";
@@ -15,10 +18,41 @@ const NONLOCAL_BIND = "net.ipv4.ip_nonlocal_bind";
 // With SELinux enforcing, haproxy may not connect to backends on arbitrary ports.
 const SE_BOOL = "haproxy_connect_any";
 
+/** Key of the config-and-certificates bundle a node with certificates receives on stdin. */
+export const HAPROXY_BUNDLE = "haproxy-bundle";
+/** Marks the start of each file in the bundle; no line of haproxy.cfg (indented) or of a PEM starts with it. */
+const BUNDLE_MARK = "#### haproxy-ha file";
+/** The certificate names the library installed, one per line: what destroy and the next update remove. */
+const CERT_MANIFEST = `${STATE_DIR}/haproxy-certs`;
+const TMPFILES_DROP_IN = "/etc/tmpfiles.d/haproxy-ha.conf";
+
+/** The bundle: haproxy.cfg, then each certificate as certs/<name>.pem (names are validated words). */
+export function haproxyBundle(config: string, certificates: { name: string; pem: string }[]): string {
+    return [`${BUNDLE_MARK} haproxy.cfg\n${config}`, ...certificates.map((c) => `${BUNDLE_MARK} certs/${c.name}.pem\n${c.pem}`)].join("");
+}
+
+/**
+ * The log target in haproxy.cfg and, per family, the rsyslog drop-in that receives it. With
+ * `auto`, where families differ, every family gets the UDP variant (one config for all).
+ */
+export function haproxyLogging(os: OsChoice): { target: string; dropIn: (a: OsAdapter) => string | undefined } {
+    const same = sameOnEveryFamily(os, (a) => a.haproxyLog);
+    if (same) return { target: same.target, dropIn: () => same.rsyslogDropIn };
+    return { target: UDP_HAPROXY_LOG.target, dropIn: () => UDP_HAPROXY_LOG.rsyslogDropIn };
+}
+
 export interface HaproxyStepOptions {
     os: OsChoice;
-    /** Ports to open in the host firewall (frontend, stats). */
+    /** Ports to open in the host firewall to everyone (frontends, stats without `adminSources`). */
     ports: number[];
+    /** A port opened only to these CIDRs (the stats page with `adminSources`). */
+    restrictedPort?: { port: number; sources: string[] };
+    /** Certificates travel with the config as one bundle, validated together. */
+    certificates?: boolean;
+    /** Logs through rsyslog: rsyslog installed, the family's drop-in, rsyslog restarted. */
+    rsyslog?: boolean;
+    /** The runtime API socket needs /run/haproxy. */
+    runtimeApi?: boolean;
     /** The frontend binds an address the node may not hold (the VIP on the BACKUP). */
     nonlocalBind: boolean;
     /** Switch to the family's archive repositories first (CentOS 7: the vault). */
@@ -36,9 +70,100 @@ const installConfig = (os: OsChoice, reload: boolean) =>
         onChange: reload ? forOs(os, (a) => a.services.reloadOrStart("haproxy")) : undefined,
     });
 
+const RELOAD_REJECTED = `echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1`;
+
+/**
+ * Installs the bundle on stdin: config and certificates land in a private temporary directory,
+ * the candidate set is validated together (`crt-base` pointed at the candidate certificates),
+ * and only then do the certificates and the config replace the live ones. Certificates the
+ * new set no longer has are removed. A changed file reloads haproxy (update only): rotating a
+ * certificate is a reload, never a restart.
+ */
+const installBundle = (os: OsChoice, reload: boolean) =>
+    [
+        `umask 077`,
+        `mkdir -p /etc/haproxy`,
+        `dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)`,
+        `trap 'rm -rf "$dir"' EXIT`,
+        `mkdir "$dir/certs"`,
+        `awk -v dir="$dir" '/^${BUNDLE_MARK} [A-Za-z0-9._\\/-]+$/ { if (out != "") close(out); out = dir "/" $4; next } out != "" { print > out }'`,
+        `[ -s "$dir/haproxy.cfg" ] || { echo "haproxy-ha: the bundle on stdin holds no haproxy.cfg" >&2; exit 1; }`,
+        `ls "$dir/certs" > "$dir/names"`,
+        `sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/check.cfg"`,
+        `haproxy -c -f "$dir/check.cfg" >/dev/null || { ${RELOAD_REJECTED}; }`,
+        `changed=0`,
+        `[ -e ${shQuote(HAPROXY_CONFIG_PATH)} ] && cmp -s "$dir/haproxy.cfg" ${shQuote(HAPROXY_CONFIG_PATH)} || changed=1`,
+        `mkdir -p ${shQuote(CERT_DIR)} ${shQuote(STATE_DIR)}`,
+        `chmod 0700 ${shQuote(CERT_DIR)}`,
+        `while read -r name; do`,
+        `  target=${shQuote(CERT_DIR)}/"$name"`,
+        `  if [ -e "$target" ] && cmp -s "$dir/certs/$name" "$target"; then continue; fi`,
+        `  chown root:root "$dir/certs/$name"`,
+        `  chmod 0600 "$dir/certs/$name"`,
+        `  mv -f "$dir/certs/$name" "$target"`,
+        `  echo "installed: $target"`,
+        `  changed=1`,
+        `done < "$dir/names"`,
+        `(`,
+        installFileScript({
+            path: HAPROXY_CONFIG_PATH,
+            mode: "0640",
+            owner: "root",
+            group: "haproxy",
+            validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { ${RELOAD_REJECTED}; }`,
+        }),
+        `) < "$dir/haproxy.cfg"`,
+        `if [ -e ${shQuote(CERT_MANIFEST)} ]; then`,
+        `  while read -r name; do`,
+        `    if ! grep -qxF "$name" "$dir/names"; then rm -f ${shQuote(CERT_DIR)}/"$name"; echo "removed: ${CERT_DIR}/$name"; changed=1; fi`,
+        `  done < ${shQuote(CERT_MANIFEST)}`,
+        `fi`,
+        `cp "$dir/names" ${shQuote(CERT_MANIFEST)}`,
+        ...(reload ? [`if [ "$changed" = 1 ]; then`, forOs(os, (a) => a.services.reloadOrStart("haproxy")), `fi`] : [`: "$changed"`]),
+    ].join("\n");
+
+/** Removes the certificates the library installed, then puts back the config that was there before. */
+const removeBundle = (afterwards: string) =>
+    [
+        `if [ -e ${shQuote(CERT_MANIFEST)} ]; then`,
+        `  while read -r name; do rm -f ${shQuote(CERT_DIR)}/"$name"; done < ${shQuote(CERT_MANIFEST)}`,
+        `  rm -f ${shQuote(CERT_MANIFEST)}`,
+        `fi`,
+        `rmdir ${shQuote(CERT_DIR)} 2>/dev/null || true`,
+        removeFileScript(HAPROXY_CONFIG_PATH, afterwards),
+    ].join("\n");
+
+/** rsyslog receives haproxy's log: the family's drop-in (if any), rsyslog enabled and restarted to read it. */
+function loggingStep(os: OsChoice): StepSpec {
+    const { dropIn } = haproxyLogging(os);
+    const install = (a: OsAdapter) => {
+        const text = dropIn(a);
+        const file = text === undefined ? [] : [`cat <<'HAPROXY_HA_RSYSLOG' | {`, text.trimEnd(), `HAPROXY_HA_RSYSLOG`, installFileScript({ path: RSYSLOG_DROP_IN, mode: "0644", owner: "root", group: "root" }), `}`];
+        // A restart, not a reload: rsyslog reads new inputs (the chroot socket, UDP) only when it starts.
+        return [...file, a.services.enableAndRestart("rsyslog")].join("\n");
+    };
+    const remove = (a: OsAdapter) =>
+        [...(dropIn(a) === undefined ? [] : [removeFileScript(RSYSLOG_DROP_IN), `systemctl try-restart rsyslog >/dev/null 2>&1 || true`]), a.services.restore("rsyslog")].join("\n");
+    return { name: "logging", create: forOs(os, install), update: forOs(os, install), delete: forOs(os, remove) };
+}
+
+/** /run/haproxy for the runtime API socket, where the family's package does not create it. */
+function runtimeDirStep(os: OsChoice): StepSpec {
+    const create = (a: OsAdapter) =>
+        a.haproxyRunDir
+            ? ":"
+            : [
+                  `printf '%s\\n' 'd /run/haproxy 0750 root haproxy -' > ${shQuote(TMPFILES_DROP_IN)}`,
+                  `systemd-tmpfiles --create ${shQuote(TMPFILES_DROP_IN)}`,
+              ].join("\n");
+    const remove = (a: OsAdapter) => (a.haproxyRunDir ? ":" : `rm -f ${shQuote(TMPFILES_DROP_IN)}\n${cleanupStateDirScript()}`);
+    return { name: "runtime-dir", create: forOs(os, create), delete: forOs(os, remove) };
+}
+
 export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     const { os } = opts;
-    const steps: StepSpec[] = [packagesStep(os, "haproxy", (a) => a.haproxyPackages, opts.archiveRepos)];
+    const packages = (a: OsAdapter) => [...a.haproxyPackages, ...(opts.rsyslog ? ["rsyslog"] : [])];
+    const steps: StepSpec[] = [packagesStep(os, "haproxy", packages, opts.archiveRepos)];
     if (opts.nonlocalBind) {
         steps.push({ name: "sysctl", create: setSysctlScript(NONLOCAL_BIND, "1"), delete: restoreSysctlScript(NONLOCAL_BIND) });
     }
@@ -49,24 +174,33 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
             delete: forOs(os, (a) => (a.selinux ? restoreSeBoolScript(SE_BOOL) : ":")),
         });
     }
+    if (opts.rsyslog) steps.push(loggingStep(os));
+    const restricted = opts.restrictedPort;
+    const firewall = (a: OsAdapter, action: "open" | "close") =>
+        [portsFirewallScript(a.firewalls, opts.ports, action), ...(restricted ? [sourcePortFirewallScript(a.firewalls, restricted.port, restricted.sources, action)] : [])]
+            .filter((l) => l !== ":")
+            .join("\n") || ":";
+    steps.push({
+        name: "firewall",
+        create: forOs(os, (a) => firewall(a, "open")),
+        delete: forOs(os, (a) => firewall(a, "close")),
+        triggers: restricted ? [opts.ports, restricted] : [opts.ports],
+    });
+    if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
     steps.push(
-        {
-            name: "firewall",
-            create: forOs(os, (a) => portsFirewallScript(a.firewalls, opts.ports, "open")),
-            delete: forOs(os, (a) => portsFirewallScript(a.firewalls, opts.ports, "close")),
-            triggers: [opts.ports],
-        },
-        {
-            name: "config",
-            create: installConfig(os, false),
-            update: installConfig(os, true),
-            delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
-            stdinFile: HAPROXY_CONFIG_PATH,
-        },
+        opts.certificates
+            ? { name: "config", create: installBundle(os, false), update: installBundle(os, true), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
+            : {
+                  name: "config",
+                  create: installConfig(os, false),
+                  update: installConfig(os, true),
+                  delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
+                  stdinFile: HAPROXY_CONFIG_PATH,
+              },
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart("haproxy")),
-            update: forOs(os, (a) => a.services.reloadOrStart("haproxy")),
+            update: forOs(os, (a) => a.services.ensureRunning("haproxy")),
             delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );

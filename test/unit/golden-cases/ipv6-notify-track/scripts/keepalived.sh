@@ -20,6 +20,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.update
 set -eu
@@ -43,6 +45,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.delete
 set -eu
@@ -56,6 +60,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
@@ -104,6 +109,7 @@ chown 'root:root' "$tmp"
 chmod '0700' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0700' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -111,6 +117,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-notify'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0700 root root' > "$wanted.meta"
 
 #### notify.delete
 set -eu
@@ -118,6 +128,7 @@ target='/etc/keepalived/haproxy-ha-notify'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-notify'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-notify' '/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-notify.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 rm -rf '/run/haproxy-ha/vrrp'
 
@@ -133,6 +144,7 @@ chown 'root:root' "$tmp"
 chmod '0700' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0700' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -140,6 +152,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-hook-master'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0700 root root' > "$wanted.meta"
 
 #### hook-master.delete
 set -eu
@@ -147,6 +163,7 @@ target='/etc/keepalived/haproxy-ha-hook-master'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-hook-master'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-hook-master' '/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-hook-master.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### hook-fault.create
@@ -161,6 +178,7 @@ chown 'root:root' "$tmp"
 chmod '0700' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0700' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -168,6 +186,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-hook-fault'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0700 root root' > "$wanted.meta"
 
 #### hook-fault.delete
 set -eu
@@ -175,6 +197,7 @@ target='/etc/keepalived/haproxy-ha-hook-fault'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/haproxy-ha-hook-fault'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-hook-fault' '/var/lib/haproxy-ha/wanted/etc/keepalived/haproxy-ha-hook-fault.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### config.create
@@ -202,6 +225,7 @@ if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -E
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -209,6 +233,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -235,6 +263,7 @@ if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -E
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
   changed=0
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
@@ -244,6 +273,10 @@ else
   echo "installed: $target"
   changed=1
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -254,6 +287,7 @@ target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf.meta'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
@@ -262,14 +296,14 @@ set -eu
 saved='/var/lib/haproxy-ha/services/keepalived'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'
 
 #### service.update
 set -eu
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 
 #### service.delete

@@ -19,6 +19,8 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -32,6 +34,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -45,6 +49,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -58,6 +64,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -72,6 +80,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -86,6 +96,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -111,6 +123,8 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -124,6 +138,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -137,6 +153,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -150,6 +168,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -164,6 +184,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -178,6 +200,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -200,6 +224,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
 elif el_major -eq 8; then
@@ -213,6 +238,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -225,6 +251,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -237,6 +264,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -249,6 +277,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -261,6 +290,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -482,6 +512,7 @@ else
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -489,6 +520,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -546,6 +581,7 @@ else
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
   changed=0
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
@@ -555,6 +591,10 @@ else
   echo "installed: $target"
   changed=1
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -565,6 +605,7 @@ target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf.meta'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
@@ -573,14 +614,14 @@ set -eu
 saved='/var/lib/haproxy-ha/services/keepalived'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'
 
 #### service.update
 set -eu
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 
 #### service.delete

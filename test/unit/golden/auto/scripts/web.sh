@@ -18,6 +18,8 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -30,6 +32,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -42,6 +46,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -54,6 +60,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -67,6 +75,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -80,6 +90,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -104,6 +116,8 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -116,6 +130,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -128,6 +144,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -140,6 +158,8 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -153,6 +173,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -166,6 +188,8 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -188,6 +212,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
 elif el_major -eq 8; then
@@ -201,6 +226,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -213,6 +239,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -225,6 +252,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -237,6 +265,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -249,6 +278,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -385,6 +415,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -392,6 +423,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif el_major -eq 8; then
@@ -408,6 +443,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -415,6 +451,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif el_major -ge 9; then
@@ -431,6 +471,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -438,6 +479,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
@@ -454,6 +499,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -461,6 +507,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 :
 elif [ "$ID" = debian ]; then
@@ -485,6 +535,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -492,6 +543,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -518,6 +573,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -525,6 +581,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -545,6 +605,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif el_major -eq 8; then
@@ -552,6 +613,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif el_major -ge 9; then
@@ -559,6 +621,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
@@ -566,6 +629,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif [ "$ID" = debian ]; then
@@ -573,6 +637,7 @@ target='/etc/nginx/sites-enabled/haproxy-ha-web'
 backup='/var/lib/haproxy-ha/backup/etc/nginx/sites-enabled/haproxy-ha-web'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web' '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
@@ -583,6 +648,7 @@ target='/etc/nginx/sites-enabled/haproxy-ha-web'
 backup='/var/lib/haproxy-ha/backup/etc/nginx/sites-enabled/haproxy-ha-web'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web' '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
@@ -604,6 +670,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -611,6 +678,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -624,6 +695,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -631,6 +703,10 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -638,6 +714,7 @@ target='/var/www/html/index.html'
 backup='/var/lib/haproxy-ha/backup/var/www/html/index.html'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/var/www/html/index.html' '/var/lib/haproxy-ha/wanted/var/www/html/index.html.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
@@ -651,8 +728,7 @@ if el_major -eq 7; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -660,8 +736,7 @@ elif el_major -eq 8; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -669,8 +744,7 @@ elif el_major -ge 9; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -678,8 +752,7 @@ elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 saved='/var/lib/haproxy-ha/services/httpd'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
@@ -687,8 +760,7 @@ elif [ "$ID" = debian ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
@@ -696,8 +768,7 @@ elif [ "$ID" = ubuntu ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
 if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
-  printf '%s %s
-' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
+  printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
 systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
@@ -713,16 +784,22 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if el_major -eq 7; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif el_major -eq 8; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif el_major -ge 9; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif [ "$ID" = debian ]; then
+systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 elif [ "$ID" = ubuntu ]; then
+systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3

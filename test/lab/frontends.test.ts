@@ -1,0 +1,267 @@
+import { expect } from "chai";
+import { execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    freshLab,
+    hosts,
+    hostsOk,
+    LabInfo,
+    labConfig,
+    mainPid,
+    onHost,
+    prepareTools,
+    pulumi,
+    pulumiEnv,
+    pulumiOk,
+    PULUMI_STATE,
+    PulumiRun,
+    removeStack,
+    selectStack,
+    vipHolders,
+    waitFor,
+    writeStackFile,
+} from "../../lab/lab";
+
+/** A throwaway CA and leaf certificates (openssl); `subject` extras make a rotated certificate recognisable. */
+function makeCerts(dir: string) {
+    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=haproxy-ha lab CA");
+    const leaf = (host: string, org: string) => {
+        fs.writeFileSync(path.join(dir, `${host}.ext`), `subjectAltName=DNS:${host}\n`);
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${host}-${org}.key`, "-out", `${host}.csr`, "-subj", `/CN=${host}/O=${org}`);
+        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}-${org}.crt`, "-days", "2", "-extfile", `${host}.ext`);
+        return [`${host}-${org}.crt`, "ca.crt", `${host}-${org}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
+    };
+    return { ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), app: leaf("app.example", "first"), api: leaf("api.example", "first"), appRotated: leaf("app.example", "rotated") };
+}
+
+/** The first base64 line of the private key in a chain-and-key PEM. */
+const keyLineOf = (pem: string) => pem.split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
+const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -c1-16`).stdout.trim();
+
+/** Issue 9 on real hosts: HTTPS through the VIP, Host/path routing, rotation, logs, metrics. */
+describe("lab: TLS front ends with several services, logs and metrics", function () {
+    this.timeout(0);
+    let info: LabInfo;
+    let vip: string;
+    let certs: ReturnType<typeof makeCerts>;
+    const runs: PulumiRun[] = [];
+    const timings: Record<string, number> = {};
+
+    const stack = () => ({
+        frontends: [
+            {
+                name: "https",
+                binds: [{ address: vip, port: 443, tls: { certificates: ["app", "api"] } }],
+                routes: [
+                    { hosts: ["api.example"], backend: "api" },
+                    { pathPrefixes: ["/api/"], backend: "api" },
+                ],
+                defaultBackend: "app",
+                hsts: { maxAgeS: 31536000 },
+            },
+            { name: "http", binds: [{ address: vip, port: 80 }], redirectToHttps: true },
+        ],
+        backends: [
+            { name: "app", servers: [{ name: "web1", address: info.hosts.web1.address }], healthCheck: { path: "/", host: "app.example" }, sticky: { cookie: "APPSRV" } },
+            { name: "api", servers: [{ name: "web2", address: info.hosts.web2.address }], healthCheck: { path: "/", host: "api.example" }, sticky: { cookie: "APISRV" } },
+        ],
+        logging: "rsyslog",
+        runtimeApi: true,
+        stats: { adminSources: ["10.77.0.0/24"], prometheus: true },
+    });
+
+    /** Sets each certificate as a secret stack value, the PEM on stdin (never on a command line). */
+    const setCertificates = (pems: { app: string; api: string }) => {
+        for (const [i, [name, pem]] of Object.entries(Object.entries(pems))) {
+            for (const [key, value, secret] of [[`haproxy-ha:certificates[${i}].name`, name, false], [`haproxy-ha:certificates[${i}].pem`, pem, true]] as const) {
+                const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, "pulumi", "config", "set", "--path", ...(secret ? ["--secret"] : []), key, "--stack", "lab", "--non-interactive"], {
+                    cwd: path.resolve(__dirname, "../../.."),
+                    env: pulumiEnv(),
+                    input: value,
+                    encoding: "utf8",
+                });
+                if (r.status !== 0) throw new Error(`pulumi config set ${key} failed: ${r.stderr}`);
+            }
+        }
+    };
+    const up = async (pems: { app: string; api: string }) => {
+        writeStackFile(labConfig(info, stack()));
+        setCertificates(pems);
+        const r = await pulumiOk(["up", "--yes", "--skip-preview"]);
+        runs.push(r);
+        return r;
+    };
+    const curl = (args: string) => onHost("client", `curl -s --max-time 5 --cacert /tmp/lab-ca.crt ${args}`);
+    const resolve = (host: string) => `--resolve ${host}:443:${vip}`;
+
+    before(async () => {
+        prepareTools();
+        certs = makeCerts(fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-lab-certs-")));
+        info = freshLab();
+        vip = info.vip.split("/")[0];
+        const r = hosts(["exec", "client", "--", "sh", "-c", "cat > /tmp/lab-ca.crt"], { input: certs.ca });
+        if (r.code !== 0) throw new Error(`copying the CA to the client failed: ${r.stderr}`);
+        writeStackFile(labConfig(info, stack()));
+        await selectStack();
+        timings.firstUp = (await up({ app: certs.app, api: certs.api })).seconds;
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 30_000);
+    });
+
+    after(() => {
+        console.log(`      timings (s): ${JSON.stringify(timings)}`);
+        hostsOk(["down"]);
+        removeStack();
+    });
+
+    it("serves HTTPS through the VIP with the test's certificate (curl --cacert); plain HTTP answers 301 to https", () => {
+        const https = curl(`-o /dev/null -w '%{http_code}' ${resolve("app.example")} https://app.example/`);
+        expect(https.stdout.trim(), https.stderr).to.equal("200");
+        const plain = onHost("client", `curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 5 -H 'Host: app.example' http://${vip}/x`);
+        expect(plain.stdout.trim()).to.equal("301 https://app.example/x");
+        const headers = curl(`-D - -o /dev/null ${resolve("app.example")} https://app.example/`).stdout;
+        expect(headers).to.match(/strict-transport-security: max-age=31536000/i);
+    });
+
+    it("routes by Host header: app.example only to web1, api.example only to web2; /api/ to web2", () => {
+        for (let i = 0; i < 4; i++) {
+            expect(curl(`${resolve("app.example")} https://app.example/`).stdout).to.include("<h1>web1</h1>");
+            expect(curl(`${resolve("api.example")} https://api.example/`).stdout).to.include("<h1>web2</h1>");
+        }
+        // web2 has no /api/ page: its 404 carries the api backend's sticky cookie naming web2.
+        const api = curl(`-D - -o /dev/null ${resolve("app.example")} https://app.example/api/`).stdout;
+        expect(api).to.match(/set-cookie: APISRV=web2/i);
+    });
+
+    it("SNI picks the certificate: api.example gets its own", () => {
+        const v = curl(`-v -o /dev/null ${resolve("api.example")} https://api.example/`);
+        expect(v.stderr + v.stdout).to.match(/subject: CN *= *api\.example/);
+    });
+
+    it("rotating a certificate while a client loop runs: zero failed requests, the new certificate served, haproxy reloaded not restarted", async () => {
+        const pid = mainPid("lb1", "haproxy");
+        const script =
+            `rm -f /tmp/rot.stop; while [ ! -e /tmp/rot.stop ]; do ` +
+            `code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert /tmp/lab-ca.crt ${resolve("app.example")} https://app.example/) || true; echo "$code"; sleep 0.05; done`;
+        const loop = spawn("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", "client", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+        let out = "";
+        loop.stdout.on("data", (d) => (out += d));
+        // Process lists on both balancers while the new certificate travels.
+        const sampler = (h: string) =>
+            new Promise<string>((done) => {
+                const child = spawn("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", h, "--", "sh", "-c", "for i in $(seq 200); do ps -eo args; sleep 0.05; done"], { stdio: ["ignore", "pipe", "ignore"] });
+                let text = "";
+                child.stdout.on("data", (d) => (text += d));
+                child.on("close", () => done(text));
+            });
+        const samples = Promise.all([sampler("lb1"), sampler("lb2")]);
+        await new Promise((r) => setTimeout(r, 1000));
+        timings.rotation = (await up({ app: certs.appRotated, api: certs.api })).seconds;
+        const ps = (await samples).join("\n");
+        expect(ps).to.include("haproxy");
+        expect(ps, "a private key in a process list").to.not.include(keyLineOf(certs.appRotated));
+        await new Promise((r) => setTimeout(r, 1000));
+        onHost("client", "touch /tmp/rot.stop");
+        await new Promise((r) => loop.on("close", r));
+        const codes = out.trim().split("\n");
+        console.log(`      client loop during the rotation: ${codes.filter((c) => c !== "200").length} failed of ${codes.length}`);
+        expect(codes.length).to.be.greaterThan(20);
+        expect(codes.filter((c) => c !== "200")).to.deep.equal([]);
+        const v = curl(`-v -o /dev/null ${resolve("app.example")} https://app.example/`);
+        expect(v.stderr + v.stdout).to.match(/O *= *rotated/);
+        expect(mainPid("lb1", "haproxy"), "haproxy was restarted instead of reloaded").to.equal(pid);
+    });
+
+    it("the request appears in the MASTER's /var/log/haproxy.log; /metrics answers with haproxy metrics; the runtime socket exists", async () => {
+        const marker = `/logcheck-${Date.now()}`;
+        curl(`${resolve("app.example")} https://app.example${marker}`);
+        await waitFor("the request in lb1's haproxy log", () => onHost("lb1", `grep -c -- ${marker} /var/log/haproxy.log`).stdout.trim() === "1", 15_000, 500);
+        const metrics = onHost("client", `curl -s --max-time 5 http://${info.hosts.lb1.address}:8404/metrics`).stdout;
+        expect(metrics).to.match(/^haproxy_process_/m);
+        expect(onHost("lb1", "stat -c '%a %U' /run/haproxy/admin.sock").stdout.trim()).to.equal("600 root");
+        // The stats listener binds the node's own address, not the VIP or every address.
+        expect(onHost("client", `curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://${vip}:8404/metrics`).stdout.trim()).to.equal("000");
+    });
+
+    it("certificates are 0600 root on the host and never in clear in state, engine output or the stack file", async () => {
+        const keyLine = keyLineOf(certs.appRotated);
+        for (const h of ["lb1", "lb2"]) {
+            expect(onHost(h, "stat -c '%a %U %G' /etc/haproxy/certs/app.pem /etc/haproxy/certs/api.pem").stdout.trim().split("\n")).to.deep.equal(["600 root root", "600 root root"]);
+        }
+        const exported = await pulumiOk(["stack", "export"]);
+        const stateFiles = fs
+            .readdirSync(PULUMI_STATE, { recursive: true })
+            .map(String)
+            .filter((f) => fs.statSync(`${PULUMI_STATE}/${f}`).isFile())
+            .map((f) => fs.readFileSync(`${PULUMI_STATE}/${f}`, "utf8"))
+            .join("\n");
+        expect(exported.stdout).to.not.include(keyLine);
+        expect(stateFiles).to.not.include(keyLine);
+        expect(fs.readFileSync(path.resolve(__dirname, "../../../Pulumi.lab.yaml"), "utf8")).to.not.include(keyLine);
+        for (const r of runs) expect(r.stdout + r.stderr).to.not.include(keyLine);
+    });
+
+    it("an invalid candidate (a new certificate with a directive haproxy rejects) fails at the BACKUP and replaces neither certificates nor config", async () => {
+        const files = ["/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/app.pem", "/etc/haproxy/certs/api.pem"];
+        const before = ["lb1", "lb2"].map((h) => files.map((f) => sha(h, f)));
+        const good = stack();
+        writeStackFile(labConfig(info, { ...good, frontends: [{ ...good.frontends[0], extraConfig: ["no-such-directive 1"] }, good.frontends[1]] }));
+        setCertificates({ app: certs.app, api: certs.api });
+        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        runs.push(r);
+        expect(r.code).to.not.equal(0);
+        expect(r.stdout + r.stderr).to.include("haproxy rejected the new config; the old one stays");
+        expect(r.stdout).to.not.match(/lb1-config +updat/);
+        expect(["lb1", "lb2"].map((h) => files.map((f) => sha(h, f)))).to.deep.equal(before);
+        const v = curl(`-v -o /dev/null ${resolve("app.example")} https://app.example/`);
+        expect(v.stderr + v.stdout).to.match(/O *= *rotated/);
+        await up({ app: certs.appRotated, api: certs.api });
+    });
+
+    it("pulumi destroy removes the certificates and the config", async () => {
+        timings.destroy = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
+        for (const h of ["lb1", "lb2"]) expect(onHost(h, "ls /etc/haproxy/certs 2>&1; test -e /etc/haproxy/haproxy.cfg && echo cfg-left || true").stdout).to.not.match(/\.pem|cfg-left/);
+    });
+});
+
+/** With `os: auto` every family gets the EL path (UDP to 127.0.0.1, the library's rsyslog drop-in): run it on real rsyslog. */
+describe("lab: os auto, logs over UDP through the library's rsyslog drop-in", function () {
+    this.timeout(0);
+    let info: LabInfo;
+    const config = () =>
+        labConfig(info, {
+            os: "auto",
+            frontends: [{ name: "web", binds: [{ address: info.vip.split("/")[0], port: 80 }], defaultBackend: "pool" }],
+            backends: [{ name: "pool", servers: [{ name: "web1", address: info.hosts.web1.address }, { name: "web2", address: info.hosts.web2.address }] }],
+            logging: "rsyslog",
+            stats: true,
+        });
+
+    before(async () => {
+        prepareTools();
+        info = freshLab();
+        writeStackFile(config());
+        await selectStack();
+        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 30_000);
+    });
+
+    after(() => {
+        hostsOk(["down"]);
+        removeStack();
+    });
+
+    it("a request through the VIP lands in the MASTER's /var/log/haproxy.log", async () => {
+        expect(onHost("lb1", "grep -c '^    log 127.0.0.1 local2$' /etc/haproxy/haproxy.cfg; test -f /etc/rsyslog.d/48-haproxy-ha.conf && echo drop-in").stdout.trim().split("\n")).to.deep.equal(["1", "drop-in"]);
+        const marker = `/udp-logcheck-${Date.now()}`;
+        onHost("client", `curl -s -o /dev/null --max-time 5 http://${info.vip.split("/")[0]}${marker}`);
+        await waitFor("the request in lb1's haproxy log", () => onHost("lb1", `grep -c -- ${marker} /var/log/haproxy.log`).stdout.trim() === "1", 15_000, 500);
+    });
+
+    it("destroy removes the drop-in", async () => {
+        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        for (const h of ["lb1", "lb2"]) expect(onHost(h, "test -e /etc/rsyslog.d/48-haproxy-ha.conf && echo left || echo gone").stdout.trim()).to.equal("gone");
+    });
+});

@@ -1,0 +1,384 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { HaproxyNode, HaproxyNodeArgs, OS_CHOICES, OsChoice } from "../../components";
+import { oldestHaproxy, versionAtLeast } from "../../components/os";
+import { MockedResource, mockedResources, setRenderMocks } from "../../scripts/renderStack";
+import { scriptsSnapshot } from "./golden.test";
+import { makeCertificates, REPO_ROOT, resolved } from "./helpers";
+
+setRenderMocks();
+
+const GOLDEN = path.join(REPO_ROOT, "test/unit/golden-frontends");
+const conn = { host: "10.77.0.21", user: "root", privateKey: pulumi.secret("k") };
+const certs = makeCertificates(["app.example", "api.example"]);
+
+function matches(name: string, actual: string): void {
+    const file = path.join(GOLDEN, name);
+    if (process.env.UPDATE_GOLDEN === "1") {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, actual);
+        return;
+    }
+    if (!fs.existsSync(file)) throw new Error(`golden file ${name} is missing: run with UPDATE_GOLDEN=1 once and review it`);
+    expect(actual, name).to.equal(fs.readFileSync(file, "utf8"));
+}
+
+/** The two-service HTTPS stack of docs/frontends.md, for one OS choice. */
+export function twoServiceArgs(family: OsChoice, pems: Record<string, pulumi.Input<string>> = certs.pems): HaproxyNodeArgs {
+    const prometheus = versionAtLeast(oldestHaproxy(family).version, "2.0");
+    return {
+        os: family,
+        connection: conn,
+        address: "10.77.0.21",
+        frontends: [
+            {
+                name: "https",
+                binds: [{ address: "10.77.0.100", port: 443, tls: { certificates: ["app", "api"] } }],
+                routes: [
+                    { hosts: ["api.example"], backend: "api" },
+                    { pathPrefixes: ["/api/"], backend: "api" },
+                ],
+                defaultBackend: "app",
+                hsts: { maxAgeS: 31536000 },
+                requestHeaders: [{ action: "set", name: "X-Forwarded-Proto", value: "https" }],
+                responseHeaders: [{ action: "delete", name: "Server" }],
+                timeouts: { httpKeepAliveMs: 5000 },
+                maxconn: 2000,
+            },
+            { name: "http", binds: [{ address: "10.77.0.100", port: 80 }], redirectToHttps: true },
+        ],
+        backends: [
+            {
+                name: "app",
+                servers: [{ name: "web1", address: "10.77.0.11", maxconn: 100 }],
+                healthCheck: { path: "/", host: "app.example" },
+                sticky: { cookie: "SRV" },
+            },
+            {
+                name: "api",
+                balance: "leastconn",
+                servers: [{ name: "web2", address: "10.77.0.12" }, { name: "sorry", address: "10.77.0.13", backup: true }],
+                healthCheck: { method: "HEAD", path: "/healthz", host: "api.example", expectStatus: 204, interMs: 1000 },
+                timeouts: { queueMs: 5000, serverMs: 30000 },
+            },
+        ],
+        certificates: [
+            { name: "app", pem: pulumi.secret(pems["app.example"]) },
+            { name: "api", pem: pulumi.secret(pems["api.example"]) },
+        ],
+        stats: { password: "p4ss", adminSources: ["10.77.0.0/24"], prometheus },
+        logging: { target: "rsyslog" },
+        runtimeApi: true,
+    };
+}
+
+function run(cmd: string, args: string[], input?: string) {
+    const r = spawnSync(cmd, args, { encoding: "utf8", input });
+    if (r.error) throw new Error(`${cmd} is not installed: ${r.error.message}`);
+    return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+}
+
+/** haproxy -c on a rendered config with its certificates: what the bundle step checks on the host. */
+function haproxyAccepts(config: string): { code: number | null; out: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-front-"));
+    fs.mkdirSync(path.join(dir, "certs"));
+    fs.writeFileSync(path.join(dir, "certs/app.pem"), certs.pems["app.example"]);
+    fs.writeFileSync(path.join(dir, "certs/api.pem"), certs.pems["api.example"]);
+    const file = path.join(dir, "haproxy.cfg");
+    fs.writeFileSync(file, config.replace(/^ {4}crt-base .*$/m, `    crt-base ${dir}/certs`));
+    return run("haproxy", ["-c", "-f", file]);
+}
+
+let n = 0;
+async function commandsOf(prefix: string, count: number): Promise<MockedResource[]> {
+    for (let i = 0; i < 300; i++) {
+        const found = mockedResources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith(prefix + "-"));
+        if (found.length >= count) return found;
+        await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`expected ${count} commands named ${prefix}-*`);
+}
+
+describe("frontends, backends and certificates", () => {
+    describe("the two-service HTTPS stack, per OS choice (golden files, the real haproxy -c)", () => {
+        for (const family of OS_CHOICES) {
+            it(`${family}: renders the golden config and scripts, which haproxy -c accepts with the certificates`, async () => {
+                const node = new HaproxyNode(`front-${family}`, twoServiceArgs(family));
+                const config = await resolved(node.configText);
+                matches(`${family}/haproxy.cfg`, config);
+                matches(`${family}/haproxy.sh`, scriptsSnapshot(node.scripts));
+                const r = haproxyAccepts(config);
+                expect(r.code, r.out).to.equal(0);
+                // The only warning: 2.6 deprecates the Host header in `option httpchk`, which haproxy < 2.2 needs.
+                const warnings = r.out.split("\n").filter((l) => l.includes("WARNING") && !l.includes("hiding headers or body at the end of the version string is deprecated"));
+                expect(warnings, "haproxy warns about the rendered config").to.deep.equal([]);
+            });
+        }
+    });
+
+    it("renders version-dependent directives for the oldest haproxy the node may meet", async () => {
+        const text = async (family: OsChoice) => resolved(new HaproxyNode(`vers-${family}-${n++}`, twoServiceArgs(family)).configText);
+        const c7 = await text("centos7");
+        expect(c7).to.include("bind 10.77.0.100:443 ssl crt app.pem crt api.pem no-sslv3 no-tlsv10 no-tlsv11\n");
+        expect(c7).to.include("option httpchk HEAD /healthz HTTP/1.1\\r\\nHost:\\ api.example");
+        expect(c7).to.include("stats socket /run/haproxy/admin.sock mode 600 level admin\n").and.not.include("prometheus");
+        expect(c7).to.include("log 127.0.0.1 local2");
+        const el8 = await text("el8");
+        expect(el8).to.include("crt api.pem alpn h2,http/1.1 ssl-min-ver TLSv1.2").and.include("expose-fd listeners").and.include("option httpchk HEAD /healthz HTTP/1.1");
+        const deb = await text("debian");
+        expect(deb).to.include("http-check send meth HEAD uri /healthz ver HTTP/1.1 hdr Host api.example").and.include("http-check expect status 204");
+        expect(deb).to.include("log /dev/log local0").and.include("http-request use-service prometheus-exporter if { path /metrics }");
+        expect(deb).to.include("bind 10.77.0.21:8404");
+        expect(deb).to.match(/acl route0_host hdr\(host\) -i api\.example\n\s+acl route1_path path_beg \/api\/\n/);
+        expect(deb.indexOf("http-request set-header")).to.be.below(deb.indexOf("redirect scheme"));
+        expect(deb).to.match(/use_backend api if route0_host\n\s+use_backend api if route1_path\n\s+default_backend app/);
+        expect(deb).to.include("redirect scheme https code 301 if !{ ssl_fc }").and.include("option forwardfor").and.include("timeout http-request 10000ms");
+        expect(deb).to.include("server web1 10.77.0.11:80 check maxconn 100 cookie web1").and.include("cookie SRV insert indirect nocache");
+        expect(await text("auto")).to.include("log 127.0.0.1 local2").and.include("no-tlsv11");
+    });
+
+    it("the Debian render passes haproxy -c for each further variant (tcp frontend, SNI-less single cert, TLSv1.3, no ALPN)", async () => {
+        const base = twoServiceArgs("debian");
+        const variants: Partial<HaproxyNodeArgs>[] = [
+            { frontends: [{ name: "db", mode: "tcp", binds: [{ port: 3306 }], defaultBackend: "app" }], backends: [{ name: "app", servers: [{ name: "db1", address: "10.77.0.11", port: 3306 }] }], certificates: undefined },
+            { frontends: [{ name: "https", binds: [{ port: 443, tls: { certificates: ["app"], minVersion: "TLSv1.3", alpn: false } }], defaultBackend: "app" }], backends: [base.backends![0]] },
+        ];
+        for (const v of variants) {
+            const node = new HaproxyNode(`variant-${n++}`, { ...base, ...v });
+            const config = await resolved(node.configText);
+            const r = haproxyAccepts(config);
+            expect(r.code, `${r.out}\n${config}`).to.equal(0);
+        }
+    });
+
+    it("the shorthand args render exactly what they rendered before (no frontends key in sight)", async () => {
+        const node = new HaproxyNode(`short-${n++}`, { os: "debian", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }] });
+        const config = await resolved(node.configText);
+        expect(config).to.not.include("forwardfor").and.not.include("http-request").and.not.include("crt-base").and.not.include("stats socket");
+    });
+
+    it("certificates travel only inside the secret stdin bundle of the config step, never on a command line", async () => {
+        const node = new HaproxyNode("secret-front", twoServiceArgs("debian"));
+        const commands = await commandsOf("secret-front", 6);
+        expect(commands.map((c) => c.name.slice("secret-front-".length))).to.deep.equal(["packages", "sysctl", "logging", "firewall", "config", "service"]);
+        const keyLine = certs.pems["app.example"].split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
+        for (const c of commands) {
+            for (const field of ["create", "update", "delete"]) expect(String(c.inputs[field] ?? ""), `${c.name}.${field}`).to.not.include(keyLine);
+            if (c.name !== "secret-front-config") expect(JSON.stringify(c.inputs.stdin ?? "")).to.not.include(keyLine);
+        }
+        const config = commands.find((c) => c.name === "secret-front-config")!;
+        // The engine sees the bundle as a secret (the mocks show its secret wrapper).
+        const stdin = config.inputs.stdin as Record<string, string>;
+        expect(stdin["4dabf18193072939515e22adb298388d"], "stdin is a secret").to.equal("1b47061264138c4ac30d75fd1eb44270");
+        expect(stdin.value).to.include(keyLine).and.include("#### haproxy-ha file certs/app.pem");
+        expect(config.inputs.logging).to.equal("stderr");
+        expect(await pulumi.isSecret(node.files)).to.equal(true);
+        for (const f of (await resolved(node.files)).filter((x) => x.path.startsWith("/etc/haproxy/certs/"))) {
+            expect(f.mode).to.equal("0600");
+            expect(f.content).to.not.include("PRIVATE KEY");
+        }
+    });
+
+    describe("bad input is refused before any host is touched, naming the field and value", () => {
+        const base = () => twoServiceArgs("debian");
+        const [a, b] = [certs.pems["app.example"], certs.pems["api.example"]];
+        const keyOf = (pem: string) => pem.slice(pem.indexOf("-----BEGIN PRIVATE KEY-----"));
+        const certOf = (pem: string) => pem.slice(0, pem.indexOf("-----BEGIN PRIVATE KEY-----"));
+        const ROWS: [string, (x: HaproxyNodeArgs) => HaproxyNodeArgs, RegExp][] = [
+            ["a route to a backend that does not exist", (x) => ({ ...x, frontends: [{ ...x.frontends![0], routes: [{ hosts: ["a.example"], backend: "app" }, { hosts: ["b.example"], backend: "nope" }] }, x.frontends![1]] }), /`frontends\[0\]\.routes\[1\]\.backend` is not a backend; backends are: app, api, got "nope"/],
+            ["a default backend that does not exist", (x) => ({ ...x, frontends: [{ ...x.frontends![0], defaultBackend: "static" }] }), /`frontends\[0\]\.defaultBackend` is not a backend; backends are: app, api, got "static"/],
+            ["two frontends on the same address:port", (x) => ({ ...x, frontends: [x.frontends![0], { ...x.frontends![1], binds: [{ address: "10.77.0.100", port: 443 }] }] }), /`frontends\[1\]\.binds\[0\]\.port` binds 10\.77\.0\.100:443, which frontends\[0\]\.binds\[0\] already binds/],
+            ["a bind on * overlapping a VIP bind", (x) => ({ ...x, frontends: [x.frontends![0], { ...x.frontends![1], binds: [{ port: 443 }] }] }), /`frontends\[1\]\.binds\[0\]\.port` binds \*:443/],
+            ["a certificate name used twice", (x) => ({ ...x, certificates: [x.certificates![0], { ...x.certificates![1], name: "app" }] }), /`certificates\[1\]\.name` must be unique, got "app"/],
+            ["a TLS bind naming no known certificate", (x) => ({ ...x, frontends: [{ ...x.frontends![0], binds: [{ port: 443, tls: { certificates: ["www"] } }] }, x.frontends![1]] }), /`frontends\[0\]\.binds\[0\]\.tls\.certificates\[0\]` is not a certificate; certificates are: app, api, got "www"/],
+            ["a PEM that does not parse", (x) => ({ ...x, certificates: [{ name: "app", pem: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n" + keyOf(a) }, x.certificates![1]] }), /`certificates\[0\]\.pem` holds a certificate that does not parse.*got "<hidden>"/],
+            ["a PEM without a key", (x) => ({ ...x, certificates: [{ name: "app", pem: certOf(a) }, x.certificates![1]] }), /`certificates\[0\]\.pem` must hold exactly one PRIVATE KEY block \(found 0\)/],
+            ["a key that does not match its certificate", (x) => ({ ...x, certificates: [{ name: "app", pem: certOf(a) + keyOf(b) }, x.certificates![1]] }), /`certificates\[0\]\.pem` holds a private key that does not match its first certificate/],
+            ["the Prometheus endpoint on CentOS 7", (x) => ({ ...x, os: "centos7", stats: { prometheus: true } }), /`stats\.prometheus` needs the Prometheus exporter \(\/metrics\), which haproxy 2\.0 brought; centos7 ships haproxy 1\.5\.18/],
+            ["the Prometheus endpoint on EL 8", (x) => ({ ...x, os: "el8", stats: { prometheus: true } }), /`stats\.prometheus` needs .*; el8 ships haproxy 1\.8/],
+            ["the Prometheus endpoint with os auto", (x) => ({ ...x, os: "auto", stats: { prometheus: true } }), /`stats\.prometheus` needs .*os auto may meet centos7, whose haproxy is 1\.5\.18/],
+            ["TLS 1.3 as the minimum on CentOS 7", (x) => ({ ...x, os: "centos7", frontends: [{ ...x.frontends![0], binds: [{ port: 443, tls: { certificates: ["app"], minVersion: "TLSv1.3" } }] }] }), /`frontends\[0\]\.binds\[0\]\.tls\.minVersion` needs TLS 1\.3, which haproxy 1\.8 brought; centos7 ships haproxy 1\.5\.18/],
+            ["an unknown TLS version", (x) => ({ ...x, frontends: [{ ...x.frontends![0], binds: [{ port: 443, tls: { certificates: ["app"], minVersion: "SSLv3" } }] }] }), /`frontends\[0\]\.binds\[0\]\.tls\.minVersion` must be one of TLSv1\.0, TLSv1\.1, TLSv1\.2, TLSv1\.3, got "SSLv3"/],
+            ["Host routing in a tcp frontend", (x) => ({ ...x, frontends: [{ ...x.frontends![0], mode: "tcp" }], backends: x.backends }), /`frontends\[0\]\.routes\[0\]` routes by Host header and path need `mode: http`/],
+            ["a header value with a space", (x) => ({ ...x, frontends: [{ ...x.frontends![0], requestHeaders: [{ action: "set", name: "X-A", value: "a b" }] }, x.frontends![1]] }), /`frontends\[0\]\.requestHeaders\[0\]\.value` must be one word.*got "a b"/],
+            ["a header action other than set/delete", (x) => ({ ...x, frontends: [{ ...x.frontends![0], responseHeaders: [{ action: "add", name: "X-A", value: "1" }] }, x.frontends![1]] }), /`frontends\[0\]\.responseHeaders\[0\]\.action` must be one of set, delete, got "add"/],
+            ["a route host with a shell command", (x) => ({ ...x, frontends: [{ ...x.frontends![0], routes: [{ hosts: ["$(reboot)"], backend: "api" }] }, x.frontends![1]] }), /`frontends\[0\]\.routes\[0\]\.hosts\[0\]` must be a host name.*got "\$\(reboot\)"/],
+            ["a health-check Host with a space", (x) => ({ ...x, backends: [{ ...x.backends![0], healthCheck: { host: "a b" } }, x.backends![1]] }), /`backends\[0\]\.healthCheck\.host` must be a host name.*got "a b"/],
+            ["a frontend that sends requests nowhere", (x) => ({ ...x, frontends: [{ name: "x", binds: [{ port: 8080 }] }] }), /`frontends\[0\]\.defaultBackend` must be set/],
+            ["shorthand mixed with collections", (x) => ({ ...x, servers: [{ name: "a", address: "10.77.0.11" }] }), /`servers` is shorthand for one frontend and backend/],
+            ["a backend fed by an http and a tcp frontend", (x) => ({ ...x, frontends: [x.frontends![0], { name: "raw", mode: "tcp", binds: [{ port: 9000 }], defaultBackend: "app" }] }), /`frontends\[1\]\.mode` is tcp, but frontends\[0\] \(http\) also sends to backend "app"/],
+            ["an admin source that is no CIDR", (x) => ({ ...x, stats: { adminSources: ["10.0.0.0"] } }), /`stats\.adminSources\[0\]` must be an address with its prefix length.*got "10\.0\.0\.0"/],
+            ["a stats port a frontend binds", (x) => ({ ...x, stats: { port: 443 } }), /`stats\.port` must differ from every frontend bind's port, got 443/],
+            ["a sticky cookie with a semicolon", (x) => ({ ...x, backends: [{ ...x.backends![0], sticky: { cookie: "a;b" } }, x.backends![1]] }), /`backends\[0\]\.sticky\.cookie` must be a cookie name.*got "a;b"/],
+            ["an unknown logging target", (x) => ({ ...x, logging: { target: "syslog-ng" } }), /`logging\.target` must be one of devlog, rsyslog, got "syslog-ng"/],
+        ];
+        for (const [what, change, message] of ROWS) {
+            it(`refuses ${what}`, async () => {
+                const before = mockedResources.filter((r) => r.type === "command:remote:Command").length;
+                const args = change(base());
+                // Plain PEMs are checked at construction (secret Outputs when they resolve, before any step runs).
+                if (args.certificates) args.certificates = args.certificates.map((c) => ({ ...c, pem: typeof c.pem === "string" ? c.pem : certs.pems[c.name === "app" ? "app.example" : "api.example"] }));
+                expect(() => new HaproxyNode(`bad-front-${n++}`, args)).to.throw(message);
+                await new Promise((r) => setTimeout(r, 20));
+                expect(mockedResources.filter((r) => r.type === "command:remote:Command").length, "a remote command was created").to.equal(before);
+            });
+        }
+
+        it("a bad PEM given as a secret Output fails every step's connection, so no step runs", async () => {
+            const args = base();
+            args.certificates = [{ name: "app", pem: pulumi.secret(certOf(a)) }, args.certificates![1]];
+            const node = new HaproxyNode(`bad-secret-${n++}`, args);
+            const error = await new Promise<unknown>((resolve) => {
+                process.once("unhandledRejection", resolve);
+                setTimeout(() => resolve(undefined), 2000);
+            });
+            expect(String(error)).to.match(/`certificates\[0\]\.pem` must hold exactly one PRIVATE KEY block/);
+            expect(String(error)).to.not.include("BEGIN CERTIFICATE");
+            void node;
+        });
+    });
+
+    it("every rendered script of the collections passes sh -n and shellcheck", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-front-scripts-"));
+        const files: string[] = [];
+        for (const family of OS_CHOICES) {
+            const node = new HaproxyNode(`sc-${family}-${n++}`, twoServiceArgs(family));
+            for (const s of node.scripts) {
+                for (const [action, text] of [["create", s.create], ["update", s.update], ["delete", s.delete]] as const) {
+                    if (text === undefined) continue;
+                    const file = path.join(dir, `${family}-${s.step}.${action}.sh`);
+                    fs.writeFileSync(file, text);
+                    files.push(file);
+                    const r = run("sh", ["-n", file]);
+                    expect(r.code, `${path.basename(file)}: ${r.out}`).to.equal(0);
+                }
+            }
+        }
+        const r = run("shellcheck", ["-s", "sh", "-f", "gcc", ...files]);
+        expect(r.out).to.equal("");
+    });
+});
+
+describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { parseTopologyConfig, buildTopology } = require("../../components") as typeof import("../../components");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { referenceConfig } = require("./fixtures") as typeof import("./fixtures");
+    const stack = (overrides: Record<string, unknown> = {}) =>
+        referenceConfig({
+            os: "debian",
+            frontends: [
+                { name: "https", binds: [{ address: "172.20.30.69", port: 443, tls: { certificates: ["app"] } }], routes: [{ hosts: ["api.example"], backend: "api" }], defaultBackend: "app" },
+                { name: "http", binds: [{ address: "172.20.30.69", port: 80 }], redirectToHttps: true },
+            ],
+            backends: [
+                { name: "app", servers: [{ name: "www1", address: "172.20.30.15" }] },
+                { name: "api", servers: [{ name: "www2", address: "172.20.30.16" }] },
+            ],
+            certificates: [{ name: "app", pem: certs.pems["app.example"] }],
+            logging: "rsyslog",
+            runtimeApi: true,
+            stats: { adminSources: ["172.20.30.0/24"], prometheus: true },
+            ...overrides,
+        });
+    const ROWS: [string, Record<string, unknown>, RegExp][] = [
+        ["a route to a backend that does not exist", { frontends: [{ name: "https", binds: [{ port: 443 }], routes: [{ hosts: ["a.example"], backend: "nope" }], defaultBackend: "app" }] }, /stack config: `haproxy-ha:frontends\[0\]\.routes\[0\]\.backend` is not a backend; backends are: app, api, got "nope"/],
+        ["two frontends on the same address:port", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }, { name: "b", binds: [{ port: 80 }], defaultBackend: "api" }] }, /`haproxy-ha:frontends\[1\]\.binds\[0\]\.port` binds \*:80, which haproxy-ha:frontends\[0\]\.binds\[0\] already binds/],
+        ["a certificate name used twice", { certificates: [{ name: "app", pem: certs.pems["app.example"] }, { name: "app", pem: certs.pems["api.example"] }] }, /`haproxy-ha:certificates\[1\]\.name` must be unique, got "app"/],
+        ["a PEM that does not parse", { certificates: [{ name: "app", pem: "garbage" }] }, /`haproxy-ha:certificates\[0\]\.pem` holds no CERTIFICATE block, got "<hidden>"/],
+        ["a misspelt key in a frontend", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackned: "app" }] }, /`haproxy-ha:frontends\[0\]\.defaultBackned` is not a known key \(did you mean `defaultBackend`\?\); keys are: name, binds/],
+        ["a misspelt health-check key", { backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }], healthCheck: { hots: "app.example" } }, { name: "api", servers: [{ name: "www2", address: "172.20.30.16" }] }] }, /`haproxy-ha:backends\[0\]\.healthCheck\.hots` is not a known key \(did you mean `host`\?\)/],
+        ["the shorthand port with collections", { port: 8080 }, /`haproxy-ha:port` is shorthand for one frontend and backend/],
+        ["Prometheus on CentOS 7", { os: "centos7", frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }], certificates: [] }, /stack config: `haproxy-ha:stats\.prometheus` needs the Prometheus exporter.*centos7 ships haproxy 1\.5\.18/],
+    ];
+    for (const [what, overrides, message] of ROWS) {
+        it(`refuses ${what}`, () => {
+            expect(() => buildTopology(parseTopologyConfig(stack(overrides)), "key")).to.throw(message);
+        });
+    }
+
+    it("builds both balancers from the collections: the stats page on each balancer's own address", async () => {
+        const topology = buildTopology(parseTopologyConfig(stack()), "key");
+        const [hk1, hk2] = await Promise.all(topology.balancers.map((b) => resolved(b.configText)));
+        expect(hk1).to.include("bind 172.20.30.69:443 ssl crt app.pem").and.include("bind 172.20.30.25:8404").and.include("use_backend api if route0_host");
+        expect(hk2).to.include("bind 172.20.30.26:8404").and.include("stats socket /run/haproxy/admin.sock");
+    });
+});
+
+describe("the stats port in the host firewall", () => {
+    it("with the collections and no adminSources, the stats port is opened to nobody; with adminSources to those CIDRs only", () => {
+        const args = twoServiceArgs("el9");
+        const none = new HaproxyNode(`fw-none-${n++}`, { ...args, stats: { password: "p4ss" } });
+        const firewallOf = (node: HaproxyNode) => node.scripts.find((s) => s.step === "firewall")!.create;
+        expect(firewallOf(none)).to.include("'443/tcp'").and.include("'80/tcp'").and.not.include("8404");
+        const some = new HaproxyNode(`fw-some-${n++}`, args);
+        expect(firewallOf(some)).to.include(`source address="10.77.0.0/24" port port="8404" protocol="tcp" accept`).and.not.include("'8404/tcp'");
+    });
+
+    it("the shorthand keeps opening the stats port to every source", () => {
+        const node = new HaproxyNode(`fw-short-${n++}`, { os: "el9", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], stats: true });
+        expect(node.scripts.find((s) => s.step === "firewall")!.create).to.include("'8404/tcp'");
+    });
+});
+
+describe("the config step with certificates, run for real in a private mount namespace", function () {
+    this.timeout(60_000);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { haproxyBundle } = require("../../components/script/haproxySteps") as typeof import("../../components/script/haproxySteps");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-bundle-"));
+    for (const d of ["etc", "var"]) fs.mkdirSync(path.join(root, d));
+    /** Runs `script` with /etc/haproxy and /var/lib replaced by folders of this test (nothing of this machine is touched). */
+    const runIsolated = (script: string, stdin: string) => {
+        const wrapper = `mount --bind ${root}/etc /etc/haproxy && mount --bind ${root}/var /var/lib && exec sh -c "$1"`;
+        const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", wrapper, "sh", script], { input: stdin, encoding: "utf8" });
+        return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+    };
+    const mode = (f: string) => (fs.statSync(path.join(root, f)).mode & 0o777).toString(8);
+    let node: HaproxyNode;
+    let config: string;
+
+    before(async function () {
+        if (spawnSync("unshare", ["-m", "true"]).status !== 0) this.skip();
+        node = new HaproxyNode(`bundle-${n++}`, twoServiceArgs("debian"));
+        config = await resolved(node.configText);
+    });
+    const step = () => node.scripts.find((s) => s.step === "config")!;
+    const appOnly = () => config.replace(" crt api.pem", "");
+
+    it("installs config and certificates after validating them together; certificates 0600 in a 0700 folder", () => {
+        const r = runIsolated(step().create, haproxyBundle(config, [{ name: "app", pem: certs.pems["app.example"] }, { name: "api", pem: certs.pems["api.example"] }]));
+        expect(r.code, r.out).to.equal(0);
+        expect(fs.readFileSync(path.join(root, "etc/haproxy.cfg"), "utf8")).to.equal(config);
+        expect(fs.readFileSync(path.join(root, "etc/certs/api.pem"), "utf8")).to.equal(certs.pems["api.example"]);
+        expect([mode("etc/certs"), mode("etc/certs/app.pem"), mode("etc/certs/api.pem"), mode("etc/haproxy.cfg")]).to.deep.equal(["700", "600", "600", "640"]);
+        expect(fs.readFileSync(path.join(root, "var/haproxy-ha/haproxy-certs"), "utf8")).to.equal("api.pem\napp.pem\n");
+    });
+
+    it("an invalid candidate set replaces nothing: a directive haproxy rejects, with a new certificate", () => {
+        const before = ["etc/haproxy.cfg", "etc/certs/app.pem"].map((f) => fs.readFileSync(path.join(root, f), "utf8"));
+        const bad = appOnly().replace("    default_backend app\n", "    default_backend app\n    no-such-directive 1\n");
+        const r = runIsolated(step().create, haproxyBundle(bad, [{ name: "app", pem: certs.pems["api.example"] }]));
+        expect(r.code).to.not.equal(0);
+        expect(r.out).to.include("haproxy rejected the new config; the old one stays");
+        expect(["etc/haproxy.cfg", "etc/certs/app.pem"].map((f) => fs.readFileSync(path.join(root, f), "utf8"))).to.deep.equal(before);
+        expect(fs.existsSync(path.join(root, "etc/certs/api.pem"))).to.equal(true);
+    });
+
+    it("a certificate the new set no longer has is removed; one that did not change is left alone", () => {
+        const r = runIsolated(step().create, haproxyBundle(appOnly(), [{ name: "app", pem: certs.pems["app.example"] }]));
+        expect(r.code, r.out).to.equal(0);
+        expect(r.out).to.include("removed: /etc/haproxy/certs/api.pem").and.not.include("installed: /etc/haproxy/certs/app.pem");
+        expect(fs.readdirSync(path.join(root, "etc/certs"))).to.deep.equal(["app.pem"]);
+    });
+
+    it("destroy removes the certificates and the config it installed", () => {
+        const r = runIsolated(step().delete.replace(/^if systemctl is-active.*$/m, ":"), "");
+        expect(r.code, r.out).to.equal(0);
+        expect(fs.readdirSync(path.join(root, "etc")).filter((f) => !f.startsWith("."))).to.deep.equal([]);
+        expect(fs.existsSync(path.join(root, "var/haproxy-ha"))).to.equal(false);
+    });
+});

@@ -1,0 +1,389 @@
+#### packages.create
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 8; }; then
+  echo 'haproxy-ha: os is set to el8 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+installed='/var/lib/haproxy-ha/installed/haproxy'
+missing=0
+rpm -q 'haproxy' >/dev/null 2>&1 || missing=1
+rpm -q 'rsyslog' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  dnf install -y -q 'haproxy' 'rsyslog'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'haproxy' 'rsyslog' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+
+#### packages.update
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 8; }; then
+  echo 'haproxy-ha: os is set to el8 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+installed='/var/lib/haproxy-ha/installed/haproxy'
+missing=0
+rpm -q 'haproxy' >/dev/null 2>&1 || missing=1
+rpm -q 'rsyslog' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  dnf install -y -q 'haproxy' 'rsyslog'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'haproxy' 'rsyslog' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+
+#### packages.delete
+set -eu
+installed='/var/lib/haproxy-ha/installed/haproxy'
+if [ -d "$installed" ]; then
+  pkgs=""
+  for f in "$installed"/*; do if [ -e "$f" ]; then pkgs="$pkgs ${f##*/}"; fi; done
+  if [ -n "$pkgs" ]; then
+    # shellcheck disable=SC2086 # package names, one word each, as the package manager printed them
+    dnf remove -y -q $pkgs
+  fi
+  rm -rf "$installed"
+fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### sysctl.create
+set -eu
+mkdir -p '/var/lib/haproxy-ha/sysctl'
+[ -e '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind' ] || cat '/proc/sys/net/ipv4/ip_nonlocal_bind' > '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind'
+printf '%s = %s\n' 'net.ipv4.ip_nonlocal_bind' '1' > '/etc/sysctl.d/90-haproxy-ha-net.ipv4.ip_nonlocal_bind.conf'
+[ "$(cat '/proc/sys/net/ipv4/ip_nonlocal_bind')" = '1' ] || printf '%s\n' '1' > '/proc/sys/net/ipv4/ip_nonlocal_bind'
+
+#### sysctl.delete
+set -eu
+rm -f '/etc/sysctl.d/90-haproxy-ha-net.ipv4.ip_nonlocal_bind.conf'
+if [ -e '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind' ]; then [ "$(cat '/proc/sys/net/ipv4/ip_nonlocal_bind')" = "$(cat '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind')" ] || cat '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind' > '/proc/sys/net/ipv4/ip_nonlocal_bind'; rm -f '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### selinux.create
+set -eu
+if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled; then
+  mkdir -p '/var/lib/haproxy-ha/sebool'
+  [ -e '/var/lib/haproxy-ha/sebool/haproxy_connect_any' ] || getsebool 'haproxy_connect_any' | awk '{print $3}' > '/var/lib/haproxy-ha/sebool/haproxy_connect_any'
+  setsebool -P 'haproxy_connect_any' 1
+fi
+
+#### selinux.delete
+set -eu
+if [ -e '/var/lib/haproxy-ha/sebool/haproxy_connect_any' ]; then
+  if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled; then setsebool -P 'haproxy_connect_any' "$(cat '/var/lib/haproxy-ha/sebool/haproxy_connect_any')"; fi
+  rm -f '/var/lib/haproxy-ha/sebool/haproxy_connect_any'
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### logging.create
+set -eu
+cat <<'HAPROXY_HA_RSYSLOG' | {
+# Managed by haproxy-ha: haproxy's log (local2 over UDP on 127.0.0.1) to /var/log/haproxy.log; removed on destroy.
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="514")
+local2.* /var/log/haproxy.log
+& stop
+HAPROXY_HA_RSYSLOG
+target='/etc/rsyslog.d/48-haproxy-ha.conf'
+backup='/var/lib/haproxy-ha/backup/etc/rsyslog.d/48-haproxy-ha.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0644' "$tmp"
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
+}
+saved='/var/lib/haproxy-ha/services/rsyslog'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s\n' "$(systemctl is-enabled 'rsyslog' 2>/dev/null || true)" "$(systemctl is-active 'rsyslog' 2>/dev/null || true)" > "$saved"
+fi
+systemctl enable 'rsyslog' >/dev/null 2>&1 || systemctl enable 'rsyslog'
+systemctl restart 'rsyslog'
+
+#### logging.update
+set -eu
+cat <<'HAPROXY_HA_RSYSLOG' | {
+# Managed by haproxy-ha: haproxy's log (local2 over UDP on 127.0.0.1) to /var/log/haproxy.log; removed on destroy.
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="514")
+local2.* /var/log/haproxy.log
+& stop
+HAPROXY_HA_RSYSLOG
+target='/etc/rsyslog.d/48-haproxy-ha.conf'
+backup='/var/lib/haproxy-ha/backup/etc/rsyslog.d/48-haproxy-ha.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0644' "$tmp"
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0644 root root' > "$wanted.meta"
+}
+saved='/var/lib/haproxy-ha/services/rsyslog'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s\n' "$(systemctl is-enabled 'rsyslog' 2>/dev/null || true)" "$(systemctl is-active 'rsyslog' 2>/dev/null || true)" > "$saved"
+fi
+systemctl enable 'rsyslog' >/dev/null 2>&1 || systemctl enable 'rsyslog'
+systemctl restart 'rsyslog'
+
+#### logging.delete
+set -eu
+target='/etc/rsyslog.d/48-haproxy-ha.conf'
+backup='/var/lib/haproxy-ha/backup/etc/rsyslog.d/48-haproxy-ha.conf'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf' '/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf.meta'
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+systemctl try-restart rsyslog >/dev/null 2>&1 || true
+saved='/var/lib/haproxy-ha/services/rsyslog'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'rsyslog' >/dev/null 2>&1 || true; else systemctl disable 'rsyslog' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'rsyslog' >/dev/null 2>&1 || true; else systemctl stop 'rsyslog' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### firewall.create
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='443/tcp'; then
+  firewall-cmd -q --add-port='443/tcp' && firewall-cmd -q --permanent --add-port='443/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-443-tcp'
+fi
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
+fi
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  firewall-cmd -q --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true; firewall-cmd -q --permanent --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true
+fi
+
+#### firewall.delete
+set -eu
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-443-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='443/tcp' && firewall-cmd -q --permanent --remove-port='443/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 443/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-443-tcp'
+fi
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  firewall-cmd -q --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true; firewall-cmd -q --permanent --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true
+fi
+
+#### runtime-dir.create
+set -eu
+printf '%s\n' 'd /run/haproxy 0750 root haproxy -' > '/etc/tmpfiles.d/haproxy-ha.conf'
+systemd-tmpfiles --create '/etc/tmpfiles.d/haproxy-ha.conf'
+
+#### runtime-dir.delete
+set -eu
+rm -f '/etc/tmpfiles.d/haproxy-ha.conf'
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### config.create
+set -eu
+umask 077
+mkdir -p /etc/haproxy
+dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+mkdir "$dir/certs"
+awk -v dir="$dir" '/^#### haproxy-ha file [A-Za-z0-9._\/-]+$/ { if (out != "") close(out); out = dir "/" $4; next } out != "" { print > out }'
+[ -s "$dir/haproxy.cfg" ] || { echo "haproxy-ha: the bundle on stdin holds no haproxy.cfg" >&2; exit 1; }
+ls "$dir/certs" > "$dir/names"
+sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/check.cfg"
+haproxy -c -f "$dir/check.cfg" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
+changed=0
+[ -e '/etc/haproxy/haproxy.cfg' ] && cmp -s "$dir/haproxy.cfg" '/etc/haproxy/haproxy.cfg' || changed=1
+mkdir -p '/etc/haproxy/certs' '/var/lib/haproxy-ha'
+chmod 0700 '/etc/haproxy/certs'
+while read -r name; do
+  target='/etc/haproxy/certs'/"$name"
+  if [ -e "$target" ] && cmp -s "$dir/certs/$name" "$target"; then continue; fi
+  chown root:root "$dir/certs/$name"
+  chmod 0600 "$dir/certs/$name"
+  mv -f "$dir/certs/$name" "$target"
+  echo "installed: $target"
+  changed=1
+done < "$dir/names"
+(
+target='/etc/haproxy/haproxy.cfg'
+backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:haproxy' "$tmp"
+chmod '0640' "$tmp"
+haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+) < "$dir/haproxy.cfg"
+if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
+  while read -r name; do
+    if ! grep -qxF "$name" "$dir/names"; then rm -f '/etc/haproxy/certs'/"$name"; echo "removed: /etc/haproxy/certs/$name"; changed=1; fi
+  done < '/var/lib/haproxy-ha/haproxy-certs'
+fi
+cp "$dir/names" '/var/lib/haproxy-ha/haproxy-certs'
+: "$changed"
+
+#### config.update
+set -eu
+umask 077
+mkdir -p /etc/haproxy
+dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+mkdir "$dir/certs"
+awk -v dir="$dir" '/^#### haproxy-ha file [A-Za-z0-9._\/-]+$/ { if (out != "") close(out); out = dir "/" $4; next } out != "" { print > out }'
+[ -s "$dir/haproxy.cfg" ] || { echo "haproxy-ha: the bundle on stdin holds no haproxy.cfg" >&2; exit 1; }
+ls "$dir/certs" > "$dir/names"
+sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/check.cfg"
+haproxy -c -f "$dir/check.cfg" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
+changed=0
+[ -e '/etc/haproxy/haproxy.cfg' ] && cmp -s "$dir/haproxy.cfg" '/etc/haproxy/haproxy.cfg' || changed=1
+mkdir -p '/etc/haproxy/certs' '/var/lib/haproxy-ha'
+chmod 0700 '/etc/haproxy/certs'
+while read -r name; do
+  target='/etc/haproxy/certs'/"$name"
+  if [ -e "$target" ] && cmp -s "$dir/certs/$name" "$target"; then continue; fi
+  chown root:root "$dir/certs/$name"
+  chmod 0600 "$dir/certs/$name"
+  mv -f "$dir/certs/$name" "$target"
+  echo "installed: $target"
+  changed=1
+done < "$dir/names"
+(
+target='/etc/haproxy/haproxy.cfg'
+backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:haproxy' "$tmp"
+chmod '0640' "$tmp"
+haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+) < "$dir/haproxy.cfg"
+if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
+  while read -r name; do
+    if ! grep -qxF "$name" "$dir/names"; then rm -f '/etc/haproxy/certs'/"$name"; echo "removed: /etc/haproxy/certs/$name"; changed=1; fi
+  done < '/var/lib/haproxy-ha/haproxy-certs'
+fi
+cp "$dir/names" '/var/lib/haproxy-ha/haproxy-certs'
+if [ "$changed" = 1 ]; then
+if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+fi
+
+#### config.delete
+set -eu
+if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
+  while read -r name; do rm -f '/etc/haproxy/certs'/"$name"; done < '/var/lib/haproxy-ha/haproxy-certs'
+  rm -f '/var/lib/haproxy-ha/haproxy-certs'
+fi
+rmdir '/etc/haproxy/certs' 2>/dev/null || true
+target='/etc/haproxy/haproxy.cfg'
+backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg.meta'
+if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### service.create
+set -eu
+saved='/var/lib/haproxy-ha/services/haproxy'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
+fi
+systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+systemctl restart 'haproxy'
+
+#### service.update
+set -eu
+systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+
+#### service.delete
+set -eu
+saved='/var/lib/haproxy-ha/services/haproxy'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'haproxy' >/dev/null 2>&1 || true; else systemctl disable 'haproxy' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'haproxy' >/dev/null 2>&1 || true; else systemctl stop 'haproxy' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
