@@ -6,26 +6,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, parseTopologyConfig } from "./components";
+import { buildTopology, parseTopologyConfig, readProgramStackConfig } from "./components";
 
-const KEYS = [
-    "os", "ssh", "webs", "balancers", "vip", "interface", "virtualRouterId", "port", "balance", "stats",
-    "unicast", "nopreempt", "advertInt", "vrrpVersion", "become", "centos7Vault", "extraBackend", "gatewayCheck", "haproxyCheck",
-];
-
-const config = new pulumi.Config("haproxy-ha");
-const raw: Record<string, unknown> = {};
-for (const key of KEYS) {
-    // Pulumi keeps plain strings as they are and structured values as JSON.
-    const text = config.get(key);
-    if (text === undefined) continue;
-    try {
-        raw[key] = JSON.parse(text);
-    } catch {
-        raw[key] = text;
-    }
-}
-const cfg = parseTopologyConfig(raw);
+// Every `haproxy-ha:` key the stack holds goes to the parser, so an unknown one is refused.
+const { raw, secretKeys } = readProgramStackConfig();
+const cfg = parseTopologyConfig(raw, { secretKeys });
 
 function readKey(file: string): string {
     const resolved = file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(file);

@@ -1,8 +1,10 @@
 /** What every component shares: the connection args, the OS choice, and the rendered view. */
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "./defaults";
 import { OS_CHOICES, OsChoice } from "./os";
 import { RenderedFile, RenderedScript } from "./remoteSteps";
-import { checkOneOf } from "./validate";
+import { ConnectionArgs } from "./remoteSteps";
+import { checkHostKey, checkInteger, checkOneOf } from "./validate";
 
 export type { ConnectionArgs, RenderedFile, RenderedScript } from "./remoteSteps";
 
@@ -17,14 +19,31 @@ export interface HostArgs {
     become?: boolean;
     /** CentOS 7: point yum at vault.centos.org before installing (the mirrorlist host is gone); restored on destroy. Default false. */
     centos7Vault?: boolean;
+    /**
+     * Raise it (1, 2, …) to re-apply every step with the same validate-swap-reload scripts: puts
+     * back files, services and settings changed on the host by hand (see `npm run drift`). Default 0.
+     */
+    reapply?: number;
+}
+
+/** The checked `reapply` of a component's args. */
+export function resolveReapply(where: string, value: unknown): number {
+    return checkInteger(where, "reapply", value ?? DEFAULTS.host.reapply, 0, 1_000_000);
 }
 
 export function resolveOs(where: string, value: unknown): OsChoice {
-    return checkOneOf(where, "os", value ?? "auto", OS_CHOICES);
+    return checkOneOf(where, "os", value ?? DEFAULTS.host.os, OS_CHOICES);
 }
 
 /** Everything a component would put on its host(s), for `npm run render` and reviews. */
 export interface RenderedView {
     files: pulumi.Output<RenderedFile[]>;
     scripts: RenderedScript[];
+}
+
+/** A pinned host key given as a plain string is checked now: a mangled one must fail closed, before any host is touched. */
+export function checkConnection(where: string, field: string, connection: pulumi.Input<ConnectionArgs>): void {
+    if (typeof connection !== "object" || connection === null || pulumi.Output.isInstance(connection) || connection instanceof Promise) return;
+    const hostKey = (connection as ConnectionArgs).hostKey;
+    if (typeof hostKey === "string") checkHostKey(where, `${field}.hostKey`, hostKey);
 }

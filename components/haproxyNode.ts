@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "./defaults";
 import * as random from "@pulumi/random";
-import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_CONFIG_PATH, haproxySteps } from "./script/haproxySteps";
@@ -80,27 +81,29 @@ export interface HaproxyNodeArgs extends HostArgs {
 /** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
 export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const where = `HaproxyNode "${name}"`;
+    checkConnection(where, "connection", args.connection);
     const os = resolveOs(where, args.os);
+    const reapply = resolveReapply(where, args.reapply);
     const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
-    const mode = checkOneOf(where, "mode", args.mode ?? "http", ["http", "tcp"] as const);
-    const port = checkPort(where, "port", args.port ?? 80);
-    const frontendName = checkName(where, "frontendName", args.frontendName ?? "www");
-    const backendName = checkName(where, "backendName", args.backendName ?? "web");
-    const balance = checkOneOf(where, "balance", args.balance ?? "roundrobin", BALANCE_ALGORITHMS);
+    const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);
+    const port = checkPort(where, "port", args.port ?? DEFAULTS.haproxyNode.port);
+    const frontendName = checkName(where, "frontendName", args.frontendName ?? DEFAULTS.haproxyNode.frontendName);
+    const backendName = checkName(where, "backendName", args.backendName ?? DEFAULTS.haproxyNode.backendName);
+    const balance = checkOneOf(where, "balance", args.balance ?? DEFAULTS.haproxyNode.balance, BALANCE_ALGORITHMS);
     const hc = args.healthCheck ?? {};
     const healthCheck = {
-        path: checkHttpPath(where, "healthCheck.path", hc.path ?? "/"),
-        interMs: checkInteger(where, "healthCheck.interMs", hc.interMs ?? 2000, 100, 3_600_000),
-        rise: checkInteger(where, "healthCheck.rise", hc.rise ?? 2, 1, 100),
-        fall: checkInteger(where, "healthCheck.fall", hc.fall ?? 3, 1, 100),
+        path: checkHttpPath(where, "healthCheck.path", hc.path ?? DEFAULTS.haproxyNode.healthCheck.path),
+        interMs: checkInteger(where, "healthCheck.interMs", hc.interMs ?? DEFAULTS.haproxyNode.healthCheck.interMs, 100, 3_600_000),
+        rise: checkInteger(where, "healthCheck.rise", hc.rise ?? DEFAULTS.haproxyNode.healthCheck.rise, 1, 100),
+        fall: checkInteger(where, "healthCheck.fall", hc.fall ?? DEFAULTS.haproxyNode.healthCheck.fall, 1, 100),
     };
     const t = args.timeouts ?? {};
     const timeouts = {
-        connectMs: checkInteger(where, "timeouts.connectMs", t.connectMs ?? 5000, 1, 86_400_000),
-        clientMs: checkInteger(where, "timeouts.clientMs", t.clientMs ?? 50000, 1, 86_400_000),
-        serverMs: checkInteger(where, "timeouts.serverMs", t.serverMs ?? 50000, 1, 86_400_000),
+        connectMs: checkInteger(where, "timeouts.connectMs", t.connectMs ?? DEFAULTS.haproxyNode.timeouts.connectMs, 1, 86_400_000),
+        clientMs: checkInteger(where, "timeouts.clientMs", t.clientMs ?? DEFAULTS.haproxyNode.timeouts.clientMs, 1, 86_400_000),
+        serverMs: checkInteger(where, "timeouts.serverMs", t.serverMs ?? DEFAULTS.haproxyNode.timeouts.serverMs, 1, 86_400_000),
     };
-    const maxconn = checkInteger(where, "maxconn", args.maxconn ?? 4000, 1, 1_000_000);
+    const maxconn = checkInteger(where, "maxconn", args.maxconn ?? DEFAULTS.haproxyNode.maxconn, 1, 1_000_000);
     const extra = {
         global: checkRawLines(where, "extraConfig.global", args.extraConfig?.global),
         defaults: checkRawLines(where, "extraConfig.defaults", args.extraConfig?.defaults),
@@ -114,16 +117,16 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const servers = args.servers.map((s, i) => ({
         name: checkName(where, `servers[${i}].name`, s.name),
         address: checkWhenKnown(s.address, (a) => checkIp(where, `servers[${i}].address`, a)),
-        port: checkPort(where, `servers[${i}].port`, s.port ?? 80),
+        port: checkPort(where, `servers[${i}].port`, s.port ?? DEFAULTS.haproxyNode.server.port),
         weight: s.weight === undefined ? undefined : checkInteger(where, `servers[${i}].weight`, s.weight, 0, 256),
-        backup: s.backup ?? false,
+        backup: s.backup ?? DEFAULTS.haproxyNode.server.backup,
     }));
     checkUniqueNames(where, "servers", servers.map((s) => s.name));
     if (servers.every((s) => s.backup)) {
         throw new ArgumentError(where, "servers", "needs at least one server that is not a backup", args.servers.map((s) => s.name));
     }
 
-    const bindAddress = checkWhenKnown(args.bindAddress ?? "*", (a) => {
+    const bindAddress = checkWhenKnown(args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress, (a) => {
         if (a !== "*") checkIp(where, "bindAddress", a);
     });
     const nonlocalBind = args.nonlocalBind ?? (args.bindAddress !== undefined && args.bindAddress !== "*");
@@ -132,17 +135,17 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const ports = [port];
     let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string> } | undefined;
     if (statsArgs) {
-        const statsPort = checkPort(where, "stats.port", statsArgs.port ?? 8404);
+        const statsPort = checkPort(where, "stats.port", statsArgs.port ?? DEFAULTS.haproxyNode.statsPage.port);
         if (statsPort === port) throw new ArgumentError(where, "stats.port", "must differ from `port`", statsPort);
         ports.push(statsPort);
         stats = {
             port: statsPort,
-            uri: checkHttpPath(where, "stats.uri", statsArgs.uri ?? "/haproxy-stats"),
-            user: checkConfigWord(where, "stats.user", statsArgs.user ?? "admin", 64),
+            uri: checkHttpPath(where, "stats.uri", statsArgs.uri ?? DEFAULTS.haproxyNode.statsPage.uri),
+            user: checkConfigWord(where, "stats.user", statsArgs.user ?? DEFAULTS.haproxyNode.statsPage.user, 64),
             password: statsArgs.password,
         };
     }
-    return { where, os, nodeName, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports, stats };
+    return { where, os, reapply, nodeName, mode, port, frontendName, backendName, balance, healthCheck, timeouts, maxconn, extra, servers, bindAddress, nonlocalBind, ports, stats };
 }
 
 /**
@@ -168,7 +171,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             const { port: statsPort, uri, user } = checked.stats;
             const password =
                 checked.stats.password ??
-                new random.RandomPassword(`${name}-stats-password`, { length: 20, special: false }, { parent: this }).result;
+                new random.RandomPassword(`${name}-stats-password`, { length: DEFAULTS.haproxyNode.statsPage.generatedPasswordLength, special: false }, { parent: this }).result;
             this.statsPassword = pulumi.secret(password);
             stats = pulumi.secret(
                 pulumi.output(password).apply((p) => ({
@@ -197,13 +200,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 }),
             );
 
-        const steps = haproxySteps({ os, ports, nonlocalBind, archiveRepos: args.centos7Vault ?? false });
+        const steps = haproxySteps({ os, ports, nonlocalBind, archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault });
         createSteps(
             {
                 parent: this,
                 prefix: name,
                 connection: args.connection,
-                become: args.become ?? false,
+                become: args.become ?? DEFAULTS.host.become,
+                    reapply: checked.reapply,
                 stdin: { [HAPROXY_CONFIG_PATH]: this.configText },
                 dependsOn: [opts?.dependsOn],
             },

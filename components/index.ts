@@ -6,4 +6,18 @@ export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } 
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./render/haproxy";
 export { ArgumentError } from "./validate";
-export { buildTopology, parseTopologyConfig, Topology, TopologyConfig } from "./topology";
+export { buildTopology, Topology } from "./topology";
+export { DEFAULTS } from "./defaults";
+export {
+    CONFIG_NAMESPACE,
+    decodeConfigText,
+    parseTopologyConfig,
+    ParseOptions,
+    readProgramStackConfig,
+    renderConfigReference,
+    selectProjectKeys,
+    SshConfig,
+    STACK_CONFIG_KEYS,
+    StackConfigKey,
+    TopologyConfig,
+} from "./stackConfig";

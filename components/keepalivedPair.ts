@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "./defaults";
 import * as random from "@pulumi/random";
-import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig } from "./render/keepalived";
 import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -83,6 +84,7 @@ function checkPlacement(where: string, vipText: string, addresses: string[]): vo
 export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) {
     const where = `KeepalivedPair "${name}"`;
     const os = resolveOs(where, args.os);
+    const reapply = resolveReapply(where, args.reapply);
     if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
         throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
     }
@@ -90,9 +92,10 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
         ...n,
         name: checkName(where, `nodes[${i}].name`, n.name),
         address: checkWhenKnown(n.address, (a) => checkIp(where, `nodes[${i}].address`, a)),
-        priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? (i === 0 ? 100 : 90), 1, 254),
+        priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? DEFAULTS.keepalivedPair.priorities[i], 1, 254),
     }));
     checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
+    nodes.forEach((n, i) => checkConnection(where, `nodes[${i}].connection`, n.connection));
     if (nodes[0].priority === nodes[1].priority) {
         throw new ArgumentError(where, "nodes[1].priority", "must differ from `nodes[0].priority` (equal priorities make the election arbitrary)", nodes[1].priority);
     }
@@ -100,23 +103,23 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     const placement = [vip, ...nodes.map((n) => n.address)];
     if (placement.every((v) => typeof v === "string")) checkPlacement(where, vip as string, [nodes[0].address, nodes[1].address] as string[]);
     const iface = checkWhenKnown(args.interface, (v) => checkInterface(where, "interface", v));
-    const virtualRouterId = checkInteger(where, "virtualRouterId", args.virtualRouterId ?? 51, 1, 255);
-    const vrrpVersion = checkInteger(where, "vrrpVersion", args.vrrpVersion ?? 2, 2, 3) as 2 | 3;
-    const advertInt = checkPositive(where, "advertInt", args.advertInt ?? 1);
+    const virtualRouterId = checkInteger(where, "virtualRouterId", args.virtualRouterId ?? DEFAULTS.keepalivedPair.virtualRouterId, 1, 255);
+    const vrrpVersion = checkInteger(where, "vrrpVersion", args.vrrpVersion ?? DEFAULTS.keepalivedPair.vrrpVersion, 2, 3) as 2 | 3;
+    const advertInt = checkPositive(where, "advertInt", args.advertInt ?? DEFAULTS.keepalivedPair.advertInt);
     if (!Number.isInteger(advertInt) && (vrrpVersion !== 3 || !versionAtLeast(oldestVersions(os).keepalived, "2"))) {
         throw new ArgumentError(where, "advertInt", `may be a fraction only with \`vrrpVersion: 3\` on keepalived ≥ 2 (not ${os}: keepalived ${oldestVersions(os).keepalived})`, advertInt);
     }
     if (advertInt > 255) throw new ArgumentError(where, "advertInt", "must be at most 255 seconds", advertInt);
-    const check = checkScriptTiming(where, "check", args.check, 2);
+    const check = checkScriptTiming(where, "check", args.check, DEFAULTS.keepalivedPair.haproxyCheck);
     const garp = args.garpMasterRefreshS === undefined ? undefined : checkInteger(where, "garpMasterRefreshS", args.garpMasterRefreshS, 1, 3600);
-    const nopreempt = args.nopreempt ?? false;
+    const nopreempt = args.nopreempt ?? DEFAULTS.keepalivedPair.nopreempt;
     const gw = args.gatewayCheck;
     const gatewayCheck =
-        gw === undefined ? undefined : { address: checkIp(where, "gatewayCheck.address", gw.address), ...checkScriptTiming(where, "gatewayCheck", gw, 1) };
+        gw === undefined ? undefined : { address: checkIp(where, "gatewayCheck.address", gw.address), ...checkScriptTiming(where, "gatewayCheck", gw, DEFAULTS.keepalivedPair.gatewayCheck) };
     /** The node that starts as MASTER: the higher priority. */
     const masterIndex = nodes[0].priority > nodes[1].priority ? 0 : 1;
 
-    return { where, os, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck, masterIndex };
+    return { where, os, reapply, nodes, vip, iface, virtualRouterId, vrrpVersion, advertInt, check, garp, nopreempt, gatewayCheck, masterIndex };
 }
 
 /**
@@ -145,12 +148,12 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                 ? pulumi.output(undefined)
                 : pulumi.secret(
                       pulumi
-                          .output(args.authPassword ?? new random.RandomPassword(`${name}-vrrp-auth`, { length: 8, special: false }, { parent: this }).result)
+                          .output(args.authPassword ?? new random.RandomPassword(`${name}-vrrp-auth`, { length: DEFAULTS.keepalivedPair.generatedAuthPasswordLength, special: false }, { parent: this }).result)
                           .apply((p) => checkConfigWord(where, "authPassword", p, 8)),
                   );
 
         this.masterName = nodes[masterIndex].name;
-        const steps = keepalivedSteps(os, args.centos7Vault ?? false);
+        const steps = keepalivedSteps(os, args.centos7Vault ?? DEFAULTS.host.centos7Vault);
         const files: pulumi.Output<RenderedFile>[] = [];
         const backupIndex = 1 - masterIndex;
         const lastStepOf: pulumi.Resource[] = [];
@@ -183,7 +186,8 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     parent: this,
                     prefix: `${name}-${node.name}`,
                     connection: node.connection,
-                    become: args.become ?? false,
+                    become: args.become ?? DEFAULTS.host.become,
+                    reapply: checked.reapply,
                     stdin: { [KEEPALIVED_CONFIG_PATH]: config },
                     dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === masterIndex ? [lastStepOf[backupIndex]] : [])],
                 },

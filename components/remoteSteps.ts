@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shQuote } from "./script/quote";
+import { sshReachable } from "./sshProbe";
 
 export type ConnectionArgs = command.types.input.remote.ConnectionArgs;
 
@@ -54,6 +55,8 @@ export interface StepContext {
     connection: pulumi.Input<ConnectionArgs>;
     /** Run the scripts through `sudo -n` for a non-root SSH user. */
     become: boolean;
+    /** Raised by the user to re-run every step's create/update (repairs drift); 0 changes nothing. */
+    reapply: number;
     /** Contents by key, for steps with `stdinFile`. */
     stdin: Record<string, pulumi.Input<string>>;
     /**
@@ -86,8 +89,13 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
     for (const step of steps) {
         // The SDK flattens nested lists, Outputs and Promises of resources in dependsOn
         // (runtime/dependsOn.ts gatherExplicitDependencies), so the caller's forms pass as they are.
-        const previous = commands.length > 0 ? [commands[commands.length - 1]] : ((ctx.dependsOn ?? []) as pulumi.Input<pulumi.Resource>[]);
+        const previous =
+            commands.length > 0
+                ? [commands[commands.length - 1]]
+                : ([...(ctx.dependsOn ?? []), sshReachable(ctx.connection)] as pulumi.Input<pulumi.Resource>[]);
         const stdin = step.stdinFile === undefined ? undefined : ctx.stdin[step.stdinFile];
+        // A changed script text re-runs `update` (or `create` where there is none); never `delete`.
+        const again = ctx.reapply > 0 ? `\n# reapply ${ctx.reapply}` : "";
         if (step.stdinFile !== undefined && stdin === undefined) {
             throw new Error(`step ${step.name} of ${ctx.prefix} reads file ${step.stdinFile}, which was not rendered`);
         }
@@ -96,8 +104,8 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
                 `${ctx.prefix}-${step.name}`,
                 {
                     connection: ctx.connection,
-                    create: remoteScript(step.create, ctx.become),
-                    update: step.update === undefined ? undefined : remoteScript(step.update, ctx.become),
+                    create: remoteScript(step.create + again, ctx.become),
+                    update: step.update === undefined ? undefined : remoteScript(step.update + again, ctx.become),
                     delete: remoteScript(step.delete, ctx.become),
                     stdin,
                     triggers: step.triggers,

@@ -9,7 +9,8 @@ export class ArgumentError extends Error {
     constructor(
         readonly where: string,
         readonly field: string,
-        rule: string,
+        /** What the value must be, e.g. "must be an integer from 1 to 255". */
+        readonly rule: string,
         readonly value: unknown,
     ) {
         super(`${where}: \`${field}\` ${rule}, got ${describe(value)}`);
@@ -148,12 +149,36 @@ export function checkVipForNodes(where: string, field: string, vip: Cidr, nodes:
 }
 
 /** A periodic check's timing: whole seconds between runs, failures before FAULT, successes before OK. */
-export function checkScriptTiming(where: string, field: string, value: { intervalS?: unknown; fall?: unknown; rise?: unknown } | undefined, defaultIntervalS: number) {
+export function checkScriptTiming(
+    where: string,
+    field: string,
+    value: { intervalS?: unknown; fall?: unknown; rise?: unknown } | undefined,
+    defaults: { intervalS: number; fall: number; rise: number },
+) {
     return {
-        intervalS: checkInteger(where, `${field}.intervalS`, value?.intervalS ?? defaultIntervalS, 1, 3600),
-        fall: checkInteger(where, `${field}.fall`, value?.fall ?? 2, 1, 100),
-        rise: checkInteger(where, `${field}.rise`, value?.rise ?? 2, 1, 100),
+        intervalS: checkInteger(where, `${field}.intervalS`, value?.intervalS ?? defaults.intervalS, 1, 3600),
+        fall: checkInteger(where, `${field}.fall`, value?.fall ?? defaults.fall, 1, 100),
+        rise: checkInteger(where, `${field}.rise`, value?.rise ?? defaults.rise, 1, 100),
     };
+}
+
+const HOST_KEY_TYPES = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa)$/;
+
+/**
+ * An authorized_keys-style host key (`ssh-ed25519 AAAA… [comment]`) whose base64 blob decodes
+ * and names the same type: a blank or mangled pinned key must fail closed, here, not on the host.
+ */
+export function checkHostKey(where: string, field: string, value: unknown): string {
+    const fail = (rule: string) => new ArgumentError(where, field, rule, value);
+    if (typeof value !== "string") throw fail("must be a host key such as `ssh-ed25519 AAAA…`");
+    const [type, blob] = value.trim().split(/\s+/);
+    if (!type || !HOST_KEY_TYPES.test(type)) throw fail("must be an ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa host key (`<type> <base64>`)");
+    const bytes = blob && /^[A-Za-z0-9+/]+={0,2}$/.test(blob) ? Buffer.from(blob, "base64") : Buffer.alloc(0);
+    const nameLength = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
+    if (nameLength <= 0 || bytes.length < 4 + nameLength || bytes.subarray(4, 4 + nameLength).toString("latin1") !== type) {
+        throw fail(`must carry a valid base64 ${type} key after its type`);
+    }
+    return value.trim();
 }
 
 /** Raw config lines (the escape hatch): one directive per entry; a newline would smuggle in more. */

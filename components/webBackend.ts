@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionArgs, HostArgs, RenderedView, resolveOs } from "./common";
+import { DEFAULTS } from "./defaults";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { sameOnEveryFamily } from "./os";
 import { renderIndexPage } from "./render/indexPage";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -22,10 +23,12 @@ export interface WebBackendArgs extends HostArgs {
 /** Every check of WebBackendArgs, with defaults applied: runs before anything is registered. */
 export function checkWebBackendArgs(name: string, args: WebBackendArgs) {
     const where = `WebBackend "${name}"`;
+    checkConnection(where, "connection", args.connection);
     return {
         os: resolveOs(where, args.os),
+        reapply: resolveReapply(where, args.reapply),
         backendName: checkName(where, "backendName", args.backendName ?? name),
-        port: checkPort(where, "port", args.port ?? 80),
+        port: checkPort(where, "port", args.port ?? DEFAULTS.webBackend.port),
         address: checkWhenKnown(args.address ?? pulumi.output(args.connection).apply((c) => c.host), (a) => checkIp(where, "address", a)),
     };
 }
@@ -40,14 +43,14 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
     readonly scripts: RenderedScript[];
 
     constructor(name: string, args: WebBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { os, backendName, port, address } = checkWebBackendArgs(name, args);
+        const { os, backendName, port, address, reapply } = checkWebBackendArgs(name, args);
         super("haproxy-ha:index:WebBackend", name, {}, opts);
         this.backendName = backendName;
 
-        const steps = webBackendSteps(os, port, args.centos7Vault ?? false);
+        const steps = webBackendSteps(os, port, args.centos7Vault ?? DEFAULTS.host.centos7Vault);
         const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));
         createSteps(
-            { parent: this, prefix: name, connection: args.connection, become: args.become ?? false, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn] },
+            { parent: this, prefix: name, connection: args.connection, become: args.become ?? DEFAULTS.host.become, reapply, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn] },
             steps,
         );
 

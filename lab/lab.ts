@@ -59,8 +59,9 @@ export function labInfo(): LabInfo {
 function hostKeys(info: LabInfo): Record<string, string> {
     const keys: Record<string, string> = {};
     for (const line of fs.readFileSync(info.knownHostsPath, "utf8").split("\n")) {
-        const [addr, type, key] = line.trim().split(/\s+/);
-        if (addr && type === "ssh-ed25519" && key) keys[addr] = `${type} ${key}`;
+        const [names, type, key] = line.trim().split(/\s+/);
+        // known_hosts lists `address,name`: the stack pins keys by address.
+        if (names && type === "ssh-ed25519" && key) for (const addr of names.split(",").filter((n) => /^[\d.:]+$/.test(n))) keys[addr] = `${type} ${key}`;
     }
     return keys;
 }

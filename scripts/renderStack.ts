@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, parseTopologyConfig, RenderedFile, RenderedScript } from "../components";
+import { buildTopology, decodeConfigText, parseTopologyConfig, RenderedFile, RenderedScript, selectProjectKeys } from "../components";
 
 /** What secrets look like in a dry run: values live only in the encrypted stack config. */
 export const SECRET_PLACEHOLDER = "REDACTED";
@@ -16,14 +16,16 @@ export interface RenderedStack {
     scripts: RenderedScript[];
 }
 
-/** Reads the `haproxy-ha:` keys of a stack file; `secure:` values become placeholders. */
+/**
+ * Reads every `haproxy-ha:` key of a stack file (a misspelt namespace refused), as the program
+ * would get them, so parseTopologyConfig refuses unknown keys here too; `secure:` values become
+ * placeholders.
+ */
 export function readStackConfig(stackFile: string): Record<string, unknown> {
     const doc = yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | undefined;
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(doc?.config ?? {})) {
-        if (key.startsWith("haproxy-ha:")) raw[key.slice("haproxy-ha:".length)] = redactSecure(value);
-    }
-    return raw;
+    const all = Object.fromEntries(Object.entries(doc?.config ?? {}).map(([key, value]) => [key, redactSecure(value)]));
+    // Pulumi rewrites a stack file's top-level numbers and booleans as text ("77"): decode them as the program does.
+    return Object.fromEntries(Object.entries(selectProjectKeys(all)).map(([name, v]) => [name, typeof v === "string" ? decodeConfigText(name, v) : v]));
 }
 
 function redactSecure(value: unknown): unknown {
@@ -64,7 +66,8 @@ export function setRenderMocks(): void {
         },
         "haproxy-ha",
         "render",
-        false,
+        // A preview: nothing may reach a host (the SSH banner probe, for one, stays quiet).
+        true,
     );
     recordDependencies((type, name, dependencies) => dependenciesByName.set(`${type}::${name}`, dependencies));
 }

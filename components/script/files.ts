@@ -7,6 +7,8 @@ import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
 import { indent } from "./text";
 
 const BACKUP_DIR = `${STATE_DIR}/backup`;
+/** A copy of each file as the stack wants it (0600) and its `mode owner group`: what the drift check compares. */
+export const WANTED_DIR = `${STATE_DIR}/wanted`;
 
 export interface FileTarget {
     path: string;
@@ -25,7 +27,8 @@ export interface InstallFileOptions extends FileTarget {
 
 /**
  * Installs stdin as `path`: written to a temporary file beside it, validated, then moved into
- * place atomically, so an invalid candidate never replaces a working file.
+ * place atomically, so an invalid candidate never replaces a working file. The installed file is
+ * recorded under WANTED_DIR for the drift check.
  */
 export function installFileScript(opts: InstallFileOptions): string {
     const target = shQuote(opts.path);
@@ -45,9 +48,12 @@ export function installFileScript(opts: InstallFileOptions): string {
     }
     // `changed` exists only where something reads it.
     const changed = (value: 0 | 1) => (opts.onChange ? [`  changed=${value}`] : []);
+    const owner = shQuote(`${opts.owner}:${opts.group}`);
     lines.push(
         `if [ -e "$target" ] && cmp -s "$tmp" "$target"; then`,
         `  echo "unchanged: $target"`,
+        // Same content: still put back an owner or mode changed by hand.
+        `  chown ${owner} "$target"; chmod ${shQuote(opts.mode)} "$target"`,
         ...changed(0),
         `else`,
         `  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then`,
@@ -57,6 +63,10 @@ export function installFileScript(opts: InstallFileOptions): string {
         `  echo "installed: $target"`,
         ...changed(1),
         `fi`,
+        `wanted=${shQuote(WANTED_DIR + opts.path)}`,
+        `mkdir -p "$(dirname "$wanted")"`,
+        `cp "$target" "$wanted" && chmod 0600 "$wanted"`,
+        `printf '%s\n' ${shQuote(`${opts.mode} ${opts.owner} ${opts.group}`)} > "$wanted.meta"`,
     );
     if (opts.onChange) {
         lines.push(`if [ "$changed" = 1 ]; then`, indent(opts.onChange), `fi`);
@@ -74,6 +84,7 @@ export function removeFileScript(path: string, afterwards?: string): string {
         `backup=${shQuote(BACKUP_DIR + path)}`,
         `if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"`,
         `else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi`,
+        `rm -f ${shQuote(WANTED_DIR + path)} ${shQuote(`${WANTED_DIR}${path}.meta`)}`,
         ...(afterwards ? [afterwards] : []),
         cleanupStateDirScript(),
     ].join("\n");

@@ -66,7 +66,7 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart("haproxy")),
-            update: forOs(os, (a) => a.services.reloadOrStart("haproxy")),
+            update: forOs(os, (a) => a.services.ensureRunning("haproxy")),
             delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );

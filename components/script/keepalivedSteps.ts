@@ -52,7 +52,7 @@ export function keepalivedSteps(os: OsChoice, archiveRepos: boolean): StepSpec[]
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart("keepalived")),
-            update: forOs(os, (a) => a.services.reloadOrStart("keepalived")),
+            update: forOs(os, (a) => a.services.ensureRunning("keepalived")),
             delete: forOs(os, (a) => a.services.restore("keepalived")),
         },
     ];

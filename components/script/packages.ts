@@ -10,6 +10,8 @@ import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
 
 /** Where a component's install records the packages it added, one empty file per package name. */
 export const installedRecordDir = (component: string) => `${STATE_DIR}/installed/${component}`;
+/** The packages a component wants, one name a line: what the drift check looks for. */
+export const wantedPackagesFile = (component: string) => `${STATE_DIR}/wanted-packages/${component}`;
 
 function installScript(a: OsAdapter, component: string, packages: string[]): string {
     const missing = packages.map((p) => `${a.packages.query(p)} || missing=1`);
@@ -25,6 +27,8 @@ function installScript(a: OsAdapter, component: string, packages: string[]): str
         a.packages.install(packages).replace(/^/gm, "  "),
         `  ${a.packages.listInstalled} | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done`,
         `fi`,
+        `mkdir -p ${shQuote(`${STATE_DIR}/wanted-packages`)}`,
+        `printf '%s\n' ${packages.map(shQuote).join(" ")} > ${shQuote(wantedPackagesFile(component))}`,
     ].join("\n");
 }
 
@@ -40,6 +44,7 @@ function removeScript(a: OsAdapter, component: string): string {
         `  fi`,
         `  rm -rf "$installed"`,
         `fi`,
+        `rm -f ${shQuote(wantedPackagesFile(component))}`,
         cleanupStateDirScript(),
     ].join("\n");
 }

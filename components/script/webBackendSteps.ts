@@ -47,7 +47,7 @@ export function webBackendSteps(os: OsChoice, port: number, archiveRepos: boolea
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart(a.web.service)),
-            update: forOs(os, (a) => a.services.reloadOrStart(a.web.service)),
+            update: forOs(os, (a) => a.services.ensureRunning(a.web.service)),
             delete: forOs(os, (a) => a.services.restore(a.web.service)),
             triggers: [port],
         },

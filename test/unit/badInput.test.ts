@@ -14,11 +14,11 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["a malformed web host IP", { webs: [{ name: "www1", host: "172.20.30.300" }] }, /`haproxy-ha:webs\[0\]\.host` must be an IPv4 or IPv6 address, got "172\.20\.30\.300"/],
     ["a VIP without prefix", { vip: "172.20.30.69" }, /`haproxy-ha:vip` must be an address with its prefix length.*got "172\.20\.30\.69"/],
     ["a VIP with prefix /33", { vip: "172.20.30.69/33" }, /`haproxy-ha:vip`.*got "172\.20\.30\.69\/33"/],
-    ["a VIP outside the nodes' subnet", { vip: "10.9.9.9/24" }, /`vip` must lie in the subnet of `nodes\[0\]\.address` \(172\.20\.30\.25\).*got "10\.9\.9\.9\/24"/],
-    ["a VIP equal to a node address", { vip: "172.20.30.26/24" }, /`vip` must differ from `nodes\[1\]\.address` \(172\.20\.30\.26\).*got "172\.20\.30\.26\/24"/],
+    ["a VIP outside the nodes' subnet", { vip: "10.9.9.9/24" }, /`haproxy-ha:vip` must lie in the subnet of `haproxy-ha:balancers\[0\]\.host` \(172\.20\.30\.25\).*got "10\.9\.9\.9\/24"/],
+    ["a VIP equal to a node address", { vip: "172.20.30.26/24" }, /`haproxy-ha:vip` must differ from `haproxy-ha:balancers\[1\]\.host` \(172\.20\.30\.26\).*got "172\.20\.30\.26\/24"/],
     ["virtual_router_id 0", { virtualRouterId: 0 }, /`haproxy-ha:virtualRouterId` must be an integer from 1 to 255, got 0/],
     ["virtual_router_id 256", { virtualRouterId: 256 }, /`haproxy-ha:virtualRouterId` must be an integer from 1 to 255, got 256/],
-    ["equal priorities", { balancers: [{ name: "hk1", host: "172.20.30.25", priority: 100 }, { name: "hk2", host: "172.20.30.26", priority: 100 }] }, /`nodes\[1\]\.priority` must differ from `nodes\[0\]\.priority`.*got 100/],
+    ["equal priorities", { balancers: [{ name: "hk1", host: "172.20.30.25", priority: 100 }, { name: "hk2", host: "172.20.30.26", priority: 100 }] }, /`haproxy-ha:balancers\[1\]\.priority` must differ from `haproxy-ha:balancers\[0\]\.priority`.*got 100/],
     ["priority 255", { balancers: [{ name: "hk1", host: "172.20.30.25", priority: 255 }, { name: "hk2", host: "172.20.30.26" }] }, /`haproxy-ha:balancers\[0\]\.priority` must be an integer from 1 to 254, got 255/],
     ["priority 0", { balancers: [{ name: "hk1", host: "172.20.30.25", priority: 0 }, { name: "hk2", host: "172.20.30.26" }] }, /`haproxy-ha:balancers\[0\]\.priority` must be an integer from 1 to 254, got 0/],
     ["port 0", { port: 0 }, /`haproxy-ha:port` must be an integer from 1 to 65535, got 0/],
@@ -34,7 +34,10 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["an interface with a shell command", { interface: "eth0;reboot" }, /`haproxy-ha:interface` must be a network interface name.*got "eth0;reboot"/],
     ["an SSH user with backticks", { ssh: { user: "`id`", privateKeyPath: "/k" } }, /`haproxy-ha:ssh\.user`.*got "`id`"/],
     ["no SSH key", { ssh: { user: "root" } }, /`haproxy-ha:ssh` needs `privateKeyPath` or a secret `privateKey`/],
-    ["a raw directive with a newline", { extraBackend: ["timeout check 5s\nglobal"] }, /`extraConfig\.backend\[0\]` must be one line of text/],
+    ["a raw directive with a newline", { extraBackend: ["timeout check 5s\nglobal"] }, /`haproxy-ha:extraBackend\[0\]` must be one line of text.*got "timeout check 5s\\nglobal"/],
+    ["a blank pinned host key", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.15": " " } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.15` must be an ssh-ed25519, ecdsa.*got " "/],
+    ["a DSA host key", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.26": "ssh-dss AAAAB3NzaC1kc3M=" } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.26` must be an ssh-ed25519.*got "ssh-dss/],
+    ["a host key whose blob is not of its type", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.25": "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.25` must carry a valid base64 ssh-rsa key/],
     ["a fractional advert_int with VRRPv2", { advertInt: 0.5 }, /`advertInt` may be a fraction only with `vrrpVersion: 3`.*got 0\.5/],
 ];
 
@@ -52,6 +55,10 @@ describe("bad input is refused before any host is touched", () => {
 
     it("refuses a web server with a malformed address (component)", () => {
         expect(() => new WebBackend("bad-web", { connection: conn, address: "10.1.1" })).to.throw(/WebBackend "bad-web": `address` must be an IPv4 or IPv6 address, got "10\.1\.1"/);
+    });
+
+    it("refuses a mangled pinned host key in a component's connection, naming the field", () => {
+        expect(() => new WebBackend("bad-hk", { connection: { ...conn, hostKey: "ssh-ed25519 not-base64!" } })).to.throw(/WebBackend "bad-hk": `connection\.hostKey` must carry a valid base64 ssh-ed25519 key/);
     });
 
     it("refuses a backup-only server list (component)", () => {

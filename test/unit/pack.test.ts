@@ -34,7 +34,7 @@ describe("npm package", function () {
         fs.mkdirSync(modules, { recursive: true });
         execFileSync("tar", ["xzf", tarball, "-C", work]);
         fs.renameSync(path.join(work, "package"), path.join(modules, "haproxy-ha"));
-        for (const dep of ["@pulumi", "@types", "ipaddr.js", "typescript", "@grpc", "google-protobuf", "semver", "@opentelemetry"]) {
+        for (const dep of ["@pulumi", "@types", "ipaddr.js", "typescript", "@grpc", "google-protobuf", "semver", "@opentelemetry", "zod"]) {
             fs.symlinkSync(path.join(REPO_ROOT, "node_modules", dep), path.join(modules, dep));
         }
         fs.writeFileSync(

@@ -36,8 +36,21 @@ describe("npm run render (the dry run)", () => {
         fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), stack);
         const r = render(dir, "bad", path.join(dir, "out"));
         expect(r.status).to.equal(1);
-        expect(r.stderr).to.match(/`vip` must lie in the subnet of `nodes\[0\]\.address` \(172\.20\.30\.25\).*"172\.20\.31\.69\/24"/);
+        expect(r.stderr).to.match(/`haproxy-ha:vip` must lie in the subnet of `haproxy-ha:balancers\[0\]\.host` \(172\.20\.30\.25\).*"172\.20\.31\.69\/24"/);
         expect(fs.existsSync(path.join(dir, "out"))).to.equal(false);
+    });
+
+    it("reads a stack file as Pulumi rewrites it, numbers and booleans as text", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-render-text-"));
+        const stack = fs
+            .readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")
+            .replace(/haproxy-ha:virtualRouterId: 51/, 'haproxy-ha:virtualRouterId: "52"')
+            .replace(/haproxy-ha:stats: true/, 'haproxy-ha:stats: "true"');
+        expect(stack).to.include('"52"').and.include('"true"');
+        fs.writeFileSync(path.join(dir, "Pulumi.text.yaml"), stack);
+        const r = render(dir, "text", path.join(dir, "out"));
+        expect(r.status, r.stderr).to.equal(0);
+        expect(fs.readFileSync(path.join(dir, "out/hk1/etc/keepalived/keepalived.conf"), "utf8")).to.include("virtual_router_id 52");
     });
 
     it("names a missing stack file", () => {

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { OS_CHOICES } from "../../components";
+import { driftCheckScript } from "../../components/script/drift";
 import { renderStack } from "../../scripts/renderStack";
 import { referenceConfig } from "./fixtures";
 import { REPO_ROOT } from "./helpers";
@@ -45,6 +46,9 @@ describe("every rendered script parses and passes shellcheck", () => {
                 }
             }
         }
+        const drift = path.join(dir, "drift-check.sh");
+        fs.writeFileSync(drift, driftCheckScript());
+        files.set(driftCheckScript(), drift);
     });
 
     it("renders scripts for every OS choice, auto included", () => {

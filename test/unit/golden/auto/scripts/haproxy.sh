@@ -18,6 +18,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -30,6 +33,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -42,6 +48,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -54,6 +63,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -67,6 +79,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -80,6 +95,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -104,6 +122,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -116,6 +137,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -128,6 +152,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -140,6 +167,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -153,6 +183,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -166,6 +199,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -188,6 +224,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
 elif el_major -eq 8; then
@@ -201,6 +238,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
@@ -213,6 +251,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
@@ -225,6 +264,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
@@ -237,6 +277,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/haproxy'
@@ -249,6 +290,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -538,6 +580,7 @@ chmod '0640' "$tmp"
 haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -545,6 +588,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0640 root haproxy' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -559,6 +607,7 @@ chmod '0640' "$tmp"
 haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
   changed=0
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
@@ -568,6 +617,11 @@ else
   echo "installed: $target"
   changed=1
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0640 root haproxy' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
 fi
@@ -578,6 +632,7 @@ target='/etc/haproxy/haproxy.cfg'
 backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg.meta'
 if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
@@ -594,6 +649,7 @@ systemctl restart 'haproxy'
 
 #### service.update
 set -eu
+systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
 
 #### service.delete

@@ -19,6 +19,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -32,6 +35,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -45,6 +51,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -58,6 +67,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -72,6 +84,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -86,6 +101,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -111,6 +129,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -124,6 +145,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -137,6 +161,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -150,6 +177,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -164,6 +194,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
 missing=0
@@ -178,6 +211,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -200,6 +236,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
 elif el_major -eq 8; then
@@ -213,6 +250,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -225,6 +263,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -237,6 +276,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -249,6 +289,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/keepalived'
@@ -261,6 +302,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -324,6 +366,7 @@ else
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -331,6 +374,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -378,6 +426,7 @@ else
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
   changed=0
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
@@ -387,6 +436,11 @@ else
   echo "installed: $target"
   changed=1
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -397,6 +451,7 @@ target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf.meta'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
@@ -413,6 +468,7 @@ systemctl restart 'keepalived'
 
 #### service.update
 set -eu
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 
 #### service.delete

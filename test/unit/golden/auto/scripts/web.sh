@@ -18,6 +18,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -30,6 +33,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -42,6 +48,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -54,6 +63,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -67,6 +79,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -80,6 +95,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -104,6 +122,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -eq 8; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -116,6 +137,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -128,6 +152,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -140,6 +167,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -153,6 +183,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
 missing=0
@@ -166,6 +199,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
 fi
@@ -188,6 +224,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
 elif el_major -eq 8; then
@@ -201,6 +238,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -213,6 +251,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -225,6 +264,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -237,6 +277,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
 installed='/var/lib/haproxy-ha/installed/web'
@@ -249,6 +290,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -385,6 +427,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -392,6 +435,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 :
 elif el_major -eq 8; then
@@ -408,6 +456,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -415,6 +464,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 :
 elif el_major -ge 9; then
@@ -431,6 +485,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -438,6 +493,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 :
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
@@ -454,6 +514,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -461,6 +522,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 :
 elif [ "$ID" = debian ]; then
@@ -485,6 +551,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -492,6 +559,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -518,6 +590,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -525,6 +598,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -545,6 +623,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif el_major -eq 8; then
@@ -552,6 +631,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif el_major -ge 9; then
@@ -559,6 +639,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
@@ -566,6 +647,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 elif [ "$ID" = debian ]; then
@@ -573,6 +655,7 @@ target='/etc/nginx/sites-enabled/haproxy-ha-web'
 backup='/var/lib/haproxy-ha/backup/etc/nginx/sites-enabled/haproxy-ha-web'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web' '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
@@ -583,6 +666,7 @@ target='/etc/nginx/sites-enabled/haproxy-ha-web'
 backup='/var/lib/haproxy-ha/backup/etc/nginx/sites-enabled/haproxy-ha-web'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web' '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
@@ -604,6 +688,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -611,6 +696,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -624,6 +714,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -631,6 +722,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -638,6 +734,7 @@ target='/var/www/html/index.html'
 backup='/var/lib/haproxy-ha/backup/var/www/html/index.html'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/var/www/html/index.html' '/var/lib/haproxy-ha/wanted/var/www/html/index.html.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
@@ -713,16 +810,22 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if el_major -eq 7; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif el_major -eq 8; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif el_major -ge 9; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif [ "$ID" = debian ]; then
+systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 elif [ "$ID" = ubuntu ]; then
+systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3

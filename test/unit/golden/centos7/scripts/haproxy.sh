@@ -25,6 +25,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.update
 set -eu
@@ -53,6 +56,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.delete
 set -eu
@@ -66,6 +72,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
 
@@ -136,6 +143,7 @@ chmod '0640' "$tmp"
 haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -143,6 +151,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0640 root haproxy' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -157,6 +170,7 @@ chmod '0640' "$tmp"
 haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
   changed=0
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
@@ -166,6 +180,11 @@ else
   echo "installed: $target"
   changed=1
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0640 root haproxy' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
 fi
@@ -176,6 +195,7 @@ target='/etc/haproxy/haproxy.cfg'
 backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg.meta'
 if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
@@ -192,6 +212,7 @@ systemctl restart 'haproxy'
 
 #### service.update
 set -eu
+systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
 
 #### service.delete

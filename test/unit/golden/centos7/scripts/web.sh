@@ -25,6 +25,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.update
 set -eu
@@ -53,6 +56,9 @@ if [ "$missing" = 1 ]; then
   yum install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.delete
 set -eu
@@ -66,6 +72,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
 
@@ -100,6 +107,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -107,6 +115,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 :
 
@@ -116,6 +129,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 
@@ -131,6 +145,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -138,6 +153,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -151,6 +171,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -158,6 +179,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -165,6 +191,7 @@ target='/var/www/html/index.html'
 backup='/var/lib/haproxy-ha/backup/var/www/html/index.html'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/var/www/html/index.html' '/var/lib/haproxy-ha/wanted/var/www/html/index.html.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
@@ -180,6 +207,7 @@ systemctl restart 'httpd'
 
 #### service.update
 set -eu
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 
 #### service.delete

@@ -20,6 +20,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.update
 set -eu
@@ -43,6 +46,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'nginx' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.delete
 set -eu
@@ -56,6 +62,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
@@ -105,6 +112,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -112,6 +120,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -123,6 +136,7 @@ target='/etc/nginx/sites-enabled/haproxy-ha-web'
 backup='/var/lib/haproxy-ha/backup/etc/nginx/sites-enabled/haproxy-ha-web'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web' '/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if [ -L /var/lib/haproxy-ha/nginx-default-site.link ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
   mv /var/lib/haproxy-ha/nginx-default-site.link /etc/nginx/sites-enabled/default
@@ -141,6 +155,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -148,6 +163,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -161,6 +181,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -168,6 +189,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -175,6 +201,7 @@ target='/var/www/html/index.html'
 backup='/var/lib/haproxy-ha/backup/var/www/html/index.html'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/var/www/html/index.html' '/var/lib/haproxy-ha/wanted/var/www/html/index.html.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
@@ -190,6 +217,7 @@ systemctl restart 'nginx'
 
 #### service.update
 set -eu
+systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 
 #### service.delete

@@ -20,6 +20,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.update
 set -eu
@@ -43,6 +46,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.delete
 set -eu
@@ -56,6 +62,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
@@ -85,6 +92,7 @@ if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -E
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -92,6 +100,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -108,6 +121,7 @@ if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -E
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
   changed=0
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
@@ -117,6 +131,11 @@ else
   echo "installed: $target"
   changed=1
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -127,6 +146,7 @@ target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf.meta'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
@@ -143,6 +163,7 @@ systemctl restart 'keepalived'
 
 #### service.update
 set -eu
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 
 #### service.delete

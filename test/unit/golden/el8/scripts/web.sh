@@ -19,6 +19,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.update
 set -eu
@@ -41,6 +44,9 @@ if [ "$missing" = 1 ]; then
   dnf install -y -q 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.delete
 set -eu
@@ -54,6 +60,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/web'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
@@ -87,6 +94,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -94,6 +102,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 }
 :
 
@@ -103,6 +116,7 @@ target='/etc/httpd/conf.d/haproxy-ha-web.conf'
 backup='/var/lib/haproxy-ha/backup/etc/httpd/conf.d/haproxy-ha-web.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf' '/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; fi
 
@@ -118,6 +132,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -125,6 +140,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -138,6 +158,7 @@ chown 'root:root' "$tmp"
 chmod '0644' "$tmp"
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0644' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -145,6 +166,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0644 root root' > "$wanted.meta"
 
 #### page.delete
 set -eu
@@ -152,6 +178,7 @@ target='/var/www/html/index.html'
 backup='/var/lib/haproxy-ha/backup/var/www/html/index.html'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/var/www/html/index.html' '/var/lib/haproxy-ha/wanted/var/www/html/index.html.meta'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### service.create
@@ -167,6 +194,7 @@ systemctl restart 'httpd'
 
 #### service.update
 set -eu
+systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 
 #### service.delete

@@ -21,6 +21,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.update
 set -eu
@@ -45,6 +48,9 @@ if [ "$missing" = 1 ]; then
   apt-get update -q && apt-get install -y -q 'keepalived' 'iputils-ping'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s
+' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
 
 #### packages.delete
 set -eu
@@ -58,6 +64,7 @@ if [ -d "$installed" ]; then
   fi
   rm -rf "$installed"
 fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### firewall.create
@@ -87,6 +94,7 @@ if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -E
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
@@ -94,6 +102,11 @@ else
   mv -f "$tmp" "$target"
   echo "installed: $target"
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0600 root root' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -110,6 +123,7 @@ if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -E
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
   changed=0
 else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
@@ -119,6 +133,11 @@ else
   echo "installed: $target"
   changed=1
 fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s
+' '0600 root root' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 fi
@@ -129,6 +148,7 @@ target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
 else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf.meta'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
@@ -145,6 +165,7 @@ systemctl restart 'keepalived'
 
 #### service.update
 set -eu
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 
 #### service.delete

@@ -1,0 +1,78 @@
+/**
+ * Every default of the library, in one place. The components, the stack-config key table
+ * (stackConfig.ts) and through it the README's configuration reference read them from here, so a
+ * default is changed by editing one line.
+ */
+
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null) {
+        for (const member of Object.values(value)) deepFreeze(member);
+        Object.freeze(value);
+    }
+    return value;
+}
+
+/** The library's defaults, grouped by the component (or the stack program) that applies them. Frozen. */
+export const DEFAULTS = deepFreeze({
+    /** HostArgs, shared by every component. */
+    host: {
+        /** Detected from /etc/os-release on the host. */
+        os: "auto",
+        become: false,
+        centos7Vault: false,
+        /** Nothing to re-apply. */
+        reapply: 0,
+    },
+    /** SSH connection settings the stack program puts into every component's `connection`. */
+    ssh: {
+        user: "root",
+        port: 22,
+        /** Seconds per dial attempt. */
+        perDialTimeout: 5,
+        /** Dial attempts before giving up on a host. */
+        dialErrorLimit: 3,
+    },
+    webBackend: {
+        /** Port the web server listens on. */
+        port: 80,
+    },
+    haproxyNode: {
+        mode: "http",
+        /** Frontend port. */
+        port: 80,
+        frontendName: "www",
+        backendName: "web",
+        balance: "roundrobin",
+        /** Address the frontend binds: all addresses. */
+        bindAddress: "*",
+        maxconn: 4000,
+        server: { port: 80, backup: false },
+        healthCheck: { path: "/", interMs: 2000, rise: 2, fall: 3 },
+        timeouts: { connectMs: 5000, clientMs: 50000, serverMs: 50000 },
+        /** The stats page is off unless asked for; these apply when it is on. */
+        stats: false,
+        statsPage: { port: 8404, uri: "/haproxy-stats", user: "admin", generatedPasswordLength: 20 },
+        /** Raw directives appended to the backend section. */
+        extraBackend: [] as string[],
+    },
+    keepalivedPair: {
+        virtualRouterId: 51,
+        vrrpVersion: 2,
+        /** Seconds between adverts. */
+        advertInt: 1,
+        /** By node position: the first node starts as MASTER. */
+        priorities: [100, 90],
+        nopreempt: false,
+        unicast: false,
+        /** keepalived's haproxy check: seconds between runs, failures before FAULT, successes before OK. */
+        haproxyCheck: { intervalS: 2, fall: 2, rise: 2 },
+        gatewayCheck: { intervalS: 1, fall: 2, rise: 2 },
+        /** VRRP PASS passwords hold at most 8 characters. */
+        generatedAuthPasswordLength: 8,
+    },
+    /** Defaults only the stack program has (a component takes these as required args). */
+    stack: {
+        /** Interface carrying the VIP and the adverts. */
+        interface: "eth0",
+    },
+} as const);

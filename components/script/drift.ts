@@ -1,0 +1,65 @@
+/**
+ * The read-only drift check, run on a host as it is (no stack input needed): it compares what
+ * the library recorded when it last applied the stack with the host now. Files (content, mode,
+ * owner), services (enabled and active), sysctls and packages. One tab-separated line a check:
+ * `ok|drift <kind> <name> <detail>`, and `diff <line>` lines (secrets redacted) after a changed
+ * file. PURE.
+ */
+import { WANTED_DIR } from "./files";
+import { shQuote } from "./quote";
+import { STATE_DIR } from "./stateDir";
+
+/** Lines of haproxy.cfg / keepalived.conf whose value is a secret. */
+const REDACT = `s/^([[:space:]]*(auth_pass|stats auth)[[:space:]]+).*/\\1REDACTED/`;
+
+export function driftCheckScript(): string {
+    return [
+        `set -u`,
+        `state=${shQuote(STATE_DIR)}`,
+        `wanted_dir=${shQuote(WANTED_DIR)}`,
+        `say() { printf '%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4"; }`,
+        `tmp=$(mktemp -d)`,
+        `trap 'rm -rf "$tmp"' EXIT`,
+        `if [ -d "$wanted_dir" ]; then`,
+        `  find "$wanted_dir" -type f ! -name '*.meta' | sort | while IFS= read -r wanted; do`,
+        `    target=\${wanted#"$wanted_dir"}`,
+        `    if [ ! -e "$target" ]; then say drift file "$target" missing; continue; fi`,
+        `    ok=1`,
+        `    if ! cmp -s "$wanted" "$target"; then`,
+        `      ok=0; say drift file "$target" "content differs"`,
+        `      sed -E ${shQuote(REDACT)} "$wanted" > "$tmp/wanted"; sed -E ${shQuote(REDACT)} "$target" > "$tmp/have"`,
+        `      diff -u --label "wanted $target" --label "on host $target" "$tmp/wanted" "$tmp/have" | sed 's/^/diff\t/'`,
+        `    fi`,
+        `    if [ -e "$wanted.meta" ]; then`,
+        `      read -r mode owner group < "$wanted.meta"`,
+        `      want="\${mode#0} $owner $group"; have=$(stat -c '%a %U %G' "$target")`,
+        `      if [ "$have" != "$want" ]; then ok=0; say drift file "$target" "mode/owner $have, want $want"; fi`,
+        `    fi`,
+        `    if [ "$ok" = 1 ]; then say ok file "$target" ""; fi`,
+        `  done`,
+        `fi`,
+        `for f in "$state"/services/*; do`,
+        `  [ -e "$f" ] || continue`,
+        `  unit=\${f##*/}`,
+        `  have="$(systemctl is-enabled "$unit" 2>/dev/null || true)/$(systemctl is-active "$unit" 2>/dev/null || true)"`,
+        `  if [ "$have" = enabled/active ]; then say ok service "$unit" ""; else say drift service "$unit" "$have, want enabled/active"; fi`,
+        `done`,
+        `for f in /etc/sysctl.d/90-haproxy-ha-*.conf; do`,
+        `  [ -e "$f" ] || continue`,
+        `  read -r key _ value < "$f"`,
+        `  have=$(cat "/proc/sys/$(printf '%s' "$key" | tr . /)")`,
+        `  if [ "$have" = "$value" ]; then say ok sysctl "$key" ""; else say drift sysctl "$key" "$have, want $value"; fi`,
+        `done`,
+        `for f in "$state"/wanted-packages/*; do`,
+        `  [ -e "$f" ] || continue`,
+        `  while read -r pkg; do`,
+        `    present=0`,
+        `    if command -v dpkg-query >/dev/null 2>&1; then`,
+        `      if [ "$(dpkg-query -W -f '\${db:Status-Abbrev}' "$pkg" 2>/dev/null)" = "ii " ]; then present=1; fi`,
+        `    elif rpm -q "$pkg" >/dev/null 2>&1; then present=1`,
+        `    fi`,
+        `    if [ "$present" = 1 ]; then say ok package "$pkg" ""; else say drift package "$pkg" "not installed"; fi`,
+        `  done < "$f"`,
+        `done`,
+    ].join("\n");
+}
