@@ -171,15 +171,17 @@ lock_cache() {
 # Stage lines of a long build: what finished, and the seconds since the build started.
 stage() { note "$1: $2 ($((SECONDS - $3)) s)"; }
 
-# Removes the cache entries named like `$1-*` other than `$2` that no running lab uses (a
-# running lab keeps its rootfs as an overlay lower and its mirror open in its HTTP server).
+# Removes the cache entries named like `$1-*` other than `$2` that no lab has used for a day
+# (other worktrees may share LAB_CACHE at another version) and none uses now (a running lab
+# keeps its rootfs as an overlay lower and its mirror open in its HTTP server).
 prune_cache() {
     local old
     for old in "$LAB_CACHE/$1"-*; do
-        [[ $old == "$2" || ! -d $old || $old == *.partial ]] && continue
+        [[ $old == "$2" || ! -d $old || $old == *.partial || $old == *.used ]] && continue
+        [[ -n $(find "$old.used" -mtime -1 2>/dev/null) ]] && continue
         # The pattern comes from a file: in grep's own command line it would always match.
         grep -qsF -f <(echo "$old") /proc/[0-9]*/mountinfo /proc/[0-9]*/cmdline && continue
-        rm -rf "$old"
+        rm -rf "$old" "$old.used"
     done
 }
 
@@ -614,6 +616,7 @@ cmd_up() {
     local t0=$SECONDS h
     ensure_rootfs
     ensure_mirror
+    touch "$(rootfs_dir).used" "$(mirror_dir).used"   # keeps them from another lab's pruning
     ensure_lab_keypair
     ensure_switch
     ensure_ctl_ns
