@@ -280,7 +280,7 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
         ],
         { description: "keepalived's check that haproxy runs" },
     ),
-    leaf("gatewayCheck", hostAddress(), { description: "address both balancers must ping to hold the VIP (split-brain guard); unset: off" }),
+    leaf("gatewayCheck", hostAddress(), { description: "an address every healthy balancer pings: one that cannot loses priority, so the VIP goes to the one that still reaches it; unset: off" }),
     {
         name: "extraBackend",
         schema: z.array(rawLine, { error: "must be a list of lines" }),
