@@ -9,7 +9,12 @@ import { ArgumentError } from "./validate";
 const BLOCK_RE = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?-----END \1-----/g;
 
 /** Checks a chain-and-key PEM; returns it with a trailing newline (the file as it lands). */
+/** What the dry run (`npm run render`) shows in place of a secret it cannot decrypt. */
+export const SECRET_PLACEHOLDER = "REDACTED";
+
 export function checkCertificatePem(where: string, field: string, pem: unknown): string {
+    // The dry run has only the placeholder; the host's `haproxy -c` still checks the real PEM.
+    if (pem === SECRET_PLACEHOLDER) return pem;
     const fail = (rule: string) => new ArgumentError(where, field, rule, "<hidden>");
     if (typeof pem !== "string" || pem.trim() === "") throw fail("must be a PEM holding the certificate chain and its private key");
     if (pem.includes("\0")) throw fail("must be PEM text");

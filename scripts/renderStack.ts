@@ -6,10 +6,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
+import { SECRET_PLACEHOLDER } from "../components/certificates";
 import { buildTopology, decodeConfigText, parseTopologyConfig, RenderedFile, RenderedScript, selectProjectKeys } from "../components";
 
 /** What secrets look like in a dry run: values live only in the encrypted stack config. */
-export const SECRET_PLACEHOLDER = "REDACTED";
+export { SECRET_PLACEHOLDER };
 
 export interface RenderedStack {
     files: RenderedFile[];

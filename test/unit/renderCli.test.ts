@@ -53,6 +53,26 @@ describe("npm run render (the dry run)", () => {
         expect(fs.readFileSync(path.join(dir, "out/hk1/etc/keepalived/keepalived.conf"), "utf8")).to.include("virtual_router_id 52");
     });
 
+    it("renders a TLS stack whose certificates are secrets it cannot decrypt (shown as REDACTED)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-render-tls-"));
+        const stack = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8").replace(/  haproxy-ha:port: .*\n/, "").replace(/  haproxy-ha:balance: .*\n/, "") +
+            [
+                "  haproxy-ha:frontends:",
+                "    - { name: https, binds: [{ address: 172.20.30.69, port: 443, tls: { certificates: [site] } }], defaultBackend: app }",
+                "  haproxy-ha:backends:",
+                "    - { name: app, servers: [{ name: www1, address: 172.20.30.15 }] }",
+                "  haproxy-ha:certificates:",
+                "    - name: site",
+                "      pem:",
+                "        secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBB",
+                "",
+            ].join("\n");
+        fs.writeFileSync(path.join(dir, "Pulumi.tls.yaml"), stack);
+        const r = render(dir, "tls", path.join(dir, "out"));
+        expect(r.status, r.stderr).to.equal(0);
+        expect(fs.readFileSync(path.join(dir, "out/hk1/etc/haproxy/haproxy.cfg"), "utf8")).to.match(/bind 172\.20\.30\.69:443 ssl crt site\.pem/);
+    });
+
     it("names a missing stack file", () => {
         const r = render(os.tmpdir(), "no-such-stack", "/tmp/unused");
         expect(r.status).to.equal(1);
