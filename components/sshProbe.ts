@@ -44,8 +44,13 @@ export async function waitForSshBanner(c: { host: string; port?: number; user?: 
     const timeoutS = c.perDialTimeout ?? PLUGIN_DEFAULTS.perDialTimeout;
     const attempts = (c.dialErrorLimit ?? PLUGIN_DEFAULTS.dialErrorLimit) + 1;
     for (let i = 0; i < attempts; i++) {
+        const started = Date.now();
         const result = await readBanner(c.host, port, timeoutS * 1000);
         if (result !== "no-banner") return;
+        // A server that closed at once (sshd restarting, MaxStartups dropping) gets the rest of
+        // this attempt's time before the next one, as the plugin's own dial attempts would.
+        const rest = timeoutS * 1000 - (Date.now() - started);
+        if (i < attempts - 1 && rest > 0) await new Promise((r) => setTimeout(r, rest));
     }
     throw new Error(
         `${c.user ?? PLUGIN_DEFAULTS.user}@${c.host}:${port} accepts TCP connections but sent no SSH banner within ${timeoutS} s, ${attempts} times ` +

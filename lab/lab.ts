@@ -152,7 +152,11 @@ export function pulumi(args: string[], opts: PulumiOptions = {}): Promise<Pulumi
 
 export async function pulumiOk(args: string[], opts: PulumiOptions = {}): Promise<PulumiRun> {
     const r = await pulumi(args, opts);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 60)}`);
+    if (r.code !== 0) {
+        // The engine's error lines may sit far above the tail, behind other resources' output.
+        const errors = (r.stdout + r.stderr).split("\n").filter((l) => /\berror\b/i.test(l) && !/Input\/output error/.test(l));
+        throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.code}):\n${errors.slice(0, 40).join("\n")}\n...\n${tail(r.stdout + r.stderr, 60)}`);
+    }
     return r;
 }
 

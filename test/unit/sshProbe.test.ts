@@ -39,6 +39,26 @@ describe("SSH banner probe (before a component's first step)", () => {
         expect(seconds).to.be.within(1.8, 15);
     });
 
+    it("retries a server that closes at once (sshd restarting) after the rest of the attempt's time, and passes when it greets", async () => {
+        let connections = 0;
+        const sockets: net.Socket[] = [];
+        const srv = net.createServer((s) => {
+            sockets.push(s);
+            if (++connections <= 2) s.destroy();
+            else s.write("SSH-2.0-OpenSSH_9.2\r\n");
+        });
+        await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+        const started = Date.now();
+        try {
+            await waitForSshBanner({ host: "127.0.0.1", port: (srv.address() as net.AddressInfo).port, perDialTimeout: 1, dialErrorLimit: 3 });
+        } finally {
+            sockets.forEach((s) => s.destroy());
+            srv.close();
+        }
+        expect(connections).to.equal(3);
+        expect((Date.now() - started) / 1000).to.be.at.least(1.8);
+    });
+
     it("leaves a refused connection to the plugin (its own retries and message)", async () => {
         const s = await server();
         const port = s.port;
