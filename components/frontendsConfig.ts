@@ -1,20 +1,17 @@
 /**
  * Stack config for the named collections: `haproxy-ha:frontends`, `haproxy-ha:backends`,
- * `haproxy-ha:certificates` (secret PEMs), `haproxy-ha:logging`, `haproxy-ha:runtimeApi`, and
- * `haproxy-ha:stats` as an object. PURE: the same checks as the component
+ * `haproxy-ha:certificates` (secret PEMs) and `haproxy-ha:stats` as an object (the key table in
+ * stackConfig.ts types them and calls these). PURE: the same checks as the component
  * (`checkHaproxyCollections`), with errors naming the stack key path
  * (`haproxy-ha:frontends[1].routes[0].backend`). One function per key group so the stack-config
  * key table can take them over as they are.
  */
 import { checkHaproxyCollections, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, requireHaproxy } from "./haproxyModel";
 import { OsChoice } from "./os";
-import { ArgumentError, checkCidr, checkOneOf } from "./validate";
+import { ArgumentError, checkCidr } from "./validate";
 
 const WHERE = "stack config";
 const KEY = (k: string) => `haproxy-ha:${k}`;
-
-/** The stack keys this file reads. */
-export const FRONTEND_CONFIG_KEYS = ["frontends", "backends", "certificates", "logging", "runtimeApi"] as const;
 
 export interface FrontendsConfig {
     frontends: HaproxyFrontendArgs[];
@@ -38,16 +35,6 @@ export function parseFrontendsConfig(raw: Record<string, unknown>, os: OsChoice)
         backends: raw.backends as HaproxyBackendArgs[],
         certificates: (raw.certificates ?? []) as HaproxyCertificateArgs[],
     };
-}
-
-export function parseLoggingConfig(raw: Record<string, unknown>): string | undefined {
-    return raw.logging === undefined ? undefined : checkOneOf(WHERE, KEY("logging"), raw.logging, ["devlog", "rsyslog"] as const);
-}
-
-export function parseRuntimeApiConfig(raw: Record<string, unknown>): boolean {
-    if (raw.runtimeApi === undefined) return false;
-    if (typeof raw.runtimeApi !== "boolean") throw new ArgumentError(WHERE, KEY("runtimeApi"), "must be true or false", raw.runtimeApi);
-    return raw.runtimeApi;
 }
 
 export interface StatsConfig {

@@ -18,7 +18,7 @@ import {
     TLS_VERSIONS,
     TlsVersion,
 } from "./render/haproxy";
-import { ArgumentError, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown } from "./validate";
+import { ArgumentError, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isObject } from "./validate";
 
 export interface HaproxyServerArgs {
     /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`). */
@@ -216,9 +216,6 @@ const HEADER_VALUE_RE = /^[A-Za-z0-9!$%&()*+,./:;<=>?@[\]^_`{|}~-]{1,512}$/;
 const COOKIE_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const MS_MAX = 86_400_000;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Edit distance, for suggesting the key a user meant. */
 function distance(a: string, b: string): number {

@@ -4,7 +4,7 @@
  * stack key path as the user typed it and the value; references by name are resolved here.
  */
 import type { VrrpInstanceArgs } from "./keepalivedPair";
-import { ArgumentError, checkCidr, checkInteger, checkInterface, checkName, checkUniqueNames } from "./validate";
+import { ArgumentError, checkCidr, checkInteger, checkInterface, checkName, checkUniqueNames, isObject } from "./validate";
 
 const WHERE = "stack config";
 
@@ -14,9 +14,6 @@ export const INSTANCE_KEYS = [
     "advertInt", "nopreempt", "unicast", "vrrpVersion", "trackInterfaces", "authPassword",
 ] as const;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function optional<T>(entry: Record<string, unknown>, key: string, check: (v: unknown) => T): T | undefined {
     return entry[key] === undefined ? undefined : check(entry[key]);

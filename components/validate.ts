@@ -28,6 +28,11 @@ function describe(value: unknown): string {
     }
 }
 
+/** A plain object (not null, not a list): what a config entry must be. */
+export function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 /** Names haproxy (proxy and server names) and keepalived both accept, and that are inert in a shell. */
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 /** Linux interface names: at most 15 characters, no slash or whitespace. */
