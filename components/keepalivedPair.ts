@@ -4,7 +4,7 @@ import { DEFAULTS } from "./defaults";
 import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
-import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
 import { hookPath, NOTIFY_SCRIPT_PATH, NOTIFY_STATES, renderNotifyScript } from "./script/vrrpNotify";
 import {
@@ -26,6 +26,7 @@ import {
 export interface KeepalivedNodeArgs {
     /** Node name (router_id). */
     name: string;
+    /** How to reach the host over SSH (the shape of the command provider's remote ConnectionArgs). */
     connection: pulumi.Input<ConnectionArgs>;
     /** The node's own address on `interface` (unicast source, subnet check). An Output is fine. */
     address: pulumi.Input<string>;
@@ -35,8 +36,12 @@ export interface KeepalivedNodeArgs {
      * `masterPriority`/`backupPriority` there instead.
      */
     priority?: number;
-    /** This node's steps wait for these, e.g. the node's own HaproxyNode. The pair's `dependsOn` applies to both nodes. */
-    dependsOn?: Dependencies;
+    /**
+     * This node's steps wait for these (a resource or a list of them, as in `dependsOn` of the
+     * resource options), e.g. the node's own HaproxyNode. The pair's `dependsOn` applies to both
+     * nodes. Typed `any` because a schema cannot type a reference to this package's own components.
+     */
+    dependsOn?: any;
 }
 
 /** One VRRP instance: a set of VIPs that move together between the two nodes. */
@@ -80,6 +85,28 @@ export interface VrrpNotifyArgs {
     fault?: pulumi.Input<string>;
 }
 
+/** The vrrp_script that tracks haproxy. */
+export interface KeepalivedCheckArgs {
+    /** Seconds between checks. Default 2. */
+    intervalS?: number;
+    /** Failures before the node goes to FAULT. Default 2. */
+    fall?: number;
+    /** Successes before it recovers. Default 2. */
+    rise?: number;
+}
+
+/** A weighted vrrp_script that pings an address both nodes must reach. */
+export interface KeepalivedGatewayCheckArgs {
+    /** The gateway (or another host both nodes must reach). */
+    address: string;
+    /** Seconds between pings. Default 1. */
+    intervalS?: number;
+    /** Failed pings before the node loses priority. Default 2. */
+    fall?: number;
+    /** Answered pings before it gets it back. Default 2. */
+    rise?: number;
+}
+
 export interface KeepalivedPairArgs extends HostArgs {
     /** Exactly two nodes. */
     nodes: KeepalivedNodeArgs[];
@@ -100,10 +127,10 @@ export interface KeepalivedPairArgs extends HostArgs {
     nopreempt?: boolean;
     /** Shorthand: send adverts to the peer's address instead of multicast (clouds, switches without multicast). Default false. */
     unicast?: boolean;
-    /** Shorthand: VRRP PASS password, at most 8 characters. Default: a generated secret (@pulumi/random). Unused with VRRPv3. */
+    /** Shorthand: VRRP PASS password, at most 8 characters. Default: a generated secret (a RandomPassword). Unused with VRRPv3. */
     authPassword?: pulumi.Input<string>;
     /** Shorthand: VRRP version. Default 2 (authentication; keepalived 1.3 compatible). IPv6 VIPs need 3. */
-    vrrpVersion?: 2 | 3;
+    vrrpVersion?: number;
     /** Shorthand: more interfaces to track (the VIP's own interface always counts). Default none. */
     trackInterfaces?: string[];
     /**
@@ -113,7 +140,7 @@ export interface KeepalivedPairArgs extends HostArgs {
      */
     notify?: VrrpNotifyArgs;
     /** The haproxy check: interval seconds (2), fall (2), rise (2). A failing check puts the node in FAULT. */
-    check?: { intervalS?: number; fall?: number; rise?: number };
+    check?: KeepalivedCheckArgs;
     /**
      * A node that cannot ping this address (the gateway, or another host both nodes must reach)
      * loses more priority than the gap between the nodes (`weight -(gap+1)`), so the VIPs move to
@@ -121,7 +148,7 @@ export interface KeepalivedPairArgs extends HostArgs {
      * would take them off both). With `nopreempt` a backup does not take over on a lower priority:
      * there the check only decides elections. Default off.
      */
-    gatewayCheck?: { address: string; intervalS?: number; fall?: number; rise?: number };
+    gatewayCheck?: KeepalivedGatewayCheckArgs;
     /** Seconds between repeated gratuitous ARPs while MASTER (refreshes stale caches after a split). Default off. */
     garpMasterRefreshS?: number;
 }
