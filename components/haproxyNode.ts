@@ -109,7 +109,7 @@ export interface HaproxyNodeArgs extends HostArgs {
     timeouts?: HaproxyTimeoutsArgs;
     /** global maxconn. Default 4000. */
     maxconn?: number;
-    /** The stats page: `{}` for the defaults (`true` before 0.2, still accepted from JavaScript). Default off. */
+    /** The stats page: `{}` for the defaults (`true` in earlier versions, still accepted from JavaScript). Default off. */
     stats?: HaproxyStatsArgs;
     /** Raw directives appended per section (the escape hatch); validated by `haproxy -c` on the host. */
     extraConfig?: HaproxyExtraConfigArgs;

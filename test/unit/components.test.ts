@@ -67,6 +67,17 @@ describe("components (Pulumi mocks)", () => {
         expect(config.triggers ?? []).to.deep.equal([]);
     });
 
+    it("server names may be Outputs (a WebBackend's backendName, e.g. from YAML): rendered once known, a duplicate refused then", async () => {
+        const web = new WebBackend("t-named-web", { os: "debian", connection: conn("10.77.0.11"), backendName: "www7" });
+        const node = new HaproxyNode("t-named", { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: pulumi.output(web.backendName), address: web.address }, { name: "b", address: "10.77.0.12" }] });
+        expect(await resolved(node.configText)).to.match(/^ +server www7 10\.77\.0\.11:80 check$/m);
+        const dup = new HaproxyNode("t-dup", { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: pulumi.output("a"), address: "10.77.0.11" }, { name: "a", address: "10.77.0.12" }] });
+        // Output.promise is the SDK's own (internal) way to see an apply's rejection.
+        const error = await (dup.configText as unknown as { promise(): Promise<string> }).promise().then(() => undefined, (e: Error) => e);
+        expect(String(error)).to.include('HaproxyNode "t-dup": `servers[1].name` must be unique, got "a"');
+        expect(() => new HaproxyNode("t-badname", { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: "a b", address: "10.77.0.11" }] })).to.throw('`servers[0].name` must start with a letter');
+    });
+
     it("every step has a delete, and replacements delete first", async () => {
         const commands = mockedResources.filter((r) => r.type === "command:remote:Command");
         expect(commands.length).to.be.greaterThan(10);
