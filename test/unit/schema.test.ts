@@ -127,6 +127,36 @@ describe("component package schema", function () {
         expect(schema.resources[TOKEN("KeepalivedPair")].inputProperties.vrrpVersion.type).to.equal("number");
     });
 
+    it("from a YAML program, a bad arg is refused at preview naming the component, the field and the value", () => {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-yaml-badarg-"));
+        fs.writeFileSync(
+            path.join(work, "Pulumi.yaml"),
+            `name: haproxy-ha-badarg
+runtime: yaml
+packages:
+  haproxy-ha: ${path.join(REPO_ROOT, "plugin")}
+resources:
+  lb:
+    type: haproxy-ha:index:HaproxyNode
+    properties:
+      connection: { host: 10.9.0.4 }
+      servers: [{ name: web1, address: 10.9.0.1 }]
+      balance: fastest
+`,
+        );
+        const env = { ...process.env, PULUMI_BACKEND_URL: `file://${work}`, PULUMI_CONFIG_PASSPHRASE: "" };
+        const run = (...args: string[]) => spawnSync("bash", [path.join(REPO_ROOT, "scripts/with-tools.sh"), "pulumi", ...args, "--non-interactive", "--color", "never"], { cwd: work, encoding: "utf8", env });
+        try {
+            const init = run("stack", "select", "--create", "badarg");
+            expect(init.status, init.stderr).to.equal(0);
+            const preview = run("preview", "--stack", "badarg");
+            expect(preview.status).to.not.equal(0);
+            expect(preview.stdout + preview.stderr).to.include('HaproxyNode "lb": `balance` must be one of roundrobin, static-rr, leastconn, first, source, uri, got "fastest"');
+        } finally {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
+    });
+
     it("documents the args from their JSDoc", () => {
         const node = schema.resources[TOKEN("HaproxyNode")].inputProperties;
         expect(node.os.description).to.match(/`centos7`.*`ubuntu`/s);
