@@ -4,7 +4,7 @@ import { DEFAULTS } from "./defaults";
 import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
 import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
-import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
 import { hookPath, NOTIFY_SCRIPT_PATH, NOTIFY_STATES, renderNotifyScript } from "./script/vrrpNotify";
 import {
@@ -39,7 +39,8 @@ export interface KeepalivedNodeArgs {
     /**
      * This node's steps wait for these (a resource or a list of them, as in `dependsOn` of the
      * resource options), e.g. the node's own HaproxyNode. The pair's `dependsOn` applies to both
-     * nodes. Typed `any` because a schema cannot type a reference to this package's own components.
+     * nodes. Typed `any` because a schema cannot type a reference to this package's own components;
+     * through the package (YAML…) a resource arrives as its URN, which is accepted too.
      */
     dependsOn?: any;
 }
@@ -297,6 +298,19 @@ function checkInstance(where: string, os: OsChoice, raw: VrrpInstanceArgs, i: nu
     return inst;
 }
 
+/**
+ * A node's `dependsOn` as resource options take it. Through the component package a resource
+ * arrives as its URN: it becomes a DependencyResource, as the package's own `options.dependsOn` do.
+ */
+function nodeDependencies(where: string, field: string, value: unknown): Dependencies {
+    const one = (v: unknown, f: string) => {
+        if (typeof v !== "string") return v;
+        if (!v.startsWith("urn:pulumi:")) throw new ArgumentError(where, f, "must be a resource (or a list of them)", v);
+        return new pulumi.DependencyResource(v);
+    };
+    return (Array.isArray(value) ? value.map((v, j) => one(v, `${field}[${j}]`)) : one(value, field)) as Dependencies;
+}
+
 /** A hook is a whole script (`#!` first); its text is never echoed in an error. */
 function checkHook(where: string, field: string, value: string): string {
     if (typeof value !== "string" || !value.startsWith("#!") || value.includes("\0")) {
@@ -321,6 +335,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
         name: checkName(where, `nodes[${i}].name`, n.name),
         address: checkWhenKnown(n.address, (a) => checkIp(where, `nodes[${i}].address`, a)),
         priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? DEFAULTS.keepalivedPair.priorities[i], 1, 254),
+        dependsOn: nodeDependencies(where, `nodes[${i}].dependsOn`, n.dependsOn),
     }));
     checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
     nodes.forEach((n, i) => checkConnection(where, `nodes[${i}].connection`, n.connection));
