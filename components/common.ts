@@ -10,11 +10,11 @@ export type { ConnectionArgs, RenderedFile, RenderedScript } from "./remoteSteps
 
 export interface HostArgs {
     /**
-     * OS family of the host(s): `auto`, `centos7`, `el8`, `el9`, `al2023`, `debian`, `ubuntu`.
-     * Default `auto`: detected from /etc/os-release on the host. A plain value, not an Input:
-     * it decides which steps exist.
+     * OS family of the host(s): `auto`, `centos7`, `el8`, `el9`, `al2023`, `debian`, `ubuntu`
+     * (checked at construction). Default `auto`: detected from /etc/os-release on the host. A
+     * plain value, not an Input: it decides which steps exist.
      */
-    os?: OsChoice;
+    os?: string;
     /** Run the scripts with `sudo -n` (for a non-root SSH user with passwordless sudo). Default false. */
     become?: boolean;
     /** CentOS 7: point yum at vault.centos.org before installing (the mirrorlist host is gone); restored on destroy. Default false. */

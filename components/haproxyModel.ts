@@ -21,8 +21,9 @@ import {
 import { ArgumentError, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isObject } from "./validate";
 
 export interface HaproxyServerArgs {
-    /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`). */
-    name: string;
+    /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`), e.g. a WebBackend's `backendName`. An Output is fine. */
+    name: pulumi.Input<string>;
+    /** Address haproxy connects to, e.g. a WebBackend's `address`. An Output is fine. */
     address: pulumi.Input<string>;
     /** Default 80. */
     port?: number;
@@ -165,7 +166,8 @@ export interface CheckedBind {
 }
 
 export interface CheckedServer {
-    name: string;
+    /** May still be an Output: checked, and its uniqueness too, when it resolves. */
+    name: pulumi.Input<string>;
     address: pulumi.Input<string>;
     port: number;
     weight?: number;
@@ -292,15 +294,16 @@ function checkHost(where: string, field: string, v: unknown): string {
 
 export function checkServers(where: string, field: string, raw: unknown): CheckedServer[] {
     const servers = list(where, field, raw, "servers with `name` and `address`", 1, ["name", "address", "port", "weight", "backup", "maxconn"]).map((s, i) => ({
-        name: checkName(where, `${field}[${i}].name`, s.name),
+        name: checkWhenKnown(s.name as pulumi.Input<string>, (n) => checkName(where, `${field}[${i}].name`, n)),
         address: checkWhenKnown(s.address as pulumi.Input<string>, (a) => checkIp(where, `${field}[${i}].address`, a)),
         port: checkPort(where, `${field}[${i}].port`, s.port ?? 80),
         weight: optional(s.weight, (w) => checkInteger(where, `${field}[${i}].weight`, w, 0, 256)),
         backup: bool(where, `${field}[${i}].backup`, s.backup, false),
         maxconn: optional(s.maxconn, (m) => checkInteger(where, `${field}[${i}].maxconn`, m, 1, 1_000_000)),
     }));
-    checkUniqueNames(where, field, servers.map((s) => s.name));
-    if (servers.every((s) => s.backup)) throw new ArgumentError(where, field, "needs at least one server that is not a backup", servers.map((s) => s.name));
+    const names = servers.map((s) => s.name);
+    if (names.every((n): n is string => typeof n === "string")) checkUniqueNames(where, field, names);
+    if (servers.every((s) => s.backup)) throw new ArgumentError(where, field, "needs at least one server that is not a backup", names.map((n) => (typeof n === "string" ? n : "(output)")));
     return servers;
 }
 

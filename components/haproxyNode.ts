@@ -17,13 +17,14 @@ import {
     requireHaproxy,
 } from "./haproxyModel";
 import { oldestHaproxy } from "./os";
-import { BALANCE_ALGORITHMS, BalanceAlgorithm, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
+import { BALANCE_ALGORITHMS, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
-import { ArgumentError, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkWhenKnown } from "./validate";
+import { ArgumentError, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown } from "./validate";
 
 export type { HaproxyServerArgs } from "./haproxyModel";
 
+/** The stats page. `{}` turns it on with the defaults. */
 export interface HaproxyStatsArgs {
     /** Default 8404. */
     port?: number;
@@ -31,7 +32,7 @@ export interface HaproxyStatsArgs {
     uri?: string;
     /** Default `admin`. */
     user?: string;
-    /** Default: a generated 20-character secret (@pulumi/random). */
+    /** Default: a generated 20-character secret (a RandomPassword). */
     password?: pulumi.Input<string>;
     /**
      * CIDRs the host firewall opens the stats port to. Default with `frontends`/`backends`: nobody
@@ -53,7 +54,28 @@ export interface HaproxyLoggingArgs {
     target?: string;
 }
 
+/** Timeouts of the defaults section, in milliseconds. */
+export interface HaproxyTimeoutsArgs {
+    /** Default 5000. */
+    connectMs?: number;
+    /** Default 50000. */
+    clientMs?: number;
+    /** Default 50000. */
+    serverMs?: number;
+}
+
+/** Raw directives appended per section (the escape hatch); validated by `haproxy -c` on the host. */
+export interface HaproxyExtraConfigArgs {
+    global?: string[];
+    defaults?: string[];
+    /** The shorthand's frontend (with `frontends`, each entry's `extraConfig`). */
+    frontend?: string[];
+    /** The shorthand's backend (with `backends`, each entry's `extraConfig`). */
+    backend?: string[];
+}
+
 export interface HaproxyNodeArgs extends HostArgs {
+    /** How to reach the host over SSH (the shape of the command provider's remote ConnectionArgs). */
     connection: pulumi.Input<ConnectionArgs>;
     /** Shorthand: the one backend's servers, in order. Required unless `frontends`/`backends` are given. */
     servers?: HaproxyServerArgs[];
@@ -70,7 +92,7 @@ export interface HaproxyNodeArgs extends HostArgs {
     /** The node's own address: the stats page binds it. Default: the stats page binds `*`. */
     address?: pulumi.Input<string>;
     /** `http` (default) or `tcp`. */
-    mode?: "http" | "tcp";
+    mode?: string;
     /** Address the frontend binds: the VIP (an Output is fine, e.g. a cloud VM's private IP), or `*` (default) for all addresses. */
     bindAddress?: pulumi.Input<string>;
     /** Frontend port. Default 80. Plain: it decides which firewall ports the steps open. */
@@ -79,18 +101,18 @@ export interface HaproxyNodeArgs extends HostArgs {
     frontendName?: string;
     /** Backend name. Default `web`. */
     backendName?: string;
-    /** Load-balancing algorithm. Default `roundrobin`. */
-    balance?: BalanceAlgorithm;
+    /** Load-balancing algorithm: roundrobin (default), static-rr, leastconn, first, source, uri. */
+    balance?: string;
     /** Health checks: path (http mode, default `/`), interMs (2000), rise (2), fall (3). */
     healthCheck?: HaproxyHealthCheckArgs;
     /** Timeouts in ms: connect (5000), client (50000), server (50000). */
-    timeouts?: { connectMs?: number; clientMs?: number; serverMs?: number };
+    timeouts?: HaproxyTimeoutsArgs;
     /** global maxconn. Default 4000. */
     maxconn?: number;
-    /** The stats page; `true` for the defaults. Default off. */
-    stats?: boolean | HaproxyStatsArgs;
+    /** The stats page: `{}` for the defaults (`true` in earlier versions, still accepted from JavaScript). Default off. */
+    stats?: HaproxyStatsArgs;
     /** Raw directives appended per section (the escape hatch); validated by `haproxy -c` on the host. */
-    extraConfig?: { global?: string[]; defaults?: string[]; frontend?: string[]; backend?: string[] };
+    extraConfig?: HaproxyExtraConfigArgs;
     /**
      * Set net.ipv4.ip_nonlocal_bind=1 so the frontend can bind an address the node does not hold
      * (the VIP on the BACKUP). Default: on when `bindAddress` is set and not `*`. Plain: it decides
@@ -184,7 +206,8 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     if (typeof runtimeApi !== "boolean") throw new ArgumentError(where, "runtimeApi", "must be true or false", runtimeApi);
     const address = args.address === undefined ? undefined : checkWhenKnown(args.address, (a) => checkIp(where, "address", a));
 
-    const statsArgs = args.stats === true ? {} : args.stats || undefined;
+    const rawStats: unknown = args.stats;
+    const statsArgs = rawStats === true ? {} : args.stats || undefined;
     let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string>; adminSources?: string[]; prometheus: boolean } | undefined;
     if (statsArgs) {
         const statsPort = checkPort(where, "stats.port", statsArgs.port ?? DEFAULTS.haproxyNode.statsPage.port);
@@ -269,12 +292,15 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         }
         const log = checked.rsyslog ? haproxyLogging(os).target : undefined;
 
-        // Every Input the config needs, resolved together: bind and server addresses.
+        // Every Input the config needs, resolved together: bind addresses, server names and addresses.
         const bindAddresses = pulumi.all(frontends.map((f) => pulumi.all(f.binds.map((b) => b.address))));
         const serverAddresses = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.address))));
-        this.configText = pulumi.all([bindAddresses, serverAddresses, stats]).apply(([binds, servers, statsSpec]) => {
+        const serverNames = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.name))));
+        this.configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats]).apply(([binds, servers, names, statsSpec]) => {
+            // Names that were Outputs at construction are unique only now that they are known.
+            names.forEach((n, i) => checkUniqueNames(where, shorthand ? "servers" : `backends[${i}].servers`, n));
             const resolvedFrontends = frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) }));
-            const resolvedBackends = backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, address: servers[i][j] })) }));
+            const resolvedBackends = backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) }));
             const common = { nodeName: this.nodeName, haproxyVersion: checked.haproxyVersion, mode, timeouts, maxconn, stats: statsSpec, log, runtimeApi: checked.runtimeApi || undefined };
             if (shorthand) {
                 const f = resolvedFrontends[0];

@@ -1,6 +1,6 @@
 /** The public API of haproxy-ha. */
 export { WebBackend, WebBackendArgs } from "./webBackend";
-export { HaproxyNode, HaproxyNodeArgs, HaproxyLoggingArgs, HaproxyStatsArgs } from "./haproxyNode";
+export { HaproxyNode, HaproxyNodeArgs, HaproxyExtraConfigArgs, HaproxyLoggingArgs, HaproxyStatsArgs, HaproxyTimeoutsArgs } from "./haproxyNode";
 export {
     HaproxyBackendArgs,
     HaproxyBackendTimeoutsArgs,
@@ -17,7 +17,15 @@ export {
     HaproxyStickyArgs,
     checkHaproxyCollections,
 } from "./haproxyModel";
-export { KeepalivedPair, KeepalivedPairArgs, KeepalivedNodeArgs, VrrpInstanceArgs, VrrpNotifyArgs } from "./keepalivedPair";
+export {
+    KeepalivedCheckArgs,
+    KeepalivedGatewayCheckArgs,
+    KeepalivedNodeArgs,
+    KeepalivedPair,
+    KeepalivedPairArgs,
+    VrrpInstanceArgs,
+    VrrpNotifyArgs,
+} from "./keepalivedPair";
 export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./render/haproxy";

@@ -26,6 +26,7 @@ import {
 export interface KeepalivedNodeArgs {
     /** Node name (router_id). */
     name: string;
+    /** How to reach the host over SSH (the shape of the command provider's remote ConnectionArgs). */
     connection: pulumi.Input<ConnectionArgs>;
     /** The node's own address on `interface` (unicast source, subnet check). An Output is fine. */
     address: pulumi.Input<string>;
@@ -35,8 +36,13 @@ export interface KeepalivedNodeArgs {
      * `masterPriority`/`backupPriority` there instead.
      */
     priority?: number;
-    /** This node's steps wait for these, e.g. the node's own HaproxyNode. The pair's `dependsOn` applies to both nodes. */
-    dependsOn?: Dependencies;
+    /**
+     * This node's steps wait for these (a resource or a list of them, as in `dependsOn` of the
+     * resource options), e.g. the node's own HaproxyNode. The pair's `dependsOn` applies to both
+     * nodes. Typed `any` because a schema cannot type a reference to this package's own components;
+     * through the package (YAML…) a resource arrives as its URN, which is accepted too.
+     */
+    dependsOn?: any;
 }
 
 /** One VRRP instance: a set of VIPs that move together between the two nodes. */
@@ -80,6 +86,28 @@ export interface VrrpNotifyArgs {
     fault?: pulumi.Input<string>;
 }
 
+/** The vrrp_script that tracks haproxy. */
+export interface KeepalivedCheckArgs {
+    /** Seconds between checks. Default 2. */
+    intervalS?: number;
+    /** Failures before the node goes to FAULT. Default 2. */
+    fall?: number;
+    /** Successes before it recovers. Default 2. */
+    rise?: number;
+}
+
+/** A weighted vrrp_script that pings an address both nodes must reach. */
+export interface KeepalivedGatewayCheckArgs {
+    /** The gateway (or another host both nodes must reach). */
+    address: string;
+    /** Seconds between pings. Default 1. */
+    intervalS?: number;
+    /** Failed pings before the node loses priority. Default 2. */
+    fall?: number;
+    /** Answered pings before it gets it back. Default 2. */
+    rise?: number;
+}
+
 export interface KeepalivedPairArgs extends HostArgs {
     /** Exactly two nodes. */
     nodes: KeepalivedNodeArgs[];
@@ -100,10 +128,10 @@ export interface KeepalivedPairArgs extends HostArgs {
     nopreempt?: boolean;
     /** Shorthand: send adverts to the peer's address instead of multicast (clouds, switches without multicast). Default false. */
     unicast?: boolean;
-    /** Shorthand: VRRP PASS password, at most 8 characters. Default: a generated secret (@pulumi/random). Unused with VRRPv3. */
+    /** Shorthand: VRRP PASS password, at most 8 characters. Default: a generated secret (a RandomPassword). Unused with VRRPv3. */
     authPassword?: pulumi.Input<string>;
     /** Shorthand: VRRP version. Default 2 (authentication; keepalived 1.3 compatible). IPv6 VIPs need 3. */
-    vrrpVersion?: 2 | 3;
+    vrrpVersion?: number;
     /** Shorthand: more interfaces to track (the VIP's own interface always counts). Default none. */
     trackInterfaces?: string[];
     /**
@@ -113,7 +141,7 @@ export interface KeepalivedPairArgs extends HostArgs {
      */
     notify?: VrrpNotifyArgs;
     /** The haproxy check: interval seconds (2), fall (2), rise (2). A failing check puts the node in FAULT. */
-    check?: { intervalS?: number; fall?: number; rise?: number };
+    check?: KeepalivedCheckArgs;
     /**
      * A node that cannot ping this address (the gateway, or another host both nodes must reach)
      * loses more priority than the gap between the nodes (`weight -(gap+1)`), so the VIPs move to
@@ -121,7 +149,7 @@ export interface KeepalivedPairArgs extends HostArgs {
      * would take them off both). With `nopreempt` a backup does not take over on a lower priority:
      * there the check only decides elections. Default off.
      */
-    gatewayCheck?: { address: string; intervalS?: number; fall?: number; rise?: number };
+    gatewayCheck?: KeepalivedGatewayCheckArgs;
     /** Seconds between repeated gratuitous ARPs while MASTER (refreshes stale caches after a split). Default off. */
     garpMasterRefreshS?: number;
 }
@@ -270,6 +298,19 @@ function checkInstance(where: string, os: OsChoice, raw: VrrpInstanceArgs, i: nu
     return inst;
 }
 
+/**
+ * A node's `dependsOn` as resource options take it. Through the component package a resource
+ * arrives as its URN: it becomes a DependencyResource, as the package's own `options.dependsOn` do.
+ */
+function nodeDependencies(where: string, field: string, value: unknown): Dependencies {
+    const one = (v: unknown, f: string) => {
+        if (typeof v !== "string") return v;
+        if (!v.startsWith("urn:pulumi:")) throw new ArgumentError(where, f, "must be a resource (or a list of them)", v);
+        return new pulumi.DependencyResource(v);
+    };
+    return (Array.isArray(value) ? value.map((v, j) => one(v, `${field}[${j}]`)) : one(value, field)) as Dependencies;
+}
+
 /** A hook is a whole script (`#!` first); its text is never echoed in an error. */
 function checkHook(where: string, field: string, value: string): string {
     if (typeof value !== "string" || !value.startsWith("#!") || value.includes("\0")) {
@@ -294,6 +335,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
         name: checkName(where, `nodes[${i}].name`, n.name),
         address: checkWhenKnown(n.address, (a) => checkIp(where, `nodes[${i}].address`, a)),
         priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? DEFAULTS.keepalivedPair.priorities[i], 1, 254),
+        dependsOn: nodeDependencies(where, `nodes[${i}].dependsOn`, n.dependsOn),
     }));
     checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
     nodes.forEach((n, i) => checkConnection(where, `nodes[${i}].connection`, n.connection));

@@ -38,6 +38,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         ...(cfg.logging === undefined ? {} : { logging: { target: cfg.logging } }),
         ...(cfg.runtimeApi ? { runtimeApi: true } : {}),
     };
+    // Stack config's `stats: true` is the component's `stats: {}`.
+    const stats = cfg.stats === true ? {} : cfg.stats || undefined;
     const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => collections ? {
         ...host,
         ...extraArgs,
@@ -47,7 +49,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         frontends: collections.frontends,
         backends: collections.backends,
         certificates: collections.certificates.map((c) => ({ name: c.name, pem: pulumi.secret(c.pem) })),
-        stats: cfg.stats,
+        stats,
     } : {
         ...host,
         ...extraArgs,
@@ -57,7 +59,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         bindAddress: cfg.vip.split("/")[0],
         port: cfg.port,
         balance: cfg.balance,
-        stats: cfg.stats,
+        stats,
         extraConfig: { backend: cfg.extraBackend },
     };
     const pairArgs = (balancers: pulumi.Resource[]): KeepalivedPairArgs => ({

@@ -8,7 +8,7 @@ import { WEB_PAGE, webBackendSteps, webIndexPath } from "./script/webBackendStep
 import { checkIp, checkName, checkPort, checkWhenKnown } from "./validate";
 
 export interface WebBackendArgs extends HostArgs {
-    /** How to reach the host over SSH (the shape of @pulumi/command's remote connection). */
+    /** How to reach the host over SSH (the shape of the command provider's remote ConnectionArgs). */
     connection: pulumi.Input<ConnectionArgs>;
     /** Address the balancers use to reach this web server. Default: `connection.host`. */
     address?: pulumi.Input<string>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares the Pulumi engine without downloading anything but Go modules: builds the Pulumi CLI,
-# the Node.js language host and the two provider plugins from the Go module proxy into a cached
+# the Node.js and YAML language hosts and the two provider plugins from the Go module proxy into a cached
 # tool directory outside git, installs the plugins into the tools' PULUMI_HOME at the versions
 # package-lock.json asks for, and prints what it used. Rebuilds only when an input changed.
 # One line per stage; go's output goes to a log file named on screen (see docs/engine.md).
@@ -20,10 +20,11 @@ mkdir -p "$BIN" "$PULUMI_HOME" "$LOG_DIR"
 
 CLI_VERSION=v3.248.0          # tools/engine/cli/go.mod pins pkg/v3 and sdk/v3 at this version
 LANGHOST_VERSION=v3.67.1      # newest sdk/v3 that still carries the language host (see docs/engine.md)
+YAML_VERSION=v1.25.0          # tools/engine/yaml/go.mod pins github.com/pulumi/pulumi-yaml at this version
 lock_version() { node -e "console.log(require('$ROOT/package-lock.json').packages['node_modules/$1'].version)"; }
 COMMAND_VERSION=$(lock_version @pulumi/command)
 RANDOM_VERSION=$(lock_version @pulumi/random)
-STAGES=5 stage=0 started=$SECONDS
+STAGES=6 stage=0 started=$SECONDS
 
 die() { echo "tools: $*" >&2; exit 1; }
 # Go is needed only when something must be built. Its official tarball installs to /usr/local/go,
@@ -102,6 +103,9 @@ else
 fi
 build tools/engine/langhost github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs pulumi-language-nodejs "$LANGHOST_VERSION" \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGHOST_VERSION"
+# Runs Pulumi YAML programs (examples/yaml); like the Node.js host it must sit next to `pulumi`.
+build tools/engine/yaml github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml pulumi-language-yaml "$YAML_VERSION" \
+    "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION"
 build tools/providers ./cmd/pulumi-resource-command pulumi-resource-command "$COMMAND_VERSION"
 build tools/providers ./cmd/pulumi-resource-random pulumi-resource-random "$RANDOM_VERSION"
 
@@ -126,4 +130,4 @@ else
     say "[$stage/$STAGES] plugins $plugins: cached in $PULUMI_HOME/plugins"
 fi
 
-say "ready in $((SECONDS - started)) s: pulumi $("$BIN/pulumi" version) and pulumi-language-nodejs $LANGHOST_VERSION in $BIN, PULUMI_HOME=$PULUMI_HOME"
+say "ready in $((SECONDS - started)) s: pulumi $("$BIN/pulumi" version), pulumi-language-nodejs $LANGHOST_VERSION and pulumi-language-yaml $YAML_VERSION in $BIN, PULUMI_HOME=$PULUMI_HOME"

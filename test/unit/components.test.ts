@@ -67,6 +67,32 @@ describe("components (Pulumi mocks)", () => {
         expect(config.triggers ?? []).to.deep.equal([]);
     });
 
+    it("server names may be Outputs (a WebBackend's backendName, e.g. from YAML): rendered once known, a duplicate refused then", async () => {
+        const web = new WebBackend("t-named-web", { os: "debian", connection: conn("10.77.0.11"), backendName: "www7" });
+        const node = new HaproxyNode("t-named", { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: pulumi.output(web.backendName), address: web.address }, { name: "b", address: "10.77.0.12" }] });
+        expect(await resolved(node.configText)).to.match(/^ +server www7 10\.77\.0\.11:80 check$/m);
+        const dup = new HaproxyNode("t-dup", { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: pulumi.output("a"), address: "10.77.0.11" }, { name: "a", address: "10.77.0.12" }] });
+        // Output.promise is the SDK's own (internal) way to see an apply's rejection.
+        const error = await (dup.configText as unknown as { promise(): Promise<string> }).promise().then(() => undefined, (e: Error) => e);
+        expect(String(error)).to.include('HaproxyNode "t-dup": `servers[1].name` must be unique, got "a"');
+        expect(() => new HaproxyNode("t-badname", { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: "a b", address: "10.77.0.11" }] })).to.throw('`servers[0].name` must start with a letter');
+    });
+
+    it("KeepalivedPair: a node's dependsOn may be a URN (how the package passes a resource from YAML); other strings are refused", async () => {
+        const urn = "urn:pulumi:lab::haproxy-ha-yaml::haproxy-ha:index:HaproxyNode::lb2";
+        const nodes = (dependsOn: unknown) => [
+            { name: "m", connection: conn("10.77.0.21"), address: "10.77.0.21" },
+            { name: "b", connection: conn("10.77.0.22"), address: "10.77.0.22", dependsOn },
+        ];
+        new KeepalivedPair("t-urn", { os: "debian", nodes: nodes([urn]), vip: "10.77.0.100/24", interface: "eth0" });
+        const first = (await commandsOf("t-urn-b-", 4))[0];
+        expect(first.name).to.equal("t-urn-b-packages");
+        expect(first.dependencies).to.include(urn);
+        expect(() => new KeepalivedPair("t-nourn", { os: "debian", nodes: nodes("lb2"), vip: "10.77.0.100/24", interface: "eth0" })).to.throw(
+            'KeepalivedPair "t-nourn": `nodes[1].dependsOn` must be a resource (or a list of them), got "lb2"',
+        );
+    });
+
     it("every step has a delete, and replacements delete first", async () => {
         const commands = mockedResources.filter((r) => r.type === "command:remote:Command");
         expect(commands.length).to.be.greaterThan(10);

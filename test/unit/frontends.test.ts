@@ -320,7 +320,7 @@ describe("the stats port in the host firewall", () => {
     });
 
     it("the shorthand keeps opening the stats port to every source", () => {
-        const node = new HaproxyNode(`fw-short-${n++}`, { os: "el9", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], stats: true });
+        const node = new HaproxyNode(`fw-short-${n++}`, { os: "el9", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], stats: {} });
         expect(node.scripts.find((s) => s.step === "firewall")!.create).to.include("'8404/tcp'");
     });
 });

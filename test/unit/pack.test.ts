@@ -57,8 +57,8 @@ const pair = new KeepalivedPair("vip", {
 export const vip: pulumi.Output<string> = pair.vip;
 // @ts-expect-error a port is a number
 new WebBackend("bad", { connection: { host: "h" }, port: "80" });
-// @ts-expect-error balance is one of the known algorithms
-new HaproxyNode("bad", { connection: { host: "h" }, servers: [], balance: "fastest" });
+// @ts-expect-error a server needs an address
+new HaproxyNode("bad", { connection: { host: "h" }, servers: [{ name: "www1" }] });
 `,
         );
         fs.writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", target: "ES2022", noEmit: true, skipLibCheck: true, esModuleInterop: true }, files: ["index.ts"] }));
