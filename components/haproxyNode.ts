@@ -182,6 +182,17 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
     const runtimeApi = args.runtimeApi ?? false;
     if (typeof runtimeApi !== "boolean") throw new ArgumentError(where, "runtimeApi", "must be true or false", runtimeApi);
+    if (!runtimeApi) {
+        // A state is applied through the socket: turning the socket on implicitly would reload on every drain and every return to ready.
+        backends.forEach((b, i) =>
+            b.servers.forEach((s, j) => {
+                if (s.state !== "ready") {
+                    const field = shorthand ? `servers[${j}].state` : `backends[${i}].servers[${j}].state`;
+                    throw new ArgumentError(where, field, "needs `runtimeApi: true` (the state is applied through haproxy's runtime API socket, without a reload; turning it on once takes one reload)", s.state);
+                }
+            }),
+        );
+    }
     const address = args.address === undefined ? undefined : checkWhenKnown(args.address, (a) => checkIp(where, "address", a));
 
     const statsArgs = args.stats === true ? {} : args.stats || undefined;
@@ -307,6 +318,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             certificates: certificates.length > 0,
             rsyslog: checked.rsyslog,
             runtimeApi: checked.runtimeApi,
+            serverStates: checked.runtimeApi ? backends.flatMap((b) => b.servers.map((s) => ({ backend: b.name, server: s.name, state: s.state, weight: s.weight }))) : undefined,
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
