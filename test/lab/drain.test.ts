@@ -22,9 +22,12 @@ import {
     writeStackFile,
 } from "../../lab/lab";
 
-/** What web1 serves slowly: 6 MB, read by the client at 200 kB/s (about 30 s, longer than a `pulumi up`). */
+/**
+ * What web1 serves slowly: 15 MB at nginx's `limit_rate` 300 kB/s (about 50 s, longer than a
+ * `pulumi up`). The server side limits: curl's --limit-rate let it through in 20 s here.
+ */
 const BIG = "/var/www/html/big.bin";
-const BIG_BYTES = 6_000_000;
+const BIG_BYTES = 15_000_000;
 
 interface WebState {
     state?: string;
@@ -41,28 +44,29 @@ function drift(info: LabInfo): { code: number; out: string } {
     return { code: r.status ?? -1, out: (r.stdout ?? "") + (r.stderr ?? "") };
 }
 
-/** haproxy's own view of a server, from `show stat` on the runtime API: status and weight. */
-function runtimeState(lb: string, server: string): { status: string; weight: string } {
+/** haproxy's own view of a server, from `show stat` on the runtime API: status, weight, current sessions. */
+function runtimeState(lb: string, server: string): { status: string; weight: string; scur: number } {
     const csv = onHost(lb, "echo 'show stat' | socat stdio UNIX-CONNECT:/run/haproxy/admin.sock").stdout;
     const header = csv.split("\n")[0].replace(/^# /, "").split(",");
     const row = csv.split("\n").find((l) => l.startsWith(`web,${server},`));
     if (!row) throw new Error(`no row for web/${server} in show stat on ${lb}:\n${csv}`);
     const fields = row.split(",");
-    return { status: fields[header.indexOf("status")], weight: fields[header.indexOf("weight")] };
+    return { status: fields[header.indexOf("status")], weight: fields[header.indexOf("weight")], scur: Number(fields[header.indexOf("scur")]) };
 }
 
 /**
  * A long download of BIG through the VIP that landed on web1 (web2 has no such file and answers
  * 404 at once: then it tries again). Resolves with `code bytes` when the download ends.
  */
-async function longRequestToWeb1(info: LabInfo): Promise<{ finished: Promise<string>; isRunning: () => boolean }> {
+async function longRequestToWeb1(info: LabInfo): Promise<{ finished: Promise<string>; isRunning: () => boolean; started: number }> {
     const vip = info.vip.split("/")[0];
     for (let attempt = 0; attempt < 10; attempt++) {
         const headers = `/tmp/haproxy-ha-long-${attempt}`;
+        const started = Date.now();
         onHost("client", `rm -f ${headers}`);
         const child = spawn(
             "bash",
-            [HOSTS_SH, "exec", "client", "--", "sh", "-c", `curl -s -o /dev/null -D ${headers} --limit-rate 200k -w '%{http_code} %{size_download}' http://${vip}/big.bin`],
+            [HOSTS_SH, "exec", "client", "--", "sh", "-c", `curl -s -o /dev/null -D ${headers} -w '%{http_code} %{size_download}' http://${vip}/big.bin`],
             { stdio: ["ignore", "pipe", "ignore"] },
         );
         let out = "";
@@ -75,7 +79,7 @@ async function longRequestToWeb1(info: LabInfo): Promise<{ finished: Promise<str
             }),
         );
         const status = await waitFor("the long request's status line", () => onHost("client", `head -n 1 ${headers} 2>/dev/null`).stdout.trim() || undefined, 10_000);
-        if (status.includes(" 200")) return { finished, isRunning: () => running };
+        if (status.includes(" 200")) return { finished, isRunning: () => running, started };
         await finished;
     }
     throw new Error("no long request reached web1 in 10 attempts");
@@ -121,7 +125,7 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
         await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
         pids = { lb1: mainPid("lb1", "haproxy"), lb2: mainPid("lb2", "haproxy") };
         expect(pids.lb1).to.match(/^[1-9]\d*$/);
-        onHost("web1", `head -c ${BIG_BYTES} /dev/zero > ${BIG}`);
+        onHost("web1", `head -c ${BIG_BYTES} /dev/zero > ${BIG} && echo 'limit_rate 300k;' > /etc/nginx/conf.d/haproxy-ha-test-slow.conf && systemctl reload nginx`);
     });
 
     afterEach(async () => {
@@ -140,9 +144,15 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
         loop = startClientLoop(info, { intervalS: 0.05 });
         const long = await longRequestToWeb1(info);
         await apply({ web1: { state: "drain" } });
-        expect(long.isRunning(), "the long request to web1 is still open after the drain").to.equal(true);
+        const open = long.isRunning();
+        const drained = runtimeState("lb1", "web1");
         expect(answers(10)).to.deep.equal(Array(10).fill("web2"));
-        expect(await long.finished).to.equal(`200 ${BIG_BYTES}`);
+        const result = await long.finished;
+        console.log(`      the long request to web1: ${result} after ${((Date.now() - long.started) / 1000).toFixed(1)} s`);
+        expect(open, `the long request to web1 is still open after the drain (it ended with ${result})`).to.equal(true);
+        expect(result).to.equal(`200 ${BIG_BYTES}`);
+        expect(drained.status, "web1 on lb1 right after the drain").to.equal("DRAIN");
+        expect(drained.scur, "sessions lb1 still held to web1 right after the drain").to.be.greaterThan(0);
         await stopLoop("while draining");
         samePids();
         for (const lb of ["lb1", "lb2"]) {
