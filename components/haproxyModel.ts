@@ -15,6 +15,8 @@ import {
     CHECK_METHODS,
     HaproxyHealthCheck,
     HaproxyHeaderRule,
+    SERVER_STATES,
+    ServerState,
     TLS_VERSIONS,
     TlsVersion,
 } from "./render/haproxy";
@@ -33,6 +35,13 @@ export interface HaproxyServerArgs {
     backup?: boolean;
     /** Connections haproxy sends this server at once (more wait in the queue). Default: no limit. */
     maxconn?: number;
+    /**
+     * `ready` (default), `drain` (no new traffic but sticky clients; open connections finish) or
+     * `maint` (no traffic, no checks). Not `ready` needs `runtimeApi: true`: a change is applied
+     * at once through the runtime API socket, without a reload, and persisted in haproxy.cfg
+     * (drain as `weight 0`, maint as `disabled`) so a later reload keeps it.
+     */
+    state?: string;
 }
 
 export interface HaproxyHealthCheckArgs {
@@ -173,6 +182,7 @@ export interface CheckedServer {
     weight?: number;
     backup: boolean;
     maxconn?: number;
+    state: ServerState;
 }
 
 export interface CheckedBackend {
@@ -293,17 +303,23 @@ function checkHost(where: string, field: string, v: unknown): string {
 }
 
 export function checkServers(where: string, field: string, raw: unknown): CheckedServer[] {
-    const servers = list(where, field, raw, "servers with `name` and `address`", 1, ["name", "address", "port", "weight", "backup", "maxconn"]).map((s, i) => ({
+    const servers = list(where, field, raw, "servers with `name` and `address`", 1, ["name", "address", "port", "weight", "backup", "maxconn", "state"]).map((s, i) => ({
         name: checkWhenKnown(s.name as pulumi.Input<string>, (n) => checkName(where, `${field}[${i}].name`, n)),
         address: checkWhenKnown(s.address as pulumi.Input<string>, (a) => checkIp(where, `${field}[${i}].address`, a)),
         port: checkPort(where, `${field}[${i}].port`, s.port ?? 80),
         weight: optional(s.weight, (w) => checkInteger(where, `${field}[${i}].weight`, w, 0, 256)),
         backup: bool(where, `${field}[${i}].backup`, s.backup, false),
         maxconn: optional(s.maxconn, (m) => checkInteger(where, `${field}[${i}].maxconn`, m, 1, 1_000_000)),
+        state: checkOneOf(where, `${field}[${i}].state`, s.state ?? "ready", SERVER_STATES),
     }));
     const names = servers.map((s) => s.name);
+    const shown = names.map((n) => (typeof n === "string" ? n : "(output)"));
     if (names.every((n): n is string => typeof n === "string")) checkUniqueNames(where, field, names);
-    if (servers.every((s) => s.backup)) throw new ArgumentError(where, field, "needs at least one server that is not a backup", names.map((n) => (typeof n === "string" ? n : "(output)")));
+    if (servers.every((s) => s.backup)) throw new ArgumentError(where, field, "needs at least one server that is not a backup", shown);
+    // Draining the last server is an outage `pulumi up` would report as a success.
+    if (servers.every((s) => s.state !== "ready")) {
+        throw new ArgumentError(where, field, "would take every server out of rotation: keep at least one `state: ready`", servers.map((s, i) => `${shown[i]}: ${s.state}`));
+    }
     return servers;
 }
 

@@ -20,6 +20,7 @@ import { oldestHaproxy } from "./os";
 import { BALANCE_ALGORITHMS, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
+import { ManagedServer } from "./script/serverStates";
 import { ArgumentError, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown } from "./validate";
 
 export type { HaproxyServerArgs } from "./haproxyModel";
@@ -204,6 +205,17 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
     const runtimeApi = args.runtimeApi ?? false;
     if (typeof runtimeApi !== "boolean") throw new ArgumentError(where, "runtimeApi", "must be true or false", runtimeApi);
+    if (!runtimeApi) {
+        // A state is applied through the socket: turning the socket on implicitly would reload on every drain and every return to ready.
+        backends.forEach((b, i) =>
+            b.servers.forEach((s, j) => {
+                if (s.state !== "ready") {
+                    const field = shorthand ? `servers[${j}].state` : `backends[${i}].servers[${j}].state`;
+                    throw new ArgumentError(where, field, "needs `runtimeApi: true` (the state is applied through haproxy's runtime API socket, without a reload; turning it on once takes one reload)", s.state);
+                }
+            }),
+        );
+    }
     const address = args.address === undefined ? undefined : checkWhenKnown(args.address, (a) => checkIp(where, "address", a));
 
     const rawStats: unknown = args.stats;
@@ -333,6 +345,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             certificates: certificates.length > 0,
             rsyslog: checked.rsyslog,
             runtimeApi: checked.runtimeApi,
+            serverStates: checked.runtimeApi ? managedServerStates(where, shorthand, backends) : undefined,
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
@@ -352,4 +365,22 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
         this.registerOutputs({ nodeName: this.nodeName, statsPassword: this.statsPassword });
     }
+}
+
+/**
+ * The servers whose state the runtime API sets. The step's script is fixed at construction, so a
+ * server named by an Output (known only later) can take part only while it is `ready`: draining
+ * it needs a plain name.
+ */
+function managedServerStates(where: string, shorthand: boolean, backends: CheckedBackend[]): ManagedServer[] {
+    return backends.flatMap((b, i) =>
+        b.servers.flatMap((s, j) => {
+            if (typeof s.name === "string") return [{ backend: b.name, server: s.name, state: s.state, weight: s.weight }];
+            if (s.state !== "ready") {
+                const field = shorthand ? `servers[${j}]` : `backends[${i}].servers[${j}]`;
+                throw new ArgumentError(where, `${field}.state`, "needs a plain `name` (not an output of another resource) to be applied through the runtime API", s.state);
+            }
+            return [];
+        }),
+    );
 }

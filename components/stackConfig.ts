@@ -10,7 +10,7 @@ import { z } from "zod";
 import { DEFAULTS } from "./defaults";
 import { FrontendsConfig, parseFrontendsConfig, parseStatsConfig, StatsConfig } from "./frontendsConfig";
 import { OS_CHOICES, OsChoice } from "./os";
-import { BALANCE_ALGORITHMS, BalanceAlgorithm } from "./render/haproxy";
+import { BALANCE_ALGORITHMS, BalanceAlgorithm, SERVER_STATES, ServerState } from "./render/haproxy";
 import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines, checkUniqueNames, checkVipForNodes } from "./validate";
 
 export interface SshConfig {
@@ -30,7 +30,7 @@ export interface SshConfig {
 export interface TopologyConfig {
     os: OsChoice;
     ssh: SshConfig;
-    webs: { name: string; host: string; port: number; content?: string }[];
+    webs: { name: string; host: string; port: number; content?: string; state: ServerState }[];
     balancers: { name: string; host: string; priority?: number }[];
     vip: string;
     interface: string;
@@ -214,6 +214,11 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
             leaf("host", hostAddress(), { required: true, description: "address Pulumi connects to and the balancers send requests to" }),
             leaf("port", integer(1, 65535), { default: DEFAULTS.webBackend.port, description: "port the web server listens on" }),
             leaf("content", z.string({ error: "must be the index page's text" }), { description: "the index page; unset: a page that names the backend" }),
+            leaf("state", oneOf(SERVER_STATES as unknown as [ServerState, ...ServerState[]]), {
+                default: "ready",
+                description:
+                    "`drain` (no new requests, open ones finish) or `maint` (none) in the balancers, applied at once through the runtime API without a reload and kept across reloads; needs `runtimeApi: true` (see docs/day2.md)",
+            }),
         ],
         { min: 1, max: 64 },
         { required: true, description: "the web servers, in backend order" },
@@ -254,7 +259,7 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
             "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, …): replaces `port`/`balance`/`extraBackend`; with `backends` (see docs/frontends.md)",
     }),
     leaf("backends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of backends" }), {
-        description: "named backends (`name`, `servers` by web name or address, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
+        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
     }),
     leaf("certificates", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of `{ name, pem }`" }), {
         secret: true,
@@ -517,7 +522,28 @@ export function parseTopologyConfig(raw: Record<string, unknown>, options: Parse
     // The collections are checked by the component's own rules, with the stack key paths.
     cfg.stats = parseStatsConfig(raw, cfg.os);
     cfg.collections = parseFrontendsConfig(raw, cfg.os);
+    checkServerStates(cfg, raw);
     return cfg;
+}
+
+/** A server state other than ready needs the runtime API; with `backends`, states live there. */
+function checkServerStates(cfg: TopologyConfig, raw: Record<string, unknown>): void {
+    const rawWebs = raw.webs as Record<string, unknown>[];
+    const states: { path: PropertyKey[]; state: unknown }[] = cfg.collections
+        ? cfg.collections.backends.flatMap((b, i) => (b.servers ?? []).map((s, j) => ({ path: ["backends", i, "servers", j, "state"], state: s.state ?? "ready" })))
+        : cfg.webs.map((w, i) => ({ path: ["webs", i, "state"], state: w.state }));
+    if (cfg.collections) {
+        const i = rawWebs.findIndex((w) => w.state !== undefined);
+        if (i >= 0) {
+            throw new ArgumentError(WHERE, stackKeyPath(["webs", i, "state"]), "is for the shorthand keys: with `haproxy-ha:backends`, set `servers[].state` there", rawWebs[i].state);
+        }
+    } else if (cfg.webs.every((w) => w.state !== "ready")) {
+        throw new ArgumentError(WHERE, stackKeyPath(["webs"]), "would take every web server out of rotation: keep at least one `state: ready`", cfg.webs.map((w) => `${w.name}: ${w.state}`));
+    }
+    const notReady = states.find((s) => s.state !== "ready");
+    if (notReady && !cfg.runtimeApi) {
+        throw new ArgumentError(WHERE, stackKeyPath(notReady.path), "needs `haproxy-ha:runtimeApi: true` (the state is applied through haproxy's runtime API socket, without a reload; turning it on once takes one reload)", notReady.state);
+    }
 }
 
 /** Rules that involve more than one value. */

@@ -78,14 +78,14 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
 
     // Check every component's args before creating the first one: a bad value must fail the
     // deployment before any host is touched, not after the web servers were provisioned.
-    const plainServers = cfg.webs.map((w) => ({ name: w.name, address: w.host, port: w.port }));
+    const plainServers = cfg.webs.map((w) => ({ name: w.name, address: w.host, port: w.port, ...stateOf(w) }));
     cfg.webs.forEach((w) => checkWebBackendArgs(w.name, webArgs(w)));
     cfg.balancers.forEach((b) => checkHaproxyNodeArgs(b.name, haproxyArgs(b, plainServers)));
     // The pair's MASTER, as KeepalivedPair elects it: the BACKUP balancer is changed first.
     const { masterIndex } = checkKeepalivedPairArgs(PAIR_NAME, pairArgs([]));
 
     const webs = cfg.webs.map((w) => new WebBackend(w.name, webArgs(w)));
-    const servers = webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port }));
+    const servers = webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port, ...stateOf(cfg.webs[j]) }));
     const balancers: HaproxyNode[] = [];
     for (const i of [1 - masterIndex, masterIndex]) {
         const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
@@ -93,6 +93,11 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     }
     const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers));
     return { webs, balancers, pair, vip: pair.vip, url: pulumi.interpolate`http://${pair.vip}:${cfg.port}/` };
+}
+
+/** A web's state for its server entry; ready is left out (the default), so nothing else changes. */
+function stateOf(w: TopologyConfig["webs"][number]): { state?: string } {
+    return w.state === undefined || w.state === "ready" ? {} : { state: w.state };
 }
 
 /** The KeepalivedPair's resource name in the stack. */

@@ -33,7 +33,7 @@ readonly SUITE=bookworm
 readonly ROOTFS_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,curl,ca-certificates,python3,python3-apt"
 # What the library (components/os) or the Ansible peer (bench/ansible) may install, plus ufw
 # for staged prior state: the local mirror holds these and every dependency a bare host lacks.
-readonly MIRROR_PACKAGES="haproxy keepalived nginx rsyslog firewalld ufw iputils-ping"
+readonly MIRROR_PACKAGES="haproxy keepalived nginx rsyslog firewalld ufw iputils-ping socat"
 readonly MIRROR_PORT=8080
 readonly PYTHON=/usr/bin/python3   # Debian's, for http.server (not a pyenv shim from PATH)
 

@@ -53,6 +53,8 @@ export interface OsAdapter {
      * ships its own rule). Every family's haproxy package ships the logrotate rule for that file.
      */
     haproxyLog: { target: string; rsyslogDropIn?: string };
+    /** The client the server-states step talks to the runtime API socket with (haproxy ships none). */
+    socketClientPackage: string;
     /** The haproxy package creates /run/haproxy (tmpfiles.d), where the runtime API socket goes. */
     haproxyRunDir: boolean;
     /** Shell over the variables `detectOsScript` sets that succeeds on a host of this family. */
@@ -102,6 +104,8 @@ export const UDP_HAPROXY_LOG = {
 const common = {
     services: systemd,
     haproxyPackages: ["haproxy"],
+    // In every family's base repositories (CentOS 7 base, EL AppStream, AL2023, Debian/Ubuntu main).
+    socketClientPackage: "socat",
     haproxyCheck: "/usr/bin/pgrep -x haproxy",
     pingCommand: "/usr/bin/ping",
 };

@@ -22,6 +22,14 @@ export const CERT_DIR = "/etc/haproxy/certs";
 /** The runtime API socket. */
 export const RUNTIME_SOCKET = "/run/haproxy/admin.sock";
 
+/**
+ * A server's administrative state: `ready` takes traffic; `drain` takes no new traffic but what
+ * persistence (a sticky cookie) sends it, its open connections finish, health checks go on;
+ * `maint` takes nothing and is not checked.
+ */
+export const SERVER_STATES = ["ready", "drain", "maint"] as const;
+export type ServerState = (typeof SERVER_STATES)[number];
+
 export interface HaproxyServer {
     name: string;
     address: string;
@@ -31,6 +39,8 @@ export interface HaproxyServer {
     /** Takes traffic only when every non-backup server is down. */
     backup?: boolean;
     maxconn?: number;
+    /** Default ready. Persisted in the line itself: drain as `weight 0`, maint as `disabled` (every version). */
+    state?: ServerState;
 }
 
 export interface HaproxyHealthCheck {
@@ -294,12 +304,20 @@ function httpCheckLines(hc: HaproxyHealthCheck, version: string): string[] {
     return [`option httpchk ${method} ${hc.path} HTTP/1.1\\r\\nHost:\\ ${hc.host}`, expect];
 }
 
+/**
+ * `server NAME ADDR check [weight W] [maxconn M] [cookie C] [backup] [disabled]`. The state is
+ * persisted here so that a reload or a cold start keeps it: drain as `weight 0` (what the runtime
+ * DRAIN state does to the weight; no keyword for it before haproxy 3.x), maint as `disabled`
+ * (last, so the config step can tell a change of state alone; see script/serverStates.ts).
+ */
 function serverLine(server: HaproxyServer, cookie: boolean): string {
     const parts = [`server ${server.name} ${hostPort(server.address, server.port)} check`];
-    if (server.weight !== undefined) parts.push(`weight ${server.weight}`);
+    const weight = server.state === "drain" ? 0 : server.weight;
+    if (weight !== undefined) parts.push(`weight ${weight}`);
     if (server.maxconn !== undefined) parts.push(`maxconn ${server.maxconn}`);
     if (cookie) parts.push(`cookie ${server.name}`);
     if (server.backup) parts.push("backup");
+    if (server.state === "maint") parts.push("disabled");
     return parts.join(" ");
 }
 

@@ -21,6 +21,8 @@ export interface FileTarget {
 export interface InstallFileOptions extends FileTarget {
     /** Shell that validates the candidate file, given the quoted path of the temporary copy. */
     validate?: (quotedTmpPath: string) => string;
+    /** Shell run after validation, before the swap, with "$tmp" (the candidate) and "$target" set. */
+    beforeSwap?: string;
     /** Shell run only when the file content changed. */
     onChange?: string;
 }
@@ -46,6 +48,7 @@ export function installFileScript(opts: InstallFileOptions): string {
     if (opts.validate) {
         lines.push(opts.validate(`"$tmp"`));
     }
+    if (opts.beforeSwap) lines.push(opts.beforeSwap);
     // `changed` exists only where something reads it.
     const changed = (value: 0 | 1) => (opts.onChange ? [`  changed=${value}`] : []);
     const owner = shQuote(`${opts.owner}:${opts.group}`);

@@ -8,10 +8,12 @@ import type { StepSpec } from "../remoteSteps";
 import { installFileScript, removeFileScript } from "./files";
 import { portsFirewallScript, sourcePortFirewallScript } from "./firewall";
 import { shQuote } from "./quote";
+import { indent } from "./text";
 import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
 import { packagesStep } from "./packages";
 import { restoreSeBoolScript, setSeBoolScript } from "./selinux";
 import { restoreSysctlScript, setSysctlScript } from "./sysctl";
+import { ManagedServer, SAME_BUT_STATES, sameButStatesFunction, serverStatesScript } from "./serverStates";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
 const NONLOCAL_BIND = "net.ipv4.ip_nonlocal_bind";
@@ -51,24 +53,39 @@ export interface HaproxyStepOptions {
     certificates?: boolean;
     /** Logs through rsyslog: rsyslog installed, the family's drop-in, rsyslog restarted. */
     rsyslog?: boolean;
-    /** The runtime API socket needs /run/haproxy. */
+    /** The runtime API socket needs /run/haproxy, and a client (socat) for the server states. */
     runtimeApi?: boolean;
+    /**
+     * With the runtime API: every server the backends render, with its wanted state. A change of
+     * states alone swaps the config without a reload and is applied through the socket.
+     */
+    serverStates?: ManagedServer[];
     /** The frontend binds an address the node may not hold (the VIP on the BACKUP). */
     nonlocalBind: boolean;
     /** Switch to the family's archive repositories first (CentOS 7: the vault). */
     archiveRepos: boolean;
 }
 
-const installConfig = (os: OsChoice, reload: boolean) =>
-    installFileScript({
-        path: HAPROXY_CONFIG_PATH,
-        mode: "0640",
-        owner: "root",
-        group: "haproxy",
-        // Its alerts (stderr) name the line and keyword, not values: they reach the user; -q would hide them.
-        validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
-        onChange: reload ? forOs(os, (a) => a.services.reloadOrStart("haproxy")) : undefined,
-    });
+const STATES_ONLY = `echo "haproxy-ha: only server states changed: the server-states step applies them through the runtime API, no reload"`;
+
+const installConfig = (os: OsChoice, reload: boolean, states?: ManagedServer[]) =>
+    [
+        ...(reload && states ? [sameButStatesFunction(states)] : []),
+        installFileScript({
+            path: HAPROXY_CONFIG_PATH,
+            mode: "0640",
+            owner: "root",
+            group: "haproxy",
+            // Its alerts (stderr) name the line and keyword, not values: they reach the user; -q would hide them.
+            validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
+            beforeSwap: reload && states ? `reload=1\nif [ -e "$target" ] && ${SAME_BUT_STATES} "$target" "$tmp"; then reload=0; fi` : undefined,
+            onChange: !reload
+                ? undefined
+                : states
+                  ? `if [ "$reload" = 1 ]; then\n${indent(forOs(os, (a) => a.services.reloadOrStart("haproxy")))}\nelse\n  ${STATES_ONLY}\nfi`
+                  : forOs(os, (a) => a.services.reloadOrStart("haproxy")),
+        }),
+    ].join("\n");
 
 const RELOAD_REJECTED = `echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1`;
 
@@ -79,8 +96,9 @@ const RELOAD_REJECTED = `echo "haproxy-ha: haproxy rejected the new config; the 
  * new set no longer has are removed. A changed file reloads haproxy (update only): rotating a
  * certificate is a reload, never a restart.
  */
-const installBundle = (os: OsChoice, reload: boolean) =>
+const installBundle = (os: OsChoice, reload: boolean, states?: ManagedServer[]) =>
     [
+        ...(reload && states ? [sameButStatesFunction(states)] : []),
         `umask 077`,
         `mkdir -p /etc/haproxy`,
         `dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)`,
@@ -93,6 +111,12 @@ const installBundle = (os: OsChoice, reload: boolean) =>
         `haproxy -c -f "$dir/check.cfg" >/dev/null || { ${RELOAD_REJECTED}; }`,
         `changed=0`,
         `[ -e ${shQuote(HAPROXY_CONFIG_PATH)} ] && cmp -s "$dir/haproxy.cfg" ${shQuote(HAPROXY_CONFIG_PATH)} || changed=1`,
+        ...(reload && states
+            ? [
+                  `states_only=0`,
+                  `if [ "$changed" = 1 ] && [ -e ${shQuote(HAPROXY_CONFIG_PATH)} ] && ${SAME_BUT_STATES} ${shQuote(HAPROXY_CONFIG_PATH)} "$dir/haproxy.cfg"; then changed=0; states_only=1; fi`,
+              ]
+            : []),
         `mkdir -p ${shQuote(CERT_DIR)} ${shQuote(STATE_DIR)}`,
         `chmod 0700 ${shQuote(CERT_DIR)}`,
         `while read -r name; do`,
@@ -119,7 +143,7 @@ const installBundle = (os: OsChoice, reload: boolean) =>
         `  done < ${shQuote(CERT_MANIFEST)}`,
         `fi`,
         `cp "$dir/names" ${shQuote(CERT_MANIFEST)}`,
-        ...(reload ? [`if [ "$changed" = 1 ]; then`, forOs(os, (a) => a.services.reloadOrStart("haproxy")), `fi`] : [`: "$changed"`]),
+        ...(reload ? [`if [ "$changed" = 1 ]; then`, forOs(os, (a) => a.services.reloadOrStart("haproxy")), ...(states ? [`elif [ "$states_only" = 1 ]; then`, `  ${STATES_ONLY}`] : []), `fi`] : [`: "$changed"`]),
     ].join("\n");
 
 /** Removes the certificates the library installed, then puts back the config that was there before. */
@@ -162,7 +186,7 @@ function runtimeDirStep(os: OsChoice): StepSpec {
 
 export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     const { os } = opts;
-    const packages = (a: OsAdapter) => [...a.haproxyPackages, ...(opts.rsyslog ? ["rsyslog"] : [])];
+    const packages = (a: OsAdapter) => [...a.haproxyPackages, ...(opts.rsyslog ? ["rsyslog"] : []), ...(opts.runtimeApi ? [a.socketClientPackage] : [])];
     const steps: StepSpec[] = [packagesStep(os, "haproxy", packages, opts.archiveRepos)];
     if (opts.nonlocalBind) {
         steps.push({ name: "sysctl", create: setSysctlScript(NONLOCAL_BIND, "1"), delete: restoreSysctlScript(NONLOCAL_BIND) });
@@ -189,11 +213,11 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
     steps.push(
         opts.certificates
-            ? { name: "config", create: installBundle(os, false), update: installBundle(os, true), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
+            ? { name: "config", create: installBundle(os, false), update: installBundle(os, true, opts.serverStates), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
             : {
                   name: "config",
                   create: installConfig(os, false),
-                  update: installConfig(os, true),
+                  update: installConfig(os, true, opts.serverStates),
                   delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
                   stdinFile: HAPROXY_CONFIG_PATH,
               },
@@ -204,5 +228,10 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
             delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );
+    if (opts.serverStates) {
+        // After the service: haproxy runs, and a reload this run made (global changes) has recreated the socket.
+        const apply = serverStatesScript(os, opts.serverStates);
+        steps.push({ name: "server-states", create: apply, update: apply, delete: ":" });
+    }
     return steps;
 }

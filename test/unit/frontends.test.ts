@@ -164,7 +164,7 @@ describe("frontends, backends and certificates", () => {
     it("certificates travel only inside the secret stdin bundle of the config step, never on a command line", async () => {
         const node = new HaproxyNode("secret-front", twoServiceArgs("debian"));
         const commands = await commandsOf("secret-front", 6);
-        expect(commands.map((c) => c.name.slice("secret-front-".length))).to.deep.equal(["packages", "sysctl", "logging", "firewall", "config", "service"]);
+        expect(commands.map((c) => c.name.slice("secret-front-".length))).to.deep.equal(["packages", "sysctl", "logging", "firewall", "config", "service", "server-states"]);
         const keyLine = certs.pems["app.example"].split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
         for (const c of commands) {
             for (const field of ["create", "update", "delete"]) expect(String(c.inputs[field] ?? ""), `${c.name}.${field}`).to.not.include(keyLine);

@@ -14,6 +14,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     defaults: {},
     "centos7Vault, web port 8080, no stats": { centos7Vault: true, stats: false, webs: [{ name: "www1", host: "172.20.30.15", port: 8080 }] },
     "frontend on 8443, become": { port: 8443, become: true },
+    "runtime API, www1 drained": { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16" }] },
 };
 
 function run(cmd: string, args: string[]) {

@@ -22,6 +22,7 @@ const HAPROXY: [string, Omit<HaproxyNodeArgs, "connection">][] = [
     ["every balance algorithm but the default", { servers, balance: "leastconn" }],
     ["stats with every field set, VIP bind, health check tuned", { servers, bindAddress: "10.77.0.100", port: 8080, stats: { port: 9000, uri: "/s", user: "ops", password: "p4ss" }, healthCheck: { path: "/healthz", interMs: 500, rise: 1, fall: 1 }, timeouts: { connectMs: 1000, clientMs: 2000, serverMs: 3000 }, maxconn: 100 }],
     ["an IPv6 server and bind", { servers: [{ name: "v6", address: "fd00::11" }], bindAddress: "fd00::100" }],
+    ["server states drain and maint, runtime API", { servers: [{ ...servers[0], weight: 5, state: "drain" }, servers[1], { name: "web3", address: "10.77.0.13", state: "maint", backup: true }], runtimeApi: true }],
 ];
 
 const nodes = [

@@ -13,16 +13,17 @@ installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
 rpm -q 'haproxy' >/dev/null 2>&1 || missing=1
 rpm -q 'rsyslog' >/dev/null 2>&1 || missing=1
+rpm -q 'socat' >/dev/null 2>&1 || missing=1
 if [ "$missing" = 1 ]; then
   mkdir -p "$installed"
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  yum install -y -q 'haproxy' 'rsyslog'
+  yum install -y -q 'haproxy' 'rsyslog' 'socat'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s\n' 'haproxy' 'rsyslog' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' 'rsyslog' 'socat' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.update
 set -eu
@@ -39,16 +40,17 @@ installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
 rpm -q 'haproxy' >/dev/null 2>&1 || missing=1
 rpm -q 'rsyslog' >/dev/null 2>&1 || missing=1
+rpm -q 'socat' >/dev/null 2>&1 || missing=1
 if [ "$missing" = 1 ]; then
   mkdir -p "$installed"
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  yum install -y -q 'haproxy' 'rsyslog'
+  yum install -y -q 'haproxy' 'rsyslog' 'socat'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
-printf '%s\n' 'haproxy' 'rsyslog' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+printf '%s\n' 'haproxy' 'rsyslog' 'socat' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.delete
 set -eu
@@ -293,6 +295,16 @@ cp "$dir/names" '/var/lib/haproxy-ha/haproxy-certs'
 
 #### config.update
 set -eu
+same_but_states() {
+  norm() { awk -v managed=' app/web1 api/web2 api/sorry ' '/^[^ #]/ { b = ($1 == "backend") ? $2 : "" }
+/^    server / && index(managed, " " b "/" $2 " ") {
+  out = "    " $1 " " $2 " " $3
+  for (i = 4; i <= NF; i++) { if ($i == "weight") { i++; continue } if ($i == "disabled" && i == NF) continue; out = out " " $i }
+  print out; next
+}
+{ print }' "$1"; }
+  [ "$(norm "$1")" = "$(norm "$2")" ]
+}
 umask 077
 mkdir -p /etc/haproxy
 dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)
@@ -305,6 +317,8 @@ sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/che
 haproxy -c -f "$dir/check.cfg" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 changed=0
 [ -e '/etc/haproxy/haproxy.cfg' ] && cmp -s "$dir/haproxy.cfg" '/etc/haproxy/haproxy.cfg' || changed=1
+states_only=0
+if [ "$changed" = 1 ] && [ -e '/etc/haproxy/haproxy.cfg' ] && same_but_states '/etc/haproxy/haproxy.cfg' "$dir/haproxy.cfg"; then changed=0; states_only=1; fi
 mkdir -p '/etc/haproxy/certs' '/var/lib/haproxy-ha'
 chmod 0700 '/etc/haproxy/certs'
 while read -r name; do
@@ -349,6 +363,8 @@ fi
 cp "$dir/names" '/var/lib/haproxy-ha/haproxy-certs'
 if [ "$changed" = 1 ]; then
 if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+elif [ "$states_only" = 1 ]; then
+  echo "haproxy-ha: only server states changed: the server-states step applies them through the runtime API, no reload"
 fi
 
 #### config.delete
@@ -390,3 +406,51 @@ if [ "$was_enabled" = enabled ]; then systemctl enable 'haproxy' >/dev/null 2>&1
 if [ "$was_active" = active ]; then systemctl start 'haproxy' >/dev/null 2>&1 || true; else systemctl stop 'haproxy' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### server-states.create
+set -eu
+sock='/run/haproxy/admin.sock'
+i=0
+while [ ! -S "$sock" ] && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+[ -S "$sock" ] || { echo "haproxy-ha: the runtime API socket $sock is missing: is haproxy running with runtimeApi on?" >&2; exit 1; }
+refused=0
+cmd() {
+  answer=$(printf '%s\n' "$1" | socat -t 2 stdio "UNIX-CONNECT:$sock") || { echo "haproxy-ha: cannot talk to $sock" >&2; exit 1; }
+  if [ -n "$answer" ]; then echo "haproxy-ha: haproxy refused '$1': $answer" >&2; refused=1; else echo "applied: $1"; fi
+}
+cmd 'enable server app/web1'
+cmd 'set weight app/web1 1'
+cmd 'enable server api/web2'
+cmd 'set weight api/web2 1'
+cmd 'enable server api/sorry'
+cmd 'set weight api/sorry 1'
+if [ "$refused" = 1 ]; then
+  echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
+  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+fi
+
+#### server-states.update
+set -eu
+sock='/run/haproxy/admin.sock'
+i=0
+while [ ! -S "$sock" ] && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+[ -S "$sock" ] || { echo "haproxy-ha: the runtime API socket $sock is missing: is haproxy running with runtimeApi on?" >&2; exit 1; }
+refused=0
+cmd() {
+  answer=$(printf '%s\n' "$1" | socat -t 2 stdio "UNIX-CONNECT:$sock") || { echo "haproxy-ha: cannot talk to $sock" >&2; exit 1; }
+  if [ -n "$answer" ]; then echo "haproxy-ha: haproxy refused '$1': $answer" >&2; refused=1; else echo "applied: $1"; fi
+}
+cmd 'enable server app/web1'
+cmd 'set weight app/web1 1'
+cmd 'enable server api/web2'
+cmd 'set weight api/web2 1'
+cmd 'enable server api/sorry'
+cmd 'set weight api/sorry 1'
+if [ "$refused" = 1 ]; then
+  echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
+  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+fi
+
+#### server-states.delete
+set -eu
+:
