@@ -73,6 +73,8 @@ export interface HaproxyNodeArgs extends HostArgs {
     mode?: "http" | "tcp";
     /** Address the frontend binds: the VIP (an Output is fine, e.g. a cloud VM's private IP), or `*` (default) for all addresses. */
     bindAddress?: pulumi.Input<string>;
+    /** Shorthand: several addresses the frontend binds, one `bind` line each (every VIP of an active-active pair). Instead of `bindAddress`. */
+    bindAddresses?: pulumi.Input<string>[];
     /** Frontend port. Default 80. Plain: it decides which firewall ports the steps open. */
     port?: number;
     /** Frontend name. Default `www`. */
@@ -101,7 +103,7 @@ export interface HaproxyNodeArgs extends HostArgs {
     nodeName?: string;
 }
 
-const SHORTHAND_ONLY = ["servers", "bindAddress", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
+const SHORTHAND_ONLY = ["servers", "bindAddress", "bindAddresses", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
 
 /** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
 export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
@@ -146,14 +148,21 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         const port = checkPort(where, "port", args.port ?? DEFAULTS.haproxyNode.port);
         const frontendName = checkName(where, "frontendName", args.frontendName ?? DEFAULTS.haproxyNode.frontendName);
         const backendName = checkName(where, "backendName", args.backendName ?? DEFAULTS.haproxyNode.backendName);
-        const bindAddress = checkWhenKnown(args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress, (a) => {
-            if (a !== "*") checkIp(where, "bindAddress", a);
-        });
+        if (args.bindAddresses !== undefined) {
+            if (args.bindAddress !== undefined) throw new ArgumentError(where, "bindAddresses", "replaces `bindAddress`: set one of them", args.bindAddresses);
+            if (!Array.isArray(args.bindAddresses) || args.bindAddresses.length === 0) throw new ArgumentError(where, "bindAddresses", "must list at least one address", args.bindAddresses);
+        }
+        const bindAddresses = (args.bindAddresses ?? [args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress]).map((address, i) =>
+            checkWhenKnown(address, (a) => {
+                const field = args.bindAddresses === undefined ? "bindAddress" : `bindAddresses[${i}]`;
+                if (a !== "*" || args.bindAddresses !== undefined) checkIp(where, field, a);
+            }),
+        );
         frontends = [
             {
                 name: frontendName,
                 mode,
-                binds: [{ address: bindAddress, port }],
+                binds: bindAddresses.map((address) => ({ address, port })),
                 routes: [],
                 defaultBackend: backendName,
                 redirectToHttps: false,
@@ -281,7 +290,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 const b = resolvedBackends[0];
                 return renderHaproxyConfig({
                     ...common,
-                    frontend: { name: f.name, bindAddress: f.binds[0].address, port: f.binds[0].port },
+                    frontend: { name: f.name, bindAddress: f.binds[0].address, port: f.binds[0].port, ...(f.binds.length > 1 ? { moreBindAddresses: f.binds.slice(1).map((b) => b.address) } : {}) },
                     backend: { name: b.name, balance: b.balance, servers: b.servers },
                     healthCheck: b.healthCheck,
                     extra,
