@@ -48,6 +48,11 @@ export interface OsAdapter {
     /** ping, for the gateway check (iputils on every family). */
     pingCommand: string;
     /**
+     * Python interpreters (2.7 or 3) for the VRID collision listen, the first existing one used;
+     * none on the host: the check is skipped with a warning. CentOS 7 has only python2 (yum's).
+     */
+    pythons: string[];
+    /**
      * How haproxy's logs reach /var/log/haproxy.log through rsyslog: the `log` target in
      * haproxy.cfg, and the rsyslog drop-in the library installs (none where the haproxy package
      * ships its own rule). Every family's haproxy package ships the logrotate rule for that file.
@@ -104,6 +109,7 @@ const common = {
     haproxyPackages: ["haproxy"],
     haproxyCheck: "/usr/bin/pgrep -x haproxy",
     pingCommand: "/usr/bin/ping",
+    pythons: ["/usr/bin/python3"],
 };
 
 /** The RHEL family and its relatives: httpd, firewalld, SELinux. */
@@ -136,10 +142,12 @@ const ADAPTERS: Record<OsFamily, OsAdapter> = {
         family: "centos7",
         versions: { haproxy: "1.5.18", keepalived: "1.3.5" },
         packages: yum,
+        pythons: ["/usr/bin/python2", "/usr/bin/python"],
         matchesOsRelease: `el_major -eq 7`,
         archiveRepos: centos7Vault,
     },
-    el8: { ...rhelLike, family: "el8", versions: { haproxy: "1.8", keepalived: "2.1" }, packages: dnf, matchesOsRelease: `el_major -eq 8` },
+    // dnf's own interpreter is there even where the python3 package is not.
+    el8: { ...rhelLike, family: "el8", versions: { haproxy: "1.8", keepalived: "2.1" }, packages: dnf, pythons: ["/usr/libexec/platform-python", "/usr/bin/python3"], matchesOsRelease: `el_major -eq 8` },
     el9: { ...rhelLike, family: "el9", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `el_major -ge 9` },
     // ID_LIKE="fedora", not rhel: matched by its own ID, never as el9.
     al2023: { ...rhelLike, family: "al2023", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `[ "$ID" = amzn ] && [ "\${VERSION_ID%%.*}" = 2023 ]` },
