@@ -182,6 +182,13 @@ export function versionAtLeast(version: string, minimum: string): boolean {
     return true;
 }
 
+/**
+ * VRRPv3 (IPv6 VIPs, centisecond `advert_int`) is in keepalived since 1.2.17 (its ChangeLog:
+ * "Keepalived extension to support VRRP version 3 … Timer changes to support centi-sec", and
+ * 1.3.5's vrrp_parser.c reads `advert_int` with atof), so CentOS 7's 1.3.5 has it.
+ */
+export const KEEPALIVED_VRRP3_SINCE = "1.2.17";
+
 /** keepalived ≥ 2.0.4 has `-t` (config test); CentOS 7's 1.3.5 does not. */
 export function keepalivedHasConfigTest(os: OsAdapter): boolean {
     return versionAtLeast(os.versions.keepalived, "2.0.4");

@@ -94,6 +94,22 @@ describe("stack config `haproxy-ha:instances` in the stack program (render dry r
         expect(states(fileOf(rendered, "hk2", "/etc/keepalived/keepalived.conf"))).to.deep.equal({ VI_v6: "MASTER" });
     });
 
+    it("CentOS 7 (keepalived 1.3.5, VRRPv3 since 1.2.17): a VRRPv3 instance with sub-second adverts and an IPv6 one render", async () => {
+        const rendered = await renderStack(
+            activeActive({
+                os: "centos7",
+                vrrpVersion: 3,
+                instances: [
+                    { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1", advertInt: 0.5 },
+                    { name: "v6", vips: ["fd77::100/64"], virtualRouterId: 61, master: "hk2" },
+                ],
+            }),
+        );
+        const conf = fileOf(rendered, "hk1", "/etc/keepalived/keepalived.conf");
+        expect(conf).to.match(/vrrp_version 3/).and.match(/VI_a \{[^}]*advert_int 0\.5/).and.include("fd77::100/64 dev eth0");
+        expect(states(conf)).to.deep.equal({ VI_a: "MASTER", VI_v6: "BACKUP" });
+    });
+
     const REFUSED: [string, Record<string, unknown>, RegExp][] = [
         ["neither `vip` nor `instances`", referenceConfig({ vip: undefined }), /`haproxy-ha:vip` is required \(or `haproxy-ha:instances`, one entry per VRRP instance\)/],
         ["`vip` beside `instances`", activeActive({ vip: "172.20.30.71/24" }), /`haproxy-ha:vip` describes the single VIP: with `haproxy-ha:instances` set it in each entry instead, got "172\.20\.30\.71\/24"/],
@@ -117,9 +133,9 @@ describe("stack config `haproxy-ha:instances` in the stack program (render dry r
             /`haproxy-ha:instances\[0\]\.vrrpVersion` must be 3 for IPv6 VIPs \(VRRPv2 carries only IPv4\), got 2/,
         ],
         [
-            "a fractional advert interval on CentOS 7",
-            activeActive({ os: "centos7", instances: [{ name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1", advertInt: 0.5, vrrpVersion: 3 }] }),
-            /`haproxy-ha:instances\[0\]\.advertInt` may be a fraction only with `vrrpVersion: 3` on keepalived ≥ 2 \(not centos7: keepalived 1\.3\.5\), got 0\.5/,
+            "a fractional advert interval on VRRPv2",
+            activeActive({ os: "centos7", instances: [{ name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1", advertInt: 0.5 }] }),
+            /`haproxy-ha:instances\[0\]\.advertInt` may be a fraction only with `vrrpVersion: 3` \(VRRPv2 adverts carry whole seconds\), got 0\.5/,
         ],
         ["a misspelt member", activeActive({ instances: [{ name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1", nopreemt: true }] }), /`haproxy-ha:instances\[0\]\.nopreemt` is unknown \(did you mean `haproxy-ha:instances\[0\]\.nopreempt`\?\)/],
         ["no VIP", activeActive({ instances: [{ name: "a", vips: [], virtualRouterId: 61, master: "hk1" }] }), /`haproxy-ha:instances\[0\]\.vips` must list 1 to 16 addresses with prefix/],
