@@ -33,6 +33,20 @@ while True:
     time.sleep(1)
 `;
 
+/** VRRPv3 IPv6 adverts (VRID, one foreign address) to ff02::12 every second; the kernel fills the checksum. */
+const ROGUE6_PY = `
+import socket, struct, time
+index = int(open("/sys/class/net/eth0/ifindex").read())
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+s.setsockopt(socket.IPPROTO_IPV6, 7, 6)  # IPV6_CHECKSUM at offset 6
+body = struct.pack("!BBBBHH", 0x31, %VRID%, 50, 1, 100, 0) + socket.inet_pton(socket.AF_INET6, "fd77::250")
+while True:
+    s.sendto(body, ("ff02::12", 0, 0, index))
+    time.sleep(1)
+`;
+
 describe("lab: the stack program with `haproxy-ha:instances` (active-active) and the VRID collision check", function () {
     this.timeout(0);
     let info: LabInfo;
@@ -110,8 +124,30 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
         console.log(`      up adding instance c: ${up.seconds.toFixed(1)} s`);
     });
 
+    it("IPv6: an instance with an IPv6 VIP is served through the stack program; a foreign IPv6 router on its VRID stops the next change", async () => {
+        const V6 = "fd77::100";
+        const withV6 = () => [...ABC(), { name: "v6", vips: [`${V6}/64`], virtualRouterId: 71, master: "lb2", vrrpVersion: 3 }];
+        writeStackFile(config(withV6()));
+        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await waitHolders(V6, ["lb2"]);
+        await waitFor("an answer through the IPv6 VIP", () => through(V6, 1)[0] !== "error", 30_000, 500);
+        expect(through(V6, 3)).to.not.include("error");
+        // A change of the IPv6 instance re-runs the config step while the rogue advertises its VRID.
+        const before = { lb1: configHash("lb1"), lb2: configHash("lb2") };
+        onHost("client", `cat > /run/haproxy-ha-rogue.py <<'EOF'\n${ROGUE6_PY.replace("%VRID%", "71")}\nEOF\nsetsid python3 /run/haproxy-ha-rogue.py </dev/null >/dev/null 2>&1 &\necho $! > ${ROGUE_PID}`);
+        await new Promise((r) => setTimeout(r, 1500));
+        writeStackFile(config(withV6().map((i) => (i.name === "v6" ? { ...i, advertInt: 2 } : i))));
+        const up = await pulumi(["up", "--yes", "--skip-preview"]);
+        const output = up.stdout + up.stderr;
+        expect(up.code, output.slice(-3000)).to.not.equal(0);
+        expect(output).to.match(/VRID 71 on eth0 is already advertised by fe80::[0-9a-f:]+ \(addresses: fd77::250\)/);
+        expect({ lb1: configHash("lb1"), lb2: configHash("lb2") }).to.deep.equal(before);
+        expect(holders(V6)).to.deep.equal(["lb2"]);
+        stopRogue();
+    });
+
     it("pulumi destroy takes every VIP away", async () => {
         await pulumiOk(["destroy", "--yes", "--skip-preview"]);
-        for (const vip of [A, B, C]) expect(holders(vip), vip).to.deep.equal([]);
+        for (const vip of [A, B, C, "fd77::100"]) expect(holders(vip), vip).to.deep.equal([]);
     });
 });

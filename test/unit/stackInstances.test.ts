@@ -3,11 +3,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ArgumentError, parseTopologyConfig } from "../../components";
+import { ArgumentError, buildTopology, parseTopologyConfig } from "../../components";
 import { readStackConfig, renderStack } from "../../scripts/renderStack";
 import { scriptsSnapshot } from "./golden.test";
 import { referenceConfig } from "./fixtures";
-import { CASES_GOLDEN_DIR, matchesGolden, REPO_ROOT } from "./helpers";
+import { CASES_GOLDEN_DIR, matchesGolden, REPO_ROOT, resolved } from "./helpers";
 
 /** The reference topology made active-active: hk1 MASTER of VIP .69, hk2 MASTER of VIP .70. */
 function activeActive(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -78,6 +78,17 @@ describe("stack config `haproxy-ha:instances` in the stack program (render dry r
         (own.instances as Record<string, unknown>[])[1].unicast = false;
         const mixed = parseTopologyConfig({ ...own, unicast: true });
         expect(mixed.instances?.map((i) => [i.interface, i.unicast])).to.deep.equal([["eth0", true], ["eth1", false]]);
+    });
+
+    it("the stack exports every VIP, its URL (IPv6 in brackets) and each instance's master", async () => {
+        const cfg = parseTopologyConfig(
+            activeActive({ instances: [...(activeActive().instances as object[]), { name: "v6", vips: ["fd77::100/64"], virtualRouterId: 71, master: "hk2", vrrpVersion: 3 }] }),
+        );
+        const topology = buildTopology(cfg, "<private key>");
+        expect(await resolved(topology.vips)).to.deep.equal(["172.20.30.69", "172.20.30.70", "fd77::100"]);
+        expect(await resolved(topology.urls)).to.deep.equal(["http://172.20.30.69:80/", "http://172.20.30.70:80/", "http://[fd77::100]:80/"]);
+        expect(await resolved(topology.url)).to.equal("http://172.20.30.69:80/");
+        expect(topology.pair.masters).to.deep.equal({ a: "hk1", b: "hk2", v6: "hk2" });
     });
 
     it("an IPv6 instance: haproxy binds the VIP (the last colon separates the port)", async () => {
