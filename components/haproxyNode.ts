@@ -95,8 +95,9 @@ export interface HaproxyNodeArgs extends HostArgs {
     extraConfig?: { global?: string[]; defaults?: string[]; frontend?: string[]; backend?: string[] };
     /**
      * Set net.ipv4.ip_nonlocal_bind=1 so the frontend can bind an address the node does not hold
-     * (the VIP on the BACKUP). Default: on when `bindAddress` is set and not `*`. Plain: it decides
-     * whether the sysctl step exists.
+     * (the VIP on the BACKUP), and net.ipv6.ip_nonlocal_bind=1 as well when a bind address known at
+     * construction is IPv6. Default: on when a bind address is set and not `*`. Plain: it decides
+     * whether the sysctl steps exist.
      */
     nonlocalBind?: boolean;
     /** Node name in the rendered files. Default: the resource name. */
@@ -187,6 +188,8 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     }
     const ports = [...new Set(frontends.flatMap((f) => f.binds.map((b) => b.port)))];
     const nonlocalBind = args.nonlocalBind ?? frontends.some((f) => f.binds.some((b) => b.address !== "*"));
+    // Known IPv6 bind addresses only: the step list is fixed at construction.
+    const nonlocalBind6 = nonlocalBind && frontends.some((f) => f.binds.some((b) => typeof b.address === "string" && b.address.includes(":")));
 
     const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
     const runtimeApi = args.runtimeApi ?? false;
@@ -230,6 +233,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         certificates,
         shorthand,
         nonlocalBind,
+        nonlocalBind6,
         ports: openPorts,
         restrictedPort,
         stats,
@@ -256,7 +260,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkHaproxyNodeArgs(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
-        const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, shorthand, nonlocalBind, ports, restrictedPort } = checked;
+        const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, shorthand, nonlocalBind, nonlocalBind6, ports, restrictedPort } = checked;
         this.nodeName = checked.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
         if (checked.stats) {
@@ -312,6 +316,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             ports,
             restrictedPort,
             nonlocalBind,
+            nonlocalBind6,
             archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
             certificates: certificates.length > 0,
             rsyslog: checked.rsyslog,

@@ -102,6 +102,11 @@ describe("stack config `haproxy-ha:instances` in the stack program (render dry r
         });
         const rendered = await renderStack(cfg);
         expect(fileOf(rendered, "hk1", "/etc/haproxy/haproxy.cfg")).to.include("bind fd77::100:80\n");
+        // haproxy is changed before keepalived: it sets net.ipv6.ip_nonlocal_bind itself, or its reload cannot bind the VIP.
+        const sysctl6 = rendered.scripts.find((x) => x.node === "hk1" && x.component === "haproxy" && x.step === "sysctl-ipv6");
+        expect(sysctl6?.create).to.include("net.ipv6.ip_nonlocal_bind");
+        const v4 = await renderStack(activeActive());
+        expect(v4.scripts.filter((x) => x.component === "haproxy" && x.step === "sysctl-ipv6")).to.deep.equal([]);
         expect(states(fileOf(rendered, "hk2", "/etc/keepalived/keepalived.conf"))).to.deep.equal({ VI_v6: "MASTER" });
     });
 
