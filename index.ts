@@ -26,6 +26,11 @@ const topology = buildTopology(cfg, privateKey);
 
 export const vip = topology.vip;
 export const url = topology.url;
+/** Every VIP (all instances'), and its URL: publish them all in DNS when the pair is active-active. */
+export const vips = topology.vips;
+export const urls = topology.urls;
 export const balancers = topology.pair.nodeNames;
 export const master = topology.pair.masterName;
+/** Per instance, the balancer that starts as its MASTER. */
+export const masters = topology.pair.masters;
 export const webs = topology.webs.map((w) => w.url);

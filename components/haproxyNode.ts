@@ -96,6 +96,8 @@ export interface HaproxyNodeArgs extends HostArgs {
     mode?: string;
     /** Address the frontend binds: the VIP (an Output is fine, e.g. a cloud VM's private IP), or `*` (default) for all addresses. */
     bindAddress?: pulumi.Input<string>;
+    /** Shorthand: several addresses the frontend binds, one `bind` line each (every VIP of an active-active pair). Instead of `bindAddress`. */
+    bindAddresses?: pulumi.Input<string>[];
     /** Frontend port. Default 80. Plain: it decides which firewall ports the steps open. */
     port?: number;
     /** Frontend name. Default `www`. */
@@ -116,15 +118,16 @@ export interface HaproxyNodeArgs extends HostArgs {
     extraConfig?: HaproxyExtraConfigArgs;
     /**
      * Set net.ipv4.ip_nonlocal_bind=1 so the frontend can bind an address the node does not hold
-     * (the VIP on the BACKUP). Default: on when `bindAddress` is set and not `*`. Plain: it decides
-     * whether the sysctl step exists.
+     * (the VIP on the BACKUP), and net.ipv6.ip_nonlocal_bind=1 as well when a bind address known at
+     * construction is IPv6. Default: on when a bind address is set and not `*`. Plain: it decides
+     * whether the sysctl steps exist.
      */
     nonlocalBind?: boolean;
     /** Node name in the rendered files. Default: the resource name. */
     nodeName?: string;
 }
 
-const SHORTHAND_ONLY = ["servers", "bindAddress", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
+const SHORTHAND_ONLY = ["servers", "bindAddress", "bindAddresses", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
 
 /** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
 export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
@@ -169,14 +172,21 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         const port = checkPort(where, "port", args.port ?? DEFAULTS.haproxyNode.port);
         const frontendName = checkName(where, "frontendName", args.frontendName ?? DEFAULTS.haproxyNode.frontendName);
         const backendName = checkName(where, "backendName", args.backendName ?? DEFAULTS.haproxyNode.backendName);
-        const bindAddress = checkWhenKnown(args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress, (a) => {
-            if (a !== "*") checkIp(where, "bindAddress", a);
-        });
+        if (args.bindAddresses !== undefined) {
+            if (args.bindAddress !== undefined) throw new ArgumentError(where, "bindAddresses", "replaces `bindAddress`: set one of them", args.bindAddresses);
+            if (!Array.isArray(args.bindAddresses) || args.bindAddresses.length === 0) throw new ArgumentError(where, "bindAddresses", "must list at least one address", args.bindAddresses);
+        }
+        const bindAddresses = (args.bindAddresses ?? [args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress]).map((address, i) =>
+            checkWhenKnown(address, (a) => {
+                const field = args.bindAddresses === undefined ? "bindAddress" : `bindAddresses[${i}]`;
+                if (a !== "*" || args.bindAddresses !== undefined) checkIp(where, field, a);
+            }),
+        );
         frontends = [
             {
                 name: frontendName,
                 mode,
-                binds: [{ address: bindAddress, port }],
+                binds: bindAddresses.map((address) => ({ address, port })),
                 routes: [],
                 defaultBackend: backendName,
                 redirectToHttps: false,
@@ -201,6 +211,8 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     }
     const ports = [...new Set(frontends.flatMap((f) => f.binds.map((b) => b.port)))];
     const nonlocalBind = args.nonlocalBind ?? frontends.some((f) => f.binds.some((b) => b.address !== "*"));
+    // Known IPv6 bind addresses only: the step list is fixed at construction.
+    const nonlocalBind6 = nonlocalBind && frontends.some((f) => f.binds.some((b) => typeof b.address === "string" && b.address.includes(":")));
 
     const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
     const runtimeApi = args.runtimeApi ?? false;
@@ -256,6 +268,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         certificates,
         shorthand,
         nonlocalBind,
+        nonlocalBind6,
         ports: openPorts,
         restrictedPort,
         stats,
@@ -282,7 +295,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkHaproxyNodeArgs(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
-        const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, shorthand, nonlocalBind, ports, restrictedPort } = checked;
+        const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, shorthand, nonlocalBind, nonlocalBind6, ports, restrictedPort } = checked;
         this.nodeName = checked.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
         if (checked.stats) {
@@ -319,7 +332,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 const b = resolvedBackends[0];
                 return renderHaproxyConfig({
                     ...common,
-                    frontend: { name: f.name, bindAddress: f.binds[0].address, port: f.binds[0].port },
+                    frontend: { name: f.name, bindAddress: f.binds[0].address, port: f.binds[0].port, ...(f.binds.length > 1 ? { moreBindAddresses: f.binds.slice(1).map((b) => b.address) } : {}) },
                     backend: { name: b.name, balance: b.balance, servers: b.servers },
                     healthCheck: b.healthCheck,
                     extra,
@@ -341,6 +354,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             ports,
             restrictedPort,
             nonlocalBind,
+            nonlocalBind6,
             archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
             certificates: certificates.length > 0,
             rsyslog: checked.rsyslog,

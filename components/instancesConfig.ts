@@ -1,7 +1,7 @@
 /**
- * Stack config `haproxy-ha:instances` → KeepalivedPair `instances`, for the key table
- * (stackConfig.ts) to plug in: not wired into the stack program yet. PURE. Every error names the
- * stack key path as the user typed it and the value; references by name are resolved here.
+ * Stack config `haproxy-ha:instances` → KeepalivedPair `instances`. The key table (stackConfig.ts)
+ * checks the members' types first; this resolves the references and fills the stack-wide defaults.
+ * PURE. Every error names the stack key path as the user typed it and the value.
  */
 import type { VrrpInstanceArgs } from "./keepalivedPair";
 import { ArgumentError, checkCidr, checkInteger, checkInterface, checkName, checkUniqueNames, isObject } from "./validate";
@@ -19,11 +19,22 @@ function optional<T>(entry: Record<string, unknown>, key: string, check: (v: unk
     return entry[key] === undefined ? undefined : check(entry[key]);
 }
 
+/** The stack-wide keys an entry falls back to where it sets none. */
+export interface InstanceDefaults {
+    interface: string;
+    advertInt?: number;
+    nopreempt?: boolean;
+    unicast?: boolean;
+    vrrpVersion?: number;
+}
+
 /**
- * `balancers`: the balancer names (`master` must be one). `defaultInterface`: the stack's
- * `interface`, used where an entry sets none. `authPassword` should be a secret config value.
+ * `balancers`: the balancer names (`master` must be one). `defaults`: the stack's `interface`,
+ * `advertInt`, `nopreempt`, `unicast`, `vrrpVersion`, used where an entry sets none (a string: the
+ * interface only). `authPassword` should be a secret config value.
  */
-export function parseInstancesConfig(value: unknown, balancers: string[], defaultInterface: string, keyPath = "haproxy-ha:instances"): VrrpInstanceArgs[] {
+export function parseInstancesConfig(value: unknown, balancers: string[], defaults: InstanceDefaults | string, keyPath = "haproxy-ha:instances"): VrrpInstanceArgs[] {
+    const fallback: InstanceDefaults = typeof defaults === "string" ? { interface: defaults } : defaults;
     if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(WHERE, keyPath, "must be a list of at least one instance", value);
     const instances = value.map((entry, i): VrrpInstanceArgs => {
         const at = (key: string) => `${keyPath}[${i}].${key}`;
@@ -47,17 +58,17 @@ export function parseInstancesConfig(value: unknown, balancers: string[], defaul
             name: checkName(WHERE, at("name"), entry.name),
             vips: vips as string[],
             virtualRouterId: checkInteger(WHERE, at("virtualRouterId"), entry.virtualRouterId, 1, 255),
-            interface: checkInterface(WHERE, at("interface"), entry.interface ?? defaultInterface),
+            interface: checkInterface(WHERE, at("interface"), entry.interface ?? fallback.interface),
             master,
             masterPriority: optional(entry, "masterPriority", (v) => checkInteger(WHERE, at("masterPriority"), v, 1, 254)),
             backupPriority: optional(entry, "backupPriority", (v) => checkInteger(WHERE, at("backupPriority"), v, 1, 254)),
             advertInt: optional(entry, "advertInt", (v) => {
                 if (typeof v !== "number" || !(v > 0) || v > 255) throw new ArgumentError(WHERE, at("advertInt"), "must be a number of seconds above 0 and at most 255", v);
                 return v;
-            }),
-            nopreempt: bool("nopreempt"),
-            unicast: bool("unicast"),
-            vrrpVersion: optional(entry, "vrrpVersion", (v) => checkInteger(WHERE, at("vrrpVersion"), v, 2, 3)),
+            }) ?? fallback.advertInt,
+            nopreempt: bool("nopreempt") ?? fallback.nopreempt,
+            unicast: bool("unicast") ?? fallback.unicast,
+            vrrpVersion: optional(entry, "vrrpVersion", (v) => checkInteger(WHERE, at("vrrpVersion"), v, 2, 3)) ?? fallback.vrrpVersion,
             trackInterfaces: optional(entry, "trackInterfaces", (v) => {
                 if (!Array.isArray(v)) throw new ArgumentError(WHERE, at("trackInterfaces"), "must be a list of interface names", v);
                 return v.map((x, j) => checkInterface(WHERE, `${at("trackInterfaces")}[${j}]`, x));

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
 import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
-import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
+import { KEEPALIVED_VRRP3_SINCE, oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
 import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
@@ -61,7 +61,7 @@ export interface VrrpInstanceArgs {
     masterPriority?: number;
     /** Priority of the other node, below `masterPriority`. Default 90. */
     backupPriority?: number;
-    /** Seconds between adverts. Default 1. Below 1 needs `vrrpVersion: 3` (keepalived ≥ 2). */
+    /** Seconds between adverts. Default 1. Below 1 needs `vrrpVersion: 3` (VRRPv3 centisecond timers, keepalived ≥ 1.2.17: every family). */
     advertInt?: number;
     /** Both nodes start as BACKUP and a recovered master does not take the VIPs back. Default false. */
     nopreempt?: boolean;
@@ -122,7 +122,7 @@ export interface KeepalivedPairArgs extends HostArgs {
     interface?: pulumi.Input<string>;
     /** Shorthand: 1–255, unique per network segment. Default 51. */
     virtualRouterId?: number;
-    /** Shorthand: seconds between adverts. Default 1. Below 1 needs `vrrpVersion: 3` (keepalived ≥ 2). */
+    /** Shorthand: seconds between adverts. Default 1. Below 1 needs `vrrpVersion: 3` (VRRPv3 centisecond timers, keepalived ≥ 1.2.17: every family). */
     advertInt?: number;
     /** Shorthand: both nodes start as BACKUP and a recovered node does not take the VIP back. Default false. */
     nopreempt?: boolean;
@@ -221,8 +221,12 @@ function checkTrackInterfaces(where: string, field: string, value: unknown): str
 
 function checkTiming(where: string, field: string, os: OsChoice, advertIntArg: unknown, vrrpVersion: number): number {
     const advertInt = checkPositive(where, `${field}advertInt`, advertIntArg ?? DEFAULTS.keepalivedPair.advertInt);
-    if (!Number.isInteger(advertInt) && (vrrpVersion !== 3 || !versionAtLeast(oldestVersions(os).keepalived, "2"))) {
-        throw new ArgumentError(where, `${field}advertInt`, `may be a fraction only with \`vrrpVersion: 3\` on keepalived ≥ 2 (not ${os}: keepalived ${oldestVersions(os).keepalived})`, advertInt);
+    if (!Number.isInteger(advertInt) && vrrpVersion !== 3) {
+        // VRRPv2 carries whole seconds: keepalived would advertise 0.
+        throw new ArgumentError(where, `${field}advertInt`, "may be a fraction only with `vrrpVersion: 3` (VRRPv2 adverts carry whole seconds)", advertInt);
+    }
+    if (!Number.isInteger(advertInt) && !versionAtLeast(oldestVersions(os).keepalived, KEEPALIVED_VRRP3_SINCE)) {
+        throw new ArgumentError(where, `${field}advertInt`, `may be a fraction only on keepalived ≥ ${KEEPALIVED_VRRP3_SINCE} (VRRPv3 centisecond timers; ${os} has ${oldestVersions(os).keepalived})`, advertInt);
     }
     if (advertInt > 255) throw new ArgumentError(where, `${field}advertInt`, "must be at most 255 seconds", advertInt);
     return advertInt;

@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
 import { FrontendsConfig, parseFrontendsConfig, parseStatsConfig, StatsConfig } from "./frontendsConfig";
+import { parseInstancesConfig } from "./instancesConfig";
+import type { VrrpInstanceArgs } from "./keepalivedPair";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, SERVER_STATES, ServerState } from "./render/haproxy";
 import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines, checkUniqueNames, checkVipForNodes } from "./validate";
@@ -32,7 +34,10 @@ export interface TopologyConfig {
     ssh: SshConfig;
     webs: { name: string; host: string; port: number; content?: string; state: ServerState }[];
     balancers: { name: string; host: string; priority?: number }[];
-    vip: string;
+    /** The single-VIP shorthand; unset when `instances` is set. */
+    vip?: string;
+    /** VRRP instances (components/instancesConfig.ts), with the stack-wide defaults filled in; unset: `vip`. */
+    instances?: VrrpInstanceArgs[];
     interface: string;
     virtualRouterId: number;
     port: number;
@@ -177,6 +182,7 @@ function listOfObjects(name: string, fields: StackConfigKey[], length: { min: nu
 const hostAddress = () => checkedString(checkIp, "IP address");
 const nodeName = () => checkedString(checkName, "name");
 const rawLine = checkedString((where, field, value) => checkRawLines(where, field, [value]), "line");
+const vipsRule = "must list 1 to 16 addresses with prefix (`172.20.30.69/24`)";
 const hostKeyError = "must map host addresses to authorized_keys-style host keys";
 
 /** Every stack-config key, in the README's order. */
@@ -237,9 +243,39 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
         { required: true, description: "the two HAProxy nodes sharing the VIP" },
     ),
     leaf("vip", checkedString(checkCidr, "address/prefix"), {
-        required: true,
-        description: "the floating address with prefix, e.g. `172.20.30.69/24`; must lie in the balancers' subnet and be none of them",
+        description: "the floating address with prefix, e.g. `172.20.30.69/24`; must lie in the balancers' subnet and be none of them. This or `instances` is required",
     }),
+    listOfObjects(
+        "instances",
+        [
+            leaf("name", nodeName(), { required: true, description: "unique; rendered `vrrp_instance VI_<name>`" }),
+            leaf("vips", z.array(checkedString(checkCidr, "CIDR"), { error: vipsRule }).min(1, { error: vipsRule }).max(16, { error: vipsRule }), {
+                required: true,
+                description: "floating addresses with prefix, all IPv4 or all IPv6; both balancers bind every one",
+            }),
+            leaf("virtualRouterId", integer(1, 255), { required: true, description: "VRRP router id, unique per address family among the instances and on the segment" }),
+            leaf("master", nodeName(), { required: true, description: "the balancer (by name) holding the VIPs while both are healthy" }),
+            leaf("interface", checkedString(checkInterface, "interface name"), { description: "interface carrying the VIPs; unset: the stack's `interface`" }),
+            leaf("masterPriority", integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[0], description: "the master's priority" }),
+            leaf("backupPriority", integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[1], description: "the other balancer's priority, below `masterPriority`" }),
+            leaf("advertInt", seconds(255), { description: "seconds between adverts; unset: the stack's `advertInt`" }),
+            leaf("nopreempt", boolean(), { description: "unset: the stack's `nopreempt`" }),
+            leaf("unicast", boolean(), { description: "unset: the stack's `unicast`" }),
+            leaf("vrrpVersion", integer(2, 3), { description: "unset: the stack's `vrrpVersion`; IPv6 VIPs need 3" }),
+            leaf("trackInterfaces", z.array(checkedString(checkInterface, "interface name"), { error: "must be a list of interface names" }), {
+                description: "more interfaces whose link going down sends the instance to FAULT (its own always counts)",
+            }),
+            leaf("authPassword", text("must be text (a secret config value)"), {
+                secret: true,
+                description: "VRRPv2 password, at most 8 characters; unset: a generated secret per instance",
+            }),
+        ],
+        { min: 1, max: 32 },
+        {
+            description:
+                "VRRP instances instead of `vip`/`virtualRouterId`/balancer priorities: two with different `master`s make the pair active-active (see docs/vrrp.md)",
+        },
+    ),
     leaf("interface", checkedString(checkInterface, "interface name"), { default: DEFAULTS.stack.interface, description: "interface carrying the VIP and the adverts" }),
     leaf("virtualRouterId", integer(1, 255), { default: DEFAULTS.keepalivedPair.virtualRouterId, description: "VRRP router id, unique per network segment" }),
     leaf("port", integer(1, 65535), { default: DEFAULTS.haproxyNode.port, description: "frontend port (haproxy binds `VIP:port`)" }),
@@ -561,6 +597,11 @@ function checkAcrossKeys(cfg: TopologyConfig, raw: Record<string, unknown>): voi
     const [first, second] = cfg.balancers;
     const firstHost = stackKeyPath(["balancers", 0, "host"]);
     if (first.host === second.host) throw new ArgumentError(WHERE, stackKeyPath(["balancers", 1, "host"]), `must differ from \`${firstHost}\``, second.host);
+    if (cfg.instances !== undefined) {
+        checkInstancesAcrossKeys(cfg, raw);
+        return;
+    }
+    if (cfg.vip === undefined) throw new ArgumentError(WHERE, stackKeyPath(["vip"]), "is required (or `haproxy-ha:instances`, one entry per VRRP instance)", undefined);
     if (first.priority === second.priority) {
         throw new ArgumentError(
             WHERE,
@@ -575,6 +616,41 @@ function checkAcrossKeys(cfg: TopologyConfig, raw: Record<string, unknown>): voi
         checkCidr(WHERE, stackKeyPath(["vip"]), cfg.vip),
         cfg.balancers.map((b, i) => ({ field: stackKeyPath(["balancers", i, "host"]), address: b.host })),
     );
+}
+
+/** Keys that describe the single instance `vip` stands for: with `instances` they belong in each entry. */
+const SINGLE_INSTANCE_KEYS = ["vip", "virtualRouterId"] as const;
+
+/**
+ * `instances` replaces `vip`, `virtualRouterId` and the balancers' priorities; the stack's
+ * `interface`, `advertInt`, `nopreempt`, `unicast` and `vrrpVersion` are the entries' defaults.
+ */
+function checkInstancesAcrossKeys(cfg: TopologyConfig, raw: Record<string, unknown>): void {
+    const where = stackKeyPath(["instances"]);
+    for (const key of SINGLE_INSTANCE_KEYS) {
+        if (raw[key] !== undefined) throw new ArgumentError(WHERE, stackKeyPath([key]), `describes the single VIP: with \`${where}\` set it in each entry instead`, raw[key]);
+    }
+    (raw.balancers as Record<string, unknown>[]).forEach((b, i) => {
+        if (b.priority !== undefined) {
+            throw new ArgumentError(WHERE, stackKeyPath(["balancers", i, "priority"]), `applies to the single \`vip\`: with \`${where}\` set \`masterPriority\`/\`backupPriority\` per entry`, b.priority);
+        }
+    });
+    cfg.instances = parseInstancesConfig(
+        cfg.instances,
+        cfg.balancers.map((b) => b.name),
+        { interface: cfg.interface, advertInt: cfg.advertInt, nopreempt: cfg.nopreempt, unicast: cfg.unicast, vrrpVersion: cfg.vrrpVersion },
+        where,
+    );
+    cfg.instances.forEach((inst, i) => {
+        inst.vips.forEach((vip, j) => {
+            const field = stackKeyPath(["instances", i, "vips", j]);
+            const cidr = checkCidr(WHERE, field, vip);
+            // An IPv6 VIP beside IPv4 balancers is checked by the pair (no subnet to compare with).
+            if (cidr.address.includes(":") === cfg.balancers[0].host.includes(":")) {
+                checkVipForNodes(WHERE, field, cidr, cfg.balancers.map((b, k) => ({ field: stackKeyPath(["balancers", k, "host"]), address: b.host })));
+            }
+        });
+    });
 }
 
 // ---- Reading a stack's config: the program (Pulumi hands it text) and the dry run (YAML).

@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConnectionArgs } from "./common";
 import { checkHaproxyNodeArgs, HaproxyNode, HaproxyNodeArgs, HaproxyServerArgs } from "./haproxyNode";
 import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./keepalivedPair";
-import { TopologyConfig } from "./stackConfig";
+import { stackKeyPath, TopologyConfig } from "./stackConfig";
+import { ArgumentError } from "./validate";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
@@ -16,8 +17,12 @@ export interface Topology {
     webs: WebBackend[];
     balancers: HaproxyNode[];
     pair: KeepalivedPair;
+    /** The first VIP, without prefix, and its URL. */
     vip: pulumi.Output<string>;
     url: pulumi.Output<string>;
+    /** Every instance's VIPs, without prefix, and their URLs. */
+    vips: pulumi.Output<string[]>;
+    urls: pulumi.Output<string[]>;
 }
 
 /** Builds every component. `privateKey` is the key text (a secret), however the caller got it. */
@@ -31,9 +36,12 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         perDialTimeout: cfg.ssh.perDialTimeout,
         dialErrorLimit: cfg.ssh.dialErrorLimit,
     });
+    const instances = cfg.instances;
     const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply };
     const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
     const collections = cfg.collections;
+    const vipAddresses = (instances === undefined ? [cfg.vip as string] : instances.flatMap((inst) => inst.vips as string[])).map((v) => v.split("/")[0]);
+    if (collections && instances) checkVipsBound(collections, instances);
     const extraArgs = {
         ...(cfg.logging === undefined ? {} : { logging: { target: cfg.logging } }),
         ...(cfg.runtimeApi ? { runtimeApi: true } : {}),
@@ -56,15 +64,14 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         ...(typeof cfg.stats === "object" ? { address: b.host } : {}),
         connection: connection(b.host),
         servers,
-        bindAddress: cfg.vip.split("/")[0],
+        // Both balancers bind every VIP: each answers on the VIPs it holds, and takes the others over.
+        ...(cfg.instances === undefined ? { bindAddress: vipAddresses[0] } : { bindAddresses: vipAddresses }),
         port: cfg.port,
         balance: cfg.balance,
         stats,
         extraConfig: { backend: cfg.extraBackend },
     };
-    const pairArgs = (balancers: pulumi.Resource[]): KeepalivedPairArgs => ({
-        ...host,
-        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: b.priority, dependsOn: balancers[i] })),
+    const single = instances === undefined ? {
         vip: cfg.vip,
         interface: cfg.interface,
         virtualRouterId: cfg.virtualRouterId,
@@ -72,6 +79,11 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         nopreempt: cfg.nopreempt,
         advertInt: cfg.advertInt,
         vrrpVersion: cfg.vrrpVersion,
+    } : { instances };
+    const pairArgs = (balancers: pulumi.Resource[]): KeepalivedPairArgs => ({
+        ...host,
+        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: instances ? undefined : b.priority, dependsOn: balancers[i] })),
+        ...single,
         gatewayCheck: cfg.gatewayCheck === undefined ? undefined : { address: cfg.gatewayCheck },
         check: cfg.haproxyCheck,
     });
@@ -82,7 +94,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     cfg.webs.forEach((w) => checkWebBackendArgs(w.name, webArgs(w)));
     cfg.balancers.forEach((b) => checkHaproxyNodeArgs(b.name, haproxyArgs(b, plainServers)));
     // The pair's MASTER, as KeepalivedPair elects it: the BACKUP balancer is changed first.
-    const { masterIndex } = checkKeepalivedPairArgs(PAIR_NAME, pairArgs([]));
+    const { masterIndex } = inStackTerms(() => checkKeepalivedPairArgs(PAIR_NAME, pairArgs([])));
 
     const webs = cfg.webs.map((w) => new WebBackend(w.name, webArgs(w)));
     const servers = webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port, ...stateOf(cfg.webs[j]) }));
@@ -92,7 +104,38 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         balancers[i] = new HaproxyNode(cfg.balancers[i].name, haproxyArgs(cfg.balancers[i], servers), { dependsOn });
     }
     const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers));
-    return { webs, balancers, pair, vip: pair.vip, url: pulumi.interpolate`http://${pair.vip}:${cfg.port}/` };
+    const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${cfg.port}/`;
+    return { webs, balancers, pair, vip: pair.vip, url: pair.vip.apply(urlOf), vips: pair.vips, urls: pair.vips.apply((v) => v.map(urlOf)) };
+}
+
+/**
+ * Runs a KeepalivedPair check, reporting what it refuses under the stack key the user typed
+ * (`instances[1].vrrpVersion` → `haproxy-ha:instances[1].vrrpVersion`).
+ */
+function inStackTerms<T>(check: () => T): T {
+    try {
+        return check();
+    } catch (e) {
+        if (!(e instanceof ArgumentError)) throw e;
+        const node = /^nodes\[(\d)\]\.(address|name)$/.exec(e.field);
+        const field = e.field.startsWith("instances") ? stackKeyPath([e.field]) : node ? stackKeyPath(["balancers", Number(node[1]), node[2] === "address" ? "host" : "name"]) : undefined;
+        if (field === undefined) throw e;
+        throw new ArgumentError("stack config", field, e.rule, e.value);
+    }
+}
+
+/** With frontends and instances, every VIP must be bound by some frontend (or a bind on `*`): a VIP nothing answers on is a mistake. */
+function checkVipsBound(collections: NonNullable<TopologyConfig["collections"]>, instances: NonNullable<TopologyConfig["instances"]>): void {
+    const bound = collections.frontends.flatMap((f) => f.binds.map((b) => b.address ?? "*"));
+    if (bound.includes("*")) return;
+    instances.forEach((inst, i) =>
+        (inst.vips as string[]).forEach((vip, j) => {
+            const address = vip.split("/")[0];
+            if (!bound.includes(address)) {
+                throw new ArgumentError("stack config", stackKeyPath(["instances", i, "vips", j]), `is bound by no frontend: add a bind with \`address: ${address}\` to \`haproxy-ha:frontends\` (both balancers answer on every VIP)`, vip);
+            }
+        }),
+    );
 }
 
 /** A web's state for its server entry; ready is left out (the default), so nothing else changes. */

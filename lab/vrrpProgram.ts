@@ -1,8 +1,9 @@
 /**
  * A Pulumi program for the VRRP lab tests: web1, web2 behind lb1 and lb2, whose KeepalivedPair
  * floats the instances the test asks for (active-active by default). It reads its topology from
- * the JSON file named by HAPROXY_HA_VRRP_LAB (written by the test), not from stack config: the
- * stack program's key table has no `instances` key yet.
+ * the JSON file named by HAPROXY_HA_VRRP_LAB (written by the test), not from stack config: it
+ * reaches what the stack keys do not (notify hooks, raw frontend lines). The stack program with
+ * `haproxy-ha:instances` has its own lab test (test/lab/vrrpStack.test.ts).
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";

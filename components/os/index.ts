@@ -48,6 +48,11 @@ export interface OsAdapter {
     /** ping, for the gateway check (iputils on every family). */
     pingCommand: string;
     /**
+     * Python interpreters (2.7 or 3) for the VRID collision listen, the first existing one used;
+     * none on the host: the check is skipped with a warning. CentOS 7 has only python2 (yum's).
+     */
+    pythons: string[];
+    /**
      * How haproxy's logs reach /var/log/haproxy.log through rsyslog: the `log` target in
      * haproxy.cfg, and the rsyslog drop-in the library installs (none where the haproxy package
      * ships its own rule). Every family's haproxy package ships the logrotate rule for that file.
@@ -108,6 +113,7 @@ const common = {
     socketClientPackage: "socat",
     haproxyCheck: "/usr/bin/pgrep -x haproxy",
     pingCommand: "/usr/bin/ping",
+    pythons: ["/usr/bin/python3"],
 };
 
 /** The RHEL family and its relatives: httpd, firewalld, SELinux. */
@@ -140,10 +146,12 @@ const ADAPTERS: Record<OsFamily, OsAdapter> = {
         family: "centos7",
         versions: { haproxy: "1.5.18", keepalived: "1.3.5" },
         packages: yum,
+        pythons: ["/usr/bin/python2", "/usr/bin/python"],
         matchesOsRelease: `el_major -eq 7`,
         archiveRepos: centos7Vault,
     },
-    el8: { ...rhelLike, family: "el8", versions: { haproxy: "1.8", keepalived: "2.1" }, packages: dnf, matchesOsRelease: `el_major -eq 8` },
+    // dnf's own interpreter is there even where the python3 package is not.
+    el8: { ...rhelLike, family: "el8", versions: { haproxy: "1.8", keepalived: "2.1" }, packages: dnf, pythons: ["/usr/libexec/platform-python", "/usr/bin/python3"], matchesOsRelease: `el_major -eq 8` },
     el9: { ...rhelLike, family: "el9", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `el_major -ge 9` },
     // ID_LIKE="fedora", not rhel: matched by its own ID, never as el9.
     al2023: { ...rhelLike, family: "al2023", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `[ "$ID" = amzn ] && [ "\${VERSION_ID%%.*}" = 2023 ]` },
@@ -177,6 +185,13 @@ export function versionAtLeast(version: string, minimum: string): boolean {
     }
     return true;
 }
+
+/**
+ * VRRPv3 (IPv6 VIPs, centisecond `advert_int`) is in keepalived since 1.2.17 (its ChangeLog:
+ * "Keepalived extension to support VRRP version 3 … Timer changes to support centi-sec", and
+ * 1.3.5's vrrp_parser.c reads `advert_int` with atof), so CentOS 7's 1.3.5 has it.
+ */
+export const KEEPALIVED_VRRP3_SINCE = "1.2.17";
 
 /** keepalived ≥ 2.0.4 has `-t` (config test); CentOS 7's 1.3.5 does not. */
 export function keepalivedHasConfigTest(os: OsAdapter): boolean {

@@ -117,7 +117,8 @@ export interface HaproxyBackend {
 
 /** The single-frontend shape the shorthand args describe. */
 export interface HaproxyShorthand {
-    frontend: { name: string; bindAddress: string; port: number };
+    /** `moreBindAddresses`: further addresses bound on the same port (every VIP of an active-active pair). */
+    frontend: { name: string; bindAddress: string; port: number; moreBindAddresses?: string[] };
     backend: { name: string; balance: BalanceAlgorithm; servers: HaproxyServer[] };
     healthCheck: HaproxyHealthCheck;
 }
@@ -150,12 +151,13 @@ function collections(spec: HaproxyConfigSpec): { frontends: HaproxyFrontend[]; b
     if (spec.frontends && spec.backends) return { frontends: spec.frontends, backends: spec.backends };
     if (!spec.frontend || !spec.backend || !spec.healthCheck) throw new Error("renderHaproxyConfig: needs frontends/backends or the shorthand frontend, backend and healthCheck");
     const extra = spec.extra ?? {};
+    const port = spec.frontend.port;
     return {
         frontends: [
             {
                 name: spec.frontend.name,
                 mode: spec.mode,
-                binds: [{ address: spec.frontend.bindAddress, port: spec.frontend.port }],
+                binds: [spec.frontend.bindAddress, ...(spec.frontend.moreBindAddresses ?? [])].map((address) => ({ address, port })),
                 defaultBackend: spec.backend.name,
                 extra: extra.frontend,
             },

@@ -25,7 +25,7 @@ export interface VrrpInstanceSpec {
     state: "MASTER" | "BACKUP";
     priority: number;
     virtualRouterId: number;
-    /** Seconds; fractions only with VRRP version 3 (keepalived ≥ 2). */
+    /** Seconds; fractions only with VRRP version 3 (keepalived ≥ 1.2.17). */
     advertInt: number;
     nopreempt: boolean;
     /** Carries the adverts and the VIPs; keepalived tracks it itself (a down link means FAULT). */

@@ -17,6 +17,7 @@ import { ManagedServer, SAME_BUT_STATES, sameButStatesFunction, serverStatesScri
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
 const NONLOCAL_BIND = "net.ipv4.ip_nonlocal_bind";
+const NONLOCAL_BIND6 = "net.ipv6.ip_nonlocal_bind";
 // With SELinux enforcing, haproxy may not connect to backends on arbitrary ports.
 const SE_BOOL = "haproxy_connect_any";
 
@@ -62,6 +63,8 @@ export interface HaproxyStepOptions {
     serverStates?: ManagedServer[];
     /** The frontend binds an address the node may not hold (the VIP on the BACKUP). */
     nonlocalBind: boolean;
+    /** Such an address is IPv6: net.ipv6.ip_nonlocal_bind too (haproxy starts before keepalived sets it). */
+    nonlocalBind6?: boolean;
     /** Switch to the family's archive repositories first (CentOS 7: the vault). */
     archiveRepos: boolean;
 }
@@ -190,6 +193,9 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     const steps: StepSpec[] = [packagesStep(os, "haproxy", packages, opts.archiveRepos)];
     if (opts.nonlocalBind) {
         steps.push({ name: "sysctl", create: setSysctlScript(NONLOCAL_BIND, "1"), delete: restoreSysctlScript(NONLOCAL_BIND) });
+    }
+    if (opts.nonlocalBind6) {
+        steps.push({ name: "sysctl-ipv6", create: setSysctlScript(NONLOCAL_BIND6, "1"), delete: restoreSysctlScript(NONLOCAL_BIND6) });
     }
     if (candidateAdapters(os).some((a) => a.selinux)) {
         steps.push({

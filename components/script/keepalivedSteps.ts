@@ -6,6 +6,7 @@ import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
 import { installFileScript, removeFileScript } from "./files";
 import { vrrpFirewallScript } from "./firewall";
+import { vridCollisionCheckScript } from "./vrrpListen";
 import { packagesStep } from "./packages";
 import { restoreSysctlScript, setSysctlScript } from "./sysctl";
 import { shQuote } from "./quote";
@@ -57,7 +58,7 @@ const installConfig = (os: OsChoice, reload: boolean) =>
         mode: "0600",
         owner: "root",
         group: "root",
-        validate: (tmp) => `${keepalivedHostChecks(tmp)}\n${keepalivedValidation(os)(tmp)}`,
+        validate: (tmp) => `${keepalivedHostChecks(tmp)}\n${keepalivedValidation(os)(tmp)}\n${forOs(os, (a) => vridCollisionCheckScript(tmp, KEEPALIVED_CONFIG_PATH, a.pythons))}`,
         onChange: reload ? forOs(os, (a) => a.services.reloadOrStart("keepalived")) : undefined,
     });
 

@@ -10,6 +10,39 @@ import { holders, through, TOPOLOGY_FILE, vrrpPulumi, waitHolders, writeTopology
  */
 const A = "10.77.0.100";
 const B = "10.77.0.101";
+/** An IPv6 VIP (VRRPv3, multicast to ff02::12) on the lab's ULA prefix. */
+const C = "fd77::100";
+
+/** The instances of one run: what the firewall must let through. */
+interface Variant {
+    name: string;
+    instances: (iface: string) => Record<string, unknown>[];
+    vips: [string, string][];
+    extraFrontend?: string[];
+}
+
+const VARIANTS: Variant[] = [
+    {
+        name: "multicast",
+        instances: (iface) => [
+            { name: "a", vips: [`${A}/24`], virtualRouterId: 91, interface: iface, master: "lb1" },
+            { name: "b", vips: [`${B}/24`], virtualRouterId: 92, interface: iface, master: "lb2" },
+        ],
+        vips: [[A, "lb1"], [B, "lb2"]],
+    },
+    {
+        // Unicast adverts go to the peer's address (ufw/firewalld see them as unicast protocol 112).
+        name: "unicast IPv4 and a multicast IPv6 (VRRPv3) instance",
+        instances: (iface) => [
+            { name: "a", vips: [`${A}/24`], virtualRouterId: 91, interface: iface, master: "lb1", unicast: true },
+            { name: "b", vips: [`${B}/24`], virtualRouterId: 92, interface: iface, master: "lb2", unicast: true },
+            { name: "c", vips: [`${C}/64`], virtualRouterId: 93, interface: iface, master: "lb2", vrrpVersion: 3 },
+        ],
+        vips: [[A, "lb1"], [B, "lb2"], [C, "lb2"]],
+        // haproxy's `bind :80` is IPv4 only.
+        extraFrontend: ["bind :::80 v6only"],
+    },
+];
 
 /** Per firewall: how a host turns it on, and what "its rules" are, as text to compare before/after. */
 const FIREWALLS: [string, string, string][] = [
@@ -25,8 +58,8 @@ const FIREWALLS: [string, string, string][] = [
     ],
 ];
 
-for (const [firewall, enable, rules] of FIREWALLS) {
-    describe(`lab: VRRP and the frontend through an active ${firewall}`, function () {
+for (const [firewall, enable, rules] of FIREWALLS) for (const variant of VARIANTS) {
+    describe(`lab: VRRP (${variant.name}) and the frontend through an active ${firewall}`, function () {
         this.timeout(0);
         let info: LabInfo;
         const prior: Record<string, string> = {};
@@ -39,12 +72,7 @@ for (const [firewall, enable, rules] of FIREWALLS) {
                 if (r.code !== 0) throw new Error(`${lb}: enabling ${firewall} failed: ${r.stderr}`);
                 prior[lb] = onHost(lb, rules).stdout;
             }
-            writeTopology(info, {
-                instances: [
-                    { name: "a", vips: [`${A}/24`], virtualRouterId: 91, interface: info.interface, master: "lb1" },
-                    { name: "b", vips: [`${B}/24`], virtualRouterId: 92, interface: info.interface, master: "lb2" },
-                ],
-            });
+            writeTopology(info, { instances: variant.instances(info.interface) as never }, variant.extraFrontend);
             await vrrpPulumi(["stack", "select", "--create"]);
             await vrrpPulumi(["up", "--yes", "--skip-preview"]);
         });
@@ -56,17 +84,15 @@ for (const [firewall, enable, rules] of FIREWALLS) {
         });
 
         it("no split brain: each VIP is on exactly one node, and stays so", async () => {
-            await waitHolders(A, ["lb1"]);
-            await waitHolders(B, ["lb2"]);
-            // Without adverts both nodes would claim both VIPs after ~3 advert intervals.
+            for (const [vip, holder] of variant.vips) await waitHolders(vip, [holder]);
+            // Without adverts both nodes would claim every VIP after ~3 advert intervals.
             await new Promise((r) => setTimeout(r, 5_000));
-            expect(holders(A)).to.deep.equal(["lb1"]);
-            expect(holders(B)).to.deep.equal(["lb2"]);
+            for (const [vip, holder] of variant.vips) expect(holders(vip), vip).to.deep.equal([holder]);
         });
 
-        it("the frontend port is open: both VIPs answer through the client", async () => {
-            await waitFor("an answer through both VIPs", () => [A, B].every((vip) => through(vip, 1)[0] !== "error"), 30_000, 500);
-            for (const vip of [A, B]) expect(through(vip, 3), vip).to.not.include("error");
+        it("the frontend port is open: every VIP answers through the client", async () => {
+            await waitFor("an answer through every VIP", () => variant.vips.every(([vip]) => through(vip, 1)[0] !== "error"), 30_000, 500);
+            for (const [vip] of variant.vips) expect(through(vip, 3), vip).to.not.include("error");
         });
 
         it(`destroy leaves ${firewall} exactly as it was`, async () => {

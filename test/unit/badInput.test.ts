@@ -80,6 +80,19 @@ describe("bad input is refused before any host is touched", () => {
         expect(() => new HaproxyNode("bad-lb4", { connection: conn, servers: [{ name: "a", address: "10.77.0.11", weight: 300 }] })).to.throw(/`servers\[0\]\.weight` must be an integer from 0 to 256, got 300/);
     });
 
+    const servers = [{ name: "a", address: "10.77.0.11" }];
+    const BIND_ROWS: [string, Record<string, unknown>, RegExp][] = [
+        ["`bindAddresses` beside `bindAddress`", { bindAddress: "10.77.0.100", bindAddresses: ["10.77.0.101"] }, /`bindAddresses` replaces `bindAddress`: set one of them, got \["10\.77\.0\.101"\]/],
+        ["an empty `bindAddresses`", { bindAddresses: [] }, /`bindAddresses` must list at least one address, got \[\]/],
+        ["a bad address in `bindAddresses`", { bindAddresses: ["10.77.0.100", "10.77.0.300"] }, /`bindAddresses\[1\]` must be an IPv4 or IPv6 address, got "10\.77\.0\.300"/],
+        ["`*` in `bindAddresses` (one bind on every address is `bindAddress`'s default)", { bindAddresses: ["*"] }, /`bindAddresses\[0\]` must be an IPv4 or IPv6 address, got "\*"/],
+    ];
+    BIND_ROWS.forEach(([what, args, message], i) => {
+        it(`refuses ${what} (component)`, () => {
+            expect(() => new HaproxyNode(`bad-bind${i}`, { connection: conn, servers, ...args })).to.throw(message);
+        });
+    });
+
     it("refuses a VRRP password longer than 8 characters when it becomes known", async () => {
         const pair = new KeepalivedPair("bad-pair", {
             nodes: [

@@ -72,6 +72,9 @@ const MINIMAL = {
     vip: "172.20.30.69/24",
 };
 
+/** A valid `haproxy-ha:instances` entry for the reference topology. */
+const INSTANCE = { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" };
+
 describe("stack config: unknown keys are refused with the nearest known key", () => {
     const ROWS: [string, Record<string, unknown>, string][] = [
         ["a key in the wrong case", { vrrpversion: 3 }, "`haproxy-ha:vrrpversion` is unknown (did you mean `haproxy-ha:vrrpVersion`?), got 3"],
@@ -80,7 +83,7 @@ describe("stack config: unknown keys are refused with the nearest known key", ()
         ["a singular list key", { balancer: [] }, "`haproxy-ha:balancer` is unknown (did you mean `haproxy-ha:balancers`?), got []"],
         ["a key with a typo", { intreface: "eth1" }, '`haproxy-ha:intreface` is unknown (did you mean `haproxy-ha:interface`?), got "eth1"'],
         ["an SSH field typed as a key", { user: "admin" }, '`haproxy-ha:user` is unknown (did you mean `haproxy-ha:ssh.user`?), got "admin"'],
-        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, gatewayCheck, extraBackend, become, centos7Vault, reapply), got "blue"'],
+        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, gatewayCheck, extraBackend, become, centos7Vault, reapply), got "blue"'],
         ["a misspelt SSH field", { ssh: { user: "root", privateKeyPath: "/k", prot: 2222 } }, "`haproxy-ha:ssh.prot` is unknown (did you mean `haproxy-ha:ssh.port`?), got 2222"],
         ["a misspelt web field", { webs: [{ name: "www1", host: "172.20.30.15" }, { name: "www2", hots: "172.20.30.16" }] }, '`haproxy-ha:webs[1].hots` is unknown (did you mean `haproxy-ha:webs[1].host`?), got "172.20.30.16"'],
         ["a misspelt balancer field", { balancers: [{ name: "hk1", host: "172.20.30.25", priorty: 100 }, { name: "hk2", host: "172.20.30.26" }] }, "`haproxy-ha:balancers[0].priorty` is unknown (did you mean `haproxy-ha:balancers[0].priority`?), got 100"],
@@ -134,8 +137,12 @@ describe("stack config: a value of the wrong type names the key and the value", 
         it(`\`${name}\``, () => {
             const at = pathOf(name);
             const value = wrongValue(key);
-            const error = parseError(withValueAt(referenceConfig(), at, value));
-            const shown = key.secret ? JSON.stringify("<hidden>") : JSON.stringify(value);
+            // A member of an optional list goes into an otherwise valid entry of it.
+            const base = at[0] === "instances" && at.length > 1 ? referenceConfig({ vip: undefined, instances: [{ ...INSTANCE }] }) : referenceConfig();
+            const error = parseError(withValueAt(base, at, value));
+            // Text where a list or object with a secret member belongs may be that secret.
+            const hidden = key.secret || (typeof value === "string" && key.fields?.some((f) => f.secret));
+            const shown = hidden ? JSON.stringify("<hidden>") : JSON.stringify(value);
             expect(error.message).to.match(new RegExp(`^stack config: \`${escaped(stackKey(at))}\` must .*, got ${escaped(shown)}$`));
         });
     }
@@ -145,7 +152,9 @@ describe("stack config: defaults", () => {
     const parsed = parseTopologyConfig(structuredClone(MINIMAL));
 
     // Optional keys the minimal config leaves unset (it names `ssh.privateKeyPath`, one of two ways to give a key).
-    for (const { name, key } of flattenedKeys().filter(({ name, key }) => !key.required && valueAt(MINIMAL, pathOf(name)) === undefined)) {
+    // Members of a list the minimal config leaves unset have no entry to fill (see the instances' defaults below).
+    const inUnsetList = (name: string) => name.includes("[]") && valueAt(MINIMAL, [name.split("[]")[0]]) === undefined;
+    for (const { name, key } of flattenedKeys().filter(({ name, key }) => !key.required && !inUnsetList(name) && valueAt(MINIMAL, pathOf(name)) === undefined)) {
         it(`\`${name}\` is ${JSON.stringify(defaultOf(key)) ?? "unset"} when nothing is set`, () => {
             if (key.defaultByPosition) {
                 const list = valueAt(parsed, [pathOf(name)[0]]) as Record<string, unknown>[];

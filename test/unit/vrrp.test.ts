@@ -175,7 +175,7 @@ const BAD: [string, Partial<KeepalivedPairArgs>, RegExp][] = [
     ["neither `vip` nor `instances`", {}, /`vip` is needed \(or `instances`\), got nothing/],
     ["a tracked interface with a shell command", { instances: [inst({ trackInterfaces: ["eth1;reboot"] })] }, /`instances\[0\]\.trackInterfaces\[0\]` must be a network interface name.*got "eth1;reboot"/],
     ["per-instance VRRP versions on CentOS 7 (keepalived 1.3.5)", { os: "centos7", instances: [inst(), inst({ name: "b", virtualRouterId: 62, vrrpVersion: 3 })] }, /`instances\[1\]\.vrrpVersion` must equal the other instances' on centos7 \(per-instance VRRP versions need keepalived ≥ 2, centos7 has 1\.3\.5\), got 3/],
-    ["a fractional advert_int on CentOS 7", { os: "centos7", instances: [inst({ vrrpVersion: 3, advertInt: 0.5 })] }, /`instances\[0\]\.advertInt` may be a fraction only with `vrrpVersion: 3` on keepalived ≥ 2 \(not centos7: keepalived 1\.3\.5\), got 0\.5/],
+    ["a fractional advert_int on VRRPv2", { os: "centos7", instances: [inst({ advertInt: 0.5 })] }, /`instances\[0\]\.advertInt` may be a fraction only with `vrrpVersion: 3` \(VRRPv2 adverts carry whole seconds\), got 0\.5/],
     ["a hook that is not a script, without echoing it", { vip: "10.77.0.100/24", interface: "eth0", notify: { backup: "curl TOKEN-1234" } }, /`notify\.backup` must be a whole script starting with `#!` \(no NUL bytes\), got "<hidden>"/],
 ];
 

@@ -1,0 +1,714 @@
+#### packages.create
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 7; }; then
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
+  mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
+  [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ] || cp -p /etc/yum.repos.d/CentOS-Base.repo /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault
+  # shellcheck disable=SC2016 # $releasever is yum's variable, kept literally
+  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\{0,1\}baseurl=http://mirror.centos.org/centos/\$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo
+fi
+installed='/var/lib/haproxy-ha/installed/haproxy'
+missing=0
+rpm -q 'haproxy' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  yum install -y -q 'haproxy'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+
+#### packages.update
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 7; }; then
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
+  mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
+  [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ] || cp -p /etc/yum.repos.d/CentOS-Base.repo /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault
+  # shellcheck disable=SC2016 # $releasever is yum's variable, kept literally
+  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\{0,1\}baseurl=http://mirror.centos.org/centos/\$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo
+fi
+installed='/var/lib/haproxy-ha/installed/haproxy'
+missing=0
+rpm -q 'haproxy' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  yum install -y -q 'haproxy'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+
+#### packages.delete
+set -eu
+installed='/var/lib/haproxy-ha/installed/haproxy'
+if [ -d "$installed" ]; then
+  pkgs=""
+  for f in "$installed"/*; do if [ -e "$f" ]; then pkgs="$pkgs ${f##*/}"; fi; done
+  if [ -n "$pkgs" ]; then
+    # shellcheck disable=SC2086 # package names, one word each, as the package manager printed them
+    yum remove -y -q $pkgs
+  fi
+  rm -rf "$installed"
+fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/haproxy'
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
+
+#### sysctl.create
+set -eu
+mkdir -p '/var/lib/haproxy-ha/sysctl'
+[ -e '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind' ] || cat '/proc/sys/net/ipv4/ip_nonlocal_bind' > '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind'
+printf '%s = %s\n' 'net.ipv4.ip_nonlocal_bind' '1' > '/etc/sysctl.d/90-haproxy-ha-net.ipv4.ip_nonlocal_bind.conf'
+[ "$(cat '/proc/sys/net/ipv4/ip_nonlocal_bind')" = '1' ] || printf '%s\n' '1' > '/proc/sys/net/ipv4/ip_nonlocal_bind'
+
+#### sysctl.delete
+set -eu
+rm -f '/etc/sysctl.d/90-haproxy-ha-net.ipv4.ip_nonlocal_bind.conf'
+if [ -e '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind' ]; then [ "$(cat '/proc/sys/net/ipv4/ip_nonlocal_bind')" = "$(cat '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind')" ] || cat '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind' > '/proc/sys/net/ipv4/ip_nonlocal_bind'; rm -f '/var/lib/haproxy-ha/sysctl/net.ipv4.ip_nonlocal_bind'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### selinux.create
+set -eu
+if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled; then
+  mkdir -p '/var/lib/haproxy-ha/sebool'
+  [ -e '/var/lib/haproxy-ha/sebool/haproxy_connect_any' ] || getsebool 'haproxy_connect_any' | awk '{print $3}' > '/var/lib/haproxy-ha/sebool/haproxy_connect_any'
+  setsebool -P 'haproxy_connect_any' 1
+fi
+
+#### selinux.delete
+set -eu
+if [ -e '/var/lib/haproxy-ha/sebool/haproxy_connect_any' ]; then
+  if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled; then setsebool -P 'haproxy_connect_any' "$(cat '/var/lib/haproxy-ha/sebool/haproxy_connect_any')"; fi
+  rm -f '/var/lib/haproxy-ha/sebool/haproxy_connect_any'
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### firewall.create
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
+  firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
+fi
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
+  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
+fi
+
+#### firewall.delete
+set -eu
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
+fi
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
+  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### config.create
+set -eu
+target='/etc/haproxy/haproxy.cfg'
+backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:haproxy' "$tmp"
+chmod '0640' "$tmp"
+haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+
+#### config.update
+set -eu
+target='/etc/haproxy/haproxy.cfg'
+backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:haproxy' "$tmp"
+chmod '0640' "$tmp"
+haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:haproxy' "$target"; chmod '0640' "$target"
+  changed=0
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+  changed=1
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+if [ "$changed" = 1 ]; then
+  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+fi
+
+#### config.delete
+set -eu
+target='/etc/haproxy/haproxy.cfg'
+backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg.meta'
+if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### service.create
+set -eu
+saved='/var/lib/haproxy-ha/services/haproxy'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
+fi
+systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+systemctl restart 'haproxy'
+
+#### service.update
+set -eu
+systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+
+#### service.delete
+set -eu
+saved='/var/lib/haproxy-ha/services/haproxy'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'haproxy' >/dev/null 2>&1 || true; else systemctl disable 'haproxy' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'haproxy' >/dev/null 2>&1 || true; else systemctl stop 'haproxy' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### packages.create
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 7; }; then
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
+  mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
+  [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ] || cp -p /etc/yum.repos.d/CentOS-Base.repo /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault
+  # shellcheck disable=SC2016 # $releasever is yum's variable, kept literally
+  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\{0,1\}baseurl=http://mirror.centos.org/centos/\$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo
+fi
+installed='/var/lib/haproxy-ha/installed/keepalived'
+missing=0
+rpm -q 'keepalived' >/dev/null 2>&1 || missing=1
+rpm -q 'iputils' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  yum install -y -q 'keepalived' 'iputils'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+
+#### packages.update
+set -eu
+# shellcheck disable=SC1091
+. /etc/os-release
+ID=${ID:-unknown}
+VERSION_ID=${VERSION_ID:-}
+el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
+if ! { el_major -eq 7; }; then
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+fi
+if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
+  mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
+  [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ] || cp -p /etc/yum.repos.d/CentOS-Base.repo /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault
+  # shellcheck disable=SC2016 # $releasever is yum's variable, kept literally
+  sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\{0,1\}baseurl=http://mirror.centos.org/centos/\$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-Base.repo
+fi
+installed='/var/lib/haproxy-ha/installed/keepalived'
+missing=0
+rpm -q 'keepalived' >/dev/null 2>&1 || missing=1
+rpm -q 'iputils' >/dev/null 2>&1 || missing=1
+if [ "$missing" = 1 ]; then
+  mkdir -p "$installed"
+  before=$(mktemp)
+  trap 'rm -f "$before"' EXIT
+  rpm -qa --qf '%{NAME}\n' | sort > "$before"
+  yum install -y -q 'keepalived' 'iputils'
+  rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
+fi
+mkdir -p '/var/lib/haproxy-ha/wanted-packages'
+printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keepalived'
+
+#### packages.delete
+set -eu
+installed='/var/lib/haproxy-ha/installed/keepalived'
+if [ -d "$installed" ]; then
+  pkgs=""
+  for f in "$installed"/*; do if [ -e "$f" ]; then pkgs="$pkgs ${f##*/}"; fi; done
+  if [ -n "$pkgs" ]; then
+    # shellcheck disable=SC2086 # package names, one word each, as the package manager printed them
+    yum remove -y -q $pkgs
+  fi
+  rm -rf "$installed"
+fi
+rm -f '/var/lib/haproxy-ha/wanted-packages/keepalived'
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+if [ -e /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault ]; then mv -f /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault /etc/yum.repos.d/CentOS-Base.repo; fi
+
+#### firewall.create
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  if ! firewall-cmd -q --query-rich-rule='rule protocol value="vrrp" accept'; then
+    firewall-cmd -q --add-rich-rule='rule protocol value="vrrp" accept'
+    mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-vrrp'
+  fi
+  if ! firewall-cmd -q --permanent --query-rich-rule='rule protocol value="vrrp" accept'; then
+    firewall-cmd -q --permanent --add-rich-rule='rule protocol value="vrrp" accept'
+    mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent'
+  fi
+fi
+
+#### firewall.delete
+set -eu
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  if [ -e '/var/lib/haproxy-ha/firewall/firewalld-vrrp' ]; then firewall-cmd -q --remove-rich-rule='rule protocol value="vrrp" accept' || true; rm -f '/var/lib/haproxy-ha/firewall/firewalld-vrrp'; fi
+  if [ -e '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent' ]; then firewall-cmd -q --permanent --remove-rich-rule='rule protocol value="vrrp" accept' || true; rm -f '/var/lib/haproxy-ha/firewall/firewalld-vrrp.permanent'; fi
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### config.create
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
+  if [ ! -e "/sys/class/net/$kif" ]; then
+    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
+  fi
+done
+awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
+  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
+    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
+    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
+if keepalived --help 2>&1 | grep -q -- --config-test; then
+  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+    printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+  fi
+fi
+kpy=
+if [ -x '/usr/bin/python2' ]; then kpy='/usr/bin/python2'; elif [ -x '/usr/bin/python' ]; then kpy='/usr/bin/python'; fi
+if [ -z "$kpy" ]; then
+  echo "haproxy-ha: warning: none of /usr/bin/python2, /usr/bin/python on this host: the VRID collision check is skipped" >&2
+else
+  klocal=$(ip -o addr show | awk '{ sub("/.*", "", $4); print $4 }' | tr '\n' ' ')
+  "$kpy" - "$tmp" '/etc/keepalived/keepalived.conf' "$klocal" <<'HAPROXY_HA_VRID' || exit 1
+import binascii, select, socket, struct, sys, time
+
+
+def norm(address, family):
+    af = socket.AF_INET if family == 4 else socket.AF_INET6
+    return socket.inet_ntop(af, socket.inet_pton(af, address))
+
+
+def instances(path):
+    """The vrrp_instance blocks of a keepalived.conf as (family, interface, vrid, advert_int, VIPs)."""
+    try:
+        lines = open(path).read().split("\n")
+    except (IOError, OSError):
+        return []
+    found, cur, depth, block = [], None, 0, None
+    for line in lines:
+        words = line.split()
+        if words and depth == 0 and words[0] == "vrrp_instance":
+            cur = {"iface": None, "vrid": None, "advert": 1.0, "vips": []}
+            found.append(cur)
+        elif words and cur is not None and depth == 1:
+            if words[0] == "interface":
+                cur["iface"] = words[1]
+            elif words[0] == "virtual_router_id":
+                cur["vrid"] = int(words[1])
+            elif words[0] == "advert_int":
+                cur["advert"] = float(words[1])
+            block = words[0] if words[-1] == "{" else None
+        elif words and words[0] != "}" and cur is not None and depth == 2 and block == "virtual_ipaddress":
+            cur["vips"].append(words[0].split("/")[0])
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            cur = None
+    result = []
+    for i in found:
+        if i["iface"] is None or i["vrid"] is None or not i["vips"]:
+            continue
+        family = 6 if ":" in i["vips"][0] else 4
+        result.append((family, i["iface"], i["vrid"], i["advert"], frozenset(norm(v, family) for v in i["vips"])))
+    return result
+
+
+def foreign(family, iface, source, data, watched, ours, local):
+    """The collision an advert shows (VRRP header onwards), or None."""
+    if len(data) < 8:
+        return None
+    vrid, count = ord(data[1:2]), ord(data[3:4])
+    key = (family, iface, vrid)
+    source = source.split("%")[0]
+    if key not in watched or source in local:
+        return None
+    size = 4 if family == 4 else 16
+    af = socket.AF_INET if family == 4 else socket.AF_INET6
+    addresses = frozenset(socket.inet_ntop(af, data[8 + k * size:8 + (k + 1) * size]) for k in range(count) if len(data) >= 8 + (k + 1) * size)
+    if addresses in ours.get(key, ()):
+        return None
+    return "VRID %d on %s is already advertised by %s (addresses: %s)" % (vrid, iface, source, " ".join(sorted(addresses)) or "none")
+
+
+def strip_ip_header(family, packet):
+    if family == 6:
+        return packet
+    return packet[(ord(packet[0:1]) & 15) * 4:]
+
+
+def listen(keys, seconds):
+    socks = {}
+    for family, iface in keys:
+        try:
+            index = int(open("/sys/class/net/%s/ifindex" % iface).read())
+            if family == 4:
+                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+                # IP_ADD_MEMBERSHIP with struct ip_mreqn (group, any address, interface index)
+                s.setsockopt(socket.IPPROTO_IP, 35, struct.pack("4s4si", socket.inet_aton("224.0.0.18"), socket.inet_aton("0.0.0.0"), index))
+            else:
+                s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 112)
+                # IPV6_ADD_MEMBERSHIP with struct ipv6_mreq (group, interface index)
+                s.setsockopt(socket.IPPROTO_IPV6, 20, struct.pack("16si", socket.inet_pton(socket.AF_INET6, "ff02::12"), index))
+            # SO_BINDTODEVICE: adverts of this interface only
+            s.setsockopt(socket.SOL_SOCKET, 25, iface.encode("ascii") + b"\0")
+        except (IOError, OSError, socket.error) as e:
+            sys.stderr.write("haproxy-ha: warning: cannot listen for VRRP adverts on %s (IPv%d): %s; the VRID collision check skips it\n" % (iface, family, e))
+            continue
+        socks[s] = (family, iface)
+    deadline = time.time() + seconds
+    while socks:
+        left = deadline - time.time()
+        if left <= 0:
+            break
+        ready = select.select(list(socks), [], [], left)[0]
+        for s in ready:
+            packet, address = s.recvfrom(4096)
+            family, iface = socks[s]
+            yield family, iface, address[0], strip_ip_header(family, packet)
+
+
+def replay(path):
+    for line in open(path).read().split("\n"):
+        if line.strip():
+            family, iface, source, data = line.split()
+            yield int(family), iface, source, strip_ip_header(int(family), binascii.unhexlify(data))
+
+
+def main(argv):
+    candidate = instances(argv[1])
+    watched = set((i[0], i[1], i[2]) for i in candidate)
+    ours = {}
+    for family, iface, vrid, advert, vips in candidate + instances(argv[2]):
+        ours.setdefault((family, iface, vrid), set()).add(vips)
+    local = set(a.split("%")[0] for a in argv[3].split())
+    if not watched:
+        return 0
+    seconds = min(max(3 * max(i[3] for i in candidate), 3.5), 10)
+    packets = replay(argv[4]) if len(argv) > 4 else listen(sorted(set((k[0], k[1]) for k in watched)), seconds)
+    for family, iface, source, data in packets:
+        found = foreign(family, iface, source, data, watched, ours, local)
+        if found:
+            sys.stderr.write("haproxy-ha: %s: another VRRP router on the segment uses it; pick another virtualRouterId. The old config stays\n" % found)
+            return 1
+    return 0
+
+
+try:
+    code = main(sys.argv)
+except Exception as e:  # a bug here must not pass for a collision (exit 1)
+    sys.stderr.write("haproxy-ha: warning: the VRID collision check failed (%s: %s) and is skipped\n" % (type(e).__name__, e))
+    code = 0
+sys.exit(code)
+HAPROXY_HA_VRID
+fi
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0600 root root' > "$wanted.meta"
+
+#### config.update
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
+  if [ ! -e "/sys/class/net/$kif" ]; then
+    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
+  fi
+done
+awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
+  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
+    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
+    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
+if keepalived --help 2>&1 | grep -q -- --config-test; then
+  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+    printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+  fi
+fi
+kpy=
+if [ -x '/usr/bin/python2' ]; then kpy='/usr/bin/python2'; elif [ -x '/usr/bin/python' ]; then kpy='/usr/bin/python'; fi
+if [ -z "$kpy" ]; then
+  echo "haproxy-ha: warning: none of /usr/bin/python2, /usr/bin/python on this host: the VRID collision check is skipped" >&2
+else
+  klocal=$(ip -o addr show | awk '{ sub("/.*", "", $4); print $4 }' | tr '\n' ' ')
+  "$kpy" - "$tmp" '/etc/keepalived/keepalived.conf' "$klocal" <<'HAPROXY_HA_VRID' || exit 1
+import binascii, select, socket, struct, sys, time
+
+
+def norm(address, family):
+    af = socket.AF_INET if family == 4 else socket.AF_INET6
+    return socket.inet_ntop(af, socket.inet_pton(af, address))
+
+
+def instances(path):
+    """The vrrp_instance blocks of a keepalived.conf as (family, interface, vrid, advert_int, VIPs)."""
+    try:
+        lines = open(path).read().split("\n")
+    except (IOError, OSError):
+        return []
+    found, cur, depth, block = [], None, 0, None
+    for line in lines:
+        words = line.split()
+        if words and depth == 0 and words[0] == "vrrp_instance":
+            cur = {"iface": None, "vrid": None, "advert": 1.0, "vips": []}
+            found.append(cur)
+        elif words and cur is not None and depth == 1:
+            if words[0] == "interface":
+                cur["iface"] = words[1]
+            elif words[0] == "virtual_router_id":
+                cur["vrid"] = int(words[1])
+            elif words[0] == "advert_int":
+                cur["advert"] = float(words[1])
+            block = words[0] if words[-1] == "{" else None
+        elif words and words[0] != "}" and cur is not None and depth == 2 and block == "virtual_ipaddress":
+            cur["vips"].append(words[0].split("/")[0])
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            cur = None
+    result = []
+    for i in found:
+        if i["iface"] is None or i["vrid"] is None or not i["vips"]:
+            continue
+        family = 6 if ":" in i["vips"][0] else 4
+        result.append((family, i["iface"], i["vrid"], i["advert"], frozenset(norm(v, family) for v in i["vips"])))
+    return result
+
+
+def foreign(family, iface, source, data, watched, ours, local):
+    """The collision an advert shows (VRRP header onwards), or None."""
+    if len(data) < 8:
+        return None
+    vrid, count = ord(data[1:2]), ord(data[3:4])
+    key = (family, iface, vrid)
+    source = source.split("%")[0]
+    if key not in watched or source in local:
+        return None
+    size = 4 if family == 4 else 16
+    af = socket.AF_INET if family == 4 else socket.AF_INET6
+    addresses = frozenset(socket.inet_ntop(af, data[8 + k * size:8 + (k + 1) * size]) for k in range(count) if len(data) >= 8 + (k + 1) * size)
+    if addresses in ours.get(key, ()):
+        return None
+    return "VRID %d on %s is already advertised by %s (addresses: %s)" % (vrid, iface, source, " ".join(sorted(addresses)) or "none")
+
+
+def strip_ip_header(family, packet):
+    if family == 6:
+        return packet
+    return packet[(ord(packet[0:1]) & 15) * 4:]
+
+
+def listen(keys, seconds):
+    socks = {}
+    for family, iface in keys:
+        try:
+            index = int(open("/sys/class/net/%s/ifindex" % iface).read())
+            if family == 4:
+                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+                # IP_ADD_MEMBERSHIP with struct ip_mreqn (group, any address, interface index)
+                s.setsockopt(socket.IPPROTO_IP, 35, struct.pack("4s4si", socket.inet_aton("224.0.0.18"), socket.inet_aton("0.0.0.0"), index))
+            else:
+                s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 112)
+                # IPV6_ADD_MEMBERSHIP with struct ipv6_mreq (group, interface index)
+                s.setsockopt(socket.IPPROTO_IPV6, 20, struct.pack("16si", socket.inet_pton(socket.AF_INET6, "ff02::12"), index))
+            # SO_BINDTODEVICE: adverts of this interface only
+            s.setsockopt(socket.SOL_SOCKET, 25, iface.encode("ascii") + b"\0")
+        except (IOError, OSError, socket.error) as e:
+            sys.stderr.write("haproxy-ha: warning: cannot listen for VRRP adverts on %s (IPv%d): %s; the VRID collision check skips it\n" % (iface, family, e))
+            continue
+        socks[s] = (family, iface)
+    deadline = time.time() + seconds
+    while socks:
+        left = deadline - time.time()
+        if left <= 0:
+            break
+        ready = select.select(list(socks), [], [], left)[0]
+        for s in ready:
+            packet, address = s.recvfrom(4096)
+            family, iface = socks[s]
+            yield family, iface, address[0], strip_ip_header(family, packet)
+
+
+def replay(path):
+    for line in open(path).read().split("\n"):
+        if line.strip():
+            family, iface, source, data = line.split()
+            yield int(family), iface, source, strip_ip_header(int(family), binascii.unhexlify(data))
+
+
+def main(argv):
+    candidate = instances(argv[1])
+    watched = set((i[0], i[1], i[2]) for i in candidate)
+    ours = {}
+    for family, iface, vrid, advert, vips in candidate + instances(argv[2]):
+        ours.setdefault((family, iface, vrid), set()).add(vips)
+    local = set(a.split("%")[0] for a in argv[3].split())
+    if not watched:
+        return 0
+    seconds = min(max(3 * max(i[3] for i in candidate), 3.5), 10)
+    packets = replay(argv[4]) if len(argv) > 4 else listen(sorted(set((k[0], k[1]) for k in watched)), seconds)
+    for family, iface, source, data in packets:
+        found = foreign(family, iface, source, data, watched, ours, local)
+        if found:
+            sys.stderr.write("haproxy-ha: %s: another VRRP router on the segment uses it; pick another virtualRouterId. The old config stays\n" % found)
+            return 1
+    return 0
+
+
+try:
+    code = main(sys.argv)
+except Exception as e:  # a bug here must not pass for a collision (exit 1)
+    sys.stderr.write("haproxy-ha: warning: the VRID collision check failed (%s: %s) and is skipped\n" % (type(e).__name__, e))
+    code = 0
+sys.exit(code)
+HAPROXY_HA_VRID
+fi
+if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
+  echo "unchanged: $target"
+  chown 'root:root' "$target"; chmod '0600' "$target"
+  changed=0
+else
+  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
+    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
+  fi
+  mv -f "$tmp" "$target"
+  echo "installed: $target"
+  changed=1
+fi
+wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$wanted")"
+cp "$target" "$wanted" && chmod 0600 "$wanted"
+printf '%s\n' '0600 root root' > "$wanted.meta"
+if [ "$changed" = 1 ]; then
+  if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+fi
+
+#### config.delete
+set -eu
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+if [ -e "$backup" ]; then mv -f "$backup" "$target"; echo "restored: $target"
+else rm -f "$target" "$backup.absent"; echo "removed: $target"; fi
+rm -f '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf.meta'
+if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
+
+#### service.create
+set -eu
+saved='/var/lib/haproxy-ha/services/keepalived'
+if [ ! -e "$saved" ]; then
+  mkdir -p "$(dirname "$saved")"
+  printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
+fi
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+systemctl restart 'keepalived'
+
+#### service.update
+set -eu
+systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+
+#### service.delete
+set -eu
+saved='/var/lib/haproxy-ha/services/keepalived'
+was_enabled=""; was_active=""
+if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
+if [ "$was_enabled" = enabled ]; then systemctl enable 'keepalived' >/dev/null 2>&1 || true; else systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
+if [ "$was_active" = active ]; then systemctl start 'keepalived' >/dev/null 2>&1 || true; else systemctl stop 'keepalived' >/dev/null 2>&1 || true; fi
+rm -f "$saved"
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
