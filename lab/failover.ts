@@ -142,12 +142,26 @@ export async function measureFailoverUnderLoad(
     return { ...failoverFigures(event, records, t0, movedAt), records, t0, movedAt };
 }
 
-/** The failover figures from per-request records (see `measureFailoverUnderLoad`). */
+/**
+ * The failover figures from per-request records (see `measureFailoverUnderLoad`). The outage is
+ * the longest run of consecutive failed requests (by start time) after the event: a stray slow
+ * request before the event took effect does not count as its start.
+ */
 export function failoverFigures(event: string, records: RequestRecord[], t0: number, movedAt: number): FailoverMeasurement {
-    const after = records.filter((r) => r.start + r.latency >= t0);
-    const firstFailure = after.find((r) => !ok(r));
-    const recovered = firstFailure && after.filter((r) => r.start > firstFailure.start && ok(r)).sort((a, b) => a.start + a.latency - (b.start + b.latency))[0];
-    if (firstFailure && !recovered) throw new Error(`${event}: no request succeeded after the outage`);
+    const after = records.filter((r) => r.start + r.latency >= t0).sort((a, b) => a.start - b.start);
+    let best: [number, number] | undefined;
+    for (let i = 0; i < after.length; ) {
+        if (ok(after[i])) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < after.length && !ok(after[j])) j++;
+        if (!best || j - i > best[1] - best[0]) best = [i, j];
+        i = j;
+    }
+    const recovered = best && after.slice(best[1]).find(ok);
+    if (best && !recovered) throw new Error(`${event}: no request succeeded after the outage`);
     const span = after.length > 1 ? after[after.length - 1].start - after[0].start : 0;
     return {
         event,

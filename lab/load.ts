@@ -72,7 +72,7 @@ export function startAttack(url: string, opts: AttackOptions): Attack {
     const pid = `${WORK}/${name}.pid`;
     const args = [
         opts.rate > 0 ? `-rate=${opts.rate}/1s` : "-rate=0",
-        ...(opts.maxWorkers ? [`-workers=${opts.maxWorkers}`, `-max-workers=${opts.maxWorkers}`] : []),
+        ...(opts.maxWorkers ? [`-workers=${Math.min(opts.maxWorkers, opts.rate > 0 ? 10 : opts.maxWorkers)}`, `-max-workers=${opts.maxWorkers}`] : []),
         `-duration=${opts.maxDurationS ?? 120}s`,
         `-timeout=${opts.timeoutMs}ms`,
         `-keepalive=${opts.keepalive ?? true}`,

@@ -42,6 +42,9 @@ describe("bench: load records, figures and SVG", () => {
         expect(m).to.deep.equal({ event: "x", vip_moved_s: 0.35, first_ok_s: 0.4, failed: 3, total: 5, rate_rps: 8 });
         expect(() => failoverFigures("y", [rec(1000.1, 0.1, 0, "timeout")], t0, 1000.2)).to.throw(/no request succeeded/);
         expect(failoverFigures("z", [rec(1000.1, 0.001), rec(1000.2, 0.001)], t0, 1000.1).first_ok_s).to.equal(0);
+        // A stray timeout before the outage: first OK counts from the longest run of failures.
+        const stray = [rec(1000.01, 0.1, 0, "timeout"), rec(1000.05, 0.001), rec(1000.2, 0.1, 0, "t"), rec(1000.3, 0.1, 0, "t"), rec(1000.4, 0.1, 0, "t"), rec(1000.6, 0.002)];
+        expect(failoverFigures("s", stray, t0, 1000.5)).to.include({ first_ok_s: 0.6, failed: 4 });
     });
 
     it("the VRRP floor: 3 × advert_int + skew for the BACKUP's priority", () => {
