@@ -3,10 +3,10 @@
  * client, BENCH_RATE requests/s, default 500, each with a 100 ms timeout) for the library's
  * defaults and the `tuned` and `fast` profiles, and per VIP for an active-active pair
  * (BENCH_ACTIVE_ACTIVE=0 skips it; BENCH_PROFILES=none or a comma list picks the single-VIP
- * profiles). One JSON line per measurement (bench/results/failover.jsonl), a timeline SVG per
+ * profiles). One JSON line per measurement (bench/results/failover.jsonl, or BENCH_RESULTS.jsonl), a timeline SVG per
  * profile and event (first run), then a table. Not a test: it asserts nothing.
  */
-import { AnyFailoverEvent, cause, LoadFailoverMeasurement, measureFailoverUnderLoad, recover } from "../lab/failover";
+import { AnyFailoverEvent, cause, failureStreaks, LoadFailoverMeasurement, measureFailoverUnderLoad, recover } from "../lab/failover";
 import { freshLab, hostsOk, LabInfo, labConfig, prepareTools, pulumiOk, removeStack, selectStack, vipHolders, waitFor, writeStackFile } from "../lab/lab";
 import { installLoadGenerator, ok, startAttack } from "../lab/load";
 import { holders, vrrpPulumi, writeTopology } from "../lab/vrrpLab";
@@ -35,7 +35,15 @@ const masterDownFloor = (advertInt: number) => masterDownInterval(advertInt, BAC
 /** Active-active (lab/vrrp-project): lb1 MASTER of A, lb2 MASTER of B; lb1 dies. */
 const AA = { A: "10.77.0.100", B: "10.77.0.101" };
 
-type Row = Omit<LoadFailoverMeasurement, "records" | "t0" | "movedAt"> & { profile: string; run: number; floor_s: number; rate_requested: number; timeout_ms: number };
+type Row = Omit<LoadFailoverMeasurement, "records" | "t0" | "movedAt"> & {
+    profile: string;
+    run: number;
+    floor_s: number;
+    rate_requested: number;
+    timeout_ms: number;
+    /** Runs of ≥ 10 consecutive failures: [from, to] seconds since the event and count (the outage, and any stall of the shared machine). */
+    streaks?: [number, number, number][];
+};
 
 function timeline(name: string, title: string, m: LoadFailoverMeasurement, floor: number): void {
     const tl = requestTimeline(m.records, m.t0, 0.05);
@@ -78,7 +86,7 @@ async function activeActive(info: LabInfo, results: Results<Row>): Promise<void>
         const a = await measureFailoverUnderLoad(info, "lb1-dies: VIP A", "lb2", () => cause("master-host-dies", "lb1"), { rate: RATE, timeoutMs: TIMEOUT_MS, vip: AA.A, name: "failover-a" });
         const b = await attackB.stop();
         const bAfter = b.filter((r) => r.start + r.latency >= a.t0);
-        results.add({ profile: "active-active", run: run + 1, ...strip(a), floor_s: floor, rate_requested: RATE, timeout_ms: TIMEOUT_MS });
+        results.add({ profile: "active-active", run: run + 1, ...strip(a), floor_s: floor, rate_requested: RATE, timeout_ms: TIMEOUT_MS, streaks: failureStreaks(a.records, a.t0) });
         const span = bAfter.length > 1 ? bAfter[bAfter.length - 1].start - bAfter[0].start : 0;
         results.add({
             profile: "active-active",
@@ -102,7 +110,7 @@ async function activeActive(info: LabInfo, results: Results<Row>): Promise<void>
 
 async function main(): Promise<void> {
     prepareTools();
-    const results = new Results<Row>("failover");
+    const results = new Results<Row>(process.env.BENCH_RESULTS ?? "failover");
     const chosen = process.env.BENCH_PROFILES === "none" ? [] : (process.env.BENCH_PROFILES?.split(",") ?? Object.keys(PROFILES));
     for (const p of chosen) if (!PROFILES[p]) throw new Error(`BENCH_PROFILES: unknown profile ${p} (${Object.keys(PROFILES).join(", ")}, none)`);
     try {
@@ -118,7 +126,7 @@ async function main(): Promise<void> {
             for (const event of EVENTS) {
                 for (let run = 0; run < RUNS; run++) {
                     const m = await measureFailoverUnderLoad(info, event, "lb2", () => cause(event, "lb1"), { rate: RATE, timeoutMs: TIMEOUT_MS });
-                    results.add({ profile, run: run + 1, ...strip(m), floor_s: floor, rate_requested: RATE, timeout_ms: TIMEOUT_MS });
+                    results.add({ profile, run: run + 1, ...strip(m), floor_s: floor, rate_requested: RATE, timeout_ms: TIMEOUT_MS, streaks: failureStreaks(m.records, m.t0) });
                     if (run === 0) timeline(`${profile}-${event}`, `${profile} profile (advert ${advertInt} s): ${event}`, m, floor);
                     recover(event, "lb1");
                     await waitFor("the VIP back on lb1", () => vipHolders(info).join() === "lb1", 60_000, 250);

@@ -55,7 +55,7 @@ export interface BarChart {
 }
 
 const FONT = 'font-family="sans-serif"';
-const M = { left: 64, right: 20, top: 56, bottom: 48 };
+const M = { left: 64, right: 20, top: 70, bottom: 48 };
 
 export function escapeXml(s: string): string {
     return s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
@@ -86,8 +86,14 @@ function frame(title: string, subtitle: string | undefined, w: number, h: number
     ].join("\n");
 }
 
+/** One row of swatches between the subtitle and the plot, so that it never covers data or marker labels. */
 function legend(items: { name: string; color: string }[], x: number, y: number): string[] {
-    return items.map((s, i) => `<rect x="${x}" y="${y + i * 16 - 9}" width="12" height="10" fill="${s.color}"/><text x="${x + 16}" y="${y + i * 16}" ${FONT} font-size="11">${escapeXml(s.name)}</text>`);
+    let at = x;
+    return items.map((s) => {
+        const item = `<rect x="${at}" y="${y - 9}" width="12" height="10" fill="${s.color}"/><text x="${at + 16}" y="${y}" ${FONT} font-size="11">${escapeXml(s.name)}</text>`;
+        at += 28 + 7 * s.name.length;
+        return item;
+    });
 }
 
 /** A line chart: axes with round ticks, each series as a line (or dots), markers as dashed verticals. */
@@ -129,10 +135,11 @@ export function lineChart(c: LineChart): string {
     (c.markers ?? []).forEach((m, i) => {
         const x = X(m.x).toFixed(1);
         body.push(`<line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + ph}" stroke="${m.color}" stroke-width="1.5" stroke-dasharray="5,3"/>`);
-        // Labels step down so that close markers do not overwrite each other.
-        body.push(`<text x="${(Number(x) + 4).toFixed(1)}" y="${M.top + 12 + i * 13}" ${FONT} font-size="11" fill="${m.color}">${escapeXml(m.label)}</text>`);
+        // Labels step down so that close markers do not overwrite each other; near the right edge they end at their line.
+        const right = Number(x) > M.left + pw * 0.7;
+        body.push(`<text x="${(Number(x) + (right ? -4 : 4)).toFixed(1)}" y="${M.top + 12 + i * 13}" ${FONT} font-size="11" fill="${m.color}"${right ? ' text-anchor="end"' : ""}>${escapeXml(m.label)}</text>`);
     });
-    body.push(...legend(c.series, M.left + pw - 170, M.top + 12));
+    body.push(...legend(c.series, M.left, M.top - 10));
     return frame(c.title, c.subtitle, w, h, body);
 }
 
@@ -166,7 +173,7 @@ export function barChart(c: BarChart): string {
     body.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>`);
     body.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + ph}" stroke="#333"/>`);
     body.push(`<text x="14" y="${M.top + ph / 2}" ${FONT} font-size="12" text-anchor="middle" transform="rotate(-90 14 ${M.top + ph / 2})">${escapeXml(c.yLabel)}</text>`);
-    body.push(...legend(c.series, M.left + 10, M.top + 12));
+    body.push(...legend(c.series, M.left, M.top - 10));
     return frame(c.title, c.subtitle, w, h, body);
 }
 

@@ -172,3 +172,20 @@ export function failoverFigures(event: string, records: RequestRecord[], t0: num
         rate_rps: span > 0 ? Math.round((after.length - 1) / span) : 0,
     };
 }
+
+/** Runs of at least `min` consecutive failed requests (by start): [start, end] seconds since `t0` and their count. */
+export function failureStreaks(records: RequestRecord[], t0: number, min = 10): [number, number, number][] {
+    const sorted = [...records].sort((a, b) => a.start - b.start);
+    const out: [number, number, number][] = [];
+    for (let i = 0; i < sorted.length; ) {
+        if (ok(sorted[i])) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < sorted.length && !ok(sorted[j])) j++;
+        if (j - i >= min) out.push([round(sorted[i].start - t0), round(sorted[j - 1].start - t0), j - i]);
+        i = j;
+    }
+    return out;
+}
