@@ -145,7 +145,7 @@ export function lineChart(c: LineChart): string {
 
 /** A grouped bar chart: one cluster per group, one bar per series, values printed on top. */
 export function barChart(c: BarChart): string {
-    const w = c.width ?? Math.max(500, 90 + c.groups.length * (c.series.length * 26 + 30));
+    const w = c.width ?? Math.max(760, 90 + c.groups.length * (c.series.length * 26 + 30));
     const h = c.height ?? 380;
     const pw = w - M.left - M.right;
     const ph = h - M.top - M.bottom;
