@@ -7,7 +7,8 @@
  * timeline SVG per event under bench/results/. Not a test: it asserts nothing.
  *
  * BENCH_RATE (default 1000 requests/s: see docs/benchmarks.md for the lab's maximum), BENCH_RUNS
- * (default 3), BENCH_EVENTS (comma list), BENCH_KEEPALIVE=0 (a new connection per request).
+ * (default 3), BENCH_EVENTS (comma list), BENCH_KEEPALIVE=0 (a new connection per request),
+ * BENCH_RESULTS (the JSON lines file's name, default reload / reload-new-conn).
  */
 import { hostsOk, onHost, prepareTools, pulumiOk, removeStack } from "../lab/lab";
 import { errorKinds, ok, RequestRecord, startAttack, summarize } from "../lab/load";
@@ -35,7 +36,7 @@ function runtimeApi(host: string, command: string): string {
 
 async function main(): Promise<void> {
     prepareTools();
-    const results = new Results<Record<string, unknown>>(KEEPALIVE ? "reload" : "reload-new-conn");
+    const results = new Results<Record<string, unknown>>(process.env.BENCH_RESULTS ?? (KEEPALIVE ? "reload" : "reload-new-conn"));
     const certs = makeCerts();
     const state: State = { balance: "roundrobin", cert: 0 };
     try {
