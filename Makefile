@@ -16,5 +16,4 @@ test: setup
 	npm test
 
 bench: setup
-	npm run bench:failover
-	npm run bench:provision
+	npm run bench

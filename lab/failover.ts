@@ -3,8 +3,11 @@
  * tests (which assert bounds derived from the VRRP timers) and `npm run bench:failover`.
  */
 import { hostsOk, LabInfo, onHost, startClientLoop, vipHolders, watchVipArrival } from "./lab";
+import { ok, RequestRecord, startAttack } from "./load";
 
 export type FailoverEvent = "master-host-dies" | "keepalived-stopped" | "haproxy-stopped";
+/** Events the benchmark adds: the MASTER's NIC loses carrier (keepalived sees its interface go down). */
+export type AnyFailoverEvent = FailoverEvent | "master-nic-down";
 
 export interface FailoverMeasurement {
     event: string;
@@ -18,7 +21,7 @@ export interface FailoverMeasurement {
 }
 
 /** Causes `event` on `master`. */
-export function cause(event: FailoverEvent, master: string): void {
+export function cause(event: AnyFailoverEvent, master: string): void {
     switch (event) {
         case "master-host-dies":
             hostsOk(["kill", master]);
@@ -29,6 +32,9 @@ export function cause(event: FailoverEvent, master: string): void {
         case "haproxy-stopped":
             onHost(master, "systemctl stop haproxy");
             return;
+        case "master-nic-down":
+            hostsOk(["link", master, "down"]);
+            return;
         default: {
             const unknown: never = event;
             throw new Error(`unknown event ${unknown}`);
@@ -37,7 +43,7 @@ export function cause(event: FailoverEvent, master: string): void {
 }
 
 /** Undoes `event` on `master` (reboots a killed host). */
-export function recover(event: FailoverEvent, master: string): void {
+export function recover(event: AnyFailoverEvent, master: string): void {
     switch (event) {
         case "master-host-dies":
             hostsOk(["start", master]);
@@ -47,6 +53,9 @@ export function recover(event: FailoverEvent, master: string): void {
             return;
         case "haproxy-stopped":
             onHost(master, "systemctl start haproxy");
+            return;
+        case "master-nic-down":
+            hostsOk(["link", master, "up"]);
             return;
         default: {
             const unknown: never = event;
@@ -91,4 +100,92 @@ export async function measureFailover(info: LabInfo, event: string, backup: stri
 
 function round(x: number): number {
     return Math.round(x * 100) / 100;
+}
+
+export interface LoadFailoverMeasurement extends FailoverMeasurement {
+    /** Every request of the attack, for the timeline; not printed. */
+    records: RequestRecord[];
+    /** Epoch seconds of the event and of the VIP's arrival on the BACKUP. */
+    t0: number;
+    movedAt: number;
+}
+
+/**
+ * `measureFailover` with the load generator: a fixed-rate attack through the VIP (one record per
+ * request, each with its own timeout), `trigger` after 1 s, until the BACKUP holds the VIP, then
+ * `settleS` more. Counted: requests that ended after the event; a failure is an error or a status
+ * outside 2xx/3xx; `first_ok_s` is the end of the first successful request started after the
+ * first failed one (0 when none failed).
+ */
+export async function measureFailoverUnderLoad(
+    info: LabInfo,
+    event: string,
+    backup: string,
+    trigger: () => void,
+    opts: { rate: number; timeoutMs: number; settleS?: number; vip?: string; name?: string },
+): Promise<LoadFailoverMeasurement> {
+    const vip = opts.vip ?? info.vip.split("/")[0];
+    const at: LabInfo = { ...info, vip: `${vip}/32` };
+    if (vipHolders(at).includes(backup)) throw new Error(`${event}: ${backup} already holds the VIP before the event`);
+    const attack = startAttack(`http://${vip}/`, { rate: opts.rate, timeoutMs: opts.timeoutMs, maxDurationS: 90, name: opts.name ?? "failover" });
+    const arrival = watchVipArrival(at, backup, 30);
+    await sleep(1000);
+    const t0 = Date.now() / 1000;
+    trigger();
+    const movedAt = await arrival;
+    if (movedAt === undefined) {
+        await attack.stop();
+        throw new Error(`${event}: the VIP did not reach ${backup} within 30 s`);
+    }
+    await sleep((opts.settleS ?? 3) * 1000);
+    const records = await attack.stop();
+    return { ...failoverFigures(event, records, t0, movedAt), records, t0, movedAt };
+}
+
+/**
+ * The failover figures from per-request records (see `measureFailoverUnderLoad`). The outage is
+ * the longest run of consecutive failed requests (by start time) after the event: a stray slow
+ * request before the event took effect does not count as its start.
+ */
+export function failoverFigures(event: string, records: RequestRecord[], t0: number, movedAt: number): FailoverMeasurement {
+    const after = records.filter((r) => r.start + r.latency >= t0).sort((a, b) => a.start - b.start);
+    let best: [number, number] | undefined;
+    for (let i = 0; i < after.length; ) {
+        if (ok(after[i])) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < after.length && !ok(after[j])) j++;
+        if (!best || j - i > best[1] - best[0]) best = [i, j];
+        i = j;
+    }
+    const recovered = best && after.slice(best[1]).find(ok);
+    if (best && !recovered) throw new Error(`${event}: no request succeeded after the outage`);
+    const span = after.length > 1 ? after[after.length - 1].start - after[0].start : 0;
+    return {
+        event,
+        vip_moved_s: round(movedAt - t0),
+        first_ok_s: recovered ? round(recovered.start + recovered.latency - t0) : 0,
+        failed: after.filter((r) => !ok(r)).length,
+        total: after.length,
+        rate_rps: span > 0 ? Math.round((after.length - 1) / span) : 0,
+    };
+}
+
+/** Runs of at least `min` consecutive failed requests (by start): [start, end] seconds since `t0` and their count. */
+export function failureStreaks(records: RequestRecord[], t0: number, min = 10): [number, number, number][] {
+    const sorted = [...records].sort((a, b) => a.start - b.start);
+    const out: [number, number, number][] = [];
+    for (let i = 0; i < sorted.length; ) {
+        if (ok(sorted[i])) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < sorted.length && !ok(sorted[j])) j++;
+        if (j - i >= min) out.push([round(sorted[i].start - t0), round(sorted[j - 1].start - t0), j - i]);
+        i = j;
+    }
+    return out;
 }

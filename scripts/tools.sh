@@ -4,6 +4,8 @@
 # tool directory outside git, installs the plugins into the tools' PULUMI_HOME at the versions
 # package-lock.json asks for, and prints what it used. Rebuilds only when an input changed.
 # One line per stage; go's output goes to a log file named on screen (see docs/engine.md).
+# `tools.sh --bench` also builds the benchmarks' load generator (vegeta, from tools/loadgen):
+# the tests never need it, so CI's cold run does not pay for it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +26,14 @@ YAML_VERSION=v1.25.0          # tools/engine/yaml/go.mod pins github.com/pulumi/
 lock_version() { node -e "console.log(require('$ROOT/package-lock.json').packages['node_modules/$1'].version)"; }
 COMMAND_VERSION=$(lock_version @pulumi/command)
 RANDOM_VERSION=$(lock_version @pulumi/random)
-STAGES=6 stage=0 started=$SECONDS
+WITH_BENCH=0
+case ${1:-} in
+    --bench) WITH_BENCH=1 ;;
+    '') ;;
+    *) echo "usage: ${0##*/} [--bench]" >&2; exit 2 ;;
+esac
+VEGETA_VERSION=$(awk '$1 == "require" && $2 == "github.com/tsenart/vegeta/v12" { print $3 }' "$ROOT/tools/loadgen/go.mod")
+STAGES=$((6 + WITH_BENCH)) stage=0 started=$SECONDS
 
 die() { echo "tools: $*" >&2; exit 1; }
 # Go is needed only when something must be built. Its official tarball installs to /usr/local/go,
@@ -128,6 +137,11 @@ if ((installed)); then
     say "[$stage/$STAGES] plugins $plugins: installed into $PULUMI_HOME/plugins"
 else
     say "[$stage/$STAGES] plugins $plugins: cached in $PULUMI_HOME/plugins"
+fi
+
+if ((WITH_BENCH)); then
+    # Static (CGO_ENABLED=0): the benchmarks copy it into the lab's client host.
+    build tools/loadgen github.com/tsenart/vegeta/v12 vegeta "$VEGETA_VERSION"
 fi
 
 say "ready in $((SECONDS - started)) s: pulumi $("$BIN/pulumi" version), pulumi-language-nodejs $LANGHOST_VERSION and pulumi-language-yaml $YAML_VERSION in $BIN, PULUMI_HOME=$PULUMI_HOME"
