@@ -4,7 +4,7 @@ import { DEFAULTS } from "./defaults";
 import { OS_CHOICES, OsChoice } from "./os";
 import { RenderedFile, RenderedScript } from "./remoteSteps";
 import { ConnectionArgs } from "./remoteSteps";
-import { checkHostKey, checkInteger, checkOneOf } from "./validate";
+import { checkBoolean, checkHostKey, checkInteger, checkOneOf } from "./validate";
 
 export type { ConnectionArgs, RenderedFile, RenderedScript } from "./remoteSteps";
 
@@ -20,6 +20,14 @@ export interface HostArgs {
     /** CentOS 7: point yum at vault.centos.org before installing (the mirrorlist host is gone); restored on destroy. Default false. */
     centos7Vault?: boolean;
     /**
+     * Install the packages without waiting for the component's `dependsOn` (and a
+     * KeepalivedPair node's own `dependsOn`): those then order only the steps that change files
+     * and services. For an order that matters to the running service only, as the stack
+     * program's (web servers before balancers, BACKUP before MASTER): on a first deployment,
+     * every host installs at once. Packages steps on one host still take turns. Default false.
+     */
+    installBeforeDependsOn?: boolean;
+    /**
      * Raise it (1, 2, …) to re-apply every step with the same validate-swap-reload scripts: puts
      * back files, services and settings changed on the host by hand (see `npm run drift`). Default 0.
      */
@@ -29,6 +37,11 @@ export interface HostArgs {
 /** The checked `reapply` of a component's args. */
 export function resolveReapply(where: string, value: unknown): number {
     return checkInteger(where, "reapply", value ?? DEFAULTS.host.reapply, 0, 1_000_000);
+}
+
+/** `installDependsOn` for createSteps: what the packages step waits for when it does not wait for `dependsOn`. */
+export function resolveInstallDependsOn(where: string, value: unknown): [] | undefined {
+    return checkBoolean(where, "installBeforeDependsOn", value ?? DEFAULTS.host.installBeforeDependsOn) ? [] : undefined;
 }
 
 export function resolveOs(where: string, value: unknown): OsChoice {

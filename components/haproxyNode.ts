@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { checkCertificatePem } from "./certificates";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply } from "./common";
 import { DEFAULTS } from "./defaults";
 import {
     checkHaproxyCollections,
@@ -109,6 +109,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     checkConnection(where, "connection", args.connection);
     const os = resolveOs(where, args.os);
     const reapply = resolveReapply(where, args.reapply);
+    const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
     const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
     const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);
     const t = args.timeouts ?? {};
@@ -211,6 +212,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         where,
         os,
         reapply,
+        installDependsOn,
         nodeName,
         mode,
         timeouts,
@@ -310,7 +312,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
-        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn] }, steps);
+        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn], installDependsOn: checked.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,

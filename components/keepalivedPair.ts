@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply } from "./common";
 import { oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
 import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -286,6 +286,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     const where = `KeepalivedPair "${name}"`;
     const os = resolveOs(where, args.os);
     const reapply = resolveReapply(where, args.reapply);
+    const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
     if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
         throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
     }
@@ -347,7 +348,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     /** The node that starts as MASTER of the first instance. */
     const masterIndex = instances[0].masterIndex;
 
-    return { where, os, reapply, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
+    return { where, os, reapply, installDependsOn, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
 }
 
 /**
@@ -456,6 +457,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     reapply: checked.reapply,
                     stdin,
                     dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === masterIndex ? [lastStepOf[backupIndex]] : [])],
+                    installDependsOn: checked.installDependsOn,
                 },
                 steps,
             );

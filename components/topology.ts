@@ -31,7 +31,9 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         perDialTimeout: cfg.ssh.perDialTimeout,
         dialErrorLimit: cfg.ssh.dialErrorLimit,
     });
-    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply };
+    // The order below matters to the running service only (web servers before the balancers
+    // route to them, BACKUP before MASTER): on a first deployment every host installs at once.
+    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply, installBeforeDependsOn: true };
     const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
     const collections = cfg.collections;
     const extraArgs = {

@@ -164,6 +164,18 @@ check_kernel_support() {
     ip netns list >/dev/null 2>&1 || die "'ip netns' does not work"
 }
 
+# Each booted host's systemd holds a handful of inotify instances, counted against root's
+# machine-wide limit (Debian's default 128, shared with every other lab): at 16 webs, hosts
+# failed to boot ("Failed to allocate manager object: Too many open files"). Raise it, as
+# LXD's production setup does; never lower it.
+raise_inotify_limit() {
+    local want=$1 have
+    have=$(sysctl -n fs.inotify.max_user_instances)
+    ((have >= want)) && return 0
+    note "raising fs.inotify.max_user_instances from $have to $want (each booted host holds a few)"
+    sysctl -q -w fs.inotify.max_user_instances="$want" || die "cannot raise fs.inotify.max_user_instances to $want"
+}
+
 # Serialises state-changing commands (two concurrent `up`s would race on namespaces).
 lock_state() {
     mkdir -p "$LAB_STATE"
@@ -692,6 +704,7 @@ cmd_up() {
     fi
     define_hosts "$WEBS"
     echo "$WEBS" >"$WEBS_FILE"
+    raise_inotify_limit 1024
     ensure_rootfs
     ensure_mirror
     touch "$(rootfs_dir).used" "$(mirror_dir).used"   # keeps them from another lab's pruning
