@@ -18,7 +18,7 @@ import {
 } from "./haproxyModel";
 import { oldestHaproxy } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
-import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ArgumentError, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkWhenKnown } from "./validate";
 
@@ -55,6 +55,12 @@ export interface HaproxyLoggingArgs {
 
 export interface HaproxyNodeArgs extends HostArgs {
     connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * This node's steps wait for these, as with `opts.dependsOn`, but the component registers at
+     * once (Pulumi creates a component's children only after its own `dependsOn` are done), so
+     * with `installBeforeDependsOn` its packages install meanwhile. Default: none.
+     */
+    dependsOn?: Dependencies;
     /** Shorthand: the one backend's servers, in order. Required unless `frontends`/`backends` are given. */
     servers?: HaproxyServerArgs[];
     /** Named frontends (with `backends`): instead of the shorthand `bindAddress`/`port`/`frontendName`. */
@@ -312,7 +318,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
-        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn], installDependsOn: checked.installDependsOn }, steps);
+        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn, args.dependsOn], installDependsOn: checked.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,

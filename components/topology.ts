@@ -89,7 +89,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const balancers: HaproxyNode[] = [];
     for (const i of [1 - masterIndex, masterIndex]) {
         const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
-        balancers[i] = new HaproxyNode(cfg.balancers[i].name, haproxyArgs(cfg.balancers[i], servers), { dependsOn });
+        // In the args, not the options: the node's packages must not wait for the component's registration.
+        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...haproxyArgs(cfg.balancers[i], servers), dependsOn });
     }
     const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers));
     return { webs, balancers, pair, vip: pair.vip, url: pulumi.interpolate`http://${pair.vip}:${cfg.port}/` };
