@@ -55,6 +55,19 @@ describe("components (Pulumi mocks)", () => {
         );
     });
 
+    it("HaproxyNode args.dependsOn orders its steps as opts.dependsOn would (packages included unless installBeforeDependsOn)", async () => {
+        const web = new WebBackend("t-hdep", { os: "debian", connection: conn("10.77.0.16") });
+        const lb = (name: string, early: boolean) =>
+            new HaproxyNode(name, { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: "a", address: "10.77.0.16" }], dependsOn: [web], installBeforeDependsOn: early });
+        lb("t-hearly", true);
+        lb("t-hlate", false);
+        const early = await commandsOf("t-hearly-", 4);
+        const late = await commandsOf("t-hlate-", 4);
+        expect(early[0].dependencies.map(urnName)).to.not.include("t-hdep-service");
+        expect(early[1].dependencies.map(urnName)).to.include("t-hdep-service");
+        expect(late[0].dependencies.map(urnName)).to.include("t-hdep-service");
+    });
+
     it("HaproxyNode on CentOS 7: packages → sysctl → selinux → firewall → config → service", async () => {
         new HaproxyNode("t-lb", { os: "centos7", connection: conn("10.77.0.21"), servers: [{ name: "a", address: "10.77.0.11" }], bindAddress: "10.77.0.100" });
         expectChained("t-lb", await commandsOf("t-lb-", 6), ["packages", "sysctl", "selinux", "firewall", "config", "service"]);
