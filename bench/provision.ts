@@ -1,16 +1,62 @@
 /**
- * `npm run bench:provision`: on fresh bare lab hosts (packages installed from the lab's
- * mirror), the first `pulumi up` of the whole topology, the no-op re-run and `pulumi destroy`;
- * then, on fresh hosts again, the equivalent Ansible playbook (bench/ansible) and its teardown.
- * Prints JSON lines, a table and the ratios.
+ * `npm run bench:provision`: provisioning at scale, the library against an Ansible peer. For each
+ * web-server count N (BENCH_WEBS, default 2,8,16; the lab gets web1..webN, lb1, lb2, client), on
+ * fresh bare lab hosts each time (packages come from the lab's mirror): the first `pulumi up` of
+ * the whole topology, the no-op re-run and `pulumi destroy`; then the equivalent Ansible playbook
+ * (bench/ansible), its no-op re-run and its teardown, with Ansible's default forks (5) and with
+ * forks = N. BENCH_PULUMI_PARALLEL (e.g. `default,64`) adds runs with `pulumi up --parallel P`.
+ * Writes bench/results/provision.jsonl (one line per measured row, load averages included) and
+ * bench/results/provision.svg, prints a table and the ratios. Not a test: it asserts nothing.
+ * The lab is torn down at the end, on failure and on SIGINT/SIGTERM.
  */
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { freshLab, hostsOk, installedPackages, LabInfo, labConfig, LAB_STATE, prepareTools, pulumiOk, REPO_ROOT, removeStack, selectStack, tail, writeStackFile } from "../lab/lab";
+import { freshLab, hostsOk, installedPackages, LabInfo, labConfig, LAB_STATE, prepareTools, pulumiOk, REPO_ROOT, removeStack, selectStack, tail, webHosts, writeStackFile } from "../lab/lab";
+import { provisionChartSvg, ProvisionRow } from "./provisionChart";
 
 const ANSIBLE_DIR = path.join(REPO_ROOT, "bench/ansible");
+const RESULTS = path.join(REPO_ROOT, "bench/results");
+const JSONL = path.join(RESULTS, "provision.jsonl");
+const SVG = path.join(RESULTS, "provision.svg");
+/** Ansible's own default (ansible.cfg states it too). */
+const DEFAULT_FORKS = 5;
+
+function numberList(name: string, text: string): number[] {
+    const list = text.split(",").map((s) => s.trim());
+    for (const s of list) if (!/^[1-9]\d*$/.test(s)) throw new Error(`${name} must be a comma-separated list of whole numbers, got ${JSON.stringify(text)}`);
+    return list.map(Number);
+}
+
+const WEBS = numberList("BENCH_WEBS", process.env.BENCH_WEBS ?? "2,8,16");
+/** `default` = the engine's own default (4 × CPUs, 8 here); numbers = `--parallel P`. */
+const PULUMI_PARALLEL = (process.env.BENCH_PULUMI_PARALLEL ?? "default").split(",").map((s) => s.trim());
+for (const p of PULUMI_PARALLEL) if (p !== "default") numberList("BENCH_PULUMI_PARALLEL", p);
+
+interface Row extends ProvisionRow {
+    bench: "provision";
+    forks?: number;
+    parallel?: number | "default";
+    resources?: number;
+    /** pulumi (default parallelism) / this row, per run: on the Ansible rows. */
+    pulumi_ratio?: { first: number; noop: number; teardown: number };
+    loadavg_start: number[];
+    loadavg_end: number[];
+    machine: string;
+    date: string;
+}
+
+const MACHINE = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${osName()}, nspawn lab`;
+
+function osName(): string {
+    try {
+        return /^PRETTY_NAME="?([^"\n]*)/m.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1] ?? os.type();
+    } catch {
+        return os.type();
+    }
+}
 
 function ensureAnsible(): void {
     if (spawnSync("ansible-playbook", ["--version"]).status === 0) return;
@@ -18,13 +64,13 @@ function ensureAnsible(): void {
     if (r.status !== 0) throw new Error("cannot install Debian's ansible package");
 }
 
-function inventory(info: LabInfo): string {
+/** The Ansible inventory of the lab: every web server, the two balancers, secrets fresh per run. */
+export function inventory(info: LabInfo): string {
     const h = info.hosts;
     const secret = () => crypto.randomBytes(6).toString("base64url").slice(0, 8);
     return [
         "[webs]",
-        `web1 ansible_host=${h.web1.address}`,
-        `web2 ansible_host=${h.web2.address}`,
+        ...webHosts(info).map((w) => `${w} ansible_host=${h[w].address}`),
         "[balancers]",
         `lb1 ansible_host=${h.lb1.address} vrrp_state=MASTER vrrp_priority=100`,
         `lb2 ansible_host=${h.lb2.address} vrrp_state=BACKUP vrrp_priority=90`,
@@ -42,67 +88,151 @@ function inventory(info: LabInfo): string {
     ].join("\n");
 }
 
-function playbook(info: LabInfo, file: string): number {
-    const inv = path.join(LAB_STATE, "ansible-inventory.ini");
-    fs.writeFileSync(inv, inventory(info), { mode: 0o600 });
+const INVENTORY = path.join(LAB_STATE, "ansible-inventory.ini");
+
+function playbook(info: LabInfo, file: string, forks: number): number {
     const started = process.hrtime.bigint();
-    const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, "ansible-playbook", "-i", inv, path.join(ANSIBLE_DIR, file)], {
+    const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, "ansible-playbook", "--forks", String(forks), "-i", INVENTORY, path.join(ANSIBLE_DIR, file)], {
         cwd: ANSIBLE_DIR,
         encoding: "utf8",
+        maxBuffer: 64 << 20,
         env: { ...process.env, ANSIBLE_CONFIG: path.join(ANSIBLE_DIR, "ansible.cfg") },
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (r.status !== 0) throw new Error(`ansible-playbook ${file} failed:\n${tail(r.stdout + r.stderr, 40)}`);
+    if (r.status !== 0) throw new Error(`ansible-playbook ${file} (forks ${forks}) failed:\n${tail(r.stdout + r.stderr, 40)}`);
     return seconds;
 }
 
-/** A fresh lab whose hosts lack what the topology installs, so both tools' first runs install it. */
-function bareLab(): LabInfo {
-    const info = freshLab();
-    for (const [h, p] of [["web1", "nginx"], ["lb1", "haproxy"]]) {
+/** A fresh lab of `webs` web servers whose hosts lack what the topology installs, so both tools' first runs install it. */
+function bareLab(webs: number): LabInfo {
+    const info = freshLab(webs);
+    const names = webHosts(info);
+    if (names.length !== webs) throw new Error(`the lab has ${names.length} web servers, ${webs} were asked for`);
+    for (const [h, p] of [[names[names.length - 1], "nginx"], ["lb1", "haproxy"]]) {
         if (installedPackages(h).includes(p)) throw new Error(`${h} must start without ${p}`);
     }
     return info;
 }
 
+const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+const round = (x: number) => Math.round(x * 10) / 10;
+
+async function pulumiRow(webs: number, parallel: string): Promise<Row> {
+    const info = bareLab(webs);
+    writeStackFile(labConfig(info));
+    await selectStack();
+    const extra = parallel === "default" ? [] : ["--parallel", parallel];
+    const loadStart = load();
+    const first = await pulumiOk(["up", "--yes", "--skip-preview", ...extra]);
+    const noop = await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes", ...extra]);
+    const teardown = await pulumiOk(["destroy", "--yes", "--skip-preview", ...extra]);
+    const created = /(\d+) created/.exec(first.stdout);
+    return {
+        bench: "provision",
+        webs,
+        tool: parallel === "default" ? "pulumi" : `pulumi --parallel ${parallel}`,
+        parallel: parallel === "default" ? "default" : Number(parallel),
+        first_s: round(first.seconds),
+        noop_s: round(noop.seconds),
+        teardown_s: round(teardown.seconds),
+        resources: created ? Number(created[1]) : undefined,
+        loadavg_start: loadStart,
+        loadavg_end: load(),
+        machine: MACHINE,
+        date: new Date().toISOString(),
+    };
+}
+
+function ansibleRow(webs: number, forks: number, label: string): Row {
+    const info = bareLab(webs);
+    fs.writeFileSync(INVENTORY, inventory(info), { mode: 0o600 });
+    const loadStart = load();
+    const first = playbook(info, "site.yml", forks);
+    const noop = playbook(info, "site.yml", forks);
+    const teardown = playbook(info, "teardown.yml", forks);
+    return {
+        bench: "provision",
+        webs,
+        tool: label,
+        forks,
+        first_s: round(first),
+        noop_s: round(noop),
+        teardown_s: round(teardown),
+        loadavg_start: loadStart,
+        loadavg_end: load(),
+        machine: MACHINE,
+        date: new Date().toISOString(),
+    };
+}
+
+function writeResults(rows: Row[]): void {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    fs.writeFileSync(JSONL, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const loads = rows.flatMap((r) => [r.loadavg_start[0], r.loadavg_end[0]]);
+    const caption = `${MACHINE}; 1-min load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (other labs shared the machine); fresh bare hosts per first run`;
+    fs.writeFileSync(SVG, provisionChartSvg(rows, caption));
+}
+
+function tearDown(): void {
+    // Leave nothing running, even when a measurement failed.
+    hostsOk(["down"]);
+    removeStack();
+    fs.rmSync(INVENTORY, { force: true });
+}
+
 async function main(): Promise<void> {
     prepareTools();
     ensureAnsible();
-    const figures: Record<string, Record<string, number>> = { pulumi: {}, ansible: {} };
-
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+            console.error(`bench:provision: ${signal}, tearing the lab down`);
+            tearDown();
+            process.exit(130);
+        });
+    }
+    const rows: Row[] = [];
     try {
-        let info = bareLab();
-        writeStackFile(labConfig(info));
-        await selectStack();
-        figures.pulumi.first = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
-        figures.pulumi.noop = (await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"])).seconds;
-        figures.pulumi.teardown = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
-
-        info = bareLab();
-        figures.ansible.first = playbook(info, "site.yml");
-        figures.ansible.noop = playbook(info, "site.yml");
-        figures.ansible.teardown = playbook(info, "teardown.yml");
+        for (const n of WEBS) {
+            const measured: Row[] = [];
+            for (const p of PULUMI_PARALLEL) measured.push(await pulumiRow(n, p));
+            measured.push(ansibleRow(n, DEFAULT_FORKS, `ansible forks ${DEFAULT_FORKS}`));
+            // The plays have N and 2 hosts: for N from 2 to 5, forks = N runs exactly as forks 5.
+            if (n < 2 || n > DEFAULT_FORKS) measured.push(ansibleRow(n, n, "ansible forks = N"));
+            const base = measured[0];
+            for (const r of measured.filter((m) => m.forks !== undefined)) {
+                r.pulumi_ratio = { first: ratio(base.first_s, r.first_s), noop: ratio(base.noop_s, r.noop_s), teardown: ratio(base.teardown_s, r.teardown_s) };
+            }
+            for (const r of measured) console.log(JSON.stringify(r));
+            rows.push(...measured);
+            writeResults(rows);
+        }
     } finally {
-        // Leave nothing running, even when a measurement failed.
-        hostsOk(["down"]);
-        removeStack();
-        fs.rmSync(path.join(LAB_STATE, "ansible-inventory.ini"), { force: true });
+        tearDown();
     }
+    printTable(rows);
+    console.log(`\nwrote ${path.relative(REPO_ROOT, JSONL)} and ${path.relative(REPO_ROOT, SVG)}`);
+}
 
-    for (const [tool, f] of Object.entries(figures)) console.log(JSON.stringify({ tool, first_s: round(f.first), noop_s: round(f.noop), teardown_s: round(f.teardown) }));
-    console.log("\nrun        pulumi (s)  ansible (s)  pulumi/ansible");
-    for (const run of ["first", "noop", "teardown"]) {
-        const p = figures.pulumi[run];
-        const a = figures.ansible[run];
-        console.log(`${run.padEnd(10)} ${p.toFixed(1).padStart(10)} ${a.toFixed(1).padStart(12)} ${(p / a).toFixed(2).padStart(15)}`);
+function ratio(a: number, b: number): number {
+    return Math.round((a / b) * 100) / 100;
+}
+
+function printTable(rows: Row[]): void {
+    console.log(`\n${MACHINE}`);
+    console.log("webs  tool                       first (s)  no-op (s)  teardown (s)  pulumi/this first  no-op  teardown  load (1 min)");
+    for (const r of rows) {
+        const q = r.pulumi_ratio;
+        console.log(
+            `${String(r.webs).padStart(4)}  ${r.tool.padEnd(25)} ${r.first_s.toFixed(1).padStart(10)} ${r.noop_s.toFixed(1).padStart(10)} ${r.teardown_s.toFixed(1).padStart(13)}` +
+                `  ${q ? q.first.toFixed(2).padStart(17) : "".padStart(17)}  ${q ? q.noop.toFixed(2).padStart(5) : "     "}  ${q ? q.teardown.toFixed(2).padStart(8) : "        "}` +
+                `  ${r.loadavg_start[0].toFixed(1)}→${r.loadavg_end[0].toFixed(1)}`,
+        );
     }
 }
 
-function round(x: number): number {
-    return Math.round(x * 10) / 10;
+if (require.main === module) {
+    main().catch((e: Error) => {
+        console.error(`bench:provision: ${e.message}`);
+        process.exitCode = 1;
+    });
 }
-
-main().catch((e: Error) => {
-    console.error(`bench:provision: ${e.message}`);
-    process.exitCode = 1;
-});

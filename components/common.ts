@@ -2,9 +2,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
 import { OS_CHOICES, OsChoice } from "./os";
-import { RenderedFile, RenderedScript } from "./remoteSteps";
+import { Dependencies, RenderedFile, RenderedScript } from "./remoteSteps";
 import { ConnectionArgs } from "./remoteSteps";
-import { checkHostKey, checkInteger, checkOneOf } from "./validate";
+import { ArgumentError, checkBoolean, checkHostKey, checkInteger, checkOneOf } from "./validate";
 
 export type { ConnectionArgs, RenderedFile, RenderedScript } from "./remoteSteps";
 
@@ -20,6 +20,14 @@ export interface HostArgs {
     /** CentOS 7: point yum at vault.centos.org before installing (the mirrorlist host is gone); restored on destroy. Default false. */
     centos7Vault?: boolean;
     /**
+     * Install the packages without waiting for the component's `dependsOn` (and a
+     * KeepalivedPair node's own `dependsOn`): those then order only the steps that change files
+     * and services. For an order that matters to the running service only, as the stack
+     * program's (web servers before balancers, BACKUP before MASTER): on a first deployment,
+     * every host installs at once. Packages steps on one host still take turns. Default false.
+     */
+    installBeforeDependsOn?: boolean;
+    /**
      * Raise it (1, 2, …) to re-apply every step with the same validate-swap-reload scripts: puts
      * back files, services and settings changed on the host by hand (see `npm run drift`). Default 0.
      */
@@ -29,6 +37,11 @@ export interface HostArgs {
 /** The checked `reapply` of a component's args. */
 export function resolveReapply(where: string, value: unknown): number {
     return checkInteger(where, "reapply", value ?? DEFAULTS.host.reapply, 0, 1_000_000);
+}
+
+/** `installDependsOn` for createSteps: what the packages step waits for when it does not wait for `dependsOn`. */
+export function resolveInstallDependsOn(where: string, value: unknown): [] | undefined {
+    return checkBoolean(where, "installBeforeDependsOn", value ?? DEFAULTS.host.installBeforeDependsOn) ? [] : undefined;
 }
 
 export function resolveOs(where: string, value: unknown): OsChoice {
@@ -46,4 +59,17 @@ export function checkConnection(where: string, field: string, connection: pulumi
     if (typeof connection !== "object" || connection === null || pulumi.Output.isInstance(connection) || connection instanceof Promise) return;
     const hostKey = (connection as ConnectionArgs).hostKey;
     if (typeof hostKey === "string") checkHostKey(where, `${field}.hostKey`, hostKey);
+}
+
+/**
+ * A `dependsOn` given in args (a KeepalivedPair node's, a HaproxyNode's) as resource options take it. Through the component package a resource
+ * arrives as its URN: it becomes a DependencyResource, as the package's own `options.dependsOn` do.
+ */
+export function checkDependencies(where: string, field: string, value: unknown): Dependencies {
+    const one = (v: unknown, f: string) => {
+        if (typeof v !== "string") return v;
+        if (!v.startsWith("urn:pulumi:")) throw new ArgumentError(where, f, "must be a resource (or a list of them)", v);
+        return new pulumi.DependencyResource(v);
+    };
+    return (Array.isArray(value) ? value.map((v, j) => one(v, `${field}[${j}]`)) : one(value, field)) as Dependencies;
 }

@@ -20,6 +20,8 @@ export const DEFAULTS = deepFreeze({
         os: "auto",
         become: false,
         centos7Vault: false,
+        /** Packages wait for the component's dependsOn like every other step. */
+        installBeforeDependsOn: false,
         /** Nothing to re-apply. */
         reapply: 0,
     },

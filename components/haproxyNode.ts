@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { checkCertificatePem } from "./certificates";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
+import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply } from "./common";
 import { DEFAULTS } from "./defaults";
 import {
     checkHaproxyCollections,
@@ -78,6 +78,14 @@ export interface HaproxyExtraConfigArgs {
 export interface HaproxyNodeArgs extends HostArgs {
     /** How to reach the host over SSH (the shape of the command provider's remote ConnectionArgs). */
     connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * This node's steps wait for these, as with `opts.dependsOn`, but the component registers at
+     * once (Pulumi creates a component's children only after its own `dependsOn` are done), so
+     * with `installBeforeDependsOn` its packages install meanwhile. Default: none. Typed `any`
+     * because a schema cannot type a reference to this package's own components; through the
+     * package (YAML…) a resource arrives as its URN, which is accepted too.
+     */
+    dependsOn?: any;
     /** Shorthand: the one backend's servers, in order. Required unless `frontends`/`backends` are given. */
     servers?: HaproxyServerArgs[];
     /** Named frontends (with `backends`): instead of the shorthand `bindAddress`/`port`/`frontendName`. */
@@ -135,6 +143,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     checkConnection(where, "connection", args.connection);
     const os = resolveOs(where, args.os);
     const reapply = resolveReapply(where, args.reapply);
+    const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
     const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
     const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);
     const t = args.timeouts ?? {};
@@ -258,6 +267,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         where,
         os,
         reapply,
+        installDependsOn,
         nodeName,
         mode,
         timeouts,
@@ -363,7 +373,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
-        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn] }, steps);
+        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: checked.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveOs, resolveReapply } from "./common";
+import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply } from "./common";
 import { KEEPALIVED_VRRP3_SINCE, oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
-import { createSteps, Dependencies, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
+import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
 import { hookPath, NOTIFY_SCRIPT_PATH, NOTIFY_STATES, renderNotifyScript } from "./script/vrrpNotify";
 import {
@@ -302,19 +302,6 @@ function checkInstance(where: string, os: OsChoice, raw: VrrpInstanceArgs, i: nu
     return inst;
 }
 
-/**
- * A node's `dependsOn` as resource options take it. Through the component package a resource
- * arrives as its URN: it becomes a DependencyResource, as the package's own `options.dependsOn` do.
- */
-function nodeDependencies(where: string, field: string, value: unknown): Dependencies {
-    const one = (v: unknown, f: string) => {
-        if (typeof v !== "string") return v;
-        if (!v.startsWith("urn:pulumi:")) throw new ArgumentError(where, f, "must be a resource (or a list of them)", v);
-        return new pulumi.DependencyResource(v);
-    };
-    return (Array.isArray(value) ? value.map((v, j) => one(v, `${field}[${j}]`)) : one(value, field)) as Dependencies;
-}
-
 /** A hook is a whole script (`#!` first); its text is never echoed in an error. */
 function checkHook(where: string, field: string, value: string): string {
     if (typeof value !== "string" || !value.startsWith("#!") || value.includes("\0")) {
@@ -331,6 +318,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     const where = `KeepalivedPair "${name}"`;
     const os = resolveOs(where, args.os);
     const reapply = resolveReapply(where, args.reapply);
+    const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
     if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
         throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
     }
@@ -339,7 +327,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
         name: checkName(where, `nodes[${i}].name`, n.name),
         address: checkWhenKnown(n.address, (a) => checkIp(where, `nodes[${i}].address`, a)),
         priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? DEFAULTS.keepalivedPair.priorities[i], 1, 254),
-        dependsOn: nodeDependencies(where, `nodes[${i}].dependsOn`, n.dependsOn),
+        dependsOn: checkDependencies(where, `nodes[${i}].dependsOn`, n.dependsOn),
     }));
     checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
     nodes.forEach((n, i) => checkConnection(where, `nodes[${i}].connection`, n.connection));
@@ -393,7 +381,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     /** The node that starts as MASTER of the first instance. */
     const masterIndex = instances[0].masterIndex;
 
-    return { where, os, reapply, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
+    return { where, os, reapply, installDependsOn, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
 }
 
 /**
@@ -502,6 +490,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     reapply: checked.reapply,
                     stdin,
                     dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === masterIndex ? [lastStepOf[backupIndex]] : [])],
+                    installDependsOn: checked.installDependsOn,
                 },
                 steps,
             );

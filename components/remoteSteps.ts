@@ -64,6 +64,12 @@ export interface StepContext {
      * component's dependsOn on to its children), plus e.g. the other node's steps.
      */
     dependsOn?: Dependencies[];
+    /**
+     * Set: the first step (the packages step) waits only for these, and `dependsOn` orders the
+     * steps after it, those that change files and services (a host's packages steps take turns
+     * through a host-side lock, see packages.ts).
+     */
+    installDependsOn?: Dependencies[];
 }
 
 /** The full script text a step runs: POSIX sh whatever the login shell, stopping at the first error. */
@@ -89,10 +95,12 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
     for (const step of steps) {
         // The SDK flattens nested lists, Outputs and Promises of resources in dependsOn
         // (runtime/dependsOn.ts gatherExplicitDependencies), so the caller's forms pass as they are.
-        const previous =
-            commands.length > 0
-                ? [commands[commands.length - 1]]
-                : ([...(ctx.dependsOn ?? []), sshReachable(ctx.connection)] as pulumi.Input<pulumi.Resource>[]);
+        const gate = ctx.installDependsOn === undefined ? 0 : 1;
+        const previous = [
+            ...(commands.length > 0 ? [commands[commands.length - 1]] : [sshReachable(ctx.connection)]),
+            ...(commands.length === 0 ? (ctx.installDependsOn ?? ctx.dependsOn ?? []) : []),
+            ...(commands.length === gate && gate > 0 ? (ctx.dependsOn ?? []) : []),
+        ] as pulumi.Input<pulumi.Resource>[];
         const stdin = step.stdinFile === undefined ? undefined : ctx.stdin[step.stdinFile];
         // A changed script text re-runs `update` (or `create` where there is none); never `delete`.
         const again = ctx.reapply > 0 ? `\n# reapply ${ctx.reapply}` : "";

@@ -37,7 +37,9 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         dialErrorLimit: cfg.ssh.dialErrorLimit,
     });
     const instances = cfg.instances;
-    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply };
+    // The order below matters to the running service only (web servers before the balancers
+    // route to them, BACKUP before MASTER): on a first deployment every host installs at once.
+    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply, installBeforeDependsOn: true };
     const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
     const collections = cfg.collections;
     const vipAddresses = (instances === undefined ? [cfg.vip as string] : instances.flatMap((inst) => inst.vips as string[])).map((v) => v.split("/")[0]);
@@ -101,7 +103,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const balancers: HaproxyNode[] = [];
     for (const i of [1 - masterIndex, masterIndex]) {
         const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
-        balancers[i] = new HaproxyNode(cfg.balancers[i].name, haproxyArgs(cfg.balancers[i], servers), { dependsOn });
+        // In the args, not the options: the node's packages must not wait for the component's registration.
+        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...haproxyArgs(cfg.balancers[i], servers), dependsOn });
     }
     const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers));
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${cfg.port}/`;

@@ -85,6 +85,11 @@ export function checkInteger(where: string, field: string, value: unknown, min: 
     return value;
 }
 
+export function checkBoolean(where: string, field: string, value: unknown): boolean {
+    if (typeof value !== "boolean") throw new ArgumentError(where, field, "must be true or false", value);
+    return value;
+}
+
 export function checkPort(where: string, field: string, value: unknown): number {
     return checkInteger(where, field, value, 1, 65535);
 }

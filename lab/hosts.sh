@@ -9,7 +9,9 @@
 # into a bridge that lives in a separate "switch" namespace; the SSH client / Pulumi engine
 # run in the control namespace `hactl`. Nothing touches the machine's own network namespace.
 #
-#   hosts.sh up | down | status
+#   hosts.sh up [--webs N] | down | status
+#                                    N web servers web1..webN (default 2), see plan below
+#   hosts.sh plan [--webs N]         print each host's name, address and MAC (no root, no lab)
 #   hosts.sh exec HOST -- CMD...     run CMD inside HOST (exit code passed through)
 #   hosts.sh stage HOST nginx        prior state: nginx installed, enabled and running, with
 #                                    port 80 open in an active ufw (ssh stays allowed)
@@ -24,6 +26,10 @@
 # 120), LAB_NS_PREFIX (default hal: namespaces hal-web1 ... hal-sw and control namespace
 # hactl; with LAB_NS_PREFIX=x they are x-web1 ... x-sw and x-ctl). Labs with different
 # LAB_NS_PREFIX and LAB_STATE can run side by side: each has its own switch and mirror server.
+#
+# Addresses (10.77.0.0/24): control .2, webK .10+K for K 1-9 (web1 .11, web2 .12), lb1 .21,
+# lb2 .22, client .31, webK .30+K for K 10-69 (web10 .40 ... web16 .46), VIPs from .100 up.
+# `up --webs N` records N in LAB_STATE; the other subcommands act on the hosts it recorded.
 set -Eeuo pipefail
 
 readonly SCRIPT_VERSION=4   # bump whenever the rootfs template below changes
@@ -42,8 +48,11 @@ LAB_STATE=${LAB_STATE%/}
 LAB_CACHE=${LAB_CACHE:-/var/cache/haproxy-ha}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-120}
 
-readonly HOSTS=(web1 web2 lb1 lb2 client)
-declare -A ADDR=([web1]=10.77.0.11 [web2]=10.77.0.12 [lb1]=10.77.0.21 [lb2]=10.77.0.22 [client]=10.77.0.31)
+readonly DEFAULT_WEBS=2
+readonly MAX_WEBS=69          # web69 is .99, the last address below the VIPs
+readonly NET=10.77.0
+HOSTS=()
+declare -A ADDR=()
 readonly PREFIX=24
 readonly VIP=10.77.0.100      # reserved for keepalived, never assigned here
 readonly NS_PREFIX=${LAB_NS_PREFIX:-hal}
@@ -59,6 +68,7 @@ SSH_KEY=$SSH_DIR/id_ed25519
 KNOWN_HOSTS=$SSH_DIR/known_hosts
 SSH_CONFIG=$SSH_DIR/config
 HOSTS_JSON=$LAB_STATE/hosts.json
+WEBS_FILE=$LAB_STATE/webs   # how many web servers `up` was given
 MIRROR_PID=$LAB_STATE/mirror.pid
 MIRROR_LOG=$LAB_STATE/mirror-http.log   # the server's request log: which host fetched which .deb
 
@@ -67,6 +77,40 @@ die() { echo "$PROG: $*" >&2; exit 1; }
 note() { echo "$PROG: $*" >&2; }
 on_error() { local rc=$?; echo "$PROG: failed (exit $rc) at line $1: $2" >&2; exit "$rc"; }
 trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
+
+# ---------------------------------------------------------------- hosts and addresses
+
+# Address of webK: web1-web9 keep .11-.19 (web1, web2 as they always were); from web10 on they
+# continue at .40, past lb1/lb2 (.21/.22) and client (.31), up to web69 at .99.
+web_address() {
+    local k=$1
+    if ((k <= 9)); then echo "$NET.$((10 + k))"; else echo "$NET.$((30 + k))"; fi
+}
+
+check_webs() {
+    if [[ ! $1 =~ ^[1-9][0-9]?$ ]] || (($1 > MAX_WEBS)); then die "--webs must be a whole number from 1 to $MAX_WEBS, got '$1'"; fi
+}
+
+# Fills HOSTS (webs first, then lb1 lb2 client: the order of hosts.json) and ADDR for N webs.
+define_hosts() {
+    local n=$1 k
+    HOSTS=() ADDR=()
+    for ((k = 1; k <= n; k++)); do HOSTS+=("web$k"); ADDR[web$k]=$(web_address "$k"); done
+    HOSTS+=(lb1 lb2 client)
+    ADDR[lb1]=$NET.21 ADDR[lb2]=$NET.22 ADDR[client]=$NET.31
+}
+
+# The web count `up` recorded (default when no lab is up). Also counts leftover host
+# directories, so that `down` after an interrupted `up` still finds every host.
+recorded_webs() {
+    local n=$DEFAULT_WEBS d k
+    if [[ -s $WEBS_FILE ]]; then n=$(<"$WEBS_FILE"); check_webs "$n"; fi
+    for d in "$LAB_STATE"/hosts/web*; do
+        k=${d##*/web}
+        [[ $k =~ ^[0-9]+$ ]] && ((k > n && k <= MAX_WEBS)) && n=$k
+    done
+    echo "$n"
+}
 
 # ---------------------------------------------------------------- naming helpers
 
@@ -118,6 +162,18 @@ check_kernel_support() {
     grep -qw overlay /proc/filesystems || die "kernel has no overlay filesystem"
     systemd-nspawn --version >/dev/null 2>&1 || die "systemd-nspawn does not run"
     ip netns list >/dev/null 2>&1 || die "'ip netns' does not work"
+}
+
+# Each booted host's systemd holds a handful of inotify instances, counted against root's
+# machine-wide limit (Debian's default 128, shared with every other lab): at 16 webs, hosts
+# failed to boot ("Failed to allocate manager object: Too many open files"). Raise it, as
+# LXD's production setup does; never lower it.
+raise_inotify_limit() {
+    local want=$1 have
+    have=$(sysctl -n fs.inotify.max_user_instances)
+    ((have >= want)) && return 0
+    note "raising fs.inotify.max_user_instances from $have to $want (each booted host holds a few)"
+    sysctl -q -w fs.inotify.max_user_instances="$want" || die "cannot raise fs.inotify.max_user_instances to $want"
 }
 
 # Serialises state-changing commands (two concurrent `up`s would race on namespaces).
@@ -231,11 +287,15 @@ CONF
     # which halves the time of a package installation on the overlay.
     echo force-unsafe-io >"$d/etc/dpkg/dpkg.cfg.d/haproxy-ha-lab-unsafe-io"
     : >"$d/etc/resolv.conf"
-    {
-        echo "127.0.0.1 localhost"
-        echo "::1 localhost ip6-localhost ip6-loopback"
-        for h in "${HOSTS[@]}"; do echo "${ADDR[$h]} $h"; done
-    } >"$d/etc/hosts"
+    # The shared template lists the default lab's hosts; each host's upper has its own lab's list.
+    (define_hosts "$DEFAULT_WEBS"; etc_hosts) >"$d/etc/hosts"
+}
+
+etc_hosts() {
+    local h
+    echo "127.0.0.1 localhost"
+    echo "::1 localhost ip6-localhost ip6-loopback"
+    for h in "${HOSTS[@]}"; do echo "${ADDR[$h]} $h"; done
 }
 
 # Fills the local mirror once: apt resolves each package against the rootfs itself (in a
@@ -516,6 +576,8 @@ prepare_host_disk() {
     [[ -s $upper/etc/machine-id ]] || tr -d '-' </proc/sys/kernel/random/uuid >"$upper/etc/machine-id"
     # systemd in the container sets the hostname from /etc/hostname, not from nspawn's --hostname.
     echo "$h" >"$upper/etc/hostname"
+    # Every lab host by name: the template's list is that of the default lab, not of this one.
+    etc_hosts >"$upper/etc/hosts"
 }
 
 # Boots the host in the background. The overlay and nspawn's /run/systemd/nspawn tmpfs are
@@ -608,12 +670,41 @@ system_state() {
 
 # ---------------------------------------------------------------- subcommands
 
+# `--webs N` for up and plan (default: what `up` recorded, else 2).
+parse_webs() {
+    WEBS=""
+    while (($#)); do
+        case $1 in
+            --webs) (($# >= 2)) || die "--webs needs a number"; WEBS=$2; check_webs "$WEBS"; shift 2 ;;
+            --webs=*) WEBS=${1#--webs=}; check_webs "$WEBS"; shift ;;
+            *) die "unknown argument '$1' (usage: $PROG up|plan [--webs N])" ;;
+        esac
+    done
+}
+
+cmd_plan() {
+    parse_webs "$@"
+    define_hosts "${WEBS:-$DEFAULT_WEBS}"
+    local h
+    for h in "${HOSTS[@]}"; do printf '%s %s %s\n' "$h" "${ADDR[$h]}" "$(host_mac "$h")"; done
+}
+
 cmd_up() {
+    parse_webs "$@"
     need_root
     ensure_tools
     check_kernel_support
     lock_state
-    local t0=$SECONDS h
+    local t0=$SECONDS h running
+    running=$(recorded_webs)
+    WEBS=${WEBS:-$running}
+    # Hosts beyond the new count would keep running unlisted: a different count needs a fresh lab.
+    if [[ $WEBS != "$running" ]] && { netns_exists "$SW_NS" || [[ -d $LAB_STATE/hosts ]]; }; then
+        die "the lab is up with $running web servers: run '$PROG down' before 'up --webs $WEBS'"
+    fi
+    define_hosts "$WEBS"
+    echo "$WEBS" >"$WEBS_FILE"
+    raise_inotify_limit 1024
     ensure_rootfs
     ensure_mirror
     touch "$(rootfs_dir).used" "$(mirror_dir).used"   # keeps them from another lab's pruning
@@ -657,7 +748,7 @@ cmd_down() {
     while IFS= read -r m; do
         umount "$m" || umount -l "$m"
     done < <(awk -v p="$LAB_STATE/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r)
-    rm -rf "$LAB_STATE/hosts" "$SSH_DIR" "$HOSTS_JSON" "$HOSTS_JSON.tmp" "$MIRROR_LOG"
+    rm -rf "$LAB_STATE/hosts" "$SSH_DIR" "$HOSTS_JSON" "$HOSTS_JSON.tmp" "$MIRROR_LOG" "$WEBS_FILE"
     echo "lab down in $((SECONDS - t0)) s (cache kept: $(rootfs_dir), $(mirror_dir))"
 }
 
@@ -756,8 +847,11 @@ usage() {
 main() {
     local cmd=${1:-}
     (($#)) && shift
+    # Every subcommand but up and plan acts on the hosts the last `up` created.
+    [[ $cmd == up || $cmd == plan ]] || define_hosts "$(recorded_webs)"
     case $cmd in
-        up)     cmd_up ;;
+        up)     cmd_up "$@" ;;
+        plan)   cmd_plan "$@" ;;
         down)   cmd_down ;;
         status) cmd_status ;;
         exec)   cmd_exec "$@" ;;

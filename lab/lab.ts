@@ -66,16 +66,22 @@ export function hostKeys(info: LabInfo): Record<string, string> {
     return keys;
 }
 
-/** The lab topology as stack config: web1, web2 behind lb1 (MASTER) and lb2 (BACKUP). */
+/** The lab's web servers (`web1` … `webN`, as many as `hosts.sh up --webs N` made), in number order. */
+export function webHosts(info: Pick<LabInfo, "hosts">): string[] {
+    return Object.keys(info.hosts)
+        .map((name) => ({ name, k: /^web([1-9]\d*)$/.exec(name)?.[1] }))
+        .filter((w): w is { name: string; k: string } => w.k !== undefined)
+        .sort((a, b) => Number(a.k) - Number(b.k))
+        .map((w) => w.name);
+}
+
+/** The lab topology as stack config: every web server (web1, web2 by default) behind lb1 (MASTER) and lb2 (BACKUP). */
 export function labConfig(info: LabInfo, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const h = info.hosts;
     return {
         os: "debian",
         ssh: { user: "root", privateKeyPath: info.sshKeyPath, hostKeys: hostKeys(info), perDialTimeout: 5, dialErrorLimit: 3 },
-        webs: [
-            { name: "web1", host: h.web1.address },
-            { name: "web2", host: h.web2.address },
-        ],
+        webs: webHosts(info).map((name) => ({ name, host: h[name].address })),
         balancers: [
             { name: "lb1", host: h.lb1.address, priority: 100 },
             { name: "lb2", host: h.lb2.address, priority: 90 },
@@ -289,13 +295,13 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     }
 }
 
-/** A fresh lab: hosts rebuilt from the cached rootfs, no stack state. Returns the lab's description. */
-export function freshLab(): LabInfo {
+/** A fresh lab with `webs` web servers (default 2): hosts rebuilt from the cached rootfs, no stack state. Returns the lab's description. */
+export function freshLab(webs?: number): LabInfo {
     if (process.getuid?.() !== 0) throw new Error("the lab tests need root (network namespaces, overlay mounts, systemd-nspawn)");
     hostsOk(["down"]);
     removeStack();
     fs.rmSync(STACK_FILE, { force: true });
-    hostsOk(["up"]);
+    hostsOk(["up", ...(webs === undefined ? [] : ["--webs", String(webs)])]);
     return labInfo();
 }
 

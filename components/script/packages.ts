@@ -50,6 +50,16 @@ function removeScript(a: OsAdapter, component: string): string {
 }
 
 /**
+ * The packages steps of several components on one host take turns (a web server and a balancer
+ * share a host, or a HaproxyNode and a KeepalivedPair node install at the same time): apt and
+ * yum fail on each other's lock instead of waiting, and each step's record of what it installed
+ * must see its own installation only. A flock on a directory that always exists leaves no file
+ * behind; the lock goes with the script's shell.
+ */
+export const PACKAGES_LOCK = "/var/lib";
+export const packagesLockScript = (): string => `exec 9<${shQuote(PACKAGES_LOCK)}\nflock -w 900 9`;
+
+/**
  * Installs what `pick` names for the host's family. A changed input updates the step in place
  * (installing what is missing): an update never removes a package a later step still needs.
  * @param component names the record of what this step installed (`haproxy`, `keepalived`, `web`)
@@ -57,11 +67,11 @@ function removeScript(a: OsAdapter, component: string): string {
  */
 export function packagesStep(os: OsChoice, component: string, pick: (a: OsAdapter) => string[], archiveRepos: boolean): StepSpec {
     const repos = (a: OsAdapter) => (a.archiveRepos === undefined ? "" : archiveRepos ? a.archiveRepos.enable : a.archiveRepos.restore);
-    const install = forOs(os, (a) => [repos(a), installScript(a, component, pick(a))].filter(Boolean).join("\n"), { guard: true });
+    const install = `${packagesLockScript()}\n${forOs(os, (a) => [repos(a), installScript(a, component, pick(a))].filter(Boolean).join("\n"), { guard: true })}`;
     return {
         name: "packages",
         create: install,
         update: install,
-        delete: forOs(os, (a) => [removeScript(a, component), a.archiveRepos?.restore ?? ""].filter(Boolean).join("\n")),
+        delete: `${packagesLockScript()}\n${forOs(os, (a) => [removeScript(a, component), a.archiveRepos?.restore ?? ""].filter(Boolean).join("\n"))}`,
     };
 }

@@ -39,6 +39,35 @@ describe("components (Pulumi mocks)", () => {
         expect(commands.find((c) => c.name === "t-web-page")!.inputs.stdin).to.include("<h1>t-web</h1>");
     });
 
+    it("installBeforeDependsOn: the packages step skips the component's dependsOn, the step after it waits for it", async () => {
+        const first = new WebBackend("t-dep", { os: "debian", connection: conn("10.77.0.12") });
+        new WebBackend("t-early", { os: "debian", connection: conn("10.77.0.13"), installBeforeDependsOn: true }, { dependsOn: [first] });
+        new WebBackend("t-late", { os: "debian", connection: conn("10.77.0.14") }, { dependsOn: [first] });
+        const early = await commandsOf("t-early-", 5);
+        const late = await commandsOf("t-late-", 5);
+        expectChained("t-early", early, ["packages", "firewall", "site", "page", "service"]);
+        expect(early[0].dependencies.map(urnName)).to.not.include("t-dep-service");
+        expect(early[1].dependencies.map(urnName)).to.include("t-dep-service").and.to.include("t-early-packages");
+        // Default: every step, packages included, waits.
+        expect(late[0].dependencies.map(urnName)).to.include("t-dep-service");
+        expect(() => new WebBackend("t-bad", { os: "debian", connection: conn("10.77.0.15"), installBeforeDependsOn: "yes" as unknown as boolean })).to.throw(
+            'WebBackend "t-bad": `installBeforeDependsOn` must be true or false, got "yes"',
+        );
+    });
+
+    it("HaproxyNode args.dependsOn orders its steps as opts.dependsOn would (packages included unless installBeforeDependsOn)", async () => {
+        const web = new WebBackend("t-hdep", { os: "debian", connection: conn("10.77.0.16") });
+        const lb = (name: string, early: boolean) =>
+            new HaproxyNode(name, { os: "debian", connection: conn("10.77.0.21"), servers: [{ name: "a", address: "10.77.0.16" }], dependsOn: [web], installBeforeDependsOn: early });
+        lb("t-hearly", true);
+        lb("t-hlate", false);
+        const early = await commandsOf("t-hearly-", 4);
+        const late = await commandsOf("t-hlate-", 4);
+        expect(early[0].dependencies.map(urnName)).to.not.include("t-hdep-service");
+        expect(early[1].dependencies.map(urnName)).to.include("t-hdep-service");
+        expect(late[0].dependencies.map(urnName)).to.include("t-hdep-service");
+    });
+
     it("HaproxyNode on CentOS 7: packages → sysctl → selinux → firewall → config → service", async () => {
         new HaproxyNode("t-lb", { os: "centos7", connection: conn("10.77.0.21"), servers: [{ name: "a", address: "10.77.0.11" }], bindAddress: "10.77.0.100" });
         expectChained("t-lb", await commandsOf("t-lb-", 6), ["packages", "sysctl", "selinux", "firewall", "config", "service"]);
@@ -137,8 +166,15 @@ describe("components (Pulumi mocks)", () => {
         const hk1 = topology.balancers[0];
         expect(await pulumi.isSecret(hk1.configText)).to.equal(true);
         expect(await pulumi.isSecret(hk1.statsPassword!)).to.equal(true);
-        // The MASTER (hk1) is changed after the BACKUP (hk2).
-        const hk1First = commands.find((c) => c.name === "hk1-packages")!;
-        expect(hk1First.dependencies.map(urnName)).to.include("hk2-service");
+        // The MASTER (hk1) is changed after the BACKUP (hk2); the stack program installs
+        // packages ahead of that order (installBeforeDependsOn), so only the steps after them wait.
+        const hk1Packages = commands.find((c) => c.name === "hk1-packages")!;
+        expect(hk1Packages.dependencies.map(urnName)).to.not.include("hk2-service");
+        const hk1Second = commands.find((c) => c.name.startsWith("hk1-") && c.dependencies.map(urnName).includes("hk1-packages"))!;
+        expect(hk1Second.dependencies.map(urnName)).to.include("hk2-service");
+        // The balancers route to the web servers only once those serve; their packages do not wait.
+        const hk2Deps = commands.filter((c) => c.name.startsWith("hk2-")).map((c) => c.dependencies.map(urnName));
+        expect(hk2Deps[0]).to.not.include("www1-service");
+        expect(hk2Deps[1]).to.include("www1-service").and.to.include("www2-service");
     });
 });

@@ -1,5 +1,7 @@
 #### packages.create
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -110,6 +112,8 @@ fi
 
 #### packages.update
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -220,6 +224,8 @@ fi
 
 #### packages.delete
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}

@@ -1,5 +1,7 @@
 #### packages.create
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -98,6 +100,8 @@ fi
 
 #### packages.update
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -196,6 +200,8 @@ fi
 
 #### packages.delete
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}

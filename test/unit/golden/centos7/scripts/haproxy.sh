@@ -1,5 +1,7 @@
 #### packages.create
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -30,6 +32,8 @@ printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.update
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -60,6 +64,8 @@ printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
 
 #### packages.delete
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 installed='/var/lib/haproxy-ha/installed/haproxy'
 if [ -d "$installed" ]; then
   pkgs=""

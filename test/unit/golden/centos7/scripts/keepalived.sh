@@ -1,5 +1,7 @@
 #### packages.create
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -31,6 +33,8 @@ printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keep
 
 #### packages.update
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -62,6 +66,8 @@ printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keep
 
 #### packages.delete
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 installed='/var/lib/haproxy-ha/installed/keepalived'
 if [ -d "$installed" ]; then
   pkgs=""

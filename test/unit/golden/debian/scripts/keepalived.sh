@@ -1,5 +1,7 @@
 #### packages.create
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -26,6 +28,8 @@ printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages
 
 #### packages.update
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -52,6 +56,8 @@ printf '%s\n' 'keepalived' 'iputils-ping' > '/var/lib/haproxy-ha/wanted-packages
 
 #### packages.delete
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 installed='/var/lib/haproxy-ha/installed/keepalived'
 if [ -d "$installed" ]; then
   pkgs=""

@@ -1,5 +1,7 @@
 #### packages.create
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -25,6 +27,8 @@ printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keep
 
 #### packages.update
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -50,6 +54,8 @@ printf '%s\n' 'keepalived' 'iputils' > '/var/lib/haproxy-ha/wanted-packages/keep
 
 #### packages.delete
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 installed='/var/lib/haproxy-ha/installed/keepalived'
 if [ -d "$installed" ]; then
   pkgs=""

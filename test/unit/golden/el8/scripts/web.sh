@@ -1,5 +1,7 @@
 #### packages.create
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -24,6 +26,8 @@ printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.update
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 # shellcheck disable=SC1091
 . /etc/os-release
 ID=${ID:-unknown}
@@ -48,6 +52,8 @@ printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
 
 #### packages.delete
 set -eu
+exec 9<'/var/lib'
+flock -w 900 9
 installed='/var/lib/haproxy-ha/installed/web'
 if [ -d "$installed" ]; then
   pkgs=""
