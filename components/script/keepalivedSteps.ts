@@ -34,16 +34,17 @@ function keepalivedValidation(os: OsChoice): (tmp: string) => string {
  * What `keepalived -t` cannot tell on keepalived 1.3.5, checked on every family before the swap:
  * each interface the candidate names exists on this host, and each IPv4 VIP lies in a subnet of
  * an address its interface already holds (the node's own). A config that could never start does
- * not go live while \`pulumi up\` reports success. Interface names are validated words.
+ * not go live while \`pulumi up\` reports success. Interface names are validated words. `NF > 1`
+ * first: mawk aborts on `$(NF-1)` at a blank line, and the rest of the file would go unchecked.
  */
 export function keepalivedHostChecks(tmp: string): string {
     return [
-        `awk '$1 == "interface" { print $2 } $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' ${tmp} | sort -u | while read -r kif; do`,
+        `awk '$1 == "interface" { print $2 } NF > 1 && $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' ${tmp} | sort -u | while read -r kif; do`,
         `  if [ ! -e "/sys/class/net/$kif" ]; then`,
         `    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1`,
         `  fi`,
         `done`,
-        `awk '$(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' ${tmp} | while read -r kvip kif; do`,
+        `awk 'NF > 1 && $(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' ${tmp} | while read -r kvip kif; do`,
         `  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }`,
         `    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||`,
         `    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }`,

@@ -11,7 +11,7 @@ import { hookPath, renderNotifyScript, VRRP_STATE_DIR } from "../../components/s
 import { parseInstancesConfig } from "../../components/instancesConfig";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
 import { scriptsSnapshot } from "./golden.test";
-import { CASES_GOLDEN_DIR, matchesGolden, resolved } from "./helpers";
+import { CASES_GOLDEN_DIR, GOLDEN_DIR, matchesGolden, resolved } from "./helpers";
 
 setRenderMocks();
 
@@ -258,6 +258,8 @@ describe("VRRP scripts behave as specified (run here, paths moved to a temporary
         ["a tracked interface this host lacks", "interface lo\n    track_interface {\n        nosuchif1\n    }\n", /interface nosuchif1 does not exist/],
         ["a VIP outside the interface's subnets", "interface lo\n        10.9.9.9/24 dev lo\n", /VIP 10\.9\.9\.9\/24 is in no subnet of interface lo/],
         ["an IPv6 VIP (no subnet check)", "interface lo\n        fd77::100/64 dev lo\n", undefined],
+        // mawk stops at `$(NF-1)` on a blank line (field -1): the lines after it went unchecked.
+        ["a missing interface after a blank line", "\n    interface nosuchif2\n", /interface nosuchif2 does not exist/],
     ];
     for (const [what, config, refusal] of HOST_CHECKS) {
         it(`host checks before the swap: ${what}`, () => {
@@ -272,6 +274,16 @@ describe("VRRP scripts behave as specified (run here, paths moved to a temporary
             }
         });
     }
+
+    it("host checks read the whole rendered config: the golden debian MASTER's, with its interface renamed, is refused", () => {
+        const rendered = fs.readFileSync(path.join(GOLDEN_DIR, "debian/hk1/etc/keepalived/keepalived.conf"), "utf8");
+        expect(rendered).to.match(/\n\n/);
+        const file = path.join(dir, "rendered.conf");
+        fs.writeFileSync(file, rendered.replace(/\binterface eth0\b/g, "interface nosuchif3").replace(/ dev eth0\b/g, " dev nosuchif3"));
+        const r = sh(`set -eu\n${keepalivedHostChecks(`"$1"`)}\necho passed`, [file]);
+        expect(r.code, r.out).to.not.equal(0);
+        expect(r.out).to.match(/interface nosuchif3 does not exist/).and.not.include("awk:");
+    });
 
     it("every OS choice renders the VRRP firewall rule for each firewall it may run", () => {
         for (const family of OS_CHOICES) {
