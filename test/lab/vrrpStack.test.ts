@@ -146,6 +146,20 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
         stopRogue();
     });
 
+    it("an interface the hosts lack (ens192 where they have eth0) stops pulumi up before the swap, naming it; the pair keeps serving", async () => {
+        const v6 = { name: "v6", vips: ["fd77::100/64"], virtualRouterId: 71, master: "lb2", vrrpVersion: 3 };
+        const before = { lb1: configHash("lb1"), lb2: configHash("lb2") };
+        writeStackFile(config([...ABC().map((i) => (i.name === "a" ? { ...i, interface: "ens192" } : i)), v6]));
+        const up = await pulumi(["up", "--yes", "--skip-preview"]);
+        const output = up.stdout + up.stderr;
+        expect(up.code, output.slice(-3000)).to.not.equal(0);
+        expect(output).to.match(/interface ens192 does not exist on this host \(it has: [^)]*\beth0\b[^)]*\); the old config stays/);
+        expect({ lb1: configHash("lb1"), lb2: configHash("lb2") }).to.deep.equal(before);
+        expect(holders(A)).to.deep.equal(["lb1"]);
+        for (const vip of [A, B]) expect(through(vip, 3), vip).to.not.include("error");
+        writeStackFile(config([...ABC(), v6]));
+    });
+
     it("pulumi destroy takes every VIP away", async () => {
         await pulumiOk(["destroy", "--yes", "--skip-preview"]);
         for (const vip of [A, B, C, "fd77::100"]) expect(holders(vip), vip).to.deep.equal([]);
