@@ -20,7 +20,7 @@ import {
     TLS_VERSIONS,
     TlsVersion,
 } from "./render/haproxy";
-import { ArgumentError, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isObject } from "./validate";
+import { ArgumentError, checkBoolean, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isObject } from "./validate";
 
 export interface HaproxyServerArgs {
     /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`), e.g. a WebBackend's `backendName`. An Output is fine. */
@@ -269,9 +269,7 @@ function optional<T>(v: unknown, check: (v: unknown) => T): T | undefined {
 }
 
 function bool(where: string, field: string, v: unknown, dflt: boolean): boolean {
-    if (v === undefined) return dflt;
-    if (typeof v !== "boolean") throw new ArgumentError(where, field, "must be true or false", v);
-    return v;
+    return v === undefined ? dflt : checkBoolean(where, field, v);
 }
 
 /** A feature the oldest haproxy the node may meet lacks: refused naming the feature, family and version. */

@@ -21,7 +21,7 @@ import { BALANCE_ALGORITHMS, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } 
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ManagedServer } from "./script/serverStates";
-import { ArgumentError, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown } from "./validate";
+import { ArgumentError, checkBoolean, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown } from "./validate";
 
 export type { HaproxyServerArgs } from "./haproxyModel";
 
@@ -225,7 +225,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
 
     const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
     const runtimeApi = args.runtimeApi ?? false;
-    if (typeof runtimeApi !== "boolean") throw new ArgumentError(where, "runtimeApi", "must be true or false", runtimeApi);
+    checkBoolean(where, "runtimeApi", runtimeApi);
     if (!runtimeApi) {
         // A state is applied through the socket: turning the socket on implicitly would reload on every drain and every return to ready.
         backends.forEach((b, i) =>
