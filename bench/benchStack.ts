@@ -28,6 +28,8 @@ export function makeCerts(): { ca: string; leaves: string[] } {
 export interface State {
     balance: string;
     cert: number;
+    /** web1's `servers[].state` (the drain event); ready when unset. */
+    web1?: "ready" | "drain";
 }
 
 export function stack(info: LabInfo, s: State): Record<string, unknown> {
@@ -42,7 +44,7 @@ export function stack(info: LabInfo, s: State): Record<string, unknown> {
                 name: "pool",
                 balance: s.balance,
                 servers: [
-                    { name: "web1", address: info.hosts.web1.address },
+                    { name: "web1", address: info.hosts.web1.address, ...(s.web1 ? { state: s.web1 } : {}) },
                     { name: "web2", address: info.hosts.web2.address },
                 ],
             },
