@@ -8,7 +8,7 @@
  */
 import { checkHaproxyCollections, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, requireHaproxy } from "./haproxyModel";
 import { OsChoice } from "./os";
-import { ArgumentError, checkCidr } from "./validate";
+import { ArgumentError, checkBoolean, checkCidr } from "./validate";
 
 const WHERE = "stack config";
 const KEY = (k: string) => `haproxy-ha:${k}`;
@@ -60,7 +60,7 @@ export function parseStatsConfig(raw: Record<string, unknown>, os: OsChoice): bo
             return c as string;
         });
     }
-    if (o.prometheus !== undefined && typeof o.prometheus !== "boolean") throw new ArgumentError(WHERE, KEY("stats.prometheus"), "must be true or false", o.prometheus);
-    if (o.prometheus) requireHaproxy(WHERE, KEY("stats.prometheus"), os, "2.0", "the Prometheus exporter (/metrics)", true);
-    return { adminSources, prometheus: o.prometheus as boolean | undefined };
+    const prometheus = o.prometheus === undefined ? undefined : checkBoolean(WHERE, KEY("stats.prometheus"), o.prometheus);
+    if (prometheus) requireHaproxy(WHERE, KEY("stats.prometheus"), os, "2.0", "the Prometheus exporter (/metrics)", true);
+    return { adminSources, prometheus };
 }

@@ -4,7 +4,7 @@
  * PURE. Every error names the stack key path as the user typed it and the value.
  */
 import type { VrrpInstanceArgs } from "./keepalivedPair";
-import { ArgumentError, checkCidr, checkInteger, checkInterface, checkName, checkUniqueNames, isObject } from "./validate";
+import { ArgumentError, checkBoolean, checkCidr, checkInteger, checkInterface, checkName, checkUniqueNames, isObject } from "./validate";
 
 const WHERE = "stack config";
 
@@ -49,11 +49,7 @@ export function parseInstancesConfig(value: unknown, balancers: string[], defaul
         if (typeof master !== "string" || !balancers.includes(master)) {
             throw new ArgumentError(WHERE, at("master"), `is not a balancer; balancers are: ${balancers.join(", ")}`, master);
         }
-        const bool = (key: string) =>
-            optional(entry, key, (v) => {
-                if (typeof v !== "boolean") throw new ArgumentError(WHERE, at(key), "must be true or false", v);
-                return v;
-            });
+        const bool = (key: string) => optional(entry, key, (v) => checkBoolean(WHERE, at(key), v));
         return {
             name: checkName(WHERE, at("name"), entry.name),
             vips: vips as string[],

@@ -293,6 +293,7 @@ describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
         ["a misspelt key in a frontend", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackned: "app" }] }, /`haproxy-ha:frontends\[0\]\.defaultBackned` is not a known key \(did you mean `defaultBackend`\?\); keys are: name, binds/],
         ["a misspelt health-check key", { backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }], healthCheck: { hots: "app.example" } }, { name: "api", servers: [{ name: "www2", address: "172.20.30.16" }] }] }, /`haproxy-ha:backends\[0\]\.healthCheck\.hots` is not a known key \(did you mean `host`\?\)/],
         ["the shorthand port with collections", { port: 8080 }, /`haproxy-ha:port` is shorthand for one frontend and backend/],
+        ["a Prometheus switch that is no boolean", { stats: { prometheus: "yes" } }, /stack config: `haproxy-ha:stats\.prometheus` must be true or false, got "yes"/],
         ["Prometheus on CentOS 7", { os: "centos7", frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }], certificates: [] }, /stack config: `haproxy-ha:stats\.prometheus` needs the Prometheus exporter.*centos7 ships haproxy 1\.5\.18/],
     ];
     for (const [what, overrides, message] of ROWS) {
