@@ -19,6 +19,12 @@ export PULUMI_HOME="$TOOLS_DIR/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 mkdir -p "$BIN" "$PULUMI_HOME" "$LOG_DIR"
+# One build at a time per tool directory: a lab test, a benchmark and CI may all call this at once.
+exec 8>"$TOOLS_DIR/.tools.lock"
+if ! flock -n 8; then
+    echo "tools: another tools.sh is preparing $TOOLS_DIR; waiting for it" >&2
+    flock 8
+fi
 
 CLI_VERSION=v3.248.0          # tools/engine/cli/go.mod pins pkg/v3 and sdk/v3 at this version
 LANGHOST_VERSION=v3.67.1      # newest sdk/v3 that still carries the language host (see docs/engine.md)
