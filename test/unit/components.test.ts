@@ -3,21 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildTopology, HaproxyNode, KeepalivedPair, parseTopologyConfig, WebBackend } from "../../components";
 import { MockedResource, mockedResources, SECRET_PLACEHOLDER, setRenderMocks } from "../../scripts/renderStack";
 import { referenceConfig } from "./fixtures";
-import { resolved } from "./helpers";
+import { commandsOf, resolved } from "./helpers";
 
 setRenderMocks();
 
 const conn = (host: string) => ({ host, user: "root", privateKey: pulumi.secret("PRIVATE-KEY-TEXT") });
-
-/** Waits until the mocks have seen `count` commands whose names start with `prefix`. */
-async function commandsOf(prefix: string, count: number): Promise<MockedResource[]> {
-    for (let i = 0; i < 200; i++) {
-        const found = mockedResources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith(prefix));
-        if (found.length >= count) return found;
-        await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`expected ${count} commands named ${prefix}*, saw ${mockedResources.filter((r) => r.name.startsWith(prefix)).map((r) => r.name)}`);
-}
 
 const stepOf = (prefix: string, r: MockedResource) => r.name.slice(prefix.length + 1);
 const urnName = (urn: string) => urn.split("::").pop();
@@ -155,7 +145,7 @@ describe("components (Pulumi mocks)", () => {
         const before = mockedResources.length;
         const topology = buildTopology(parseTopologyConfig(referenceConfig({ os: "debian" })), "PRIVATE-KEY-TEXT");
         await resolved(topology.url);
-        await commandsOf("hk1-", 5);
+        await commandsOf("hk1-", 5, before);
         const commands = mockedResources.slice(before).filter((r) => r.type === "command:remote:Command");
         expect(commands.length).to.be.greaterThan(20);
         for (const c of commands) {

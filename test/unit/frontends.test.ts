@@ -6,9 +6,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HaproxyNode, HaproxyNodeArgs, OS_CHOICES, OsChoice } from "../../components";
 import { oldestHaproxy, versionAtLeast } from "../../components/os";
-import { MockedResource, mockedResources, setRenderMocks } from "../../scripts/renderStack";
+import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
 import { scriptsSnapshot } from "./golden.test";
-import { makeCertificates, REPO_ROOT, resolved } from "./helpers";
+import { commandsOf, makeCertificates, REPO_ROOT, resolved } from "./helpers";
 
 setRenderMocks();
 
@@ -94,15 +94,6 @@ function haproxyAccepts(config: string): { code: number | null; out: string } {
 }
 
 let n = 0;
-async function commandsOf(prefix: string, count: number): Promise<MockedResource[]> {
-    for (let i = 0; i < 300; i++) {
-        const found = mockedResources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith(prefix + "-"));
-        if (found.length >= count) return found;
-        await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`expected ${count} commands named ${prefix}-*`);
-}
-
 describe("frontends, backends and certificates", () => {
     describe("the two-service HTTPS stack, per OS choice (golden files, the real haproxy -c)", () => {
         for (const family of OS_CHOICES) {
@@ -163,7 +154,7 @@ describe("frontends, backends and certificates", () => {
 
     it("certificates travel only inside the secret stdin bundle of the config step, never on a command line", async () => {
         const node = new HaproxyNode("secret-front", twoServiceArgs("debian"));
-        const commands = await commandsOf("secret-front", 6);
+        const commands = await commandsOf("secret-front-", 6);
         expect(commands.map((c) => c.name.slice("secret-front-".length))).to.deep.equal(["packages", "sysctl", "logging", "firewall", "config", "service", "server-states"]);
         const keyLine = certs.pems["app.example"].split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
         for (const c of commands) {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { MockedResource, mockedResources } from "../../scripts/renderStack";
 
 /** The repository root (tests run from dist/test/unit). */
 export const REPO_ROOT = path.resolve(__dirname, "../../..");
@@ -46,4 +47,18 @@ export function makeCertificates(hosts: string[]): { dir: string; caFile: string
         pems[host] = [`${host}.crt`, "ca.crt", `${host}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
     }
     return { dir, caFile: path.join(dir, "ca.crt"), pems };
+}
+
+/**
+ * Waits until the mocks have seen `count` commands whose names start with `prefix`, among those
+ * registered from index `since` on (earlier test files may have registered the same names).
+ */
+export async function commandsOf(prefix: string, count: number, since = 0): Promise<MockedResource[]> {
+    const seen = () => mockedResources.slice(since).filter((r) => r.type === "command:remote:Command" && r.name.startsWith(prefix));
+    for (let i = 0; i < 300; i++) {
+        const found = seen();
+        if (found.length >= count) return found;
+        await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`expected ${count} commands named ${prefix}*, saw ${seen().map((r) => r.name).join(", ") || "none"}`);
 }
