@@ -169,7 +169,7 @@ function writeResults(rows: Row[]): void {
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(JSONL, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
     const loads = rows.flatMap((r) => [r.loadavg_start[0], r.loadavg_end[0]]);
-    const caption = `${MACHINE}; 1-min load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (other labs shared the machine); fresh bare hosts per first run`;
+    const caption = `${MACHINE}; 1-min load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}; fresh bare hosts per first run`;
     fs.writeFileSync(SVG, provisionChartSvg(rows, caption));
 }
 

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { masterDownInterval, requestTimeline } from "../../bench/common";
+import { failoverTable, provisionTable, reloadTable, throughputTable } from "../../bench/report";
 import { barChart, escapeXml, lineChart, ticks } from "../../bench/svg";
 import { failoverFigures } from "../../lab/failover";
 import { errorKinds, parseCsvLine, RequestRecord, summarize } from "../../lab/load";
@@ -102,5 +103,41 @@ describe("bench: load records, figures and SVG", () => {
         parsesAsXml(svg);
         expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width=/g)).to.have.length(3 + 2); // 3 bars, 2 legend swatches
         expect(svg).to.include(">10.5<").and.include(">N = 16<");
+    });
+
+    describe("bench:report, the README's tables from the JSON lines", () => {
+        const fo = (profile: string, event: string, run: number, first: number, failed: number) => ({ profile, event, run, first_ok_s: first, failed, total: 1000, floor_s: profile === "fast" ? 0.365 : 3.648, rate_requested: 500, timeout_ms: 100, loadavg: 1 + run });
+        it("failover: the median first OK per profile and event, the floor in the heading", () => {
+            const t = failoverTable([fo("default", "master-host-dies", 1, 3.1, 1500), fo("default", "master-host-dies", 2, 3.3, 1600), fo("default", "master-host-dies", 3, 9.9, 9000), fo("fast", "master-host-dies", 1, 0.45, 200)]);
+            expect(t).to.include("| event on the MASTER | default (floor 3.648) | fast (floor 0.365) |");
+            expect(t).to.include("| master-host-dies | 3.30 (1,600 failed) | 0.45 (200 failed) |");
+            expect(t).to.include("median of 3 runs");
+            expect(t).to.include("1-minute load 2.0–4.0");
+        });
+        it("reload: every run's failures shown, medians for the rest", () => {
+            const r = (run: number, failed: number, p99: number) => ({ event: "config-change", run, failed, total: 20000 + run, rate_requested: 2000, rate_rps: 1990, p50_ms: 1, p99_ms: p99, event_s: 12, loadavg: 0.5 });
+            const t = reloadTable([r(1, 0, 30), r(2, 3, 50), r(3, 0, 40)]);
+            expect(t).to.include("| config-change | 2,000 | 1,990 | **0, 3, 0** / 20,001, 20,002, 20,003 | 1.00 | 40 | 12.0 |");
+        });
+        it("throughput: each target against one backend over HTTP", () => {
+            const r = (target: string, run: number, rate: number) => ({ target, run, rate_rps: rate, p50_ms: 2, p99_ms: 9, loadavg: 1 });
+            const t = throughputTable([r("backend-http", 1, 4000), r("backend-http", 2, 4200), r("vip-http", 1, 3100), r("vip-http", 2, 3300)]);
+            expect(t).to.include("| backend-http | 4,100 | 2.00 | 9.00 | 1.00 |");
+            expect(t).to.include("| vip-http | 3,200 | 2.00 | 9.00 | 0.78 |");
+        });
+        it("provision: one line per row, the ratio on the Ansible rows", () => {
+            const base = { bench: "provision", webs: 16, machine: "2 cores", date: "2026-12-02T03:00:00Z", loadavg_start: [1], loadavg_end: [3] };
+            const t = provisionTable([
+                { ...base, tool: "pulumi", first_s: 50, noop_s: 10, teardown_s: 40 },
+                { ...base, tool: "ansible forks 5", first_s: 100, noop_s: 60, teardown_s: 80, pulumi_ratio: { first: 0.5, noop: 0.17, teardown: 0.5 } },
+            ]);
+            expect(t).to.include("| 16 | haproxy-ha (pulumi) | 50.0 | 10.0 | 40.0 | — |");
+            expect(t).to.include("| 16 | ansible forks 5 | 100.0 | 60.0 | 80.0 | 0.50 · 0.17 · 0.50 |");
+            expect(t).to.include("1-minute load 1.0–3.0; 2 cores; 2026-12-02.");
+        });
+        it("a missing results file leaves its table out", () => {
+            expect(provisionTable([])).to.equal("");
+            expect(failoverTable([])).to.equal("");
+        });
     });
 });
