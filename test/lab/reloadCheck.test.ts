@@ -70,6 +70,7 @@ describe("lab: a reload haproxy does not take fails pulumi up and leaves the pre
         const r = await pulumi(["up", "--yes", "--skip-preview"]);
         console.log(`      failed pulumi up took ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const out = r.stdout + r.stderr;
+        console.log(out.split("\n").filter((l) => /haproxy-ha: haproxy|ALERT/.test(l)).map((l) => `      | ${l.trim()}`).join("\n"));
         expect(r.code, out.slice(-3000)).to.not.equal(0);
         expect(out).to.include(RELOAD_FAILED_ROLLED_BACK);
         expect(out).to.match(new RegExp(`cannot bind socket[^\\n]*\\[${vip.replace(/\./g, "\\.")}:${PORT}\\]`));
