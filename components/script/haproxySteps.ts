@@ -75,7 +75,7 @@ const STATES_ONLY = `echo "haproxy-ha: only server states changed: the server-st
 /** The config step's reload: a config haproxy does not load (a port taken) is replaced by the one before. */
 const RELOAD_CONFIG = reloadHaproxyVerifiedScript({ rollback: restorePreviousFileScript(`"$prev"`) });
 
-const installConfig = (os: OsChoice, reload: boolean, states?: ManagedServer[]) =>
+const installConfig = (reload: boolean, states?: ManagedServer[]) =>
     [
         ...(reload && states ? [sameButStatesFunction(states)] : []),
         installFileScript({
@@ -127,7 +127,7 @@ const RELOAD_BUNDLE = reloadHaproxyVerifiedScript({
  * new set no longer has are removed. A changed file reloads haproxy (update only): rotating a
  * certificate is a reload, never a restart.
  */
-const installBundle = (os: OsChoice, reload: boolean, states?: ManagedServer[]) =>
+const installBundle = (reload: boolean, states?: ManagedServer[]) =>
     [
         ...(reload && states ? [sameButStatesFunction(states)] : []),
         `umask 077`,
@@ -248,11 +248,11 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
     steps.push(
         opts.certificates
-            ? { name: "config", create: installBundle(os, false), update: installBundle(os, true, opts.serverStates), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
+            ? { name: "config", create: installBundle(false), update: installBundle(true, opts.serverStates), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
             : {
                   name: "config",
-                  create: installConfig(os, false),
-                  update: installConfig(os, true, opts.serverStates),
+                  create: installConfig(false),
+                  update: installConfig(true, opts.serverStates),
                   delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
                   stdinFile: HAPROXY_CONFIG_PATH,
               },
