@@ -13,6 +13,8 @@ export interface ServiceManager {
     enableAndRestart(unit: string): string;
     /** Reloads the unit if it runs, starts it if not (a reload of a stopped unit fails). */
     reloadOrStart(unit: string): string;
+    /** Enables the unit (quietly when it works). */
+    enable(unit: string): string;
     /** Enables the unit and reloads or starts it: a service step's update, which also repairs a unit disabled or stopped by hand. */
     ensureRunning(unit: string): string;
     /** Reloads the unit only if it runs (after a file it reads was put back on destroy). */
@@ -37,8 +39,8 @@ export const systemd: ServiceManager = {
         ].join("\n");
     },
     reloadOrStart: (unit) => `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; else systemctl start ${shQuote(unit)}; fi`,
-    ensureRunning: (unit) =>
-        `systemctl enable ${shQuote(unit)} >/dev/null 2>&1 || systemctl enable ${shQuote(unit)}\n` + systemd.reloadOrStart(unit),
+    enable: (unit) => `systemctl enable ${shQuote(unit)} >/dev/null 2>&1 || systemctl enable ${shQuote(unit)}`,
+    ensureRunning: (unit) => `${systemd.enable(unit)}\n${systemd.reloadOrStart(unit)}`,
     reloadIfActive: (unit) => `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; fi`,
     restore: (unit) => {
         const u = shQuote(unit);

@@ -25,7 +25,15 @@ export interface InstallFileOptions extends FileTarget {
     beforeSwap?: string;
     /** Shell run only when the file content changed. */
     onChange?: string;
+    /**
+     * Keeps the file as it was before the swap, and its wanted copy, in the directory "$prev"
+     * (removed on exit), so that `onChange` can put them back with `restorePreviousFileScript`.
+     */
+    keepPrevious?: boolean;
 }
+
+/** Where the drift check's copy of `path` lives. */
+export const wantedPath = (path: string) => WANTED_DIR + path;
 
 /**
  * Installs stdin as `path`: written to a temporary file beside it, validated, then moved into
@@ -40,7 +48,9 @@ export function installFileScript(opts: InstallFileOptions): string {
         `backup=${backup}`,
         `mkdir -p "$(dirname "$target")" "$(dirname "$backup")"`,
         `tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")`,
-        `trap 'rm -f "$tmp"' EXIT`,
+        ...(opts.keepPrevious
+            ? [`prev=$(mktemp -d "$(dirname "$target")/.haproxy-ha-prev.XXXXXX")`, `trap 'rm -f "$tmp"; rm -rf "$prev"' EXIT`]
+            : [`trap 'rm -f "$tmp"' EXIT`]),
         `cat > "$tmp"`,
         `chown ${shQuote(`${opts.owner}:${opts.group}`)} "$tmp"`,
         `chmod ${shQuote(opts.mode)} "$tmp"`,
@@ -62,6 +72,12 @@ export function installFileScript(opts: InstallFileOptions): string {
         `  if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then`,
         `    if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi`,
         `  fi`,
+        ...(opts.keepPrevious
+            ? [
+                  `  if [ -e "$target" ]; then cp -p "$target" "$prev/file"; fi`,
+                  `  if [ -e ${shQuote(wantedPath(opts.path))} ]; then cp -p ${shQuote(wantedPath(opts.path))} "$prev/wanted"; fi`,
+              ]
+            : []),
         `  mv -f "$tmp" "$target"`,
         `  echo "installed: $target"`,
         ...changed(1),
@@ -75,6 +91,20 @@ export function installFileScript(opts: InstallFileOptions): string {
         lines.push(`if [ "$changed" = 1 ]; then`, indent(opts.onChange), `fi`);
     }
     return lines.join("\n");
+}
+
+/**
+ * Puts back what `keepPrevious` kept of `target` (fails if there was nothing): the file, and
+ * the wanted copy as it was, so the drift check still compares with what the stack last applied.
+ * Takes the directory holding `file` and `wanted`; `$target` and `$wanted` name the live paths.
+ */
+export function restorePreviousFileScript(dir: string): string {
+    return [
+        `[ -e ${dir}/file ] || return 1`,
+        `mv -f ${dir}/file "$target" || return 1`,
+        `echo "restored the previous $target"`,
+        `if [ -e ${dir}/wanted ]; then mv -f ${dir}/wanted "$wanted" || return 1; else cp "$target" "$wanted" || return 1; fi`,
+    ].join("\n");
 }
 
 /**

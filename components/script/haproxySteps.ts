@@ -5,7 +5,8 @@
 import { candidateAdapters, forOs, OsAdapter, OsChoice, RSYSLOG_DROP_IN, sameOnEveryFamily, UDP_HAPROXY_LOG } from "../os";
 import { CERT_DIR } from "../render/haproxy";
 import type { StepSpec } from "../remoteSteps";
-import { installFileScript, removeFileScript } from "./files";
+import { installFileScript, removeFileScript, restorePreviousFileScript, wantedPath } from "./files";
+import { reloadHaproxyVerifiedScript } from "./haproxyReload";
 import { portsFirewallScript, sourcePortFirewallScript } from "./firewall";
 import { shQuote } from "./quote";
 import { indent } from "./text";
@@ -71,7 +72,10 @@ export interface HaproxyStepOptions {
 
 const STATES_ONLY = `echo "haproxy-ha: only server states changed: the server-states step applies them through the runtime API, no reload"`;
 
-const installConfig = (os: OsChoice, reload: boolean, states?: ManagedServer[]) =>
+/** The config step's reload: a config haproxy does not load (a port taken) is replaced by the one before. */
+const RELOAD_CONFIG = reloadHaproxyVerifiedScript({ rollback: restorePreviousFileScript(`"$prev"`) });
+
+const installConfig = (reload: boolean, states?: ManagedServer[]) =>
     [
         ...(reload && states ? [sameButStatesFunction(states)] : []),
         installFileScript({
@@ -82,15 +86,39 @@ const installConfig = (os: OsChoice, reload: boolean, states?: ManagedServer[]) 
             // Its alerts (stderr) name the line and keyword, not values: they reach the user; -q would hide them.
             validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
             beforeSwap: reload && states ? `reload=1\nif [ -e "$target" ] && ${SAME_BUT_STATES} "$target" "$tmp"; then reload=0; fi` : undefined,
+            keepPrevious: reload,
             onChange: !reload
                 ? undefined
                 : states
-                  ? `if [ "$reload" = 1 ]; then\n${indent(forOs(os, (a) => a.services.reloadOrStart("haproxy")))}\nelse\n  ${STATES_ONLY}\nfi`
-                  : forOs(os, (a) => a.services.reloadOrStart("haproxy")),
+                  ? `if [ "$reload" = 1 ]; then\n${indent(RELOAD_CONFIG)}\nelse\n  ${STATES_ONLY}\nfi`
+                  : RELOAD_CONFIG,
         }),
     ].join("\n");
 
 const RELOAD_REJECTED = `echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1`;
+
+const WANTED_CONFIG = shQuote(wantedPath(HAPROXY_CONFIG_PATH));
+
+/** Before anything is replaced: the config, its wanted copy, the certificates and their manifest, in "$dir/prev". */
+const keepPreviousBundle = [
+    `mkdir "$dir/prev" "$dir/prev/certs"`,
+    `if [ -e ${shQuote(HAPROXY_CONFIG_PATH)} ]; then cp -p ${shQuote(HAPROXY_CONFIG_PATH)} "$dir/prev/file"; fi`,
+    `if [ -e ${WANTED_CONFIG} ]; then cp -p ${WANTED_CONFIG} "$dir/prev/wanted"; fi`,
+    `if [ -e ${shQuote(CERT_MANIFEST)} ]; then cp -p ${shQuote(CERT_MANIFEST)} "$dir/prev/manifest"; fi`,
+    `for f in ${shQuote(CERT_DIR)}/*; do if [ -f "$f" ]; then cp -p "$f" "$dir/prev/certs/"; fi; done`,
+];
+
+/** The bundle's reload: a set haproxy does not load puts back the previous certificates, manifest and config. */
+const RELOAD_BUNDLE = reloadHaproxyVerifiedScript({
+    rollback: [
+        `while read -r name; do rm -f ${shQuote(CERT_DIR)}/"$name"; done < "$dir/names"`,
+        `for f in "$dir/prev/certs"/*; do if [ -f "$f" ]; then cp -p "$f" ${shQuote(CERT_DIR)}/ || return 1; fi; done`,
+        `if [ -e "$dir/prev/manifest" ]; then cp -p "$dir/prev/manifest" ${shQuote(CERT_MANIFEST)}; else rm -f ${shQuote(CERT_MANIFEST)}; fi`,
+        `target=${shQuote(HAPROXY_CONFIG_PATH)}`,
+        `wanted=${WANTED_CONFIG}`,
+        restorePreviousFileScript(`"$dir/prev"`),
+    ].join("\n"),
+});
 
 /**
  * Installs the bundle on stdin: config and certificates land in a private temporary directory,
@@ -99,7 +127,7 @@ const RELOAD_REJECTED = `echo "haproxy-ha: haproxy rejected the new config; the 
  * new set no longer has are removed. A changed file reloads haproxy (update only): rotating a
  * certificate is a reload, never a restart.
  */
-const installBundle = (os: OsChoice, reload: boolean, states?: ManagedServer[]) =>
+const installBundle = (reload: boolean, states?: ManagedServer[]) =>
     [
         ...(reload && states ? [sameButStatesFunction(states)] : []),
         `umask 077`,
@@ -122,6 +150,7 @@ const installBundle = (os: OsChoice, reload: boolean, states?: ManagedServer[]) 
             : []),
         `mkdir -p ${shQuote(CERT_DIR)} ${shQuote(STATE_DIR)}`,
         `chmod 0700 ${shQuote(CERT_DIR)}`,
+        ...(reload ? keepPreviousBundle : []),
         `while read -r name; do`,
         `  target=${shQuote(CERT_DIR)}/"$name"`,
         `  if [ -e "$target" ] && cmp -s "$dir/certs/$name" "$target"; then continue; fi`,
@@ -146,7 +175,7 @@ const installBundle = (os: OsChoice, reload: boolean, states?: ManagedServer[]) 
         `  done < ${shQuote(CERT_MANIFEST)}`,
         `fi`,
         `cp "$dir/names" ${shQuote(CERT_MANIFEST)}`,
-        ...(reload ? [`if [ "$changed" = 1 ]; then`, forOs(os, (a) => a.services.reloadOrStart("haproxy")), ...(states ? [`elif [ "$states_only" = 1 ]; then`, `  ${STATES_ONLY}`] : []), `fi`] : [`: "$changed"`]),
+        ...(reload ? [`if [ "$changed" = 1 ]; then`, indent(RELOAD_BUNDLE), ...(states ? [`elif [ "$states_only" = 1 ]; then`, `  ${STATES_ONLY}`] : []), `fi`] : [`: "$changed"`]),
     ].join("\n");
 
 /** Removes the certificates the library installed, then puts back the config that was there before. */
@@ -219,18 +248,19 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
     steps.push(
         opts.certificates
-            ? { name: "config", create: installBundle(os, false), update: installBundle(os, true, opts.serverStates), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
+            ? { name: "config", create: installBundle(false), update: installBundle(true, opts.serverStates), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
             : {
                   name: "config",
-                  create: installConfig(os, false),
-                  update: installConfig(os, true, opts.serverStates),
+                  create: installConfig(false),
+                  update: installConfig(true, opts.serverStates),
                   delete: forOs(os, (a) => removeFileScript(HAPROXY_CONFIG_PATH, a.services.reloadIfActive("haproxy"))),
                   stdinFile: HAPROXY_CONFIG_PATH,
               },
         {
             name: "service",
             create: forOs(os, (a) => a.services.enableAndRestart("haproxy")),
-            update: forOs(os, (a) => a.services.ensureRunning("haproxy")),
+            // A reload haproxy does not take (a port taken since) fails the step: nothing to put back here.
+            update: forOs(os, (a) => `${a.services.enable("haproxy")}\n${reloadHaproxyVerifiedScript()}`),
             delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );

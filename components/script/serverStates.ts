@@ -7,7 +7,9 @@
  */
 import { forOs, OsAdapter, OsChoice, versionAtLeast } from "../os";
 import { RUNTIME_SOCKET, ServerState } from "../render/haproxy";
+import { reloadHaproxyVerifiedScript } from "./haproxyReload";
 import { shQuote } from "./quote";
+import { indent } from "./text";
 
 export interface ManagedServer {
     backend: string;
@@ -80,7 +82,7 @@ export function serverStatesScript(os: OsChoice, servers: ManagedServer[]): stri
             ...servers.flatMap((s) => commands(a, s).map((c) => `cmd ${shQuote(c)}`)),
             `if [ "$refused" = 1 ]; then`,
             `  echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2`,
-            `  ${a.services.reloadOrStart("haproxy")}`,
+            indent(reloadHaproxyVerifiedScript()),
             `fi`,
         ].join("\n");
     return forOs(os, body);

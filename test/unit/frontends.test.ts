@@ -8,7 +8,8 @@ import { HaproxyNode, HaproxyNodeArgs, OS_CHOICES, OsChoice } from "../../compon
 import { oldestHaproxy, versionAtLeast } from "../../components/os";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
 import { scriptsSnapshot } from "./golden.test";
-import { commandsOf, makeCertificates, REPO_ROOT, resolved } from "./helpers";
+import { commandsOf, fakeHaproxyHost, makeCertificates, REPO_ROOT, resolved } from "./helpers";
+import { RELOAD_FAILED_ROLLED_BACK } from "../../components/script/haproxyReload";
 
 setRenderMocks();
 
@@ -324,9 +325,9 @@ describe("the config step with certificates, run for real in a private mount nam
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-bundle-"));
     for (const d of ["etc", "var"]) fs.mkdirSync(path.join(root, d));
     /** Runs `script` with /etc/haproxy and /var/lib replaced by folders of this test (nothing of this machine is touched). */
-    const runIsolated = (script: string, stdin: string) => {
+    const runIsolated = (script: string, stdin: string, env?: NodeJS.ProcessEnv) => {
         const wrapper = `mount --bind ${root}/etc /etc/haproxy && mount --bind ${root}/var /var/lib && exec sh -c "$1"`;
-        const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", wrapper, "sh", script], { input: stdin, encoding: "utf8" });
+        const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", wrapper, "sh", script], { input: stdin, encoding: "utf8", env });
         return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
     };
     const mode = (f: string) => (fs.statSync(path.join(root, f)).mode & 0o777).toString(8);
@@ -365,6 +366,28 @@ describe("the config step with certificates, run for real in a private mount nam
         expect(r.code, r.out).to.equal(0);
         expect(r.out).to.include("removed: /etc/haproxy/certs/api.pem").and.not.include("installed: /etc/haproxy/certs/app.pem");
         expect(fs.readdirSync(path.join(root, "etc/certs"))).to.deep.equal(["app.pem"]);
+    });
+
+    it("a set haproxy does not load at reload (no new worker) puts back the previous certificates, manifest, config and wanted copy", () => {
+        const files = () =>
+            Object.fromEntries(
+                ["etc/haproxy.cfg", "var/haproxy-ha/haproxy-certs", "var/haproxy-ha/wanted/etc/haproxy/haproxy.cfg", ...fs.readdirSync(path.join(root, "etc/certs")).map((f) => `etc/certs/${f}`)].map((f) => [
+                    f,
+                    fs.readFileSync(path.join(root, f), "utf8"),
+                ]),
+            );
+        const before = files();
+        expect(Object.keys(before)).to.include("etc/certs/app.pem").and.not.include("etc/certs/api.pem");
+        // The fake haproxy forks no new worker for a config holding "bad": passes haproxy -c, cannot run.
+        const host = fakeHaproxyHost({ active: true, config: "", configPath: "/etc/haproxy/haproxy.cfg" });
+        const candidate = config.replace("    default_backend app\n", "    default_backend app\n    # bad: a port another process holds\n");
+        const r = runIsolated(step().update!, haproxyBundle(candidate, [{ name: "app", pem: certs.pems["api.example"] }, { name: "api", pem: certs.pems["api.example"] }]), host.env);
+        expect(r.code, r.out).to.equal(1);
+        expect(r.out).to.include(RELOAD_FAILED_ROLLED_BACK).and.include("cannot bind socket");
+        expect(host.reloads()).to.equal(2);
+        expect(files()).to.deep.equal(before);
+        expect([mode("etc/certs/app.pem"), mode("etc/haproxy.cfg")]).to.deep.equal(["600", "640"]);
+        expect(fs.readdirSync(path.join(root, "etc")).filter((f) => f.startsWith(".")), "temporary files left").to.deep.equal([]);
     });
 
     it("destroy removes the certificates and the config it installed", () => {

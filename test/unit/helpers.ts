@@ -1,6 +1,9 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { SCRIPT_HEADER } from "../../components/remoteSteps";
 import { MockedResource, mockedResources } from "../../scripts/renderStack";
 
 /** The repository root (tests run from dist/test/unit). */
@@ -61,4 +64,63 @@ export async function commandsOf(prefix: string, count: number, since = 0): Prom
         await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error(`expected ${count} commands named ${prefix}*, saw ${seen().map((r) => r.name).join(", ") || "none"}`);
+}
+
+/**
+ * A fake host: `systemctl` that acts like haproxy's unit (a reload forks a new worker under the
+ * master unless the config holds "bad"; a start fails on it), `journalctl` with haproxy's alert
+ * for a taken port, a `sleep` that returns at once (no test waits on the clock), and a proc
+ * tree under a directory of its own. `configPath`: the live config the fake reads (default: a file
+ * of its own, `cfg`).
+ */
+export function fakeHaproxyHost(opts: { active: boolean; config: string; transient?: boolean; configPath?: string }) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-reload-"));
+    const bin = path.join(dir, "bin");
+    const proc = path.join(dir, "proc");
+    fs.mkdirSync(bin);
+    const stat = (pid: number, comm: string, ppid: number) => {
+        fs.mkdirSync(path.join(proc, String(pid)), { recursive: true });
+        fs.writeFileSync(path.join(proc, String(pid), "stat"), `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560\n`);
+    };
+    stat(1, "systemd", 0);
+    stat(100, "haproxy", 1); // the master (MainPID)
+    stat(101, "haproxy", 100); // its worker
+    stat(102, "x) S 100", 1); // a name with ") S 100" in it: not a child of 100
+    if (opts.active) fs.writeFileSync(path.join(dir, "active"), "");
+    fs.writeFileSync(path.join(dir, "cfg"), opts.config);
+    const cfg = opts.configPath ?? path.join(dir, "cfg");
+    if (opts.transient) fs.writeFileSync(path.join(dir, "transient"), "");
+    const script = (body: string) => fs.writeFileSync(path.join(bin, body.split("\n")[0]), `#!/bin/sh\n${body.split("\n").slice(1).join("\n")}\n`, { mode: 0o755 });
+    script(`systemctl
+F=${dir}
+echo "$*" >> "$F/log"
+case "$1" in
+  is-active) [ -e "$F/active" ] ;;
+  show) echo "MainPID=100" ;;
+  reload)
+    if grep -q bad ${cfg}; then exit 0; fi
+    n=$(( $(cat "$F/next" 2>/dev/null || echo 200) + 1 )); echo "$n" > "$F/next"
+    mkdir -p "$F/proc/$n"; echo "$n (haproxy) S 100 1 1 0" > "$F/proc/$n/stat"
+    if [ -e "$F/transient" ]; then echo "$n" >> "$F/dies"; fi ;;
+  start) if grep -q bad ${cfg}; then echo "Job for haproxy.service failed" >&2; exit 1; fi; : > "$F/active" ;;
+  *) exit 0 ;;
+esac`);
+    script(`journalctl
+echo "$*" >> ${dir}/log
+echo "[NOTICE]   (100) : Reloading HAProxy"
+echo "[ALERT]    (100) : Starting frontend fe8081: cannot bind socket (Address already in use) [10.77.0.100:8081]"
+echo "[WARNING]  (100) : Loading failure!"`);
+    // A new worker of a config that cannot run is seen by a poll, then dies within the settle time.
+    script(`sleep
+F=${dir}
+if [ "$1" != 0.2 ] && [ -e "$F/dies" ]; then while read -r p; do rm -rf "$F/proc/$p"; done < "$F/dies"; rm -f "$F/dies"; fi
+exit 0`);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, HAPROXY_HA_PROC_ROOT: proc };
+    const reloads = () => log().split("\n").filter((l) => l.startsWith("reload")).length;
+    const log = () => (fs.existsSync(path.join(dir, "log")) ? fs.readFileSync(path.join(dir, "log"), "utf8") : "");
+    const run = (body: string) => {
+        const r = spawnSync("sh", ["-c", `${SCRIPT_HEADER}\n${body}\necho reached`], { encoding: "utf8", env });
+        return { code: r.status, stdout: r.stdout, stderr: r.stderr, log: log(), reloads: reloads() };
+    };
+    return { dir, env, run, reloads };
 }

@@ -870,6 +870,11 @@ states_only=0
 if [ "$changed" = 1 ] && [ -e '/etc/haproxy/haproxy.cfg' ] && same_but_states '/etc/haproxy/haproxy.cfg' "$dir/haproxy.cfg"; then changed=0; states_only=1; fi
 mkdir -p '/etc/haproxy/certs' '/var/lib/haproxy-ha'
 chmod 0700 '/etc/haproxy/certs'
+mkdir "$dir/prev" "$dir/prev/certs"
+if [ -e '/etc/haproxy/haproxy.cfg' ]; then cp -p '/etc/haproxy/haproxy.cfg' "$dir/prev/file"; fi
+if [ -e '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' ]; then cp -p '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' "$dir/prev/wanted"; fi
+if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then cp -p '/var/lib/haproxy-ha/haproxy-certs' "$dir/prev/manifest"; fi
+for f in '/etc/haproxy/certs'/*; do if [ -f "$f" ]; then cp -p "$f" "$dir/prev/certs/"; fi; done
 while read -r name; do
   target='/etc/haproxy/certs'/"$name"
   if [ -e "$target" ] && cmp -s "$dir/certs/$name" "$target"; then continue; fi
@@ -911,7 +916,57 @@ if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
 fi
 cp "$dir/names" '/var/lib/haproxy-ha/haproxy-certs'
 if [ "$changed" = 1 ]; then
-if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    first=$haproxy_how
+    haproxy_put_back() {
+      while read -r name; do rm -f '/etc/haproxy/certs'/"$name"; done < "$dir/names"
+      for f in "$dir/prev/certs"/*; do if [ -f "$f" ]; then cp -p "$f" '/etc/haproxy/certs'/ || return 1; fi; done
+      if [ -e "$dir/prev/manifest" ]; then cp -p "$dir/prev/manifest" '/var/lib/haproxy-ha/haproxy-certs'; else rm -f '/var/lib/haproxy-ha/haproxy-certs'; fi
+      target='/etc/haproxy/haproxy.cfg'
+      wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
+      [ -e "$dir/prev"/file ] || return 1
+      mv -f "$dir/prev"/file "$target" || return 1
+      echo "restored the previous $target"
+      if [ -e "$dir/prev"/wanted ]; then mv -f "$dir/prev"/wanted "$wanted" || return 1; else cp "$target" "$wanted" || return 1; fi
+    }
+    if ! haproxy_put_back; then
+      echo "haproxy-ha: haproxy did not load the new config at $first, and there is no previous config to put back" >&2
+    elif haproxy_reload; then
+      if [ "$first" = start ]; then echo "haproxy-ha: haproxy did not start with the new config; the previous config is back in place" >&2
+      else echo 'haproxy-ha: haproxy did not load the new config at reload (it kept the old workers); the previous config is back in place' >&2; fi
+    else
+      echo "haproxy-ha: haproxy did not load the new config at $first, nor the previous one put back in place after it" >&2
+    fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 elif [ "$states_only" = 1 ]; then
   echo "haproxy-ha: only server states changed: the server-states step applies them through the runtime API, no reload"
 fi
@@ -944,7 +999,39 @@ systemctl restart 'haproxy'
 #### service.update
 set -eu
 systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
-if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+haproxy_reload() {
+  haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+  if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+  haproxy_how=reload
+  main=$(haproxy_main_pid)
+  if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+  before=" $(haproxy_children "$main" | tr '\n' ' ') "
+  systemctl reload 'haproxy' || return 1
+  i=0
+  while [ "$i" -lt 75 ]; do
+    sleep 0.2
+    i=$((i + 1))
+    for child in $(haproxy_children "$main"); do
+      case "$before" in *" $child "*) continue ;; esac
+      sleep 2
+      if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+      before="$before$child "
+    done
+  done
+  return 1
+}
+haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+if ! haproxy_reload; then
+  alerts=$(haproxy_alerts)
+  if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+  else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+  if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+  exit 1
+fi
 
 #### service.delete
 set -eu
@@ -981,7 +1068,39 @@ cmd 'enable server api/sorry'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif el_major -eq 8; then
 sock='/run/haproxy/admin.sock'
@@ -1001,7 +1120,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif el_major -ge 9; then
 sock='/run/haproxy/admin.sock'
@@ -1021,7 +1172,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 sock='/run/haproxy/admin.sock'
@@ -1041,7 +1224,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif [ "$ID" = debian ]; then
 sock='/run/haproxy/admin.sock'
@@ -1061,7 +1276,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif [ "$ID" = ubuntu ]; then
 sock='/run/haproxy/admin.sock'
@@ -1081,7 +1328,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -1112,7 +1391,39 @@ cmd 'enable server api/sorry'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif el_major -eq 8; then
 sock='/run/haproxy/admin.sock'
@@ -1132,7 +1443,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif el_major -ge 9; then
 sock='/run/haproxy/admin.sock'
@@ -1152,7 +1495,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 sock='/run/haproxy/admin.sock'
@@ -1172,7 +1547,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif [ "$ID" = debian ]; then
 sock='/run/haproxy/admin.sock'
@@ -1192,7 +1599,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 elif [ "$ID" = ubuntu ]; then
 sock='/run/haproxy/admin.sock'
@@ -1212,7 +1651,39 @@ cmd 'set server api/sorry state ready'
 cmd 'set weight api/sorry 1'
 if [ "$refused" = 1 ]; then
   echo "haproxy-ha: reloading haproxy instead: haproxy.cfg carries every wanted state" >&2
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+    else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3

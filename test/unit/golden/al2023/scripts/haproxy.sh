@@ -153,7 +153,8 @@ target='/etc/haproxy/haproxy.cfg'
 backup='/var/lib/haproxy-ha/backup/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
 tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
+prev=$(mktemp -d "$(dirname "$target")/.haproxy-ha-prev.XXXXXX")
+trap 'rm -f "$tmp"; rm -rf "$prev"' EXIT
 cat > "$tmp"
 chown 'root:haproxy' "$tmp"
 chmod '0640' "$tmp"
@@ -166,6 +167,8 @@ else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
   fi
+  if [ -e "$target" ]; then cp -p "$target" "$prev/file"; fi
+  if [ -e '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' ]; then cp -p '/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg' "$prev/wanted"; fi
   mv -f "$tmp" "$target"
   echo "installed: $target"
   changed=1
@@ -175,7 +178,52 @@ mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
 printf '%s\n' '0640 root haproxy' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
-  if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+  haproxy_reload() {
+    haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+    haproxy_how=reload
+    main=$(haproxy_main_pid)
+    if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+    before=" $(haproxy_children "$main" | tr '\n' ' ') "
+    systemctl reload 'haproxy' || return 1
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      for child in $(haproxy_children "$main"); do
+        case "$before" in *" $child "*) continue ;; esac
+        sleep 2
+        if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+        before="$before$child "
+      done
+    done
+    return 1
+  }
+  haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+  if ! haproxy_reload; then
+    alerts=$(haproxy_alerts)
+    first=$haproxy_how
+    haproxy_put_back() {
+      [ -e "$prev"/file ] || return 1
+      mv -f "$prev"/file "$target" || return 1
+      echo "restored the previous $target"
+      if [ -e "$prev"/wanted ]; then mv -f "$prev"/wanted "$wanted" || return 1; else cp "$target" "$wanted" || return 1; fi
+    }
+    if ! haproxy_put_back; then
+      echo "haproxy-ha: haproxy did not load the new config at $first, and there is no previous config to put back" >&2
+    elif haproxy_reload; then
+      if [ "$first" = start ]; then echo "haproxy-ha: haproxy did not start with the new config; the previous config is back in place" >&2
+      else echo 'haproxy-ha: haproxy did not load the new config at reload (it kept the old workers); the previous config is back in place' >&2; fi
+    else
+      echo "haproxy-ha: haproxy did not load the new config at $first, nor the previous one put back in place after it" >&2
+    fi
+    if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+    exit 1
+  fi
 fi
 
 #### config.delete
@@ -201,7 +249,39 @@ systemctl restart 'haproxy'
 #### service.update
 set -eu
 systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
-if systemctl is-active --quiet 'haproxy'; then systemctl reload 'haproxy'; else systemctl start 'haproxy'; fi
+proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+haproxy_child_alive() { haproxy_children "$2" | grep -qx "$1"; }
+haproxy_reload() {
+  haproxy_since=$(date '+%Y-%m-%d %H:%M:%S')
+  if ! systemctl is-active --quiet 'haproxy'; then haproxy_how=start; systemctl start 'haproxy' || return 1; return 0; fi
+  haproxy_how=reload
+  main=$(haproxy_main_pid)
+  if [ -z "$main" ] || [ "$main" = 0 ]; then echo "haproxy-ha: haproxy is active without a main PID: its reload cannot be checked" >&2; return 1; fi
+  before=" $(haproxy_children "$main" | tr '\n' ' ') "
+  systemctl reload 'haproxy' || return 1
+  i=0
+  while [ "$i" -lt 75 ]; do
+    sleep 0.2
+    i=$((i + 1))
+    for child in $(haproxy_children "$main"); do
+      case "$before" in *" $child "*) continue ;; esac
+      sleep 2
+      if haproxy_child_alive "$child" "$main" && systemctl is-active --quiet 'haproxy' && [ "$(haproxy_main_pid)" = "$main" ]; then return 0; fi
+      before="$before$child "
+    done
+  done
+  return 1
+}
+haproxy_alerts() { journalctl -u 'haproxy' --since "$haproxy_since" --no-pager -o cat 2>/dev/null | grep -F ALERT | head -n 5 || true; }
+if ! haproxy_reload; then
+  alerts=$(haproxy_alerts)
+  if [ "$haproxy_how" = start ]; then echo "haproxy-ha: haproxy did not start with its config" >&2
+  else echo "haproxy-ha: haproxy did not load its config at reload (it kept the old workers)" >&2; fi
+  if [ -n "$alerts" ]; then printf '%s\n' "$alerts" >&2; fi
+  exit 1
+fi
 
 #### service.delete
 set -eu
