@@ -98,6 +98,7 @@ async function activeActive(info: LabInfo, results: Results<Row>): Promise<void>
             total: bAfter.length,
             rate_rps: span > 0 ? Math.round((bAfter.length - 1) / span) : 0,
             floor_s: 0,
+            event_lag_s: a.event_lag_s,
             rate_requested: RATE,
             timeout_ms: TIMEOUT_MS,
         });

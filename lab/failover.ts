@@ -21,20 +21,29 @@ export interface FailoverMeasurement {
 }
 
 /** Causes `event` on `master`. */
-export function cause(event: AnyFailoverEvent, master: string): void {
+/** The `event-at <epoch seconds>` a command printed: when its event took effect. */
+export function eventAt(output: string): number | undefined {
+    const m = /event-at (\d+(?:\.\d+)?)/.exec(output);
+    return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Causes `event` on `master`. Returns the epoch second at which it took effect there (the host's
+ * init killed, the link down, the stop command starting on the host), as the command reported
+ * it: the lab's own tooling (a bash script, nsenter, a lock) takes a while to get there, longer
+ * on a busy machine, and a real host dies without that delay.
+ */
+export function cause(event: AnyFailoverEvent, master: string): number | undefined {
+    const stamped = (unit: string) => eventAt(onHost(master, `echo "event-at $(date +%s.%N)"; systemctl stop ${unit}`).stdout);
     switch (event) {
         case "master-host-dies":
-            hostsOk(["kill", master]);
-            return;
+            return eventAt(hostsOk(["kill", master]));
         case "keepalived-stopped":
-            onHost(master, "systemctl stop keepalived");
-            return;
+            return stamped("keepalived");
         case "haproxy-stopped":
-            onHost(master, "systemctl stop haproxy");
-            return;
+            return stamped("haproxy");
         case "master-nic-down":
-            hostsOk(["link", master, "down"]);
-            return;
+            return eventAt(hostsOk(["link", master, "down"]));
         default: {
             const unknown: never = event;
             throw new Error(`unknown event ${unknown}`);
@@ -75,8 +84,9 @@ export async function measureFailover(info: LabInfo, event: string, backup: stri
     const loop = startClientLoop(info, { intervalS: opts.intervalS ?? 0.05 });
     const arrival = watchVipArrival(info, backup, opts.timeoutS ?? 30);
     await sleep(1000);
-    const t0 = Date.now() / 1000;
-    trigger();
+    const called = Date.now() / 1000;
+    // From when the event took effect, if the trigger knows; else from the call.
+    const t0 = trigger() ?? called;
     const movedAt = await arrival;
     if (movedAt === undefined) {
         await loop.stop();
@@ -103,6 +113,8 @@ function round(x: number): number {
 }
 
 export interface LoadFailoverMeasurement extends FailoverMeasurement {
+    /** How long the lab's tooling took from the call to the event taking effect (not in the figures). */
+    event_lag_s: number;
     /** Every request of the attack, for the timeline; not printed. */
     records: RequestRecord[];
     /** Epoch seconds of the event and of the VIP's arrival on the BACKUP. */
@@ -121,7 +133,7 @@ export async function measureFailoverUnderLoad(
     info: LabInfo,
     event: string,
     backup: string,
-    trigger: () => void,
+    trigger: () => number | undefined | void,
     opts: { rate: number; timeoutMs: number; settleS?: number; vip?: string; name?: string },
 ): Promise<LoadFailoverMeasurement> {
     const vip = opts.vip ?? info.vip.split("/")[0];
@@ -130,8 +142,9 @@ export async function measureFailoverUnderLoad(
     const attack = startAttack(`http://${vip}/`, { rate: opts.rate, timeoutMs: opts.timeoutMs, maxDurationS: 90, name: opts.name ?? "failover" });
     const arrival = watchVipArrival(at, backup, 30);
     await sleep(1000);
-    const t0 = Date.now() / 1000;
-    trigger();
+    const called = Date.now() / 1000;
+    // From when the event took effect, if the trigger knows; else from the call.
+    const t0 = trigger() ?? called;
     const movedAt = await arrival;
     if (movedAt === undefined) {
         await attack.stop();
@@ -139,7 +152,7 @@ export async function measureFailoverUnderLoad(
     }
     await sleep((opts.settleS ?? 3) * 1000);
     const records = await attack.stop();
-    return { ...failoverFigures(event, records, t0, movedAt), records, t0, movedAt };
+    return { ...failoverFigures(event, records, t0, movedAt), event_lag_s: round(t0 - called), records, t0, movedAt };
 }
 
 /**

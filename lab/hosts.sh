@@ -638,6 +638,8 @@ stop_host_processes() {
     if leader=$(host_leader "$h"); then
         ns=$(readlink /proc/"$leader"/ns/pid) || ns=""
         kill -KILL "$leader" 2>/dev/null || true
+        # The instant the host died (its init killed, its PID namespace with it), for `kill`'s report.
+        KILLED_AT=$EPOCHREALTIME
     fi
     mapfile -t pids < <(host_nspawn_pids "$h")
     if ((${#pids[@]})); then
@@ -811,9 +813,11 @@ cmd_stage() {
 
 cmd_kill() {
     local h=${1:-}; need_host "$h"; need_root; lock_state
+    KILLED_AT=$EPOCHREALTIME
     stop_host_processes "$h"
     remove_host_net "$h"
-    echo "$h killed (processes and network gone; disk kept)"
+    # event-at: epoch seconds when it took effect (the benchmarks time failovers from it).
+    echo "$h killed (processes and network gone; disk kept); event-at $KILLED_AT"
 }
 
 cmd_start() {
@@ -830,14 +834,15 @@ cmd_link() {
     local h=${1:-} action=${2:-}; need_host "$h"; need_root
     local port; port=$(host_veth "$h")
     link_exists "$SW_NS" "$port" || die "$h has no network (not up, or killed)"
+    local at
     case $action in
-        down) ip -n "$SW_NS" link set "$port" down ;;   # host's eth0 loses carrier
+        down) ip -n "$SW_NS" link set "$port" down; at=$EPOCHREALTIME ;;   # host's eth0 loses carrier
         up)   ip -n "$SW_NS" link set "$port" up ;;
         cut)  ip -n "$SW_NS" link set "$port" nomaster ;;   # carrier stays up, frames go nowhere
         join) ip -n "$SW_NS" link set "$port" master "$BRIDGE" up ;;
         *) die "usage: $PROG link HOST down|up|cut|join" ;;
     esac
-    echo "$h link $action"
+    echo "$h link $action${at:+; event-at $at}"
 }
 
 usage() {

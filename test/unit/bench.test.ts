@@ -6,7 +6,7 @@ import * as path from "path";
 import { masterDownInterval, requestTimeline } from "../../bench/common";
 import { failoverTable, provisionTable, reloadTable, throughputTable } from "../../bench/report";
 import { barChart, escapeXml, lineChart, ticks } from "../../bench/svg";
-import { failoverFigures } from "../../lab/failover";
+import { eventAt, failoverFigures } from "../../lab/failover";
 import { errorKinds, parseCsvLine, RequestRecord, summarize } from "../../lab/load";
 
 const rec = (start: number, latency: number, code = 200, error = ""): RequestRecord => ({ start, latency, code, error });
@@ -103,6 +103,12 @@ describe("bench: load records, figures and SVG", () => {
         parsesAsXml(svg);
         expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width=/g)).to.have.length(3 + 2); // 3 bars, 2 legend swatches
         expect(svg).to.include(">10.5<").and.include(">N = 16<");
+    });
+
+    it("reads when an event took effect from the lab command's report", () => {
+        expect(eventAt("lb1 killed (processes and network gone; disk kept); event-at 1764643200.123456\n")).to.equal(1764643200.123456);
+        expect(eventAt("event-at 1764643200.5\n")).to.equal(1764643200.5);
+        expect(eventAt("lb1 link up\n")).to.equal(undefined);
     });
 
     describe("bench:report, the README's tables from the JSON lines", () => {
