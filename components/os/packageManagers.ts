@@ -12,10 +12,13 @@ export interface PackageManager {
     removeListed: string;
 }
 
+// Only what the services need: recommended (weak) packages are left out, as a minimal image
+// would have them. Debian's keepalived would otherwise bring ipvsadm, libicu and shared-mime-info
+// (24 packages instead of 15), and a host installs faster.
 export const apt: PackageManager = {
     query: (pkg) => `[ "$(dpkg-query -W -f '\${db:Status-Abbrev}' ${shQuote(pkg)} 2>/dev/null)" = "ii " ]`,
     install: (packages) =>
-        `export DEBIAN_FRONTEND=noninteractive\napt-get update -q && apt-get install -y -q ${shQuoteAll(packages)}`,
+        `export DEBIAN_FRONTEND=noninteractive\napt-get update -q && apt-get install -y -q --no-install-recommends ${shQuoteAll(packages)}`,
     listInstalled: `dpkg-query -W -f '\${db:Status-Abbrev}\${Package}\\n' | sed -n 's/^ii *//p'`,
     // Purged, not removed: a package the library installed leaves no config files behind.
     removeListed: `DEBIAN_FRONTEND=noninteractive apt-get purge -y -q $pkgs`,
@@ -23,7 +26,8 @@ export const apt: PackageManager = {
 
 const rpm = (tool: "yum" | "dnf"): PackageManager => ({
     query: (pkg) => `rpm -q ${shQuote(pkg)} >/dev/null 2>&1`,
-    install: (packages) => `${tool} install -y -q ${shQuoteAll(packages)}`,
+    // yum (CentOS 7) knows no weak dependencies; dnf installs them unless told not to.
+    install: (packages) => `${tool} install -y -q${tool === "dnf" ? " --setopt=install_weak_deps=False" : ""} ${shQuoteAll(packages)}`,
     listInstalled: `rpm -qa --qf '%{NAME}\\n'`,
     removeListed: `${tool} remove -y -q $pkgs`,
 });

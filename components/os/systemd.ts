@@ -23,6 +23,9 @@ export interface ServiceManager {
     restore(unit: string): string;
 }
 
+/** True only for `enabled`: `is-enabled` also exits 0 for `static`, `generated`, `indirect`... */
+const isEnabled = (unit: string) => `[ "$(systemctl is-enabled ${shQuote(unit)} 2>/dev/null)" = enabled ]`;
+
 const savedState = (unit: string) => shQuote(`${STATE_DIR}/services/${unit}`);
 
 export const systemd: ServiceManager = {
@@ -34,12 +37,14 @@ export const systemd: ServiceManager = {
             `  mkdir -p "$(dirname "$saved")"`,
             `  printf '%s %s\\n' "$(systemctl is-enabled ${u} 2>/dev/null || true)" "$(systemctl is-active ${u} 2>/dev/null || true)" > "$saved"`,
             `fi`,
-            `systemctl enable ${u} >/dev/null 2>&1 || systemctl enable ${u}`,
+            systemd.enable(unit),
             `systemctl restart ${u}`,
         ].join("\n");
     },
     reloadOrStart: (unit) => `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; else systemctl start ${shQuote(unit)}; fi`,
-    enable: (unit) => `systemctl enable ${shQuote(unit)} >/dev/null 2>&1 || systemctl enable ${shQuote(unit)}`,
+    // `systemctl enable` reloads systemd even when nothing changes, three times for a unit with a
+    // SysV script beside it (Debian's nginx, haproxy, keepalived): ~1 CPU-second a host.
+    enable: (unit) => `${isEnabled(unit)} || systemctl enable ${shQuote(unit)} >/dev/null 2>&1 || systemctl enable ${shQuote(unit)}`,
     ensureRunning: (unit) => `${systemd.enable(unit)}\n${systemd.reloadOrStart(unit)}`,
     reloadIfActive: (unit) => `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; fi`,
     restore: (unit) => {
@@ -49,7 +54,8 @@ export const systemd: ServiceManager = {
             `saved=${savedState(unit)}`,
             `was_enabled=""; was_active=""`,
             `if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi`,
-            `if [ "$was_enabled" = enabled ]; then systemctl enable ${u} >/dev/null 2>&1 || true; else systemctl disable ${u} >/dev/null 2>&1 || true; fi`,
+            `if [ "$was_enabled" = enabled ]; then ${isEnabled(unit)} || systemctl enable ${u} >/dev/null 2>&1 || true`,
+            `elif ${isEnabled(unit)}; then systemctl disable ${u} >/dev/null 2>&1 || true; fi`,
             `if [ "$was_active" = active ]; then systemctl start ${u} >/dev/null 2>&1 || true; else systemctl stop ${u} >/dev/null 2>&1 || true; fi`,
             `rm -f "$saved"`,
             cleanupStateDirScript(),

@@ -256,12 +256,12 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+[ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 systemctl restart 'haproxy'
 
 #### service.update
 set -eu
-systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+[ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
 haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
 haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
@@ -301,7 +301,8 @@ set -eu
 saved='/var/lib/haproxy-ha/services/haproxy'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'haproxy' >/dev/null 2>&1 || true; else systemctl disable 'haproxy' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ]; then systemctl disable 'haproxy' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'haproxy' >/dev/null 2>&1 || true; else systemctl stop 'haproxy' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
@@ -787,12 +788,12 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+[ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'
 
 #### service.update
 set -eu
-systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+[ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 
 #### service.delete
@@ -800,7 +801,8 @@ set -eu
 saved='/var/lib/haproxy-ha/services/keepalived'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'keepalived' >/dev/null 2>&1 || true; else systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ]; then systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'keepalived' >/dev/null 2>&1 || true; else systemctl stop 'keepalived' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -19,7 +19,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'keepalived' 'iputils'
+  dnf install -y -q --setopt=install_weak_deps=False 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -46,7 +46,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'keepalived' 'iputils'
+  dnf install -y -q --setopt=install_weak_deps=False 'keepalived' 'iputils'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -462,12 +462,12 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+[ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'
 
 #### service.update
 set -eu
-systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
+[ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
 
 #### service.delete
@@ -475,7 +475,8 @@ set -eu
 saved='/var/lib/haproxy-ha/services/keepalived'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'keepalived' >/dev/null 2>&1 || true; else systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ]; then systemctl disable 'keepalived' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'keepalived' >/dev/null 2>&1 || true; else systemctl stop 'keepalived' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -18,7 +18,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -44,7 +44,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -189,12 +189,12 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 
 #### service.update
 set -eu
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 
 #### service.delete
@@ -202,7 +202,8 @@ set -eu
 saved='/var/lib/haproxy-ha/services/httpd'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ]; then systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -31,7 +31,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'haproxy'
+  dnf install -y -q --setopt=install_weak_deps=False 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -45,7 +45,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'haproxy'
+  dnf install -y -q --setopt=install_weak_deps=False 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -59,7 +59,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'haproxy'
+  dnf install -y -q --setopt=install_weak_deps=False 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -74,7 +74,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'haproxy'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -89,7 +89,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'haproxy'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -131,7 +131,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'haproxy'
+  dnf install -y -q --setopt=install_weak_deps=False 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -145,7 +145,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'haproxy'
+  dnf install -y -q --setopt=install_weak_deps=False 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -159,7 +159,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'haproxy'
+  dnf install -y -q --setopt=install_weak_deps=False 'haproxy'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -174,7 +174,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'haproxy'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -189,7 +189,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'haproxy'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'haproxy'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -683,12 +683,12 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+[ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 systemctl restart 'haproxy'
 
 #### service.update
 set -eu
-systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
+[ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
 haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
 haproxy_main_pid() { systemctl show -p MainPID 'haproxy' 2>/dev/null | sed -n 's/^MainPID=//p'; }
@@ -728,7 +728,8 @@ set -eu
 saved='/var/lib/haproxy-ha/services/haproxy'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'haproxy' >/dev/null 2>&1 || true; else systemctl disable 'haproxy' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ]; then systemctl disable 'haproxy' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'haproxy' >/dev/null 2>&1 || true; else systemctl stop 'haproxy' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -31,7 +31,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -45,7 +45,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -59,7 +59,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -74,7 +74,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'nginx'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -89,7 +89,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'nginx'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -131,7 +131,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -145,7 +145,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -159,7 +159,7 @@ if [ "$missing" = 1 ]; then
   before=$(mktemp)
   trap 'rm -f "$before"' EXIT
   rpm -qa --qf '%{NAME}\n' | sort > "$before"
-  dnf install -y -q 'httpd'
+  dnf install -y -q --setopt=install_weak_deps=False 'httpd'
   rpm -qa --qf '%{NAME}\n' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -174,7 +174,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'nginx'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -189,7 +189,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'nginx'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -736,7 +736,7 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif el_major -eq 8; then
 saved='/var/lib/haproxy-ha/services/httpd'
@@ -744,7 +744,7 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif el_major -ge 9; then
 saved='/var/lib/haproxy-ha/services/httpd'
@@ -752,7 +752,7 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 saved='/var/lib/haproxy-ha/services/httpd'
@@ -760,7 +760,7 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 systemctl restart 'httpd'
 elif [ "$ID" = debian ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
@@ -768,7 +768,7 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
+[ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
 elif [ "$ID" = ubuntu ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
@@ -776,7 +776,7 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
+[ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -790,22 +790,22 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if el_major -eq 7; then
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif el_major -eq 8; then
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif el_major -ge 9; then
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
-systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
+[ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if systemctl is-active --quiet 'httpd'; then systemctl reload 'httpd'; else systemctl start 'httpd'; fi
 elif [ "$ID" = debian ]; then
-systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
+[ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 elif [ "$ID" = ubuntu ]; then
-systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
+[ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -822,7 +822,8 @@ if el_major -eq 7; then
 saved='/var/lib/haproxy-ha/services/httpd'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ]; then systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
@@ -830,7 +831,8 @@ elif el_major -eq 8; then
 saved='/var/lib/haproxy-ha/services/httpd'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ]; then systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
@@ -838,7 +840,8 @@ elif el_major -ge 9; then
 saved='/var/lib/haproxy-ha/services/httpd'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ]; then systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
@@ -846,7 +849,8 @@ elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 saved='/var/lib/haproxy-ha/services/httpd'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'httpd' >/dev/null 2>&1 || true; else systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ]; then systemctl disable 'httpd' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'httpd' >/dev/null 2>&1 || true; else systemctl stop 'httpd' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
@@ -854,7 +858,8 @@ elif [ "$ID" = debian ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'nginx' >/dev/null 2>&1 || true; else systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ]; then systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'nginx' >/dev/null 2>&1 || true; else systemctl stop 'nginx' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
@@ -862,7 +867,8 @@ elif [ "$ID" = ubuntu ]; then
 saved='/var/lib/haproxy-ha/services/nginx'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'nginx' >/dev/null 2>&1 || true; else systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ]; then systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'nginx' >/dev/null 2>&1 || true; else systemctl stop 'nginx' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true

@@ -19,7 +19,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'nginx'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -46,7 +46,7 @@ if [ "$missing" = 1 ]; then
   trap 'rm -f "$before"' EXIT
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort > "$before"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q 'nginx'
+  apt-get update -q && apt-get install -y -q --no-install-recommends 'nginx'
   dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort | comm -13 "$before" - | while read -r p; do : > "$installed/$p"; done
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
@@ -212,12 +212,12 @@ if [ ! -e "$saved" ]; then
   mkdir -p "$(dirname "$saved")"
   printf '%s %s\n' "$(systemctl is-enabled 'nginx' 2>/dev/null || true)" "$(systemctl is-active 'nginx' 2>/dev/null || true)" > "$saved"
 fi
-systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
+[ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 systemctl restart 'nginx'
 
 #### service.update
 set -eu
-systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
+[ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || systemctl enable 'nginx'
 if systemctl is-active --quiet 'nginx'; then systemctl reload 'nginx'; else systemctl start 'nginx'; fi
 
 #### service.delete
@@ -225,7 +225,8 @@ set -eu
 saved='/var/lib/haproxy-ha/services/nginx'
 was_enabled=""; was_active=""
 if [ -e "$saved" ]; then read -r was_enabled was_active < "$saved" || true; fi
-if [ "$was_enabled" = enabled ]; then systemctl enable 'nginx' >/dev/null 2>&1 || true; else systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
+if [ "$was_enabled" = enabled ]; then [ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ] || systemctl enable 'nginx' >/dev/null 2>&1 || true
+elif [ "$(systemctl is-enabled 'nginx' 2>/dev/null)" = enabled ]; then systemctl disable 'nginx' >/dev/null 2>&1 || true; fi
 if [ "$was_active" = active ]; then systemctl start 'nginx' >/dev/null 2>&1 || true; else systemctl stop 'nginx' >/dev/null 2>&1 || true; fi
 rm -f "$saved"
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
