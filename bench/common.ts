@@ -39,6 +39,22 @@ export class Results<T extends object> {
     }
 }
 
+/** The machine's CPU time so far, from /proc/stat's first line: all and idle (idle + iowait), in ticks. */
+export function cpuTimes(stat = fs.readFileSync("/proc/stat", "utf8")): { total: number; idle: number } {
+    const f = /^cpu\s+([\d\s]+)/.exec(stat);
+    if (!f) throw new Error("/proc/stat has no cpu line");
+    const v = f[1].trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user/nice)
+    return { total: v.slice(0, 8).reduce((a, b) => a + b, 0), idle: v[3] + (v[4] ?? 0) };
+}
+
+/** Share of the machine's CPU time that was busy between two `cpuTimes` readings (0–1, two decimals). */
+export function busyShare(a: { total: number; idle: number }, b: { total: number; idle: number }): number {
+    const total = b.total - a.total;
+    if (total <= 0) return NaN;
+    return Math.round((1 - (b.idle - a.idle) / total) * 100) / 100;
+}
+
 export function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);
     if (s.length === 0) return NaN;

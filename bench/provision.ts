@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freshLab, hostsOk, installedPackages, LabInfo, labConfig, LAB_STATE, prepareTools, pulumiOk, REPO_ROOT, removeStack, selectStack, tail, webHosts, writeStackFile } from "../lab/lab";
+import { busyShare, cpuTimes } from "./common";
 import { provisionChartSvg, ProvisionRow } from "./provisionChart";
 
 const ANSIBLE_DIR = path.join(REPO_ROOT, "bench/ansible");
@@ -44,6 +45,8 @@ interface Row extends ProvisionRow {
     pulumi_ratio?: { first: number; noop: number; teardown: number };
     loadavg_start: number[];
     loadavg_end: number[];
+    /** Busy share of all the machine's cores during the first run: near 1, the lab is CPU-bound. */
+    cpu_busy_first: number;
     machine: string;
     date: string;
 }
@@ -123,7 +126,9 @@ async function pulumiRow(webs: number, parallel: string): Promise<Row> {
     await selectStack();
     const extra = parallel === "default" ? [] : ["--parallel", parallel];
     const loadStart = load();
+    const cpuStart = cpuTimes();
     const first = await pulumiOk(["up", "--yes", "--skip-preview", ...extra]);
+    const cpuBusy = busyShare(cpuStart, cpuTimes());
     const noop = await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes", ...extra]);
     const teardown = await pulumiOk(["destroy", "--yes", "--skip-preview", ...extra]);
     const created = /(\d+) created/.exec(first.stdout);
@@ -138,6 +143,7 @@ async function pulumiRow(webs: number, parallel: string): Promise<Row> {
         resources: created ? Number(created[1]) : undefined,
         loadavg_start: loadStart,
         loadavg_end: load(),
+        cpu_busy_first: cpuBusy,
         machine: MACHINE,
         date: new Date().toISOString(),
     };
@@ -147,7 +153,9 @@ function ansibleRow(webs: number, forks: number, label: string): Row {
     const info = bareLab(webs);
     fs.writeFileSync(INVENTORY, inventory(info), { mode: 0o600 });
     const loadStart = load();
+    const cpuStart = cpuTimes();
     const first = playbook(info, "site.yml", forks);
+    const cpuBusy = busyShare(cpuStart, cpuTimes());
     const noop = playbook(info, "site.yml", forks);
     const teardown = playbook(info, "teardown.yml", forks);
     return {
@@ -160,6 +168,7 @@ function ansibleRow(webs: number, forks: number, label: string): Row {
         teardown_s: round(teardown),
         loadavg_start: loadStart,
         loadavg_end: load(),
+        cpu_busy_first: cpuBusy,
         machine: MACHINE,
         date: new Date().toISOString(),
     };

@@ -33,10 +33,16 @@ const loadsOf = (rows: Row[]) => rows.flatMap((r) => (Array.isArray(r.loadavg_st
 /** Provision: per web count, Pulumi and each Ansible row, with the ratio. */
 export function provisionTable(rows: Row[]): string {
     if (!rows.length) return "";
-    const lines = ["| web servers | tool | first (s) | no-op (s) | teardown (s) | haproxy-ha / this: first · no-op · teardown |", "|---|---|---|---|---|---|"];
+    // Rows from before the CPU column have none: the column shows only when some row has it.
+    const cpu = rows.some((r) => r.cpu_busy_first !== undefined);
+    const lines = [
+        `| web servers | tool | first (s) | no-op (s) | teardown (s) | haproxy-ha / this: first · no-op · teardown |${cpu ? " CPU busy, first run |" : ""}`,
+        `|---|---|---|---|---|---|${cpu ? "---|" : ""}`,
+    ];
     for (const r of rows) {
         const q = r.pulumi_ratio as { first: number; noop: number; teardown: number } | undefined;
-        lines.push(`| ${r.webs} | ${r.tool === "pulumi" ? "haproxy-ha (pulumi)" : r.tool} | ${fmt(num(r, "first_s"), 1)} | ${fmt(num(r, "noop_s"), 1)} | ${fmt(num(r, "teardown_s"), 1)} | ${q ? `${fmt(q.first)} · ${fmt(q.noop)} · ${fmt(q.teardown)}` : "—"} |`);
+        const busy = r.cpu_busy_first === undefined ? "—" : `${fmt(num(r, "cpu_busy_first") * 100, 0)} %`;
+        lines.push(`| ${r.webs} | ${r.tool === "pulumi" ? "haproxy-ha (pulumi)" : r.tool} | ${fmt(num(r, "first_s"), 1)} | ${fmt(num(r, "noop_s"), 1)} | ${fmt(num(r, "teardown_s"), 1)} | ${q ? `${fmt(q.first)} · ${fmt(q.noop)} · ${fmt(q.teardown)}` : "—"} |${cpu ? ` ${busy} |` : ""}`);
     }
     return lines.join("\n") + `\n\n1-minute load ${range(loadsOf(rows))}; ${rows[0].machine}; ${String(rows[0].date ?? "").slice(0, 10)}.`;
 }

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { masterDownInterval, requestTimeline } from "../../bench/common";
+import { busyShare, cpuTimes, masterDownInterval, requestTimeline } from "../../bench/common";
 import { failoverTable, provisionTable, reloadTable, throughputTable } from "../../bench/report";
 import { barChart, escapeXml, lineChart, ticks } from "../../bench/svg";
 import { eventAt, failoverFigures } from "../../lab/failover";
@@ -140,6 +140,23 @@ describe("bench: load records, figures and SVG", () => {
             expect(t).to.include("| 16 | haproxy-ha (pulumi) | 50.0 | 10.0 | 40.0 | — |");
             expect(t).to.include("| 16 | ansible forks 5 | 100.0 | 60.0 | 80.0 | 0.50 · 0.17 · 0.50 |");
             expect(t).to.include("1-minute load 1.0–3.0; 2 cores; 2026-12-02.");
+        });
+        it("provision: the first run's CPU share as a column once a row has it", () => {
+            const base = { bench: "provision", webs: 2, machine: "2 cores", date: "2026-12-02T03:00:00Z", loadavg_start: [1], loadavg_end: [3], noop_s: 5, teardown_s: 9 };
+            const t = provisionTable([{ ...base, tool: "pulumi", first_s: 30, cpu_busy_first: 0.93 }, { ...base, tool: "ansible forks 5", first_s: 60 }]);
+            expect(t).to.include("| CPU busy, first run |");
+            expect(t).to.include("| 2 | haproxy-ha (pulumi) | 30.0 | 5.0 | 9.0 | — | 93 % |");
+            expect(t).to.include("| 2 | ansible forks 5 | 60.0 | 5.0 | 9.0 | — | — |");
+        });
+        it("cpuTimes reads /proc/stat's cpu line; busyShare is the busy part between two readings", () => {
+            const a = cpuTimes("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3\n");
+            expect(a).to.deep.equal({ total: 1000, idle: 850 });
+            const b = cpuTimes("cpu  250 0 100 850 50 0 0 0 0 0\n");
+            expect(busyShare(a, b)).to.equal(0.8);
+            expect(busyShare(a, a)).to.be.NaN;
+            expect(() => cpuTimes("intr 1 2 3\n")).to.throw(/no cpu line/);
+            const live = cpuTimes();
+            expect(live.total).to.be.greaterThan(live.idle);
         });
         it("a missing results file leaves its table out", () => {
             expect(provisionTable([])).to.equal("");
