@@ -154,7 +154,8 @@ describe("lab: hardening", function () {
         expect(r.stdout + r.stderr).to.include("10.77.0.22:22");
         // The README's bound: TCP keepalive (15 s idle, 9 probes 15 s apart), plus the run's own wind-down.
         expect(seconds).to.be.below(200);
-        onHost("lb2", `kill ${holder} || true`);
+        // The group: the sleep under flock holds the lock too.
+        onHost("lb2", `kill -- -${holder} || true`);
         hostsOk(["link", "lb2", "join"]);
         await upOk({ reapply: 1 });
         await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
