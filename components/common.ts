@@ -32,11 +32,22 @@ export interface HostArgs {
      * back files, services and settings changed on the host by hand (see `npm run drift`). Default 0.
      */
     reapply?: number;
+    /**
+     * Seconds one remote step may run: the host stops the step's script after that (`timeout`),
+     * and the engine gives up on the step a minute later. A host cut off mid-step is noticed
+     * sooner, by TCP keepalive (about 2.5 min). A plain value. Default 1800.
+     */
+    stepTimeoutS?: number;
 }
 
 /** The checked `reapply` of a component's args. */
 export function resolveReapply(where: string, value: unknown): number {
     return checkInteger(where, "reapply", value ?? DEFAULTS.host.reapply, 0, 1_000_000);
+}
+
+/** The checked `stepTimeoutS` of a component's args. */
+export function resolveStepTimeout(where: string, value: unknown): number {
+    return checkInteger(where, "stepTimeoutS", value ?? DEFAULTS.host.stepTimeoutS, 10, 86_400);
 }
 
 /** `installDependsOn` for createSteps: what the packages step waits for when it does not wait for `dependsOn`. */

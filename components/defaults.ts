@@ -24,6 +24,8 @@ export const DEFAULTS = deepFreeze({
         installBeforeDependsOn: false,
         /** Nothing to re-apply. */
         reapply: 0,
+        /** Seconds one remote step may run before it is stopped (a first install on a slow mirror takes minutes). */
+        stepTimeoutS: 1800,
     },
     /** SSH connection settings the stack program puts into every component's `connection`. */
     ssh: {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { checkCertificatePem } from "./certificates";
-import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply } from "./common";
+import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
 import { DEFAULTS } from "./defaults";
 import {
     checkHaproxyCollections,
@@ -143,6 +143,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
     checkConnection(where, "connection", args.connection);
     const os = resolveOs(where, args.os);
     const reapply = resolveReapply(where, args.reapply);
+    const stepTimeoutS = resolveStepTimeout(where, args.stepTimeoutS);
     const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
     const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
     const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);
@@ -267,6 +268,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         where,
         os,
         reapply,
+        stepTimeoutS,
         installDependsOn,
         nodeName,
         mode,
@@ -373,7 +375,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
-        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: checked.installDependsOn }, steps);
+        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stepTimeoutS: checked.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: checked.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply } from "./common";
+import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
 import { KEEPALIVED_VRRP3_SINCE, oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -318,6 +318,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     const where = `KeepalivedPair "${name}"`;
     const os = resolveOs(where, args.os);
     const reapply = resolveReapply(where, args.reapply);
+    const stepTimeoutS = resolveStepTimeout(where, args.stepTimeoutS);
     const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
     if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
         throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
@@ -381,7 +382,7 @@ export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) 
     /** The node that starts as MASTER of the first instance. */
     const masterIndex = instances[0].masterIndex;
 
-    return { where, os, reapply, installDependsOn, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
+    return { where, os, reapply, stepTimeoutS, installDependsOn, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
 }
 
 /**
@@ -488,6 +489,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     connection: node.connection,
                     become: args.become ?? DEFAULTS.host.become,
                     reapply: checked.reapply,
+                    stepTimeoutS: checked.stepTimeoutS,
                     stdin,
                     dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === masterIndex ? [lastStepOf[backupIndex]] : [])],
                     installDependsOn: checked.installDependsOn,

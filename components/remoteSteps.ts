@@ -57,6 +57,8 @@ export interface StepContext {
     become: boolean;
     /** Raised by the user to re-run every step's create/update (repairs drift); 0 changes nothing. */
     reapply: number;
+    /** Seconds a step may run on the host (see HostArgs.stepTimeoutS). */
+    stepTimeoutS: number;
     /** Contents by key, for steps with `stdinFile`. */
     stdin: Record<string, pulumi.Input<string>>;
     /**
@@ -72,10 +74,30 @@ export interface StepContext {
     installDependsOn?: Dependencies[];
 }
 
-/** The full script text a step runs: POSIX sh whatever the login shell, stopping at the first error. */
-export function remoteScript(body: string, become: boolean): string {
+/** Exit codes of `timeout`: the limit passed (TERM), or the script ignored TERM and was killed. */
+const TIMED_OUT = [124, 137];
+
+/**
+ * The command a step runs: POSIX sh whatever the login shell, stopping at the first error, stopped
+ * by the host after `limitS` seconds. The limit runs on the host because the command plugin
+ * bounds only the dial: a script that never ends (a held lock, a hung service) would hold
+ * `pulumi up` forever. The script travels as an argument of the wrapper, quoted once.
+ */
+export function remoteScript(body: string, become: boolean, limitS: number): string {
     const script = `${SCRIPT_HEADER}\n${body}\n`;
-    return `${become ? "sudo -n " : ""}sh -c ${shQuote(script)}`;
+    const wrapper = [
+        `timeout -k 10 ${limitS} sh -c "$1" haproxy-ha-step || {`,
+        `  rc=$?`,
+        `  case $rc in ${TIMED_OUT.join("|")}) echo "haproxy-ha: the step ran longer than ${limitS} s (stepTimeoutS) on $(hostname) and was stopped" >&2 ;; esac`,
+        `  exit "$rc"`,
+        `}`,
+    ].join("\n");
+    return `${become ? "sudo -n " : ""}sh -c ${shQuote(wrapper)} sh ${shQuote(script)}`;
+}
+
+/** The engine's limit per step: the host's own plus a margin for the connection and `timeout -k`. */
+export function engineTimeout(limitS: number): string {
+    return `${limitS + 60}s`;
 }
 
 export function renderedScripts(node: string, component: string, steps: StepSpec[]): RenderedScript[] {
@@ -112,9 +134,9 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
                 `${ctx.prefix}-${step.name}`,
                 {
                     connection: ctx.connection,
-                    create: remoteScript(step.create + again, ctx.become),
-                    update: step.update === undefined ? undefined : remoteScript(step.update + again, ctx.become),
-                    delete: remoteScript(step.delete, ctx.become),
+                    create: remoteScript(step.create + again, ctx.become, ctx.stepTimeoutS),
+                    update: step.update === undefined ? undefined : remoteScript(step.update + again, ctx.become, ctx.stepTimeoutS),
+                    delete: remoteScript(step.delete, ctx.become, ctx.stepTimeoutS),
                     stdin,
                     triggers: step.triggers,
                     // Scripts never print file contents, but validators may quote a line back.
@@ -127,6 +149,8 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
                     // The old step's delete would otherwise undo the new one's create.
                     deleteBeforeReplace: true,
                     additionalSecretOutputs: ["stdout", "stderr"],
+                    // Honoured where the command plugin honours it; the host's `timeout` holds either way.
+                    customTimeouts: { create: engineTimeout(ctx.stepTimeoutS), update: engineTimeout(ctx.stepTimeoutS), delete: engineTimeout(ctx.stepTimeoutS) },
                 },
             ),
         );

@@ -55,6 +55,8 @@ export interface TopologyConfig {
     centos7Vault: boolean;
     /** Raised to re-apply every step (repairs drift). */
     reapply: number;
+    /** Seconds a remote step may run. */
+    stepTimeoutS: number;
     /** Raw haproxy directives appended to the backend section (escape hatch). */
     extraBackend: string[];
     /** Split-brain guard: an address both balancers must reach to hold the VIP. */
@@ -336,6 +338,10 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
     leaf("reapply", integer(0, 1_000_000), {
         default: DEFAULTS.host.reapply,
         description: "raise it (1, 2, …) and `pulumi up` to re-apply every step, validated and reloaded as usual: repairs what `npm run drift` reports",
+    }),
+    leaf("stepTimeoutS", integer(10, 86_400), {
+        default: DEFAULTS.host.stepTimeoutS,
+        description: "seconds one remote step may run before the host stops it and `pulumi up` fails naming the step (a host cut off mid-step fails sooner, through TCP keepalive: about 2.5 min)",
     }),
 ];
 

@@ -39,7 +39,7 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const instances = cfg.instances;
     // The order below matters to the running service only (web servers before the balancers
     // route to them, BACKUP before MASTER): on a first deployment every host installs at once.
-    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply, installBeforeDependsOn: true };
+    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply, stepTimeoutS: cfg.stepTimeoutS, installBeforeDependsOn: true };
     const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
     const collections = cfg.collections;
     const vipAddresses = (instances === undefined ? [cfg.vip as string] : instances.flatMap((inst) => inst.vips as string[])).map((v) => v.split("/")[0]);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply } from "./common";
+import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
 import { sameOnEveryFamily } from "./os";
 import { renderIndexPage } from "./render/indexPage";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -27,6 +27,7 @@ export function checkWebBackendArgs(name: string, args: WebBackendArgs) {
     return {
         os: resolveOs(where, args.os),
         reapply: resolveReapply(where, args.reapply),
+        stepTimeoutS: resolveStepTimeout(where, args.stepTimeoutS),
         installDependsOn: resolveInstallDependsOn(where, args.installBeforeDependsOn),
         backendName: checkName(where, "backendName", args.backendName ?? name),
         port: checkPort(where, "port", args.port ?? DEFAULTS.webBackend.port),
@@ -44,14 +45,14 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
     readonly scripts: RenderedScript[];
 
     constructor(name: string, args: WebBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { os, backendName, port, address, reapply, installDependsOn } = checkWebBackendArgs(name, args);
+        const { os, backendName, port, address, reapply, stepTimeoutS, installDependsOn } = checkWebBackendArgs(name, args);
         super("haproxy-ha:index:WebBackend", name, {}, opts);
         this.backendName = backendName;
 
         const steps = webBackendSteps(os, port, args.centos7Vault ?? DEFAULTS.host.centos7Vault);
         const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));
         createSteps(
-            { parent: this, prefix: name, connection: args.connection, become: args.become ?? DEFAULTS.host.become, reapply, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn], installDependsOn },
+            { parent: this, prefix: name, connection: args.connection, become: args.become ?? DEFAULTS.host.become, reapply, stepTimeoutS, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn], installDependsOn },
             steps,
         );
 

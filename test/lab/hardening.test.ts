@@ -138,6 +138,30 @@ describe("lab: hardening", function () {
         await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
     });
 
+    it("a host cut off in the middle of a step fails pulumi up within the documented bound, naming it; the next up converges", async () => {
+        // lb2's packages steps wait on the host's packages lock, held here, so they are mid-step when the link goes.
+        const holder = onHost("lb2", "setsid flock /var/lib sleep 900 </dev/null >/dev/null 2>&1 & echo $!").stdout.trim();
+        expect(holder).to.match(/^\d+$/);
+        const run = up({ reapply: 1 });
+        await waitFor("lb2's packages steps waiting on the lock", () => Number(onHost("lb2", "pgrep -xc flock || true").stdout.trim()) >= 2, 120_000, 500);
+        hostsOk(["link", "lb2", "cut"]);
+        const cutAt = Date.now();
+        const r = await run;
+        const seconds = (Date.now() - cutAt) / 1000;
+        console.log(`      pulumi up failed ${seconds.toFixed(1)} s after lb2's link was cut mid-step`);
+        expect(r.code).to.not.equal(0);
+        expect(r.stdout + r.stderr).to.match(/lb2-(haproxy-)?packages|vip-lb2-packages/);
+        expect(r.stdout + r.stderr).to.include("10.77.0.22:22");
+        // The README's bound: TCP keepalive (15 s idle, 9 probes 15 s apart), plus the run's own wind-down.
+        expect(seconds).to.be.below(200);
+        // The group: the sleep under flock holds the lock too.
+        onHost("lb2", `kill -- -${holder} || true`);
+        hostsOk(["link", "lb2", "join"]);
+        await upOk({ reapply: 1 });
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+        expect(requestsThroughVip(info, 4)).to.not.include("error");
+    });
+
     it("secrets appear in clear text only in the files that need them, which are 0600/0640", async () => {
         // A change while ps is sampled on both balancers.
         const sampler = (h: string) =>
