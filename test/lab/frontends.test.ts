@@ -27,11 +27,11 @@ import {
 /** A throwaway CA and leaf certificates (openssl); `subject` extras make a rotated certificate recognisable. */
 function makeCerts(dir: string) {
     const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=haproxy-ha lab CA");
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha lab CA");
     const leaf = (host: string, org: string) => {
         fs.writeFileSync(path.join(dir, `${host}.ext`), `subjectAltName=DNS:${host}\n`);
         ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${host}-${org}.key`, "-out", `${host}.csr`, "-subj", `/CN=${host}/O=${org}`);
-        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}-${org}.crt`, "-days", "2", "-extfile", `${host}.ext`);
+        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}-${org}.crt`, "-days", "30", "-extfile", `${host}.ext`);
         return [`${host}-${org}.crt`, "ca.crt", `${host}-${org}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
     };
     return { ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), app: leaf("app.example", "first"), api: leaf("api.example", "first"), appRotated: leaf("app.example", "rotated") };
