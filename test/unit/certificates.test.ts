@@ -5,10 +5,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { HaproxyNode, HaproxyNodeArgs } from "../../components";
+import { buildTopology, HaproxyNode, HaproxyNodeArgs, parseTopologyConfig } from "../../components";
 import { certificateWarnings, checkCertificatePem, sanCovers, SECRET_PLACEHOLDER } from "../../components/certificates";
 import { bundleParserScript, haproxyBundle } from "../../components/script/haproxySteps";
 import { setRenderMocks } from "../../scripts/renderStack";
+import { referenceConfig } from "./fixtures";
 import { makeCertificates, makeDatedCertificate, resolved } from "./helpers";
 
 setRenderMocks();
@@ -234,5 +235,17 @@ describe("certificate dates and names (issue 19, item 2)", function () {
         expect(warnings.filter((w) => w.includes("www.example"))).to.have.length(1);
         expect(warnings.find((w) => w.includes("www.example"))).to.match(/^HaproxyNode "san-\d+": `frontends\[0\]\.routes\[0\]\.hosts\[1\]` "www\.example" is served over TLS/);
         expect(warnings.some((w) => w.includes("app.example\""))).to.equal(false);
+    });
+
+    it("the stack program warns too: each balancer's component, for a Host of haproxy-ha:frontends no certificate covers", async () => {
+        const cfg = referenceConfig({
+            os: "debian",
+            frontends: [{ name: "https", binds: [{ address: "172.20.30.69", port: 443, tls: { certificates: ["app"] } }], routes: [{ hosts: ["shop.example"], backend: "app" }], defaultBackend: "app" }],
+            backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }] }],
+            certificates: [{ name: "app", pem }],
+        });
+        const warnings = await warningsOf(() => buildTopology(parseTopologyConfig(cfg), "key").balancers.map((b) => b.configText));
+        const about = warnings.filter((w) => w.includes('"shop.example"'));
+        expect(about.map((w) => w.slice(0, w.indexOf(":"))).sort()).to.deep.equal(['HaproxyNode "hk1"', 'HaproxyNode "hk2"']);
     });
 });
