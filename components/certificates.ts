@@ -29,7 +29,7 @@ interface ChainCertificate {
     label: string;
 }
 
-const isoDate = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
+const isoDate = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** The certificates of a PEM that checkCertificatePem accepted, leaf first. */
 function chainOf(pem: string): ChainCertificate[] {
