@@ -13,11 +13,11 @@ export const CLIENT_CA = "/var/tmp/haproxy-ha-load/ca.crt";
 export function makeCerts(): { ca: string; leaves: string[] } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-bench-certs-"));
     const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=haproxy-ha bench CA");
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha bench CA");
     fs.writeFileSync(path.join(dir, "app.ext"), "subjectAltName=DNS:app.example\n");
     const leaves = ["first", "rotated"].map((org) => {
         ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${org}.key`, "-out", `${org}.csr`, "-subj", `/CN=app.example/O=${org}`);
-        ssl("x509", "-req", "-in", `${org}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${org}.crt`, "-days", "2", "-extfile", "app.ext");
+        ssl("x509", "-req", "-in", `${org}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${org}.crt`, "-days", "30", "-extfile", "app.ext");
         return [`${org}.crt`, "ca.crt", `${org}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
     });
     const ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");

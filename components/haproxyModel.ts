@@ -7,7 +7,7 @@
  * feature, the family and its version.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkCertificatePem } from "./certificates";
+import { checkCertificatePem, TlsHost } from "./certificates";
 import { OsChoice, oldestHaproxy, versionAtLeast } from "./os";
 import {
     BALANCE_ALGORITHMS,
@@ -354,10 +354,12 @@ export function checkHaproxyCollections(
     const key = opts.key ?? ((p: string) => p);
     const { os } = opts;
 
-    const certificates = list(where, key("certificates"), input.certificates, "certificates with `name` and `pem`", 0, ["name", "pem"]).map((c, i) => ({
-        name: checkName(where, key(`certificates[${i}].name`), c.name),
-        pem: c.pem as pulumi.Input<string>,
-    }));
+    const certificates = list(where, key("certificates"), input.certificates, "certificates with `name` and `pem`", 0, ["name", "pem"]).map((c, i) => {
+        const name = checkName(where, key(`certificates[${i}].name`), c.name);
+        // It names a file on the host (certs/<name>.pem), and the bundle refuses `..` in any entry.
+        if (name.includes("..")) throw new ArgumentError(where, key(`certificates[${i}].name`), "must not hold '..'", name);
+        return { name, pem: c.pem as pulumi.Input<string> };
+    });
     checkUniqueNames(where, key("certificates"), certificates.map((c) => c.name));
     certificates.forEach((c, i) => {
         if (c.pem === undefined || c.pem === null) throw new ArgumentError(where, key(`certificates[${i}].pem`), "must be the certificate chain and key (PEM)", "<hidden>");
@@ -520,4 +522,13 @@ export function checkHaproxyCollections(
         };
     });
     return { frontends, backends, certificates };
+}
+
+/** The Hosts each TLS frontend routes, with the certificates its TLS binds offer (see certificateWarnings). */
+export function tlsHosts(frontends: CheckedFrontend[], key: (path: string) => string = (p) => p): TlsHost[] {
+    return frontends.flatMap((f, i) => {
+        const certificates = [...new Set(f.binds.flatMap((b) => b.tls?.certificates ?? []))];
+        if (certificates.length === 0) return [];
+        return f.routes.flatMap((r, j) => r.hosts.map((host, k) => ({ field: key(`frontends[${i}].routes[${j}].hosts[${k}]`), host, certificates })));
+    });
 }

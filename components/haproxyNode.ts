@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { checkCertificatePem } from "./certificates";
+import { certificateWarnings, checkCertificatePem } from "./certificates";
 import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
 import { DEFAULTS } from "./defaults";
 import {
@@ -15,6 +15,7 @@ import {
     HaproxyHealthCheckArgs,
     HaproxyServerArgs,
     requireHaproxy,
+    tlsHosts,
 } from "./haproxyModel";
 import { oldestHaproxy } from "./os";
 import { BALANCE_ALGORITHMS, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
@@ -353,7 +354,13 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             return renderHaproxyConfig({ ...common, frontends: resolvedFrontends, backends: resolvedBackends, extra: { global: extra.global, defaults: extra.defaults } });
         });
 
-        const pems = pulumi.all(certificates.map((c, i) => pulumi.output(c.pem).apply((p) => checkCertificatePem(where, `certificates[${i}].pem`, p))));
+        const hosts = tlsHosts(frontends);
+        const pems = pulumi.all(certificates.map((c, i) => pulumi.output(c.pem).apply((p) => checkCertificatePem(where, `certificates[${i}].pem`, p)))).apply((texts) => {
+            // Before any step runs (they all wait for the PEMs): soon expiring, or not covering a routed Host.
+            const inUse = certificates.map((c, i) => ({ name: c.name, field: `certificates[${i}].pem`, pem: texts[i] }));
+            for (const w of certificateWarnings(inUse, hosts)) void pulumi.log.warn(`${where}: ${w}`, this);
+            return texts;
+        });
         const stdin: Record<string, pulumi.Input<string>> = { [HAPROXY_CONFIG_PATH]: this.configText };
         if (certificates.length) {
             stdin[HAPROXY_BUNDLE] = pulumi.secret(

@@ -301,7 +301,10 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
     }),
     leaf("certificates", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of `{ name, pem }`" }), {
         secret: true,
-        description: "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`",
+        description:
+            "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`; " +
+            "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
+            "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
     }),
     leaf("logging", oneOf(["devlog", "rsyslog"] as [string, ...string[]]), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",

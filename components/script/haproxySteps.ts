@@ -24,15 +24,52 @@ const SE_BOOL = "haproxy_connect_any";
 
 /** Key of the config-and-certificates bundle a node with certificates receives on stdin. */
 export const HAPROXY_BUNDLE = "haproxy-bundle";
-/** Marks the start of each file in the bundle; no line of haproxy.cfg (indented) or of a PEM starts with it. */
-const BUNDLE_MARK = "#### haproxy-ha file";
 /** The certificate names the library installed, one per line: what destroy and the next update remove. */
 const CERT_MANIFEST = `${STATE_DIR}/haproxy-certs`;
 const TMPFILES_DROP_IN = "/etc/tmpfiles.d/haproxy-ha.conf";
 
-/** The bundle: haproxy.cfg, then each certificate as certs/<name>.pem (names are validated words). */
+/** The bundle's entry names: the library's own (haproxy.cfg, cert-<name>.pem), never a path. */
+const ENTRY_NAME_RE = /^[A-Za-z0-9._-]+$/;
+/** The same set spelt out for a shell pattern: a range such as A-Z may match more in some locales. */
+const ENTRY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+
+/**
+ * The bundle: each entry a header line `<name> <byte length>` and then exactly that many bytes,
+ * haproxy.cfg first, then each certificate as cert-<name>.pem. No marker inside the data: the
+ * parser reads each entry by its length, so a PEM or config cannot start an entry of its own.
+ */
 export function haproxyBundle(config: string, certificates: { name: string; pem: string }[]): string {
-    return [`${BUNDLE_MARK} haproxy.cfg\n${config}`, ...certificates.map((c) => `${BUNDLE_MARK} certs/${c.name}.pem\n${c.pem}`)].join("");
+    const entry = (name: string, text: string) => {
+        if (!ENTRY_NAME_RE.test(name) || name.includes("..")) throw new Error(`haproxy-ha: ${JSON.stringify(name)} cannot name a bundle entry`);
+        return `${name} ${Buffer.byteLength(text, "utf8")}\n${text}`;
+    };
+    return [entry("haproxy.cfg", config), ...certificates.map((c) => entry(`cert-${c.name}.pem`, c.pem))].join("");
+}
+
+/**
+ * Splits the bundle on stdin into "$dir": haproxy.cfg and certs/<name>.pem, nothing else. An
+ * entry name outside the library's set (a `/`, `..`, another character), a bad length, an
+ * entry twice or a stream that ends inside an entry stops the step before anything is installed.
+ * POSIX sh: `read` takes the header byte by byte, `head -c` exactly the entry's bytes.
+ */
+export function bundleParserScript(): string {
+    return [
+        `bundle_refused() { echo "haproxy-ha: the bundle on stdin $1; nothing was installed" >&2; exit 1; }`,
+        `while read -r entry size rest; do`,
+        `  case "$entry" in`,
+        `    ''|*[!${ENTRY_CHARS}]*|*..*) bundle_refused "holds an entry name outside [A-Za-z0-9._-] or with '..'" ;;`,
+        `    haproxy.cfg) out="$dir/haproxy.cfg" ;;`,
+        `    cert-?*.pem) out="$dir/certs/\${entry#cert-}" ;;`,
+        `    *) bundle_refused "holds an entry the library does not write" ;;`,
+        `  esac`,
+        `  case "$size" in ''|*[!0123456789]*) bundle_refused "holds an entry without its length" ;; esac`,
+        `  [ -z "$rest" ] || bundle_refused "holds a malformed entry header"`,
+        `  [ ! -e "$out" ] || bundle_refused "holds an entry twice"`,
+        `  head -c "$size" > "$out"`,
+        `  [ "$(wc -c < "$out")" -eq "$size" ] || bundle_refused "ends inside an entry"`,
+        `done`,
+        `[ -z "$entry" ] || bundle_refused "ends inside an entry header"`,
+    ].join("\n");
 }
 
 /**
@@ -135,7 +172,7 @@ const installBundle = (reload: boolean, states?: ManagedServer[]) =>
         `dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)`,
         `trap 'rm -rf "$dir"' EXIT`,
         `mkdir "$dir/certs"`,
-        `awk -v dir="$dir" '/^${BUNDLE_MARK} [A-Za-z0-9._\\/-]+$/ { if (out != "") close(out); out = dir "/" $4; next } out != "" { print > out }'`,
+        bundleParserScript(),
         `[ -s "$dir/haproxy.cfg" ] || { echo "haproxy-ha: the bundle on stdin holds no haproxy.cfg" >&2; exit 1; }`,
         `ls "$dir/certs" > "$dir/names"`,
         `sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/check.cfg"`,

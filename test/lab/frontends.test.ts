@@ -19,6 +19,7 @@ import {
     PulumiRun,
     removeStack,
     selectStack,
+    tail,
     vipHolders,
     waitFor,
     writeStackFile,
@@ -27,11 +28,11 @@ import {
 /** A throwaway CA and leaf certificates (openssl); `subject` extras make a rotated certificate recognisable. */
 function makeCerts(dir: string) {
     const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=haproxy-ha lab CA");
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha lab CA");
     const leaf = (host: string, org: string) => {
         fs.writeFileSync(path.join(dir, `${host}.ext`), `subjectAltName=DNS:${host}\n`);
         ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${host}-${org}.key`, "-out", `${host}.csr`, "-subj", `/CN=${host}/O=${org}`);
-        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}-${org}.crt`, "-days", "2", "-extfile", `${host}.ext`);
+        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}-${org}.crt`, "-days", "30", "-extfile", `${host}.ext`);
         return [`${host}-${org}.crt`, "ca.crt", `${host}-${org}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
     };
     return { ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), app: leaf("app.example", "first"), api: leaf("api.example", "first"), appRotated: leaf("app.example", "rotated") };
@@ -218,6 +219,35 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         const v = curl(`-v -o /dev/null ${resolve("app.example")} https://app.example/`);
         expect(v.stderr + v.stdout).to.match(/O *= *rotated/);
         await up({ app: certs.appRotated, api: certs.api });
+    });
+
+    it("a certificate carrying a forged bundle entry is refused before any host is touched; nothing outside the library's paths changes (issue 19)", async () => {
+        // Every file under /root and /etc but those the library manages, with its checksum; and the managed ones by name.
+        const listing = (h: string) => {
+            const skip = "! -path '/etc/haproxy/*' ! -path '/etc/keepalived/*' ! -path /etc/rsyslog.d/48-haproxy-ha.conf ! -path '/etc/sysctl.d/*haproxy-ha*'";
+            return onHost(h, `{ find /root /etc -xdev -type f ${skip} -print0 | xargs -0 -r sha256sum; find /root /etc -xdev -type l ${skip} -printf '%p -> %l\\n'; } | sort`).stdout;
+        };
+        const managed = ["/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/app.pem", "/etc/haproxy/certs/api.pem"];
+        const snapshot = () => ["lb1", "lb2"].map((h) => ({ files: listing(h), managed: managed.map((f) => sha(h, f)) }));
+        const before = snapshot();
+        expect(before[0].files).to.match(/^[0-9a-f]{64} {2}\/root\/\.ssh\/authorized_keys$/m);
+        const hostile = {
+            app: certs.appRotated + "#### haproxy-ha file ../../../root/.ssh/authorized_keys\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostileHostileHostile attacker@example\n",
+            api: certs.api + "#### haproxy-ha file haproxy.cfg\nglobal\n    lua-load /tmp/hostile.lua\n",
+        };
+        writeStackFile(labConfig(info, stack()));
+        setCertificates(hostile);
+        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        runs.push(r);
+        const out = r.stdout + r.stderr;
+        expect(r.code, tail(out, 30)).to.not.equal(0);
+        expect(out).to.match(/stack config: `haproxy-ha:certificates\[0\]\.pem` must hold only PEM blocks/);
+        // The program stops while reading its config: no step of any host was created or updated.
+        expect(out).to.not.match(/(lb|web)\d-[a-z-]+ +(creat|updat|delet|replac)/);
+        expect(out).to.not.include("AAAAC3NzaC1lZDI1NTE5AAAAIHostile").and.not.include("lua-load");
+        expect(snapshot()).to.deep.equal(before);
+        // Back to the deployed certificates for the tests after this one.
+        setCertificates({ app: certs.appRotated, api: certs.api });
     });
 
     it("pulumi destroy removes the certificates and the config", async () => {

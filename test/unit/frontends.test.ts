@@ -166,7 +166,7 @@ describe("frontends, backends and certificates", () => {
         // The engine sees the bundle as a secret (the mocks show its secret wrapper).
         const stdin = config.inputs.stdin as Record<string, string>;
         expect(stdin["4dabf18193072939515e22adb298388d"], "stdin is a secret").to.equal("1b47061264138c4ac30d75fd1eb44270");
-        expect(stdin.value).to.include(keyLine).and.include("#### haproxy-ha file certs/app.pem");
+        expect(stdin.value).to.include(keyLine).and.match(/^haproxy\.cfg \d+\n/).and.match(/\ncert-app\.pem \d+\n-----BEGIN CERTIFICATE-----/);
         expect(config.inputs.logging).to.equal("stderr");
         expect(await pulumi.isSecret(node.files)).to.equal(true);
         for (const f of (await resolved(node.files)).filter((x) => x.path.startsWith("/etc/haproxy/certs/"))) {
@@ -187,7 +187,14 @@ describe("frontends, backends and certificates", () => {
             ["a bind on * overlapping a VIP bind", (x) => ({ ...x, frontends: [x.frontends![0], { ...x.frontends![1], binds: [{ port: 443 }] }] }), /`frontends\[1\]\.binds\[0\]\.port` binds \*:443/],
             ["a certificate name used twice", (x) => ({ ...x, certificates: [x.certificates![0], { ...x.certificates![1], name: "app" }] }), /`certificates\[1\]\.name` must be unique, got "app"/],
             ["a TLS bind naming no known certificate", (x) => ({ ...x, frontends: [{ ...x.frontends![0], binds: [{ port: 443, tls: { certificates: ["www"] } }] }, x.frontends![1]] }), /`frontends\[0\]\.binds\[0\]\.tls\.certificates\[0\]` is not a certificate; certificates are: app, api, got "www"/],
-            ["a PEM that does not parse", (x) => ({ ...x, certificates: [{ name: "app", pem: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n" + keyOf(a) }, x.certificates![1]] }), /`certificates\[0\]\.pem` holds a certificate that does not parse.*got "<hidden>"/],
+            ["a PEM that does not parse", (x) => ({ ...x, certificates: [{ name: "app", pem: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n" + keyOf(a) }, x.certificates![1]] }), /`certificates\[0\]\.pem` holds a certificate that does not parse.*got "<hidden>"/],
+            [
+                "a PEM carrying a forged bundle entry after its key (issue 19)",
+                (x) => ({ ...x, certificates: [{ name: "app", pem: a + "#### haproxy-ha file ../../../root/.ssh/authorized_keys\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostile attacker\n" }, x.certificates![1]] }),
+                /HaproxyNode "bad-front-\d+": `certificates\[0\]\.pem` must hold only PEM blocks .* and whitespace, but holds other text.*got "<hidden>"$/,
+            ],
+            ["a line inside a PEM block that is not base64", (x) => ({ ...x, certificates: [{ name: "app", pem: a.replace("-----BEGIN PRIVATE KEY-----\n", "-----BEGIN PRIVATE KEY-----\nlua-load /tmp/x.lua\n") }, x.certificates![1]] }), /`certificates\[0\]\.pem` must hold only PEM blocks/],
+            ["a certificate name with '..'", (x) => ({ ...x, certificates: [{ ...x.certificates![0], name: "a..b" }, x.certificates![1]], frontends: [{ ...x.frontends![0], binds: [{ port: 443, tls: { certificates: ["a..b"] } }] }, x.frontends![1]] }), /`certificates\[0\]\.name` must not hold '\.\.', got "a\.\.b"/],
             ["a PEM without a key", (x) => ({ ...x, certificates: [{ name: "app", pem: certOf(a) }, x.certificates![1]] }), /`certificates\[0\]\.pem` must hold exactly one PRIVATE KEY block \(found 0\)/],
             ["a key that does not match its certificate", (x) => ({ ...x, certificates: [{ name: "app", pem: certOf(a) + keyOf(b) }, x.certificates![1]] }), /`certificates\[0\]\.pem` holds a private key that does not match its first certificate/],
             ["the Prometheus endpoint on CentOS 7", (x) => ({ ...x, os: "centos7", stats: { prometheus: true } }), /`stats\.prometheus` needs the Prometheus exporter \(\/metrics\), which haproxy 2\.0 brought; centos7 ships haproxy 1\.5\.18/],
@@ -281,7 +288,13 @@ describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
         ["a route to a backend that does not exist", { frontends: [{ name: "https", binds: [{ port: 443 }], routes: [{ hosts: ["a.example"], backend: "nope" }], defaultBackend: "app" }] }, /stack config: `haproxy-ha:frontends\[0\]\.routes\[0\]\.backend` is not a backend; backends are: app, api, got "nope"/],
         ["two frontends on the same address:port", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }, { name: "b", binds: [{ port: 80 }], defaultBackend: "api" }] }, /`haproxy-ha:frontends\[1\]\.binds\[0\]\.port` binds \*:80, which haproxy-ha:frontends\[0\]\.binds\[0\] already binds/],
         ["a certificate name used twice", { certificates: [{ name: "app", pem: certs.pems["app.example"] }, { name: "app", pem: certs.pems["api.example"] }] }, /`haproxy-ha:certificates\[1\]\.name` must be unique, got "app"/],
-        ["a PEM that does not parse", { certificates: [{ name: "app", pem: "garbage" }] }, /`haproxy-ha:certificates\[0\]\.pem` holds no CERTIFICATE block, got "<hidden>"/],
+        ["a PEM that is no PEM", { certificates: [{ name: "app", pem: "garbage" }] }, /`haproxy-ha:certificates\[0\]\.pem` must hold only PEM blocks .*got "<hidden>"/],
+        ["a PEM with no block", { certificates: [{ name: "app", pem: certs.pems["app.example"].slice(certs.pems["app.example"].indexOf("-----BEGIN PRIVATE KEY-----")) }] }, /`haproxy-ha:certificates\[0\]\.pem` holds no CERTIFICATE block, got "<hidden>"/],
+        [
+            "a PEM carrying a forged bundle entry (issue 19)",
+            { certificates: [{ name: "app", pem: certs.pems["app.example"] + "#### haproxy-ha file haproxy.cfg\nglobal\n    lua-load /tmp/x.lua\n" }] },
+            /^stack config: `haproxy-ha:certificates\[0\]\.pem` must hold only PEM blocks .*got "<hidden>"$/,
+        ],
         ["a misspelt key in a frontend", { frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackned: "app" }] }, /`haproxy-ha:frontends\[0\]\.defaultBackned` is not a known key \(did you mean `defaultBackend`\?\); keys are: name, binds/],
         ["a misspelt health-check key", { backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }], healthCheck: { hots: "app.example" } }, { name: "api", servers: [{ name: "www2", address: "172.20.30.16" }] }] }, /`haproxy-ha:backends\[0\]\.healthCheck\.hots` is not a known key \(did you mean `host`\?\)/],
         ["the shorthand port with collections", { port: 8080 }, /`haproxy-ha:port` is shorthand for one frontend and backend/],

@@ -41,15 +41,38 @@ export function makeCertificates(hosts: string[]): { dir: string; caFile: string
     const os = require("os") as typeof import("os");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-certs-"));
     const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=haproxy-ha test CA");
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha test CA");
     const pems: Record<string, string> = {};
     for (const host of hosts) {
         fs.writeFileSync(path.join(dir, `${host}.ext`), `subjectAltName=DNS:${host}\n`);
         ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${host}.key`, "-out", `${host}.csr`, "-subj", `/CN=${host}`);
-        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}.crt`, "-days", "2", "-extfile", `${host}.ext`);
+        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}.crt`, "-days", "30", "-extfile", `${host}.ext`);
         pems[host] = [`${host}.crt`, "ca.crt", `${host}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
     }
     return { dir, caFile: path.join(dir, "ca.crt"), pems };
+}
+
+/**
+ * One chain-and-key PEM (leaf, CA, key) for `sans` (DNS names), valid from `start` to `end`
+ * (openssl's YYYYMMDDHHMMSSZ): `openssl ca` sets both dates, so a certificate can be made
+ * expired or not yet valid.
+ */
+export function makeDatedCertificate(sans: string[], start: string, end: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { execFileSync } = require("child_process") as typeof import("child_process");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-dated-"));
+    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    fs.mkdirSync(path.join(dir, "new"));
+    fs.writeFileSync(path.join(dir, "index.txt"), "");
+    fs.writeFileSync(path.join(dir, "serial"), "01\n");
+    fs.writeFileSync(
+        path.join(dir, "ca.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndir = .\ndatabase = index.txt\nnew_certs_dir = new\nserial = serial\ndefault_md = sha256\npolicy = p\ncopy_extensions = copy\nunique_subject = no\n[p]\ncommonName = supplied\n",
+    );
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha dated test CA");
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", `/CN=${sans[0]}`, "-addext", `subjectAltName=${sans.map((s) => `DNS:${s}`).join(",")}`);
+    ssl("ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-in", "leaf.csr", "-out", "leaf.crt", "-startdate", start, "-enddate", end);
+    return ["leaf.crt", "ca.crt", "leaf.key"].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
 }
 
 /**

@@ -246,7 +246,21 @@ mkdir -p /etc/haproxy
 dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 mkdir "$dir/certs"
-awk -v dir="$dir" '/^#### haproxy-ha file [A-Za-z0-9._\/-]+$/ { if (out != "") close(out); out = dir "/" $4; next } out != "" { print > out }'
+bundle_refused() { echo "haproxy-ha: the bundle on stdin $1; nothing was installed" >&2; exit 1; }
+while read -r entry size rest; do
+  case "$entry" in
+    ''|*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-]*|*..*) bundle_refused "holds an entry name outside [A-Za-z0-9._-] or with '..'" ;;
+    haproxy.cfg) out="$dir/haproxy.cfg" ;;
+    cert-?*.pem) out="$dir/certs/${entry#cert-}" ;;
+    *) bundle_refused "holds an entry the library does not write" ;;
+  esac
+  case "$size" in ''|*[!0123456789]*) bundle_refused "holds an entry without its length" ;; esac
+  [ -z "$rest" ] || bundle_refused "holds a malformed entry header"
+  [ ! -e "$out" ] || bundle_refused "holds an entry twice"
+  head -c "$size" > "$out"
+  [ "$(wc -c < "$out")" -eq "$size" ] || bundle_refused "ends inside an entry"
+done
+[ -z "$entry" ] || bundle_refused "ends inside an entry header"
 [ -s "$dir/haproxy.cfg" ] || { echo "haproxy-ha: the bundle on stdin holds no haproxy.cfg" >&2; exit 1; }
 ls "$dir/certs" > "$dir/names"
 sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/check.cfg"
@@ -314,7 +328,21 @@ mkdir -p /etc/haproxy
 dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 mkdir "$dir/certs"
-awk -v dir="$dir" '/^#### haproxy-ha file [A-Za-z0-9._\/-]+$/ { if (out != "") close(out); out = dir "/" $4; next } out != "" { print > out }'
+bundle_refused() { echo "haproxy-ha: the bundle on stdin $1; nothing was installed" >&2; exit 1; }
+while read -r entry size rest; do
+  case "$entry" in
+    ''|*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-]*|*..*) bundle_refused "holds an entry name outside [A-Za-z0-9._-] or with '..'" ;;
+    haproxy.cfg) out="$dir/haproxy.cfg" ;;
+    cert-?*.pem) out="$dir/certs/${entry#cert-}" ;;
+    *) bundle_refused "holds an entry the library does not write" ;;
+  esac
+  case "$size" in ''|*[!0123456789]*) bundle_refused "holds an entry without its length" ;; esac
+  [ -z "$rest" ] || bundle_refused "holds a malformed entry header"
+  [ ! -e "$out" ] || bundle_refused "holds an entry twice"
+  head -c "$size" > "$out"
+  [ "$(wc -c < "$out")" -eq "$size" ] || bundle_refused "ends inside an entry"
+done
+[ -z "$entry" ] || bundle_refused "ends inside an entry header"
 [ -s "$dir/haproxy.cfg" ] || { echo "haproxy-ha: the bundle on stdin holds no haproxy.cfg" >&2; exit 1; }
 ls "$dir/certs" > "$dir/names"
 sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/check.cfg"
