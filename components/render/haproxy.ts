@@ -290,7 +290,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
  */
 function tlsGlobalLines(frontends: HaproxyFrontend[], version: string): string[] {
     const tlsBinds = frontends.flatMap((f) => f.binds.flatMap((b) => (b.tls ? [b.tls] : [])));
-    const floor = tlsBinds.map((t) => t.minVersion).reduce((a, b) => (TLS_VERSIONS.indexOf(b) < TLS_VERSIONS.indexOf(a) ? b : a), "TLSv1.2" as TlsVersion);
+    const floor = tlsBinds.map((t) => t.minVersion).reduce((a, b) => (TLS_VERSIONS.indexOf(b) < TLS_VERSIONS.indexOf(a) ? b : a));
     const base = TLS_PROFILE_SETTINGS.intermediate;
     const options = `${minVersionOptions(floor, version)} no-tls-tickets`;
     const lines: string[] = [];
