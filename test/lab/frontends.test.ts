@@ -67,7 +67,8 @@ function sslscan(ns: string, address: string, sni: string): { protocols: string[
 function tls12Handshake(ns: string, address: string, sni: string): { ok: boolean; ticket: boolean; out: string } {
     const r = spawnSync("ip", ["netns", "exec", ns, "openssl", "s_client", "-connect", `${address}:443`, "-servername", sni, "-tls1_2"], { encoding: "utf8", input: "", timeout: 30_000 });
     const out = (r.stdout ?? "") + (r.stderr ?? "");
-    return { ok: /Protocol\s*:\s*TLSv1\.2/.test(out), ticket: /TLS session ticket/.test(out), out };
+    // A failed handshake still prints "Protocol : TLSv1.2" (the attempted version): the negotiated cipher tells.
+    return { ok: /New, TLSv1\.2, Cipher is (?!\(NONE\))/.test(out), ticket: /TLS session ticket/.test(out), out };
 }
 
 /** Issue 9 on real hosts: HTTPS through the VIP, Host/path routing, rotation, logs, metrics. */
