@@ -58,6 +58,8 @@ export const DEFAULTS = deepFreeze({
         statsPage: { port: 8404, uri: "/haproxy-stats", user: "admin", generatedPasswordLength: 20 },
         /** Raw directives appended to the backend section. */
         extraBackend: [] as string[],
+        /** A frontend's TLS binds follow Mozilla's intermediate profile (TLS 1.2+, forward-secret AEAD suites, no tickets). */
+        tlsProfile: "intermediate",
     },
     keepalivedPair: {
         virtualRouterId: 51,

@@ -17,9 +17,13 @@ import {
     HaproxyHeaderRule,
     SERVER_STATES,
     ServerState,
+    TLS_PROFILE_SETTINGS,
+    TLS_PROFILES,
     TLS_VERSIONS,
+    TlsProfile,
     TlsVersion,
 } from "./render/haproxy";
+import { DEFAULTS } from "./defaults";
 import { ArgumentError, checkBoolean, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isObject } from "./validate";
 
 export interface HaproxyServerArgs {
@@ -93,7 +97,11 @@ export interface HaproxyBackendArgs {
 export interface HaproxyBindTlsArgs {
     /** Names from `certificates`; with several, SNI picks (the first is the default). */
     certificates: string[];
-    /** `TLSv1.0`, `TLSv1.1`, `TLSv1.2` (default) or `TLSv1.3` (haproxy ≥ 1.8). */
+    /**
+     * `TLSv1.0`, `TLSv1.1`, `TLSv1.2` or `TLSv1.3` (haproxy ≥ 1.8). Default: the frontend's
+     * `tlsProfile`'s (intermediate TLSv1.2, modern TLSv1.3, old TLSv1.0); a version the profile
+     * does not allow is refused (below TLSv1.2 needs `tlsProfile: old`).
+     */
     minVersion?: string;
     /** ALPN `h2,http/1.1` where haproxy ≥ 1.8 (http mode). Default true; older versions get none. */
     alpn?: boolean;
@@ -149,6 +157,13 @@ export interface HaproxyFrontendArgs {
     /** Answer requests on plain binds with a 301 to https. Default false. */
     redirectToHttps?: boolean;
     hsts?: HaproxyHstsArgs;
+    /**
+     * Mozilla's server-side TLS profile for this frontend's TLS binds: `intermediate` (default:
+     * TLS 1.2 and 1.3, forward-secret AEAD suites only), `modern` (TLS 1.3 only, haproxy ≥ 1.8)
+     * or `old` (TLS 1.0 and up, CBC and RSA key exchange: only for clients that need it). Every
+     * profile turns session tickets off. Only on a frontend with a `tls` bind.
+     */
+    tlsProfile?: string;
     /** X-Forwarded-For to the servers. Default true in http mode. */
     forwardFor?: boolean;
     /** Connections this frontend accepts at once. Default: haproxy's. */
@@ -171,7 +186,7 @@ export interface HaproxyCertificateArgs {
 export interface CheckedBind {
     address: pulumi.Input<string>;
     port: number;
-    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean };
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile };
 }
 
 export interface CheckedServer {
@@ -218,7 +233,7 @@ export interface CollectionsInput {
     certificates?: unknown;
 }
 
-const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "forwardFor", "maxconn", "timeouts", "requestHeaders", "responseHeaders", "extraConfig"] as const;
+const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "timeouts", "requestHeaders", "responseHeaders", "extraConfig"] as const;
 const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig"] as const;
 
 const HOST_RE = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
@@ -383,6 +398,8 @@ export function checkHaproxyCollections(
         const at = (p: string) => key(`frontends[${i}].${p}`);
         const name = checkName(where, at("name"), f.name);
         const mode = checkOneOf(where, at("mode"), f.mode ?? opts.defaultMode, ["http", "tcp"] as const);
+        const tlsProfile = checkOneOf(where, at("tlsProfile"), f.tlsProfile ?? DEFAULTS.haproxyNode.tlsProfile, TLS_PROFILES);
+        if (tlsProfile === "modern") requireHaproxy(where, at("tlsProfile"), os, "1.8", "TLS 1.3", tlsProfile);
         const binds: CheckedBind[] = list(where, at("binds"), f.binds, "binds with `port`", 1, ["address", "port", "tls"]).map((b, j) => {
             const bat = (p: string) => at(`binds[${j}].${p}`);
             const address = checkWhenKnown((b.address ?? "*") as pulumi.Input<string>, (a) => {
@@ -412,12 +429,21 @@ export function checkHaproxyCollections(
                     return s;
                 });
                 if (certs.length === 0) throw new ArgumentError(where, bat("tls.certificates"), "must name at least one certificate", t.certificates);
-                const minVersion = checkOneOf(where, bat("tls.minVersion"), t.minVersion ?? "TLSv1.2", TLS_VERSIONS);
+                const floor = TLS_PROFILE_SETTINGS[tlsProfile].minVersion;
+                const minVersion = checkOneOf(where, bat("tls.minVersion"), t.minVersion ?? floor, TLS_VERSIONS);
                 if (minVersion === "TLSv1.3") requireHaproxy(where, bat("tls.minVersion"), os, "1.8", "TLS 1.3", minVersion);
-                tls = { certificates: certs, minVersion, alpn: bool(where, bat("tls.alpn"), t.alpn, mode === "http") };
+                // Below the profile's floor only on explicit request: the profile says so, not a stray minVersion.
+                if (TLS_VERSIONS.indexOf(minVersion) < TLS_VERSIONS.indexOf(floor)) {
+                    const hint = tlsProfile === "modern" ? "modern is TLS 1.3 only; use `tlsProfile: intermediate` for TLS 1.2" : "set the frontend's `tlsProfile: old` to allow TLS below 1.2 (clients that need it)";
+                    throw new ArgumentError(where, bat("tls.minVersion"), `is below the ${tlsProfile} TLS profile's ${floor}: ${hint}`, minVersion);
+                }
+                tls = { certificates: certs, minVersion, alpn: bool(where, bat("tls.alpn"), t.alpn, mode === "http"), profile: tlsProfile };
             }
             return { address, port, tls };
         });
+        if (f.tlsProfile !== undefined && !binds.some((b) => b.tls)) {
+            throw new ArgumentError(where, at("tlsProfile"), "applies to TLS binds, and this frontend has none (add `tls` to a bind or remove `tlsProfile`)", f.tlsProfile);
+        }
         const routes = list(where, at("routes"), f.routes, "routes with `backend`", 0, ["hosts", "pathPrefixes", "backend"]).map((r, j) => {
             const rat = (p: string) => at(`routes[${j}].${p}`);
             const route = {

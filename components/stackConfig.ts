@@ -294,7 +294,7 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
     }),
     leaf("frontends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of frontends" }), {
         description:
-            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, …): replaces `port`/`balance`/`extraBackend`; with `backends` (see docs/frontends.md)",
+            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
     }),
     leaf("backends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of backends" }), {
         description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",

@@ -14,6 +14,64 @@ export type BalanceAlgorithm = (typeof BALANCE_ALGORITHMS)[number];
 export const TLS_VERSIONS = ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
+/**
+ * Mozilla's server-side TLS profiles. Values from Mozilla's guideline 5.7 (ssl-config-generator
+ * `guidelines/5.7.json`, what its `latest.json` names; the haproxy template the generator renders
+ * from it): OpenSSL cipher names for TLS <= 1.2, TLS 1.3 suites, the lowest protocol, and
+ * `no-tls-tickets` everywhere (tickets' keys would defeat forward secrecy until rotated).
+ */
+export const TLS_PROFILES = ["modern", "intermediate", "old"] as const;
+export type TlsProfile = (typeof TLS_PROFILES)[number];
+
+const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
+const INTERMEDIATE_CIPHERS = [
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+    "DHE-RSA-AES128-GCM-SHA256",
+    "DHE-RSA-AES256-GCM-SHA384",
+    "DHE-RSA-CHACHA20-POLY1305",
+];
+/** What each profile allows. `ciphers` apply to TLS 1.0-1.2 (modern has none: TLS 1.3 only). */
+export const TLS_PROFILE_SETTINGS: Readonly<Record<TlsProfile, { minVersion: TlsVersion; ciphers: readonly string[]; ciphersuites: readonly string[] }>> = {
+    modern: { minVersion: "TLSv1.3", ciphers: [], ciphersuites: TLS13_SUITES },
+    intermediate: { minVersion: "TLSv1.2", ciphers: INTERMEDIATE_CIPHERS, ciphersuites: TLS13_SUITES },
+    old: {
+        minVersion: "TLSv1.0",
+        ciphers: [
+            ...INTERMEDIATE_CIPHERS,
+            "ECDHE-ECDSA-AES128-SHA256",
+            "ECDHE-RSA-AES128-SHA256",
+            "ECDHE-ECDSA-AES128-SHA",
+            "ECDHE-RSA-AES128-SHA",
+            "ECDHE-ECDSA-AES256-SHA384",
+            "ECDHE-RSA-AES256-SHA384",
+            "ECDHE-ECDSA-AES256-SHA",
+            "ECDHE-RSA-AES256-SHA",
+            "DHE-RSA-AES128-SHA256",
+            "DHE-RSA-AES256-SHA256",
+            "AES128-GCM-SHA256",
+            "AES256-GCM-SHA384",
+            "AES128-SHA256",
+            "AES256-SHA256",
+            "AES128-SHA",
+            "AES256-SHA",
+            "DES-CBC3-SHA",
+        ],
+        ciphersuites: TLS13_SUITES,
+    },
+};
+/**
+ * DHE group size for the DHE suites intermediate and old keep. `tune.ssl.default-dh-param` exists
+ * from 1.5 to 3.x (2.x with OpenSSL 3 picks the RFC 7919 ffdhe2048 group), so every family gets
+ * the same line and no parameter file to manage. 2048 for old too (Mozilla says 1024 for Java 6,
+ * which still has the RSA key exchange suites).
+ */
+export const TLS_DH_BITS = 2048;
+
 /** Health-check methods. */
 export const CHECK_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
 
@@ -71,7 +129,8 @@ export interface HaproxyStats {
 export interface HaproxyBind {
     address: string;
     port: number;
-    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean };
+    /** `profile`: the frontend's Mozilla profile (ciphers, tickets); `minVersion` within what it allows. */
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile };
 }
 
 export interface HaproxyRoute {
@@ -184,7 +243,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         // expose-fd hands the listening sockets to the new process on reload (1.8+): no refused connection.
         global.push(`stats socket ${RUNTIME_SOCKET} mode 600 level admin${versionAtLeast(version, "1.8") ? " expose-fd listeners" : ""}`);
     }
-    if (tls) global.push(`crt-base ${CERT_DIR}`);
+    if (tls) global.push(`crt-base ${CERT_DIR}`, ...tlsGlobalLines(frontends, version));
     global.push(...(extra.global ?? []));
     const sections: string[][] = [
         global,
@@ -220,13 +279,49 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     return [header, ...sections.map(([head, ...body]) => [head, ...body.map((l) => `    ${l}`)].join("\n"))].join("\n\n") + "\n";
 }
 
+/**
+ * The TLS defaults every ssl bind gets (also one in raw `extraConfig`), in Mozilla's haproxy form:
+ * intermediate's ciphers, the TLS 1.3 suites, the lowest protocol any rendered bind allows, no
+ * session tickets, the DH size; the same for `server ... ssl` lines. A bind of another profile
+ * states its own ciphers and minimum on its line. Per version: `ssl-min-ver` from 1.8 (1.5 switches
+ * protocols off one by one, and a bind cannot switch one back on, hence the lowest floor here);
+ * `ssl-default-*-ciphersuites` from 1.9 (1.8 with OpenSSL 1.1.1 uses OpenSSL's TLS 1.3 suites,
+ * the same three; 1.5's OpenSSL 1.0.2 has no TLS 1.3).
+ */
+function tlsGlobalLines(frontends: HaproxyFrontend[], version: string): string[] {
+    const tlsBinds = frontends.flatMap((f) => f.binds.flatMap((b) => (b.tls ? [b.tls] : [])));
+    const floor = tlsBinds.map((t) => t.minVersion).reduce((a, b) => (TLS_VERSIONS.indexOf(b) < TLS_VERSIONS.indexOf(a) ? b : a));
+    const base = TLS_PROFILE_SETTINGS.intermediate;
+    const options = `${minVersionOptions(floor, version)} no-tls-tickets`;
+    const lines: string[] = [];
+    for (const side of ["bind", "server"]) {
+        lines.push(`ssl-default-${side}-ciphers ${base.ciphers.join(":")}`);
+        if (versionAtLeast(version, "1.9")) lines.push(`ssl-default-${side}-ciphersuites ${base.ciphersuites.join(":")}`);
+        lines.push(`ssl-default-${side}-options ${options}`);
+    }
+    lines.push(`tune.ssl.default-dh-param ${TLS_DH_BITS}`);
+    return lines;
+}
+
+/**
+ * A bind's cipher list when its profile is not the global one. `old` on haproxy >= 1.8 (OpenSSL
+ * 1.1.1 or 3) adds `@SECLEVEL=0`: OpenSSL 3's default level refuses the SHA-1 signatures TLS 1.0
+ * and 1.1 need, so without it `old` would serve TLS 1.2 only; OpenSSL 1.0.2 (1.5) knows no
+ * `@SECLEVEL` and refuses the whole list.
+ */
+function bindCiphers(profile: TlsProfile, version: string): string[] {
+    if (profile !== "old") return [];
+    const list = TLS_PROFILE_SETTINGS.old.ciphers.join(":");
+    return [`ciphers ${list}${versionAtLeast(version, "1.8") ? ":@SECLEVEL=0" : ""}`];
+}
+
 function bindLine(bind: HaproxyBind, version: string): string {
     const parts = [`bind ${hostPort(bind.address, bind.port)}`];
     if (bind.tls) {
         parts.push("ssl", ...bind.tls.certificates.map((c) => `crt ${c}.pem`));
         // h2 needs haproxy 1.8; older versions get no ALPN (clients fall back to HTTP/1.1).
         if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push("alpn h2,http/1.1");
-        parts.push(minVersionOptions(bind.tls.minVersion, version));
+        parts.push(minVersionOptions(bind.tls.minVersion, version), ...bindCiphers(bind.tls.profile, version));
     }
     return parts.join(" ");
 }

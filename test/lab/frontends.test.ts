@@ -42,6 +42,36 @@ function makeCerts(dir: string) {
 const keyLineOf = (pem: string) => pem.split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
 const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -c1-16`).stdout.trim();
 
+/** Mozilla guideline 5.7's intermediate TLS 1.2 suites (OpenSSL names) and the TLS 1.3 suites every profile keeps. */
+const INTERMEDIATE_TLS12 = [
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305", "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-CHACHA20-POLY1305",
+];
+const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
+
+/**
+ * A real TLS scanner (sslscan, from the machine) against `address:443`, run in the lab's control
+ * namespace: the protocols it found enabled and every suite the server accepted, per protocol.
+ */
+function sslscan(ns: string, address: string, sni: string): { protocols: string[]; suites: Record<string, string[]>; raw: string } {
+    const r = spawnSync("ip", ["netns", "exec", ns, "sslscan", "--no-colour", "--xml=-", `--sni-name=${sni}`, `${address}:443`], { encoding: "utf8", timeout: 120_000 });
+    if (r.error || r.status !== 0) throw new Error(`sslscan failed (is it installed? scripts/setup.sh installs it): ${r.error?.message ?? ""} ${r.stderr}`);
+    const raw = r.stdout;
+    const protocols = [...raw.matchAll(/<protocol type="(ssl|tls)" version="([\d.]+)" enabled="1"/g)].map((m) => `${m[1] === "ssl" ? "SSLv" : "TLSv"}${m[2]}`);
+    const suites: Record<string, string[]> = {};
+    for (const m of raw.matchAll(/<cipher status="(?:accepted|preferred)" sslversion="([^"]+)"[^>]* cipher="([^"]+)"/g)) (suites[m[1]] ??= []).push(m[2]);
+    if (protocols.length === 0) throw new Error(`sslscan found no protocol: ${raw}`);
+    return { protocols, suites, raw };
+}
+
+/** A TLS 1.2 handshake with openssl s_client: does the server hand out a session ticket? */
+function tls12Handshake(ns: string, address: string, sni: string): { ok: boolean; ticket: boolean; out: string } {
+    const r = spawnSync("ip", ["netns", "exec", ns, "openssl", "s_client", "-connect", `${address}:443`, "-servername", sni, "-tls1_2"], { encoding: "utf8", input: "", timeout: 30_000 });
+    const out = (r.stdout ?? "") + (r.stderr ?? "");
+    // A failed handshake still prints "Protocol : TLSv1.2" (the attempted version): the negotiated cipher tells.
+    return { ok: /New, TLSv1\.2, Cipher is (?!\(NONE\))/.test(out), ticket: /TLS session ticket/.test(out), out };
+}
+
 /** Issue 9 on real hosts: HTTPS through the VIP, Host/path routing, rotation, logs, metrics. */
 describe("lab: TLS front ends with several services, logs and metrics", function () {
     this.timeout(0);
@@ -51,7 +81,8 @@ describe("lab: TLS front ends with several services, logs and metrics", function
     const runs: PulumiRun[] = [];
     const timings: Record<string, number> = {};
 
-    const stack = () => ({
+    /** No `tlsProfile` unless given: the default a user gets is intermediate. */
+    const stack = (tlsProfile?: string) => ({
         frontends: [
             {
                 name: "https",
@@ -61,7 +92,8 @@ describe("lab: TLS front ends with several services, logs and metrics", function
                     { pathPrefixes: ["/api/"], backend: "api" },
                 ],
                 defaultBackend: "app",
-                hsts: { maxAgeS: 31536000 },
+                hsts: { maxAgeS: 63072000 },
+                ...(tlsProfile ? { tlsProfile } : {}),
             },
             { name: "http", binds: [{ address: vip, port: 80 }], redirectToHttps: true },
         ],
@@ -88,8 +120,8 @@ describe("lab: TLS front ends with several services, logs and metrics", function
             }
         }
     };
-    const up = async (pems: { app: string; api: string }) => {
-        writeStackFile(labConfig(info, stack()));
+    const up = async (pems: { app: string; api: string }, tlsProfile?: string) => {
+        writeStackFile(labConfig(info, stack(tlsProfile)));
         setCertificates(pems);
         const r = await pulumiOk(["up", "--yes", "--skip-preview"]);
         runs.push(r);
@@ -123,7 +155,23 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         const plain = onHost("client", `curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 5 -H 'Host: app.example' http://${vip}/x`);
         expect(plain.stdout.trim()).to.equal("301 https://app.example/x");
         const headers = curl(`-D - -o /dev/null ${resolve("app.example")} https://app.example/`).stdout;
-        expect(headers).to.match(/strict-transport-security: max-age=31536000/i);
+        expect(headers).to.match(/strict-transport-security: max-age=63072000/i);
+    });
+
+    it("TLS is Mozilla's intermediate profile by default (sslscan on the VIP): TLS 1.2 and 1.3 only, every suite forward-secret AEAD from the list, no session tickets, HSTS", () => {
+        const scan = sslscan(info.ctlNamespace, vip, "app.example");
+        expect(scan.protocols, scan.raw).to.deep.equal(["TLSv1.2", "TLSv1.3"]);
+        const tls12 = scan.suites["TLSv1.2"] ?? [];
+        expect(tls12.length, "no TLS 1.2 suite accepted").to.be.greaterThan(0);
+        // The lab's certificates are RSA: every RSA suite of the list, nothing outside it (no CBC, no RSA key exchange).
+        expect([...tls12].sort()).to.deep.equal(INTERMEDIATE_TLS12.filter((c) => !c.includes("ECDSA")).sort());
+        for (const c of tls12) expect(c, "a suite without forward secrecy or a CBC suite").to.match(/^(ECDHE|DHE)-.*(GCM|CHACHA20-POLY1305)/);
+        expect([...(scan.suites["TLSv1.3"] ?? [])].sort()).to.deep.equal([...TLS13_SUITES].sort());
+        const hs = tls12Handshake(info.ctlNamespace, vip, "app.example");
+        expect(hs.ok, hs.out).to.equal(true);
+        expect(hs.ticket, "the server issued a TLS session ticket").to.equal(false);
+        const headers = onHost("client", `curl -sI --max-time 5 --cacert /tmp/lab-ca.crt ${resolve("app.example")} https://app.example/`).stdout;
+        expect(headers).to.match(/^strict-transport-security: max-age=63072000\r?$/im);
     });
 
     it("routes by Host header: app.example only to web1, api.example only to web2; /api/ to web2", () => {
@@ -248,6 +296,16 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         expect(snapshot()).to.deep.equal(before);
         // Back to the deployed certificates for the tests after this one.
         setCertificates({ app: certs.appRotated, api: certs.api });
+    });
+
+    it("tlsProfile: modern in the stack config: after an up, the VIP speaks TLS 1.3 only (sslscan), still no tickets", async () => {
+        await up({ app: certs.appRotated, api: certs.api }, "modern");
+        const scan = sslscan(info.ctlNamespace, vip, "app.example");
+        expect(scan.protocols, scan.raw).to.deep.equal(["TLSv1.3"]);
+        expect(Object.keys(scan.suites)).to.deep.equal(["TLSv1.3"]);
+        expect([...scan.suites["TLSv1.3"]].sort()).to.deep.equal([...TLS13_SUITES].sort());
+        expect(tls12Handshake(info.ctlNamespace, vip, "app.example").ok, "a TLS 1.2 handshake succeeded").to.equal(false);
+        expect(curl(`-o /dev/null -w '%{http_code}' ${resolve("app.example")} https://app.example/`).stdout.trim()).to.equal("200");
     });
 
     it("pulumi destroy removes the certificates and the config", async () => {

@@ -1,11 +1,12 @@
 import { expect } from "chai";
-import { spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HaproxyNode, HaproxyNodeArgs, OS_CHOICES, OsChoice } from "../../components";
 import { oldestHaproxy, versionAtLeast } from "../../components/os";
+import { renderHaproxyConfig, TLS_PROFILE_SETTINGS, TlsProfile } from "../../components/render/haproxy";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
 import { scriptsSnapshot } from "./golden.test";
 import { commandsOf, fakeHaproxyHost, makeCertificates, REPO_ROOT, resolved } from "./helpers";
@@ -262,6 +263,147 @@ describe("frontends, backends and certificates", () => {
     });
 });
 
+describe("TLS profiles (Mozilla server-side TLS, guideline 5.7)", () => {
+    const INTERMEDIATE = TLS_PROFILE_SETTINGS.intermediate.ciphers.join(":");
+    const SUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+    const withProfile = (family: OsChoice, tlsProfile?: string, minVersion?: string): HaproxyNodeArgs => {
+        const x = twoServiceArgs(family);
+        const tls = { certificates: ["app", "api"], ...(minVersion ? { minVersion } : {}) };
+        return { ...x, frontends: [{ ...x.frontends![0], binds: [{ address: "10.77.0.100", port: 443, tls }], ...(tlsProfile ? { tlsProfile } : {}) }, x.frontends![1]] };
+    };
+    const render = (args: HaproxyNodeArgs) => resolved(new HaproxyNode(`tls-${n++}`, args).configText);
+
+    it("a frontend that sets nothing gets intermediate: the global carries its ciphers, the TLS 1.3 suites, TLS 1.2 as the floor, no tickets, DH 2048", async () => {
+        const config = await render(withProfile("debian"));
+        expect(config).to.include(`    ssl-default-bind-ciphers ${INTERMEDIATE}\n`);
+        expect(config).to.include(`    ssl-default-bind-ciphersuites ${SUITES}\n`);
+        expect(config).to.include("    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n");
+        expect(config).to.include("    tune.ssl.default-dh-param 2048\n");
+        expect(config).to.include("bind 10.77.0.100:443 ssl crt app.pem crt api.pem alpn h2,http/1.1 ssl-min-ver TLSv1.2\n");
+        const body = (c: string) => c.slice(c.indexOf("\n"));
+        expect(body(await render(withProfile("debian", "intermediate")))).to.equal(body(config));
+        expect(INTERMEDIATE.split(":").every((c) => /^(ECDHE|DHE)-.*(GCM|CHACHA20-POLY1305)/.test(c)), "a suite without forward secrecy or AEAD").to.equal(true);
+    });
+
+    // What each haproxy version gets (1.5: centos7 and os auto; 1.8: el8; 2.6: debian), each passing the real haproxy -c here.
+    const TABLE: [OsChoice, TlsProfile, string[], string[]][] = [
+        ["centos7", "intermediate", [`ssl-default-bind-ciphers ${INTERMEDIATE}\n`, "ssl-default-bind-options no-sslv3 no-tlsv10 no-tlsv11 no-tls-tickets\n", "crt api.pem no-sslv3 no-tlsv10 no-tlsv11\n"], ["ciphersuites", "ssl-min-ver", "alpn"]],
+        ["centos7", "old", ["ssl-default-bind-options no-sslv3 no-tls-tickets\n", `crt api.pem no-sslv3 ciphers ${TLS_PROFILE_SETTINGS.old.ciphers.join(":")}\n`], ["ciphersuites", "SECLEVEL", "no-tlsv10"]],
+        ["auto", "intermediate", ["ssl-default-bind-options no-sslv3 no-tlsv10 no-tlsv11 no-tls-tickets\n"], ["ciphersuites"]],
+        ["el8", "intermediate", ["ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n", "alpn h2,http/1.1 ssl-min-ver TLSv1.2\n"], ["ciphersuites", "no-tlsv1"]],
+        ["el8", "modern", ["ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets\n", "alpn h2,http/1.1 ssl-min-ver TLSv1.3\n"], ["ciphersuites"]],
+        ["el8", "old", ["ssl-default-bind-options ssl-min-ver TLSv1.0 no-tls-tickets\n", "ssl-min-ver TLSv1.0 ciphers ECDHE-ECDSA-AES128-GCM-SHA256:", ":DES-CBC3-SHA:@SECLEVEL=0\n"], ["ciphersuites"]],
+        ["debian", "modern", [`ssl-default-bind-ciphersuites ${SUITES}\n`, "ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets\n", "ssl-min-ver TLSv1.3\n"], [" ciphers "]],
+        ["debian", "old", [`ssl-default-bind-ciphers ${INTERMEDIATE}\n`, "ssl-min-ver TLSv1.0 ciphers ", ":@SECLEVEL=0\n"], []],
+    ];
+    for (const [family, profile, present, absent] of TABLE) {
+        it(`${family}, ${profile}: renders the profile for haproxy ${oldestHaproxy(family).version}, and haproxy -c accepts it without a warning`, async () => {
+            const config = await render(withProfile(family, profile));
+            for (const p of present) expect(config).to.include(p);
+            for (const a of absent) expect(config).to.not.include(a);
+            expect(config.match(/no-tls-tickets/g)?.length, "no-tls-tickets for binds and servers").to.equal(2);
+            const r = haproxyAccepts(config);
+            expect(r.code, r.out).to.equal(0);
+            const warnings = r.out.split("\n").filter((l) => l.includes("WARNING") && !l.includes("hiding headers or body at the end of the version string is deprecated"));
+            expect(warnings, "haproxy warns about the rendered config").to.deep.equal([]);
+        });
+    }
+
+    it("configs without a TLS bind get no TLS line in global (the seed's stays byte-identical)", async () => {
+        const x = twoServiceArgs("debian");
+        const config = await render({ ...x, frontends: [x.frontends![1], { name: "plain", binds: [{ port: 8080 }], defaultBackend: "app" }], certificates: undefined });
+        expect(config).to.not.include("ssl-default").and.not.include("tune.ssl").and.not.include("crt-base");
+    });
+
+    const BAD: [string, HaproxyNodeArgs, RegExp][] = [
+        ["TLS 1.0 with the default profile", withProfile("debian", undefined, "TLSv1.0"), /`frontends\[0\]\.binds\[0\]\.tls\.minVersion` is below the intermediate TLS profile's TLSv1\.2: set the frontend's `tlsProfile: old` to allow TLS below 1\.2.*got "TLSv1\.0"/],
+        ["TLS 1.1 with intermediate", withProfile("debian", "intermediate", "TLSv1.1"), /is below the intermediate TLS profile's TLSv1\.2.*got "TLSv1\.1"/],
+        ["TLS 1.2 with modern", withProfile("debian", "modern", "TLSv1.2"), /`frontends\[0\]\.binds\[0\]\.tls\.minVersion` is below the modern TLS profile's TLSv1\.3: modern is TLS 1\.3 only.*got "TLSv1\.2"/],
+        ["modern on CentOS 7", withProfile("centos7", "modern"), /`frontends\[0\]\.tlsProfile` needs TLS 1\.3, which haproxy 1\.8 brought; centos7 ships haproxy 1\.5\.18, got "modern"/],
+        ["modern with os auto", withProfile("auto", "modern"), /`frontends\[0\]\.tlsProfile` needs TLS 1\.3.*os auto may meet centos7/],
+        ["an unknown profile", withProfile("debian", "strict"), /`frontends\[0\]\.tlsProfile` must be one of modern, intermediate, old, got "strict"/],
+        ["a profile on a frontend without TLS", (() => { const x = twoServiceArgs("debian"); return { ...x, frontends: [x.frontends![0], { ...x.frontends![1], tlsProfile: "modern" }] }; })(), /`frontends\[1\]\.tlsProfile` applies to TLS binds, and this frontend has none.*got "modern"/],
+    ];
+    for (const [what, args, message] of BAD) {
+        it(`refuses ${what} before any host is touched`, async () => {
+            const before = mockedResources.filter((r) => r.type === "command:remote:Command").length;
+            expect(() => new HaproxyNode(`tls-bad-${n++}`, args)).to.throw(message);
+            await new Promise((r) => setTimeout(r, 20));
+            expect(mockedResources.filter((r) => r.type === "command:remote:Command").length, "a remote command was created").to.equal(before);
+        });
+    }
+    it("old allows TLS 1.0 on explicit request; intermediate with TLS 1.3 as the minimum is fine", async () => {
+        expect(await render(withProfile("debian", "old", "TLSv1.0"))).to.include("ssl-min-ver TLSv1.0 ciphers");
+        expect(await render(withProfile("debian", undefined, "TLSv1.3"))).to.include("alpn h2,http/1.1 ssl-min-ver TLSv1.3\n");
+    });
+
+    describe("what a client sees: the real haproxy on loopback, scanned with sslscan", function () {
+        this.timeout(120_000);
+        const children: ChildProcess[] = [];
+        after(() => {
+            for (const c of children) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid);
+        });
+        /** Runs haproxy in the foreground with one TLS bind on 127.0.0.1 and the given global (rendered for 2.6, this machine's). */
+        const serve = async (profile: TlsProfile | "none"): Promise<number> => {
+            const port = 20000 + Math.floor(Math.random() * 20000);
+            let config = renderHaproxyConfig({
+                nodeName: "t",
+                haproxyVersion: "2.6",
+                mode: "http",
+                frontends: [{ name: "f", mode: "http", binds: [{ address: "127.0.0.1", port, tls: { certificates: ["app"], minVersion: TLS_PROFILE_SETTINGS[profile === "none" ? "intermediate" : profile].minVersion, alpn: true, profile: profile === "none" ? "intermediate" : profile } }], defaultBackend: "b" }],
+                backends: [{ name: "b", mode: "http", balance: "roundrobin", healthCheck: { path: "/", interMs: 60000, rise: 1, fall: 1 }, servers: [{ name: "s", address: "127.0.0.1", port: 9 }] }],
+                timeouts: { connectMs: 1000, clientMs: 5000, serverMs: 5000 },
+                maxconn: 100,
+            }).replace(/^ {4}daemon\n/m, "");
+            // "none": what the library rendered before, a global without TLS defaults (the control).
+            if (profile === "none") config = config.replace(/^ {4}(ssl-default|tune\.ssl).*\n/gm, "");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-tls-"));
+            fs.writeFileSync(path.join(dir, "app.pem"), certs.pems["app.example"]);
+            fs.writeFileSync(path.join(dir, "haproxy.cfg"), config.replace(/^ {4}crt-base .*$/m, `    crt-base ${dir}`));
+            const child = spawn("haproxy", ["-f", path.join(dir, "haproxy.cfg")], { stdio: "ignore" });
+            children.push(child);
+            for (let i = 0; i < 50; i++) {
+                if (run("bash", ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port}`]).code === 0) return port;
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            throw new Error(`haproxy did not listen on 127.0.0.1:${port}`);
+        };
+        const scan = (port: number) => {
+            const raw = run("sslscan", ["--no-colour", "--xml=-", `127.0.0.1:${port}`]).out;
+            const protocols = [...raw.matchAll(/<protocol type="(ssl|tls)" version="([\d.]+)" enabled="1"/g)].map((m) => `${m[1] === "ssl" ? "SSLv" : "TLSv"}${m[2]}`);
+            const suites = [...raw.matchAll(/<cipher status="(?:accepted|preferred)" sslversion="([^"]+)"[^>]* cipher="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`);
+            return { protocols, suites };
+        };
+        const ticket = (port: number) => run("openssl", ["s_client", "-connect", `127.0.0.1:${port}`, "-tls1_2"], "").out;
+        const RSA_INTERMEDIATE = TLS_PROFILE_SETTINGS.intermediate.ciphers.filter((c) => !c.includes("ECDSA"));
+
+        it("before (no TLS defaults in global): sslscan sees suites without forward secrecy and CBC, and a session ticket (the check can fail)", async () => {
+            const port = await serve("none");
+            const { suites } = scan(port);
+            expect(suites).to.include("TLSv1.2 AES256-GCM-SHA384").and.include("TLSv1.2 ECDHE-RSA-AES128-SHA");
+            expect(ticket(port)).to.match(/TLS session ticket/);
+        });
+
+        it("intermediate: TLS 1.2 and 1.3 only, exactly the list's suites (RSA certificate), no session ticket", async () => {
+            const port = await serve("intermediate");
+            const { protocols, suites } = scan(port);
+            expect(protocols).to.deep.equal(["TLSv1.2", "TLSv1.3"]);
+            expect(suites.filter((s) => s.startsWith("TLSv1.2")).map((s) => s.split(" ")[1]).sort()).to.deep.equal([...RSA_INTERMEDIATE].sort());
+            expect(suites.filter((s) => s.startsWith("TLSv1.3")).length).to.equal(3);
+            const hs = ticket(port);
+            // A failed handshake still prints "Protocol : TLSv1.2": the negotiated cipher tells it succeeded.
+            expect(hs).to.match(/New, TLSv1\.2, Cipher is ECDHE-RSA-/).and.not.match(/TLS session ticket/);
+        });
+
+        it("modern: TLS 1.3 only; old: TLS 1.0 to 1.3 (OpenSSL 3 needs @SECLEVEL=0 for 1.0/1.1), CBC suites in TLS 1.0", async () => {
+            expect(scan(await serve("modern")).protocols).to.deep.equal(["TLSv1.3"]);
+            const old = scan(await serve("old"));
+            expect(old.protocols).to.deep.equal(["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
+            expect(old.suites).to.include("TLSv1.0 ECDHE-RSA-AES128-SHA");
+        });
+    });
+});
+
 describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { parseTopologyConfig, buildTopology } = require("../../components") as typeof import("../../components");
@@ -299,6 +441,8 @@ describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
         ["a misspelt health-check key", { backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }], healthCheck: { hots: "app.example" } }, { name: "api", servers: [{ name: "www2", address: "172.20.30.16" }] }] }, /`haproxy-ha:backends\[0\]\.healthCheck\.hots` is not a known key \(did you mean `host`\?\)/],
         ["the shorthand port with collections", { port: 8080 }, /`haproxy-ha:port` is shorthand for one frontend and backend/],
         ["a Prometheus switch that is no boolean", { stats: { prometheus: "yes" } }, /stack config: `haproxy-ha:stats\.prometheus` must be true or false, got "yes"/],
+        ["a TLS profile that does not exist", { frontends: [{ name: "https", binds: [{ port: 443, tls: { certificates: ["app"] } }], defaultBackend: "app", tlsProfile: "paranoid" }] }, /stack config: `haproxy-ha:frontends\[0\]\.tlsProfile` must be one of modern, intermediate, old, got "paranoid"/],
+        ["TLS 1.0 without tlsProfile old", { frontends: [{ name: "https", binds: [{ port: 443, tls: { certificates: ["app"], minVersion: "TLSv1.0" } }], defaultBackend: "app" }] }, /stack config: `haproxy-ha:frontends\[0\]\.binds\[0\]\.tls\.minVersion` is below the intermediate TLS profile's TLSv1\.2: set the frontend's `tlsProfile: old`/],
         ["Prometheus on CentOS 7", { os: "centos7", frontends: [{ name: "a", binds: [{ port: 80 }], defaultBackend: "app" }], certificates: [] }, /stack config: `haproxy-ha:stats\.prometheus` needs the Prometheus exporter.*centos7 ships haproxy 1\.5\.18/],
     ];
     for (const [what, overrides, message] of ROWS) {
@@ -312,6 +456,14 @@ describe("stack config: haproxy-ha:frontends, backends, certificates", () => {
         const [hk1, hk2] = await Promise.all(topology.balancers.map((b) => resolved(b.configText)));
         expect(hk1).to.include("bind 172.20.30.69:443 ssl crt app.pem").and.include("bind 172.20.30.25:8404").and.include("use_backend api if route0_host");
         expect(hk2).to.include("bind 172.20.30.26:8404").and.include("stats socket /run/haproxy/admin.sock");
+    });
+
+    it("haproxy-ha:frontends[].tlsProfile reaches the balancers' configs (modern: TLS 1.3 as every floor)", async () => {
+        const s = stack();
+        const frontends = s.frontends as Record<string, unknown>[];
+        const topology = buildTopology(parseTopologyConfig({ ...s, frontends: [{ ...frontends[0], tlsProfile: "modern" }, frontends[1]] }), "key");
+        const hk1 = await resolved(topology.balancers[0].configText);
+        expect(hk1).to.include("ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets").and.include("bind 172.20.30.69:443 ssl crt app.pem alpn h2,http/1.1 ssl-min-ver TLSv1.3\n");
     });
 });
 
