@@ -21,7 +21,7 @@ import { BALANCE_ALGORITHMS, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } 
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ManagedServer } from "./script/serverStates";
-import { ArgumentError, checkBoolean, checkCidr, isIp, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown } from "./validate";
+import { ArgumentError, checkBoolean, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isIp } from "./validate";
 
 export type { HaproxyServerArgs } from "./haproxyModel";
 
