@@ -22,7 +22,7 @@ import { BALANCE_ALGORITHMS, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } 
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ManagedServer } from "./script/serverStates";
-import { ArgumentError, checkBoolean, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown } from "./validate";
+import { ArgumentError, checkBoolean, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isIp } from "./validate";
 
 export type { HaproxyServerArgs } from "./haproxyModel";
 
@@ -37,11 +37,17 @@ export interface HaproxyStatsArgs {
     /** Default: a generated 20-character secret (a RandomPassword). */
     password?: pulumi.Input<string>;
     /**
-     * CIDRs the host firewall opens the stats port to. Default with `frontends`/`backends`: nobody
-     * (localhost still reaches it); with the shorthand args: every source, as before.
+     * CIDRs (IPv4 or IPv6) that may reach the stats page and `/metrics`: haproxy itself answers
+     * every other source 403 (`http-request deny`, whether or not a host firewall runs), and an
+     * active firewalld/ufw opens the port to these only. Default: none — only the node itself
+     * (its own address) reaches the page. Open to everyone only by saying so:
+     * `["0.0.0.0/0", "::/0"]`.
      */
     adminSources?: string[];
-    /** Prometheus metrics at `/metrics` on the stats port. Needs haproxy ≥ 2.0 (refused on centos7, el8 and auto). Default false. */
+    /**
+     * Prometheus metrics at `/metrics` on the stats port, behind `adminSources` and the stats
+     * credentials (HTTP basic auth). Needs haproxy ≥ 2.0 (refused on centos7, el8 and auto). Default false.
+     */
     prometheus?: boolean;
 }
 
@@ -99,7 +105,7 @@ export interface HaproxyNodeArgs extends HostArgs {
     logging?: HaproxyLoggingArgs;
     /** The runtime API socket /run/haproxy/admin.sock (mode 600, level admin; `expose-fd listeners` on haproxy ≥ 1.8). Default false. */
     runtimeApi?: boolean;
-    /** The node's own address: the stats page binds it. Default: the stats page binds `*`. */
+    /** The node's own address: the stats page binds it. Default: `connection.host` (which must then be an IP address when stats are on). */
     address?: pulumi.Input<string>;
     /** `http` (default) or `tcp`. */
     mode?: string;
@@ -243,12 +249,13 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
 
     const rawStats: unknown = args.stats;
     const statsArgs = rawStats === true ? {} : args.stats || undefined;
-    let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string>; adminSources?: string[]; prometheus: boolean } | undefined;
+    let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string>; adminSources: string[]; prometheus: boolean; bindAddress: pulumi.Input<string> } | undefined;
     if (statsArgs) {
         const statsPort = checkPort(where, "stats.port", statsArgs.port ?? DEFAULTS.haproxyNode.statsPage.port);
         if (ports.includes(statsPort)) throw new ArgumentError(where, "stats.port", shorthand ? "must differ from `port`" : "must differ from every frontend bind's port", statsPort);
-        // With the collections the stats port is opened to nobody by default; the shorthand keeps opening it to every source.
-        const adminSources = (statsArgs.adminSources ?? (shorthand ? undefined : []))?.map((c, i) => {
+        // Open to nobody but the node itself until told (API.md principle 7), shorthand or not.
+        if (statsArgs.adminSources !== undefined && !Array.isArray(statsArgs.adminSources)) throw new ArgumentError(where, "stats.adminSources", "must be a list of CIDRs", statsArgs.adminSources);
+        const adminSources = (statsArgs.adminSources ?? []).map((c, i) => {
             checkCidr(where, `stats.adminSources[${i}]`, c);
             return c;
         });
@@ -261,10 +268,11 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
             password: statsArgs.password,
             adminSources,
             prometheus,
+            bindAddress: address ?? statsBindFromConnection(where, args.connection),
         };
     }
-    const openPorts = stats && stats.adminSources === undefined ? [...ports, stats.port] : ports;
-    const restrictedPort = stats?.adminSources === undefined ? undefined : { port: stats.port, sources: stats.adminSources };
+    // The stats port is never opened to everyone by a port rule: only to `adminSources`, when there are any.
+    const restrictedPort = stats && stats.adminSources.length ? { port: stats.port, sources: stats.adminSources } : undefined;
     return {
         where,
         os,
@@ -282,7 +290,7 @@ export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
         shorthand,
         nonlocalBind,
         nonlocalBind6,
-        ports: openPorts,
+        ports,
         restrictedPort,
         stats,
         rsyslog: loggingTarget === "rsyslog",
@@ -312,18 +320,19 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         this.nodeName = checked.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
         if (checked.stats) {
-            const { port: statsPort, uri, user, prometheus } = checked.stats;
+            const { port: statsPort, uri, user, prometheus, adminSources } = checked.stats;
             const password =
                 checked.stats.password ??
                 new random.RandomPassword(`${name}-stats-password`, { length: DEFAULTS.haproxyNode.statsPage.generatedPasswordLength, special: false }, { parent: this }).result;
             this.statsPassword = pulumi.secret(password);
             stats = pulumi.secret(
-                pulumi.all([password, checked.address ?? "*"]).apply(([p, bindAddress]) => ({
+                pulumi.all([password, checked.stats.bindAddress]).apply(([p, bindAddress]) => ({
                     bindAddress,
                     port: statsPort,
                     uri,
                     user,
                     password: checkConfigWord(where, "stats.password", p, 64),
+                    adminSources,
                     ...(prometheus ? { prometheus } : {}),
                 })),
             );
@@ -398,6 +407,23 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
         this.registerOutputs({ nodeName: this.nodeName, statsPassword: this.statsPassword });
     }
+}
+
+/**
+ * Without `address`, the stats page binds the host the node is reached at, which must be an IP
+ * address (a name could resolve to several, the VIP included): checked now when known, else once resolved.
+ */
+function statsBindFromConnection(where: string, connection: pulumi.Input<ConnectionArgs>): pulumi.Input<string> {
+    const check = (host: unknown): string => {
+        if (typeof host !== "string" || !isIp(host)) {
+            throw new ArgumentError(where, "address", "must be set when `stats` is on and `connection.host` is no IP address (the stats page binds the node's own address)", host);
+        }
+        return host;
+    };
+    const known = typeof connection === "object" && connection !== null && !pulumi.Output.isInstance(connection) && !(connection instanceof Promise);
+    const host = known ? (connection as ConnectionArgs).host : undefined;
+    if (known && typeof host === "string") return check(host);
+    return pulumi.output(connection).apply((c) => check(c.host));
 }
 
 /**

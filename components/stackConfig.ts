@@ -288,9 +288,9 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
     leaf("stats", z.union([boolean(), z.record(z.string(), z.unknown())], { error: "must be true, false or an object with `adminSources`, `prometheus`" }), {
         default: DEFAULTS.haproxyNode.stats,
         description:
-            `stats page on :${DEFAULTS.haproxyNode.statsPage.port} \`${DEFAULTS.haproxyNode.statsPage.uri}\`, user ` +
-            `\`${DEFAULTS.haproxyNode.statsPage.user}\`, generated secret password (stack output of the component); an object ` +
-            "`{ adminSources: [CIDR…], prometheus: true }` turns it on bound to each balancer's own address, open only to `adminSources`, with `/metrics` (haproxy ≥ 2.0)",
+            `stats page on each balancer's own address :${DEFAULTS.haproxyNode.statsPage.port} \`${DEFAULTS.haproxyNode.statsPage.uri}\`, user ` +
+            `\`${DEFAULTS.haproxyNode.statsPage.user}\`, generated secret password (stack output of the component), answering only the balancer itself; an object ` +
+            "`{ adminSources: [CIDR…], prometheus: true }` turns it on open to `adminSources` too (haproxy refuses other sources with 403, an active firewall opens the port to them only; `[0.0.0.0/0, \"::/0\"]` opens it to everyone), with `/metrics` behind the same sources and credentials (haproxy ≥ 2.0)",
     }),
     leaf("frontends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of frontends" }), {
         description:

@@ -63,7 +63,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     } : {
         ...host,
         ...extraArgs,
-        ...(typeof cfg.stats === "object" ? { address: b.host } : {}),
+        // The stats page binds the balancer's own address.
+        address: b.host,
         connection: connection(b.host),
         servers,
         // Both balancers bind every VIP: each answers on the VIPs it holds, and takes the others over.

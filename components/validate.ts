@@ -116,7 +116,8 @@ export function checkIp(where: string, field: string, value: unknown): string {
     return value;
 }
 
-function isIp(value: string): boolean {
+/** An IPv4 address in dotted-quad form, or an IPv6 address. */
+export function isIp(value: string): boolean {
     return ipaddr.IPv4.isValidFourPartDecimal(value) || (value.includes(":") && ipaddr.IPv6.isValid(value));
 }
 

@@ -20,6 +20,8 @@ export interface LabInfo {
     sshKeyPath: string;
     knownHostsPath: string;
     ctlNamespace: string;
+    /** The control namespace's address (where the engine and the tests' admin requests come from). */
+    ctlAddress: string;
     interface: string;
     vip: string;
     /** The lab's apt mirror, the hosts' only package source, and its HTTP request log. */

@@ -117,14 +117,24 @@ export interface HaproxyHealthCheck {
 }
 
 export interface HaproxyStats {
+    /** The node's own address (`*` only from the pure renderer's callers: then the page answers loopback besides `adminSources`). */
     bindAddress: string;
     port: number;
     uri: string;
     user: string;
     password: string;
-    /** `/metrics` (haproxy ≥ 2.0 built with the Prometheus exporter). */
+    /**
+     * Sources (CIDRs) haproxy itself lets in besides the node's own address; every other source
+     * gets 403 before the stats page or `/metrics` run. Default: none (the node itself only).
+     */
+    adminSources?: string[];
+    /** `/metrics` (haproxy ≥ 2.0 built with the Prometheus exporter), behind the sources and the stats credentials. */
     prometheus?: boolean;
 }
+
+/** The ACL of the sources the stats listener answers, and the userlist `/metrics` checks credentials against. */
+export const STATS_ADMIN_ACL = "haproxy_ha_admin";
+export const STATS_USERLIST = "haproxy_ha_stats";
 
 export interface HaproxyBind {
     address: string;
@@ -263,18 +273,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
         ...backends.map((b) => backendSection(b, spec.mode, version)),
     ];
-    if (spec.stats) {
-        sections.push([
-            "listen stats",
-            `bind ${hostPort(spec.stats.bindAddress, spec.stats.port)}`,
-            "mode http",
-            "stats enable",
-            `stats uri ${spec.stats.uri}`,
-            "stats refresh 10s",
-            `stats auth ${spec.stats.user}:${spec.stats.password}`,
-            ...(spec.stats.prometheus ? ["http-request use-service prometheus-exporter if { path /metrics }"] : []),
-        ]);
-    }
+    if (spec.stats) sections.push(...statsSections(spec.stats));
     const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
     return [header, ...sections.map(([head, ...body]) => [head, ...body.map((l) => `    ${l}`)].join("\n"))].join("\n\n") + "\n";
 }
@@ -313,6 +312,34 @@ function bindCiphers(profile: TlsProfile, version: string): string[] {
     if (profile !== "old") return [];
     const list = TLS_PROFILE_SETTINGS.old.ciphers.join(":");
     return [`ciphers ${list}${versionAtLeast(version, "1.8") ? ":@SECLEVEL=0" : ""}`];
+}
+
+/**
+ * The stats listener. The source check is haproxy's own (a host firewall may be off or absent):
+ * `http-request` rules run before the stats page on every version (1.5 included) and, in order,
+ * before the exporter's `use-service`, so a source outside the list gets 403 for both. The
+ * exporter bypasses `stats auth`, hence the userlist with the same credentials in front of it.
+ */
+function statsSections(stats: HaproxyStats): string[][] {
+    const own = stats.bindAddress === "*" ? ["127.0.0.1", "::1"] : [stats.bindAddress];
+    const sources = [...new Set([...own, ...(stats.adminSources ?? [])])];
+    const sections: string[][] = [];
+    if (stats.prometheus) sections.push([`userlist ${STATS_USERLIST}`, `user ${stats.user} insecure-password ${stats.password}`]);
+    sections.push([
+        "listen stats",
+        `bind ${hostPort(stats.bindAddress, stats.port)}`,
+        "mode http",
+        `acl ${STATS_ADMIN_ACL} src ${sources.join(" ")}`,
+        `http-request deny if !${STATS_ADMIN_ACL}`,
+        ...(stats.prometheus
+            ? [`http-request auth realm haproxy-ha if { path /metrics } !{ http_auth(${STATS_USERLIST}) }`, "http-request use-service prometheus-exporter if { path /metrics }"]
+            : []),
+        "stats enable",
+        `stats uri ${stats.uri}`,
+        "stats refresh 10s",
+        `stats auth ${stats.user}:${stats.password}`,
+    ]);
+    return sections;
 }
 
 function bindLine(bind: HaproxyBind, version: string): string {

@@ -9,8 +9,8 @@ import { WANTED_DIR } from "./files";
 import { shQuote } from "./quote";
 import { STATE_DIR } from "./stateDir";
 
-/** Lines of haproxy.cfg / keepalived.conf whose value is a secret. */
-const REDACT = `s/^([[:space:]]*(auth_pass|stats auth)[[:space:]]+).*/\\1REDACTED/`;
+/** Lines of haproxy.cfg / keepalived.conf whose value is a secret (the stats userlist's password too). */
+const REDACT = `s/^([[:space:]]*(auth_pass|stats auth|user [^[:space:]]+ insecure-password)[[:space:]]+).*/\\1REDACTED/`;
 
 export function driftCheckScript(): string {
     return [

@@ -126,20 +126,66 @@ export function vrrpFirewallScript(firewalls: FirewallKind[], action: "open" | "
     return lines.length ? lines.join("\n") : ":";
 }
 
-/** Opens (or closes) one TCP port to `sources` (CIDRs) only, in the active ones of `firewalls`. */
+/**
+ * Opens (or closes) one TCP port to `sources` (IPv4 or IPv6 CIDRs) only, in the active ones of
+ * `firewalls`. Like the port rules, each rule is recorded when this script added it, so closing
+ * removes exactly those and a rule the host already had stays. With a firewall active, a rule
+ * the firewall refuses fails the step (the port would stay shut to the admins, or a stale rule
+ * stay open) with the firewall's own message; closing only warns, so destroy still finishes.
+ */
 export function sourcePortFirewallScript(firewalls: FirewallKind[], port: number, sources: string[], action: "open" | "close"): string {
     const lines: string[] = [];
+    const fail = (what: string) => `{ echo ${shQuote(`haproxy-ha: ${what}`)} >&2; exit 1; }`;
+    const warn = (what: string) => `echo ${shQuote(`haproxy-ha: ${what}`)} >&2`;
     for (const source of sources) {
+        // The marker's name: the source without `/` and `:` (both CIDR families), the port.
+        const id = `${source.replace(/[/:]/g, "_")}-${port}-tcp`;
         if (firewalls.includes("firewalld")) {
             const family = source.includes(":") ? "ipv6" : "ipv4";
             const rule = shQuote(`rule family="${family}" source address="${source}" port port="${port}" protocol="tcp" accept`);
-            const flag = action === "open" ? "--add-rich-rule" : "--remove-rich-rule";
-            lines.push(`if ${FIREWALLD_ACTIVE}; then`, `  firewall-cmd -q ${flag}=${rule} || true; firewall-cmd -q --permanent ${flag}=${rule} || true`, `fi`);
+            const what = `rule for ${port}/tcp from ${source}`;
+            for (const [flag, kind, mark] of [["", "runtime", `${MARKERS}/firewalld-src-${id}`], [" --permanent", "permanent", `${MARKERS}/firewalld-src-${id}.permanent`]]) {
+                lines.push(
+                    ...(action === "open"
+                        ? [
+                              `if ${FIREWALLD_ACTIVE} && ! firewall-cmd -q${flag} --query-rich-rule=${rule}; then`,
+                              `  firewall-cmd -q${flag} --add-rich-rule=${rule} || ${fail(`firewalld refused the ${kind} ${what}`)}`,
+                              `  mkdir -p ${shQuote(MARKERS)} && : > ${shQuote(mark)}`,
+                              `fi`,
+                          ]
+                        : [
+                              `if [ -e ${shQuote(mark)} ]; then`,
+                              `  if ${FIREWALLD_ACTIVE}; then firewall-cmd -q${flag} --remove-rich-rule=${rule} || ${warn(`could not remove the firewalld ${kind} ${what}`)}`,
+                              `  else ${warn(`firewalld is not running; remove its ${kind} ${what} by hand`)}; fi`,
+                              `  rm -f ${shQuote(mark)}`,
+                              `fi`,
+                          ]),
+                );
+            }
         }
         if (firewalls.includes("ufw")) {
             const spec = `from ${shQuote(source)} to any port ${shQuote(String(port))} proto tcp`;
-            lines.push(`if ${UFW_ACTIVE}; then`, action === "open" ? `  ufw allow ${spec}` : `  ufw delete allow ${spec} || true`, `fi`);
+            const mark = shQuote(`${MARKERS}/ufw-src-${id}`);
+            const what = `rule for ${port}/tcp from ${source}`;
+            lines.push(
+                ...(action === "open"
+                    ? [
+                          // ufw says "Skipping adding existing rule" for a rule the host had: not ours to remove later.
+                          `if ${UFW_ACTIVE}; then`,
+                          `  out=$(ufw allow ${spec} 2>&1) || { echo "$out" >&2; ${fail(`ufw refused the ${what}`)}; }`,
+                          `  case $out in *Skipping*) ;; *) mkdir -p ${shQuote(MARKERS)} && : > ${mark} ;; esac`,
+                          `fi`,
+                      ]
+                    : [
+                          `if [ -e ${mark} ]; then`,
+                          `  if ${UFW_ACTIVE}; then ufw delete allow ${spec} >/dev/null || ${warn(`could not remove the ufw ${what}`)}`,
+                          `  else ufw delete allow ${spec} >/dev/null 2>&1 || ${warn(`ufw is not active; remove the ${what} by hand`)}; fi`,
+                          `  rm -f ${mark}`,
+                          `fi`,
+                      ]),
+            );
         }
     }
+    if (action === "close" && lines.length) lines.push(cleanupStateDirScript());
     return lines.length ? lines.join("\n") : ":";
 }

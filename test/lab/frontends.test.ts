@@ -103,7 +103,8 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         ],
         logging: "rsyslog",
         runtimeApi: true,
-        stats: { adminSources: ["10.77.0.0/24"], prometheus: true },
+        // The control namespace (10.77.0.2) only: the client (10.77.0.31) must be refused.
+        stats: { adminSources: [`${info.ctlAddress}/32`], prometheus: true },
     });
 
     /** Sets each certificate as a secret stack value, the PEM on stdin (never on a command line). */
@@ -129,6 +130,15 @@ describe("lab: TLS front ends with several services, logs and metrics", function
     };
     const curl = (args: string) => onHost("client", `curl -s --max-time 5 --cacert /tmp/lab-ca.crt ${args}`);
     const resolve = (host: string) => `--resolve ${host}:443:${vip}`;
+    /** The HTTP status of a request from the control namespace (the admin source); the credentials travel on curl's stdin, not its command line. */
+    const fromControl = (url: string, credentials?: string, body = false) => {
+        const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, "curl", "-s", "--max-time", "5", ...(body ? [] : ["-o", "/dev/null", "-w", "%{http_code}"]), "-K", "-", url], {
+            input: credentials === undefined ? "" : `user = "${credentials}"\n`,
+            encoding: "utf8",
+        });
+        return r.stdout.trim();
+    };
+    const statsCredentials = (host: string) => `admin:${onHost(host, "sed -n 's/^ *stats auth admin://p' /etc/haproxy/haproxy.cfg").stdout.trim()}`;
 
     before(async () => {
         prepareTools();
@@ -223,15 +233,35 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         expect(mainPid("lb1", "haproxy"), "haproxy was restarted instead of reloaded").to.equal(pid);
     });
 
-    it("the request appears in the MASTER's /var/log/haproxy.log; /metrics answers with haproxy metrics; the runtime socket exists", async () => {
+    it("the request appears in the MASTER's /var/log/haproxy.log; /metrics answers the admin source with haproxy metrics; the runtime socket exists", async () => {
         const marker = `/logcheck-${Date.now()}`;
         curl(`${resolve("app.example")} https://app.example${marker}`);
         await waitFor("the request in lb1's haproxy log", () => onHost("lb1", `grep -c -- ${marker} /var/log/haproxy.log`).stdout.trim() === "1", 15_000, 500);
-        const metrics = onHost("client", `curl -s --max-time 5 http://${info.hosts.lb1.address}:8404/metrics`).stdout;
+        const metrics = fromControl(`http://${info.hosts.lb1.address}:8404/metrics`, statsCredentials("lb1"), true);
         expect(metrics).to.match(/^haproxy_process_/m);
         expect(onHost("lb1", "stat -c '%a %U' /run/haproxy/admin.sock").stdout.trim()).to.equal("600 root");
         // The stats listener binds the node's own address, not the VIP or every address.
         expect(onHost("client", `curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://${vip}:8404/metrics`).stdout.trim()).to.equal("000");
+    });
+
+    it("with no host firewall active, the stats page and /metrics refuse the client (403, even with the credentials) and answer the admin source (200 with the credentials, 401 without)", () => {
+        for (const h of ["lb1", "lb2"]) {
+            // haproxy's own check is what refuses: the lab hosts run no firewalld, ufw or nftables rules.
+            const firewall = onHost(h, "{ command -v firewall-cmd ufw; nft list ruleset 2>/dev/null | grep -E 'dport|8404'; iptables-save 2>/dev/null | grep -E 'dport|8404'; } || true");
+            expect(firewall.stdout.trim(), `a host firewall on ${h}`).to.equal("");
+            const credentials = statsCredentials(h);
+            expect(credentials).to.match(/^admin:[A-Za-z0-9]{20}$/);
+            for (const page of ["/haproxy-stats", "/metrics"]) {
+                const url = `http://${info.hosts[h].address}:8404${page}`;
+                const client = spawnSync("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", "client", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "-K", "-", url], {
+                    input: `user = "${credentials}"\n`,
+                    encoding: "utf8",
+                });
+                expect(client.stdout.trim(), `${h} ${page} from the client`).to.equal("403");
+                expect(fromControl(url), `${h} ${page} from the admin source without credentials`).to.equal("401");
+                expect(fromControl(url, credentials), `${h} ${page} from the admin source`).to.equal("200");
+            }
+        }
     });
 
     it("certificates are 0600 root on the host and never in clear in state, engine output or the stack file", async () => {

@@ -34,10 +34,10 @@ describe("drift check (npm run drift)", () => {
         expect(r.stdout).to.equal("");
     });
 
-    it("redacts VRRP and stats passwords in the diff", () => {
+    it("redacts VRRP and stats passwords in the diff (the /metrics userlist's too)", () => {
         const script = driftCheckScript();
         const sed = script.match(/sed -E '([^']+)'/)![1];
-        const r = spawnSync("sed", ["-E", sed], { input: "    auth_pass s3cret\n    stats auth admin:pw\n    priority 100\n", encoding: "utf8" });
-        expect(r.stdout).to.equal("    auth_pass REDACTED\n    stats auth REDACTED\n    priority 100\n");
+        const r = spawnSync("sed", ["-E", sed], { input: "    auth_pass s3cret\n    stats auth admin:pw\n    user admin insecure-password pw2\n    priority 100\n", encoding: "utf8" });
+        expect(r.stdout).to.equal("    auth_pass REDACTED\n    stats auth REDACTED\n    user admin insecure-password REDACTED\n    priority 100\n");
     });
 });

@@ -477,9 +477,12 @@ describe("the stats port in the host firewall", () => {
         expect(firewallOf(some)).to.include(`source address="10.77.0.0/24" port port="8404" protocol="tcp" accept`).and.not.include("'8404/tcp'");
     });
 
-    it("the shorthand keeps opening the stats port to every source", () => {
-        const node = new HaproxyNode(`fw-short-${n++}`, { os: "el9", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], stats: {} });
-        expect(node.scripts.find((s) => s.step === "firewall")!.create).to.include("'8404/tcp'");
+    it("the shorthand no longer opens the stats port to every source: to nobody without adminSources, to those CIDRs with them", () => {
+        const firewallOf = (node: HaproxyNode) => node.scripts.find((s) => s.step === "firewall")!.create;
+        const none = new HaproxyNode(`fw-short-${n++}`, { os: "el9", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], stats: {} });
+        expect(firewallOf(none)).to.include("'80/tcp'").and.not.include("8404");
+        const some = new HaproxyNode(`fw-short-${n++}`, { os: "el9", connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], stats: { adminSources: ["2001:db8::/32"] } });
+        expect(firewallOf(some)).to.include(`rule family="ipv6" source address="2001:db8::/32" port port="8404" protocol="tcp" accept`).and.not.include("'8404/tcp'");
     });
 });
 

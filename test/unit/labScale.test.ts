@@ -31,6 +31,7 @@ function fakeInfo(webs: number): LabInfo {
         sshKeyPath: path.join(dir, "id_ed25519"),
         knownHostsPath,
         ctlNamespace: "x-ctl",
+        ctlAddress: "10.77.0.2",
         interface: "eth0",
         vip: "10.77.0.100/24",
         mirror: { url: "http://10.77.0.2:8080/", log: path.join(dir, "log") },

@@ -186,7 +186,7 @@ describe("stack config `haproxy-ha:instances` in the stack program (render dry r
     });
 });
 
-describe("the seed's single-VIP Pulumi.dev.yaml renders unchanged", () => {
+describe("the seed's single-VIP Pulumi.dev.yaml renders as its golden files (changed only on purpose)", () => {
     it("every file and script of every node, as the golden files (dev-stack)", async () => {
         const rendered = await renderStack(readStackConfig(path.join(REPO_ROOT, "Pulumi.dev.yaml")));
         const listed = rendered.files.map((f) => path.join(f.node, f.path)).sort();

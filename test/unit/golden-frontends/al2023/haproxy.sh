@@ -208,8 +208,13 @@ if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>
   firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true; firewall-cmd -q --permanent --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept'; then
+  firewall-cmd -q --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || { echo 'haproxy-ha: firewalld refused the runtime rule for 8404/tcp from 10.77.0.0/24' >&2; exit 1; }
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp'
+fi
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --permanent --query-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept'; then
+  firewall-cmd -q --permanent --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || { echo 'haproxy-ha: firewalld refused the permanent rule for 8404/tcp from 10.77.0.0/24' >&2; exit 1; }
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp.permanent'
 fi
 
 #### firewall.delete
@@ -225,9 +230,17 @@ if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
   rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true; firewall-cmd -q --permanent --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || echo 'haproxy-ha: could not remove the firewalld runtime rule for 8404/tcp from 10.77.0.0/24' >&2
+  else echo 'haproxy-ha: firewalld is not running; remove its runtime rule for 8404/tcp from 10.77.0.0/24 by hand' >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp'
 fi
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp.permanent' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --permanent --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || echo 'haproxy-ha: could not remove the firewalld permanent rule for 8404/tcp from 10.77.0.0/24' >&2
+  else echo 'haproxy-ha: firewalld is not running; remove its permanent rule for 8404/tcp from 10.77.0.0/24 by hand' >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp.permanent'
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### runtime-dir.create
 set -eu

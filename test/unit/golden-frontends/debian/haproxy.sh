@@ -135,11 +135,17 @@ if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: 
   ufw allow '80/tcp' >/dev/null
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true; firewall-cmd -q --permanent --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept'; then
+  firewall-cmd -q --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || { echo 'haproxy-ha: firewalld refused the runtime rule for 8404/tcp from 10.77.0.0/24' >&2; exit 1; }
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp'
+fi
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --permanent --query-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept'; then
+  firewall-cmd -q --permanent --add-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || { echo 'haproxy-ha: firewalld refused the permanent rule for 8404/tcp from 10.77.0.0/24' >&2; exit 1; }
+  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp.permanent'
 fi
 if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw allow from '10.77.0.0/24' to any port '8404' proto tcp
+  out=$(ufw allow from '10.77.0.0/24' to any port '8404' proto tcp 2>&1) || { echo "$out" >&2; { echo 'haproxy-ha: ufw refused the rule for 8404/tcp from 10.77.0.0/24' >&2; exit 1; }; }
+  case $out in *Skipping*) ;; *) mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-src-10.77.0.0_24-8404-tcp' ;; esac
 fi
 
 #### firewall.delete
@@ -163,12 +169,22 @@ if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
   rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
-  firewall-cmd -q --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true; firewall-cmd -q --permanent --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || echo 'haproxy-ha: could not remove the firewalld runtime rule for 8404/tcp from 10.77.0.0/24' >&2
+  else echo 'haproxy-ha: firewalld is not running; remove its runtime rule for 8404/tcp from 10.77.0.0/24 by hand' >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp'
 fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
-  ufw delete allow from '10.77.0.0/24' to any port '8404' proto tcp || true
+if [ -e '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp.permanent' ]; then
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --permanent --remove-rich-rule='rule family="ipv4" source address="10.77.0.0/24" port port="8404" protocol="tcp" accept' || echo 'haproxy-ha: could not remove the firewalld permanent rule for 8404/tcp from 10.77.0.0/24' >&2
+  else echo 'haproxy-ha: firewalld is not running; remove its permanent rule for 8404/tcp from 10.77.0.0/24 by hand' >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/firewalld-src-10.77.0.0_24-8404-tcp.permanent'
 fi
+if [ -e '/var/lib/haproxy-ha/firewall/ufw-src-10.77.0.0_24-8404-tcp' ]; then
+  if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then ufw delete allow from '10.77.0.0/24' to any port '8404' proto tcp >/dev/null || echo 'haproxy-ha: could not remove the ufw rule for 8404/tcp from 10.77.0.0/24' >&2
+  else ufw delete allow from '10.77.0.0/24' to any port '8404' proto tcp >/dev/null 2>&1 || echo 'haproxy-ha: ufw is not active; remove the rule for 8404/tcp from 10.77.0.0/24 by hand' >&2; fi
+  rm -f '/var/lib/haproxy-ha/firewall/ufw-src-10.77.0.0_24-8404-tcp'
+fi
+find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### config.create
 set -eu

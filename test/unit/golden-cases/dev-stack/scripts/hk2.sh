@@ -115,10 +115,6 @@ if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>
   firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
 
 #### firewall.delete
 set -eu
@@ -126,11 +122,6 @@ if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
   if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
   else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
   rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 

@@ -393,36 +393,20 @@ if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>
   firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
 elif el_major -eq 8; then
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
   firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
-fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
 fi
 elif el_major -ge 9; then
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
   firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
   firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
-fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
 fi
 elif [ "$ID" = debian ]; then
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
@@ -433,14 +417,6 @@ if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: 
   ufw allow '80/tcp' >/dev/null
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^8404/tcp[[:space:]]+ALLOW'; then
-  ufw allow '8404/tcp' >/dev/null
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
-fi
 elif [ "$ID" = ubuntu ]; then
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='80/tcp'; then
   firewall-cmd -q --add-port='80/tcp' && firewall-cmd -q --permanent --add-port='80/tcp'
@@ -449,14 +425,6 @@ fi
 if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^80/tcp[[:space:]]+ALLOW'; then
   ufw allow '80/tcp' >/dev/null
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
-fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^8404/tcp[[:space:]]+ALLOW'; then
-  ufw allow '8404/tcp' >/dev/null
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
 fi
 else
   echo "haproxy-ha: unsupported OS: $ID $VERSION_ID" >&2; exit 3
@@ -475,22 +443,12 @@ if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
   else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
   rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -eq 8; then
 if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
   if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
   else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
   rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif el_major -ge 9; then
@@ -499,22 +457,12 @@ if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
   else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
   rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
 fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
 if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
   if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='80/tcp' && firewall-cmd -q --permanent --remove-port='80/tcp'
   else echo "haproxy-ha: firewalld is not running; remove 80/tcp from its permanent config by hand" >&2; fi
   rm -f '/var/lib/haproxy-ha/firewall/firewalld-80-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = debian ]; then
@@ -527,15 +475,6 @@ if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
   ufw delete allow '80/tcp' >/dev/null
   rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/ufw-8404-tcp' ]; then
-  ufw delete allow '8404/tcp' >/dev/null
-  rm -f '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
-fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 elif [ "$ID" = ubuntu ]; then
 if [ -e '/var/lib/haproxy-ha/firewall/firewalld-80-tcp' ]; then
@@ -546,15 +485,6 @@ fi
 if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
   ufw delete allow '80/tcp' >/dev/null
   rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/ufw-8404-tcp' ]; then
-  ufw delete allow '8404/tcp' >/dev/null
-  rm -f '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 else

@@ -92,14 +92,6 @@ if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: 
   ufw allow '80/tcp' >/dev/null
   mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
 fi
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && ! firewall-cmd -q --query-port='8404/tcp'; then
-  firewall-cmd -q --add-port='8404/tcp' && firewall-cmd -q --permanent --add-port='8404/tcp'
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
-if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active' && ! ufw status | grep -Eq '^8404/tcp[[:space:]]+ALLOW'; then
-  ufw allow '8404/tcp' >/dev/null
-  mkdir -p '/var/lib/haproxy-ha/firewall' && : > '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
-fi
 
 #### firewall.delete
 set -eu
@@ -111,15 +103,6 @@ fi
 if [ -e '/var/lib/haproxy-ha/firewall/ufw-80-tcp' ]; then
   ufw delete allow '80/tcp' >/dev/null
   rm -f '/var/lib/haproxy-ha/firewall/ufw-80-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp' ]; then
-  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then firewall-cmd -q --remove-port='8404/tcp' && firewall-cmd -q --permanent --remove-port='8404/tcp'
-  else echo "haproxy-ha: firewalld is not running; remove 8404/tcp from its permanent config by hand" >&2; fi
-  rm -f '/var/lib/haproxy-ha/firewall/firewalld-8404-tcp'
-fi
-if [ -e '/var/lib/haproxy-ha/firewall/ufw-8404-tcp' ]; then
-  ufw delete allow '8404/tcp' >/dev/null
-  rm -f '/var/lib/haproxy-ha/firewall/ufw-8404-tcp'
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
