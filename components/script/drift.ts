@@ -2,14 +2,16 @@
  * The read-only drift check, run on a host as it is (no stack input needed): it compares what
  * the library recorded when it last applied the stack with the host now. Files (content, mode,
  * owner), services (enabled and active), sysctls and packages. One tab-separated line a check:
- * `ok|drift <kind> <name> <detail>`, and `diff <line>` lines (secrets redacted) after a changed
- * file. PURE.
+ * `ok|drift <kind> <name> <detail>`, and `diff <line>` lines after a changed file. A file the
+ * library did not mark `plain` when it installed it (configs with passwords, notify hooks that
+ * may hold tokens, keys; and any file recorded before the mark existed) is never shown: only
+ * that it differs, its line counts and the numbers of the changed lines. PURE.
  */
 import { WANTED_DIR } from "./files";
 import { shQuote } from "./quote";
 import { STATE_DIR } from "./stateDir";
 
-/** Lines of haproxy.cfg / keepalived.conf whose value is a secret (the stats userlist's password too). */
+/** Lines whose value is a secret (the stats userlist's password too), redacted even in a `plain` file's diff (a second guard). */
 const REDACT = `s/^([[:space:]]*(auth_pass|stats auth|user [^[:space:]]+ insecure-password)[[:space:]]+).*/\\1REDACTED/`;
 
 export function driftCheckScript(): string {
@@ -25,13 +27,22 @@ export function driftCheckScript(): string {
         `    target=\${wanted#"$wanted_dir"}`,
         `    if [ ! -e "$target" ]; then say drift file "$target" missing; continue; fi`,
         `    ok=1`,
+        `    mode=""; owner=""; group=""; content=""`,
+        `    if [ -e "$wanted.meta" ]; then read -r mode owner group content < "$wanted.meta"; fi`,
         `    if ! cmp -s "$wanted" "$target"; then`,
-        `      ok=0; say drift file "$target" "content differs"`,
-        `      sed -E ${shQuote(REDACT)} "$wanted" > "$tmp/wanted"; sed -E ${shQuote(REDACT)} "$target" > "$tmp/have"`,
-        `      diff -u --label "wanted $target" --label "on host $target" "$tmp/wanted" "$tmp/have" | sed 's/^/diff\t/'`,
+        `      ok=0`,
+        `      if [ "$content" = plain ]; then`,
+        `        say drift file "$target" "content differs"`,
+        `        sed -E ${shQuote(REDACT)} "$wanted" > "$tmp/wanted"; sed -E ${shQuote(REDACT)} "$target" > "$tmp/have"`,
+        `        diff -u --label "wanted $target" --label "on host $target" "$tmp/wanted" "$tmp/have" | sed 's/^/diff\t/'`,
+        `      else`,
+        // Counts and line numbers only: diff -U0's hunk headers, kept only in their all-digits form.
+        `        say drift file "$target" "content differs (it holds secrets, not shown: wanted $(($(wc -l < "$wanted"))) lines, on host $(($(wc -l < "$target"))) lines)"`,
+        `        printf 'diff\\t%s\\n' "--- $target: holds secrets, content not shown; changed lines (wanted, on host):"`,
+        `        diff -U0 "$wanted" "$target" | grep -E '^@@ -[0-9]+(,[0-9]+)? [+][0-9]+(,[0-9]+)? @@$' | sed 's/^/diff\t/'`,
+        `      fi`,
         `    fi`,
-        `    if [ -e "$wanted.meta" ]; then`,
-        `      read -r mode owner group < "$wanted.meta"`,
+        `    if [ -n "$mode" ]; then`,
         `      want="\${mode#0} $owner $group"; have=$(stat -c '%a %U %G' "$target")`,
         `      if [ "$have" != "$want" ]; then ok=0; say drift file "$target" "mode/owner $have, want $want"; fi`,
         `    fi`,

@@ -30,6 +30,12 @@ export interface InstallFileOptions extends FileTarget {
      * (removed on exit), so that `onChange` can put them back with `restorePreviousFileScript`.
      */
     keepPrevious?: boolean;
+    /**
+     * The content holds no secret, so the drift check may show it in a diff. Default false: the
+     * drift check says only that the file differs, with line counts and changed line numbers
+     * (fail closed: a file nobody marked, or a wanted copy recorded before this mark, stays hidden).
+     */
+    plainContent?: boolean;
 }
 
 /** Where the drift check's copy of `path` lives. */
@@ -85,7 +91,7 @@ export function installFileScript(opts: InstallFileOptions): string {
         `wanted=${shQuote(WANTED_DIR + opts.path)}`,
         `mkdir -p "$(dirname "$wanted")"`,
         `cp "$target" "$wanted" && chmod 0600 "$wanted"`,
-        `printf '%s\\n' ${shQuote(`${opts.mode} ${opts.owner} ${opts.group}`)} > "$wanted.meta"`,
+        `printf '%s\\n' ${shQuote(`${opts.mode} ${opts.owner} ${opts.group} ${opts.plainContent ? "plain" : "secret"}`)} > "$wanted.meta"`,
     );
     if (opts.onChange) {
         lines.push(`if [ "$changed" = 1 ]; then`, indent(opts.onChange), `fi`);

@@ -231,7 +231,7 @@ function loggingStep(os: OsChoice): StepSpec {
     const { dropIn } = haproxyLogging(os);
     const install = (a: OsAdapter) => {
         const text = dropIn(a);
-        const file = text === undefined ? [] : [`cat <<'HAPROXY_HA_RSYSLOG' | {`, text.trimEnd(), `HAPROXY_HA_RSYSLOG`, installFileScript({ path: RSYSLOG_DROP_IN, mode: "0644", owner: "root", group: "root" }), `}`];
+        const file = text === undefined ? [] : [`cat <<'HAPROXY_HA_RSYSLOG' | {`, text.trimEnd(), `HAPROXY_HA_RSYSLOG`, installFileScript({ path: RSYSLOG_DROP_IN, mode: "0644", owner: "root", group: "root", plainContent: true }), `}`];
         // A restart, not a reload: rsyslog reads new inputs (the chroot socket, UDP) only when it starts.
         return [...file, a.services.enableAndRestart("rsyslog")].join("\n");
     };

@@ -4,7 +4,8 @@
  */
 import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
-import { installFileScript, removeFileScript } from "./files";
+import { installFileScript, removeFileScript, restorePreviousFileScript } from "./files";
+import { KEEPALIVED_REDACT_FUNCTION, reloadKeepalivedVerifiedScript } from "./keepalivedReload";
 import { vrrpFirewallScript } from "./firewall";
 import { vridCollisionCheckScript } from "./vrrpListen";
 import { packagesStep } from "./packages";
@@ -23,7 +24,8 @@ function keepalivedValidation(os: OsChoice): (tmp: string) => string {
     const test = (tmp: string) =>
         [
             `if ! kt_out=$(keepalived -t -f ${tmp} 2>&1) || printf '%s\\n' "$kt_out" | grep -Eiq '${KEEPALIVED_TEST_COMPLAINTS}'; then`,
-            `  printf '%s\\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1`,
+            // Its messages may quote a config line: the auth_pass values never reach the step's stderr.
+            `  printf '%s\\n' "$kt_out" | keepalived_redact ${tmp} "$target" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1`,
             `fi`,
         ].join("\n");
     return (tmp) =>
@@ -52,7 +54,15 @@ export function keepalivedHostChecks(tmp: string): string {
     ].join("\n");
 }
 
+/**
+ * The config step's reload: keepalived must run the new config afterwards (see keepalivedReload.ts),
+ * else the previous file and its wanted copy are put back and keepalived reloaded on them.
+ */
+const RELOAD_CONFIG = reloadKeepalivedVerifiedScript({ rollback: restorePreviousFileScript(`"$prev"`), secretFiles: [`"$target"`, `"$prev/file"`] });
+
 const installConfig = (os: OsChoice, reload: boolean) =>
+    KEEPALIVED_REDACT_FUNCTION +
+    "\n" +
     installFileScript({
         path: KEEPALIVED_CONFIG_PATH,
         // Holds the VRRP password.
@@ -60,7 +70,8 @@ const installConfig = (os: OsChoice, reload: boolean) =>
         owner: "root",
         group: "root",
         validate: (tmp) => `${keepalivedHostChecks(tmp)}\n${keepalivedValidation(os)(tmp)}\n${forOs(os, (a) => vridCollisionCheckScript(tmp, KEEPALIVED_CONFIG_PATH, a.pythons))}`,
-        onChange: reload ? forOs(os, (a) => a.services.reloadOrStart("keepalived")) : undefined,
+        keepPrevious: reload,
+        onChange: reload ? RELOAD_CONFIG : undefined,
     });
 
 export interface KeepalivedStepOptions {
@@ -75,9 +86,9 @@ export interface KeepalivedStepOptions {
 
 const IPV6_NONLOCAL_BIND = "net.ipv6.ip_nonlocal_bind";
 
-/** A root-owned 0700 executable from stdin, removed (or put back) on destroy. */
-function executableStep(name: string, path: string): StepSpec {
-    const install = installFileScript({ path, mode: "0700", owner: "root", group: "root" });
+/** A root-owned 0700 executable from stdin, removed (or put back) on destroy. A user hook may hold tokens: not `plain`. */
+function executableStep(name: string, path: string, plainContent: boolean): StepSpec {
+    const install = installFileScript({ path, mode: "0700", owner: "root", group: "root", plainContent });
     return { name, create: install, delete: removeFileScript(path), stdinFile: path };
 }
 
@@ -93,10 +104,10 @@ export function keepalivedSteps(opts: KeepalivedStepOptions): StepSpec[] {
     ];
     if (opts.ipv6) steps.push({ name: "sysctl", create: setSysctlScript(IPV6_NONLOCAL_BIND, "1"), delete: restoreSysctlScript(IPV6_NONLOCAL_BIND) });
     if (opts.notify) {
-        const notify = executableStep("notify", NOTIFY_SCRIPT_PATH);
+        const notify = executableStep("notify", NOTIFY_SCRIPT_PATH, true);
         // The state files live on tmpfs; destroy takes them too.
         notify.delete = `${notify.delete}\nrm -rf ${shQuote(VRRP_STATE_DIR)}`;
-        steps.push(notify, ...opts.notify.hooks.map((s) => executableStep(`hook-${s}`, hookPath(s))));
+        steps.push(notify, ...opts.notify.hooks.map((s) => executableStep(`hook-${s}`, hookPath(s), false)));
     }
     steps.push(
         {

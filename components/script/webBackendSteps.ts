@@ -18,11 +18,11 @@ export function webBackendSteps(os: OsChoice, port: number, archiveRepos: boolea
             `cat <<'HAPROXY_HA_SITE' | {`,
             a.web.siteConfig(port).trimEnd(),
             `HAPROXY_HA_SITE`,
-            installFileScript({ path: a.web.sitePath, mode: "0644", owner: "root", group: "root" }),
+            installFileScript({ path: a.web.sitePath, mode: "0644", owner: "root", group: "root", plainContent: true }),
             `}`,
             a.web.disableDefaults ?? ":",
         ].join("\n");
-    const installPage = forOs(os, (a) => installFileScript({ path: webIndexPath(a), mode: "0644", owner: "root", group: "root" }));
+    const installPage = forOs(os, (a) => installFileScript({ path: webIndexPath(a), mode: "0644", owner: "root", group: "root", plainContent: true }));
     return [
         packagesStep(os, "web", (a) => a.web.packages, archiveRepos),
         {

@@ -18,6 +18,7 @@ import {
     requestsThroughVip,
     selectStack,
     startClientLoop,
+    tail,
     vipHolders,
     waitFor,
     writeStackFile,
@@ -119,6 +120,50 @@ describe("lab: hardening", function () {
         expect(result.total).to.be.greaterThan(10);
         expect(result.failed).to.equal(0);
         await upOk();
+    });
+
+    it("a keepalived config the daemon refuses at reload is rolled back: the old config back, keepalived alive, the VIP held, pulumi up fails naming keepalived's message", async () => {
+        // No config the library renders passes keepalived -t and the host checks yet fails at a 2.2
+        // reload (both run the same parser; the reload-only refusals concern directives it never
+        // renders). The closest real failure: the instance's interface gone between the check and the
+        // reload. A one-shot ExecReload on lb2 renames it in the live file just before the HUP, so
+        // the real daemon refuses the file ("Non-existent interface specified") and terminates.
+        const dropIn = "/run/systemd/system/keepalived.service.d/hk-reload.conf";
+        onHost(
+            "lb2",
+            [
+                `mkdir -p /run/systemd/system/keepalived.service.d`,
+                `cat > /run/hk-reload <<'HK'`,
+                `#!/bin/sh`,
+                `[ -e /run/hk-mangled ] || { touch /run/hk-mangled; sed -i 's/^    interface .*/    interface hkgone0/' /etc/keepalived/keepalived.conf; }`,
+                `exec /bin/kill -HUP "$1"`,
+                `HK`,
+                `chmod 0755 /run/hk-reload`,
+                `printf '%s\\n' '[Service]' 'ExecReload=' 'ExecReload=/run/hk-reload $MAINPID' > ${dropIn}`,
+                `rm -f /run/hk-mangled`,
+                `systemctl daemon-reload`,
+            ].join("\n"),
+        );
+        try {
+            const before = { lb1: sha("lb1", "/etc/keepalived/keepalived.conf"), lb2: sha("lb2", "/etc/keepalived/keepalived.conf") };
+            const password = onHost("lb2", "awk '$1 == \"auth_pass\" { print $2 }' /etc/keepalived/keepalived.conf").stdout.trim();
+            expect(password).to.have.length.greaterThan(3);
+            const r = await up({ balancers: [{ name: "lb1", host: info.hosts.lb1.address, priority: 100 }, { name: "lb2", host: info.hosts.lb2.address, priority: 80 }] });
+            const out = r.stdout + r.stderr;
+            expect(r.code, tail(out, 40)).to.not.equal(0);
+            expect(onHost("lb2", "[ -e /run/hk-mangled ] && echo yes").stdout.trim(), "the reload ran").to.equal("yes");
+            expect(out).to.include("haproxy-ha: keepalived did not load the new config at reload (the keepalived process exited); the previous config is back in place");
+            expect(out).to.include("Non-existent interface specified in configuration");
+            expect(out).to.not.include(password);
+            expect({ lb1: sha("lb1", "/etc/keepalived/keepalived.conf"), lb2: sha("lb2", "/etc/keepalived/keepalived.conf") }).to.deep.equal(before);
+            expect(sha("lb2", "/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf")).to.equal(before.lb2);
+            expect(onHost("lb2", "systemctl is-active keepalived").stdout.trim()).to.equal("active");
+            expect(vipHolders(info)).to.deep.equal(["lb1"]);
+        } finally {
+            onHost("lb2", `rm -f ${dropIn} /run/hk-mangled /run/hk-reload && systemctl daemon-reload`);
+        }
+        await upOk();
+        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
     });
 
     it("an unreachable host fails within the dial bound naming the host; the next up converges once it is back", async () => {

@@ -130,7 +130,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 saved='/var/lib/haproxy-ha/services/rsyslog'
 if [ ! -e "$saved" ]; then
@@ -170,7 +170,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 saved='/var/lib/haproxy-ha/services/rsyslog'
 if [ ! -e "$saved" ]; then
@@ -314,7 +314,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 ) < "$dir/haproxy.cfg"
 if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
   while read -r name; do
@@ -403,7 +403,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 ) < "$dir/haproxy.cfg"
 if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
   while read -r name; do

@@ -435,7 +435,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 saved='/var/lib/haproxy-ha/services/rsyslog'
 if [ ! -e "$saved" ]; then
@@ -475,7 +475,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/rsyslog.d/48-haproxy-ha.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 saved='/var/lib/haproxy-ha/services/rsyslog'
 if [ ! -e "$saved" ]; then
@@ -931,7 +931,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 ) < "$dir/haproxy.cfg"
 if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
   while read -r name; do
@@ -1020,7 +1020,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 ) < "$dir/haproxy.cfg"
 if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
   while read -r name; do

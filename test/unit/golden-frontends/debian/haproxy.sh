@@ -248,7 +248,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 ) < "$dir/haproxy.cfg"
 if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
   while read -r name; do
@@ -337,7 +337,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 ) < "$dir/haproxy.cfg"
 if [ -e '/var/lib/haproxy-ha/haproxy-certs' ]; then
   while read -r name; do

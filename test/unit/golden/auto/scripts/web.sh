@@ -432,7 +432,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 :
 elif el_major -eq 8; then
@@ -460,7 +460,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 :
 elif el_major -ge 9; then
@@ -488,7 +488,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 :
 elif [ "$ID" = amzn ] && [ "${VERSION_ID%%.*}" = 2023 ]; then
@@ -516,7 +516,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 :
 elif [ "$ID" = debian ]; then
@@ -552,7 +552,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -590,7 +590,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -687,7 +687,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -712,7 +712,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 
 #### page.delete
 set -eu

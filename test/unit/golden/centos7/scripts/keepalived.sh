@@ -105,6 +105,10 @@ find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
 #### config.create
 set -eu
+keepalived_redact() {
+  awk -v files="$*" -v hidden='(a line of keepalived'\''s that quotes a secret: not shown)' 'BEGIN { n = split(files, f, " "); for (i = 1; i <= n; i++) while ((getline l < f[i]) > 0) { split(l, w, " "); if (w[1] == "auth_pass" && w[2] != "") s[w[2]] = 1 } }
+    { for (k in s) if (index($0, k)) { print hidden; next } } /auth_pass/ { print hidden; next } { print }'
+}
 target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
@@ -125,7 +129,7 @@ awk 'NF > 1 && $(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' 
 done
 if keepalived --help 2>&1 | grep -q -- --config-test; then
   if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-    printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+    printf '%s\n' "$kt_out" | keepalived_redact "$tmp" "$target" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
   fi
 fi
 kpy=
@@ -278,15 +282,20 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root secret' > "$wanted.meta"
 
 #### config.update
 set -eu
+keepalived_redact() {
+  awk -v files="$*" -v hidden='(a line of keepalived'\''s that quotes a secret: not shown)' 'BEGIN { n = split(files, f, " "); for (i = 1; i <= n; i++) while ((getline l < f[i]) > 0) { split(l, w, " "); if (w[1] == "auth_pass" && w[2] != "") s[w[2]] = 1 } }
+    { for (k in s) if (index($0, k)) { print hidden; next } } /auth_pass/ { print hidden; next } { print }'
+}
 target='/etc/keepalived/keepalived.conf'
 backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
 tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
+prev=$(mktemp -d "$(dirname "$target")/.haproxy-ha-prev.XXXXXX")
+trap 'rm -f "$tmp"; rm -rf "$prev"' EXIT
 cat > "$tmp"
 chown 'root:root' "$tmp"
 chmod '0600' "$tmp"
@@ -302,7 +311,7 @@ awk 'NF > 1 && $(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' 
 done
 if keepalived --help 2>&1 | grep -q -- --config-test; then
   if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-    printf '%s\n' "$kt_out" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+    printf '%s\n' "$kt_out" | keepalived_redact "$tmp" "$target" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
   fi
 fi
 kpy=
@@ -450,6 +459,8 @@ else
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$target" ]; then cp -p "$target" "$backup"; else : > "$backup.absent"; fi
   fi
+  if [ -e "$target" ]; then cp -p "$target" "$prev/file"; fi
+  if [ -e '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' ]; then cp -p '/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf' "$prev/wanted"; fi
   mv -f "$tmp" "$target"
   echo "installed: $target"
   changed=1
@@ -457,9 +468,63 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0600 root root' > "$wanted.meta"
+printf '%s\n' '0600 root root secret' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
-  if systemctl is-active --quiet 'keepalived'; then systemctl reload 'keepalived'; else systemctl start 'keepalived'; fi
+  proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
+  keepalived_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }
+  keepalived_main_pid() { systemctl show -p MainPID 'keepalived' 2>/dev/null | sed -n 's/^MainPID=//p'; }
+  keepalived_log() { journalctl -u 'keepalived' --since "$keepalived_since" --no-pager -o cat 2>/dev/null || true; }
+  keepalived_v=$(keepalived --version 2>&1 | sed -n 's/^Keepalived v\([0-9][0-9.]*\).*/\1/p' | head -n 1)
+  keepalived_says_complete=0
+  if printf '%s\n' 2.2.2 "$keepalived_v" | sort -t. -k1,1n -k2,2n -k3,3n -c 2>/dev/null; then keepalived_says_complete=1; fi
+  keepalived_reload() {
+    keepalived_since=$(date '+%Y-%m-%d %H:%M:%S')
+    if systemctl is-active --quiet 'keepalived'; then
+      keepalived_how=reload
+      main=$(keepalived_main_pid)
+      if [ -z "$main" ] || [ "$main" = 0 ]; then keepalived_why="active without a main PID: its reload cannot be checked"; return 1; fi
+      systemctl reload 'keepalived' || { keepalived_why="systemctl reload failed"; return 1; }
+    else
+      keepalived_how=start
+      systemctl start 'keepalived' || { keepalived_why="systemctl start failed"; return 1; }
+      main=$(keepalived_main_pid)
+    fi
+    i=0
+    while [ "$i" -lt 75 ]; do
+      sleep 0.2
+      i=$((i + 1))
+      if ! systemctl is-active --quiet 'keepalived' || [ "$(keepalived_main_pid)" != "$main" ] || [ ! -e "$proc_root/$main" ]; then keepalived_why="the keepalived process exited"; return 1; fi
+      if keepalived_log | grep -Eq '^(Reload|Startup) complete$' || keepalived_log | grep -Eiq 'unknown keyword|invalid|not supported|non-existent|doesn'\''t exist|does not exist|permanent error|terminating|died|cannot change|please restart|security violation|not found/accessible'; then break; fi
+      if [ "$keepalived_says_complete" = 0 ] && [ "$i" -ge 15 ]; then break; fi
+    done
+    if [ -z "$(keepalived_children "$main")" ]; then keepalived_why="keepalived runs without its VRRP process"; return 1; fi
+    if keepalived_log | grep -Eiq 'unknown keyword|invalid|not supported|non-existent|doesn'\''t exist|does not exist|permanent error|terminating|died|cannot change|please restart|security violation|not found/accessible'; then keepalived_why="keepalived refused it"; return 1; fi
+    if [ "$keepalived_says_complete" = 1 ] && ! keepalived_log | grep -Eq '^(Reload|Startup) complete$'; then keepalived_why="keepalived did not report the $keepalived_how complete within 15 s"; return 1; fi
+    return 0
+  }
+  keepalived_lines() {
+    { keepalived_log | grep -Ei 'unknown keyword|invalid|not supported|non-existent|doesn'\''t exist|does not exist|permanent error|terminating|died|cannot change|please restart|security violation|not found/accessible' || keepalived_log | tail -n 5; } | head -n 8 | keepalived_redact "$target" "$prev/file"
+  }
+  if ! keepalived_reload; then
+    lines=$(keepalived_lines)
+    first=$keepalived_how; why=$keepalived_why
+    keepalived_put_back() {
+      [ -e "$prev"/file ] || return 1
+      mv -f "$prev"/file "$target" || return 1
+      echo "restored the previous $target"
+      if [ -e "$prev"/wanted ]; then mv -f "$prev"/wanted "$wanted" || return 1; else cp "$target" "$wanted" || return 1; fi
+    }
+    if ! keepalived_put_back; then
+      echo "haproxy-ha: keepalived did not load the new config at $first ($why), and there is no previous config to put back" >&2
+    elif keepalived_reload; then
+      if [ "$first" = start ]; then echo "haproxy-ha: keepalived did not start with the new config ($why); the previous config is back in place" >&2
+      else echo "haproxy-ha: keepalived did not load the new config at reload ($why); the previous config is back in place" >&2; fi
+    else
+      echo "haproxy-ha: keepalived did not load the new config at $first ($why), nor the previous one put back in place after it ($keepalived_why)" >&2
+    fi
+    if [ -n "$lines" ]; then printf '%s\n' "$lines" >&2; fi
+    exit 1
+  fi
 fi
 
 #### config.delete

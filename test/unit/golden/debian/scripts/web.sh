@@ -127,7 +127,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/nginx/sites-enabled/haproxy-ha-web'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 if [ -L /etc/nginx/sites-enabled/default ]; then
   mkdir -p /var/lib/haproxy-ha && mv /etc/nginx/sites-enabled/default /var/lib/haproxy-ha/nginx-default-site.link
@@ -169,7 +169,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -194,7 +194,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 
 #### page.delete
 set -eu

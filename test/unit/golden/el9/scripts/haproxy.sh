@@ -136,7 +136,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 
 #### config.update
 set -eu
@@ -167,7 +167,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0640 root haproxy' > "$wanted.meta"
+printf '%s\n' '0640 root haproxy secret' > "$wanted.meta"
 if [ "$changed" = 1 ]; then
   proc_root=${HAPROXY_HA_PROC_ROOT:-/proc}
   haproxy_children() { cat "$proc_root"/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == p) print $1 }'; }

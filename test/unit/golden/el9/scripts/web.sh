@@ -109,7 +109,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/etc/httpd/conf.d/haproxy-ha-web.conf'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 }
 :
 
@@ -146,7 +146,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 
 #### page.update
 set -eu
@@ -171,7 +171,7 @@ fi
 wanted='/var/lib/haproxy-ha/wanted/var/www/html/index.html'
 mkdir -p "$(dirname "$wanted")"
 cp "$target" "$wanted" && chmod 0600 "$wanted"
-printf '%s\n' '0644 root root' > "$wanted.meta"
+printf '%s\n' '0644 root root plain' > "$wanted.meta"
 
 #### page.delete
 set -eu
