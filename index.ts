@@ -6,11 +6,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, parseTopologyConfig, readProgramStackConfig } from "./components";
+import { buildTopology, parseTopologyConfig, readProgramStackConfig, requirePinnedHostKeys } from "./components";
 
 // Every `haproxy-ha:` key the stack holds goes to the parser, so an unknown one is refused.
 const { raw, secretKeys } = readProgramStackConfig();
 const cfg = parseTopologyConfig(raw, { secretKeys });
+// Fail closed before any host is touched: every host's key pinned, or the opt-out said explicitly.
+requirePinnedHostKeys(cfg, pulumi.getStack());
 
 function readKey(file: string): string {
     const resolved = file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(file);

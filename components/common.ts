@@ -84,3 +84,24 @@ export function checkDependencies(where: string, field: string, value: unknown):
     };
     return (Array.isArray(value) ? value.map((v, j) => one(v, `${field}[${j}]`)) : one(value, field)) as Dependencies;
 }
+
+/** Endpoints already warned about: a balancer is in a HaproxyNode and the KeepalivedPair, warned once. */
+const unpinnedWarned = new Set<string>();
+
+/**
+ * Warns once per host (`user@host:port`) whose connection pins no `hostKey`: its SSH key is not
+ * checked, so whatever answers at the address gets the files and secrets the steps send.
+ */
+export function warnUnpinnedHostKey(resource: pulumi.Resource, connection: pulumi.Input<ConnectionArgs>): void {
+    pulumi.output(connection).apply((c) => {
+        if (typeof c !== "object" || c === null || (typeof c.hostKey === "string" && c.hostKey.trim() !== "")) return;
+        const endpoint = `${c.user ?? DEFAULTS.ssh.user}@${c.host}:${c.port ?? DEFAULTS.ssh.port}`;
+        if (unpinnedWarned.has(endpoint)) return;
+        unpinnedWarned.add(endpoint);
+        pulumi.log.warn(
+            `${endpoint}: no \`hostKey\` pinned, so this host's SSH key is not checked: any machine answering at that address gets its files and secrets. ` +
+                "Pin it with `connection.hostKey` (stack config: `npm run host-keys -- <stack>` writes `haproxy-ha:ssh.hostKeys`)",
+            resource,
+        );
+    });
+}

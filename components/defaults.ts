@@ -35,6 +35,8 @@ export const DEFAULTS = deepFreeze({
         perDialTimeout: 5,
         /** Dial attempts before giving up on a host. */
         dialErrorLimit: 3,
+        /** Hosts without a pinned key are refused, not connected to unchecked. */
+        insecureSkipHostKeyCheck: false,
     },
     webBackend: {
         /** Port the web server listens on. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { certificateWarnings, checkCertificatePem } from "./certificates";
-import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
+import { checkConnection, warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
 import { DEFAULTS } from "./defaults";
 import {
     checkHaproxyCollections,
@@ -316,6 +316,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkHaproxyNodeArgs(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
+        warnUnpinnedHostKey(this, args.connection);
         const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, shorthand, nonlocalBind, nonlocalBind6, ports, restrictedPort } = checked;
         this.nodeName = checked.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);

@@ -30,7 +30,7 @@ export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } 
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./render/haproxy";
 export { ArgumentError } from "./validate";
-export { buildTopology, Topology } from "./topology";
+export { buildTopology, requirePinnedHostKeys, Topology } from "./topology";
 export { DEFAULTS } from "./defaults";
 export {
     CONFIG_NAMESPACE,

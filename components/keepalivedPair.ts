@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
+import { checkConnection, warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
 import { KEEPALIVED_VRRP3_SINCE, oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -406,6 +406,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
     constructor(name: string, args: KeepalivedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         const checked = checkKeepalivedPairArgs(name, args);
         super("haproxy-ha:index:KeepalivedPair", name, {}, opts);
+        args.nodes.forEach((n) => warnUnpinnedHostKey(this, n.connection));
         const { where, os, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex } = checked;
         const scripts: VrrpTrackScript[] = [{ name: "chk_haproxy", command: commandOnEveryFamily(os, (a) => a.haproxyCheck), ...check }];
         if (gatewayCheck) {

@@ -22,8 +22,10 @@ export interface SshConfig {
     privateKeyPath?: string;
     /** The private key itself (keep it a secret config value). */
     privateKey?: string;
-    /** authorized_keys-style host keys by host address; unset: host keys are not checked. */
+    /** authorized_keys-style host keys by host address; the stack program refuses a host without one (see requirePinnedHostKeys). */
     hostKeys?: Record<string, string>;
+    /** Connect to hosts without a pinned key without checking theirs: an explicit, named opt-in. */
+    insecureSkipHostKeyCheck: boolean;
     /** Seconds per dial attempt and attempts before giving up on a host. */
     perDialTimeout: number;
     dialErrorLimit: number;
@@ -207,7 +209,12 @@ export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
             }),
             leaf("hostKeys", z.record(z.string(), checkedString(checkHostKey, "host key"), { error: hostKeyError }), {
                 description:
-                    'host keys by host address (`"172.20.30.15": "ssh-ed25519 AAAA…"`), each checked when parsed; unset: host keys are not checked. Pin ed25519 or ecdsa keys: the command plugin offers only SHA-1 `ssh-rsa` signatures, which OpenSSH ≥ 8.8 refuses',
+                    'host keys by host address (`"172.20.30.15": "ssh-ed25519 AAAA…"`), each checked when parsed; `npm run host-keys -- <stack>` reads and writes them. Every host needs one: `pulumi up` refuses a host without one unless `insecureSkipHostKeyCheck` is set. Pin ed25519 or ecdsa keys: for an `ssh-rsa` key this project\'s command plugin asks for `rsa-sha2-512`/`rsa-sha2-256` signatures (then SHA-1 `ssh-rsa`), but upstream pulumi-command asks only for SHA-1 `ssh-rsa`, which OpenSSH ≥ 8.8 no longer offers',
+            }),
+            leaf("insecureSkipHostKeyCheck", boolean(), {
+                default: DEFAULTS.ssh.insecureSkipHostKeyCheck,
+                description:
+                    "`true`: connect to the hosts `hostKeys` leaves out without checking their keys (any machine answering at the address gets the TLS keys and the VRRP and stats passwords); `pulumi up` warns per host. Unset: such a host is refused before any host is touched",
             }),
             leaf("perDialTimeout", integer(1, 600), { default: DEFAULTS.ssh.perDialTimeout, description: "seconds per dial attempt" }),
             leaf("dialErrorLimit", integer(1, 100), { default: DEFAULTS.ssh.dialErrorLimit, description: "dial attempts before giving up on a host" }),

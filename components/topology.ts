@@ -113,6 +113,27 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
 }
 
 /**
+ * The stack program fails closed on host keys: every host (web server and balancer) needs a key
+ * in `haproxy-ha:ssh.hostKeys`, or the stack says `ssh.insecureSkipHostKeyCheck: true`. Without
+ * a check, any machine answering at an address would get the TLS keys and the VRRP and stats
+ * passwords. Called before any component exists, so nothing has touched a host.
+ */
+export function requirePinnedHostKeys(cfg: TopologyConfig, stack = "<stack>"): void {
+    if (cfg.ssh.insecureSkipHostKeyCheck) return;
+    const hosts = [...cfg.webs, ...cfg.balancers].filter((h) => cfg.ssh.hostKeys?.[h.host] === undefined);
+    if (hosts.length === 0) return;
+    throw new ArgumentError(
+        "stack config",
+        stackKeyPath(["ssh", "hostKeys"]),
+        `has no key for ${hosts.map((h) => `${h.host} (${h.name})`).join(", ")}: host keys are checked by default. ` +
+            `Run \`npm run host-keys -- ${stack}\` once to read each host's key, compare the fingerprints it prints with the hosts' own ` +
+            `(\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on each), and pin them; or set ` +
+            `\`pulumi config set --path ${stackKeyPath(["ssh", "insecureSkipHostKeyCheck"])} true\` to connect without checking`,
+        hosts.map((h) => h.host),
+    );
+}
+
+/**
  * Runs a KeepalivedPair check, reporting what it refuses under the stack key the user typed
  * (`instances[1].vrrpVersion` → `haproxy-ha:instances[1].vrrpVersion`).
  */

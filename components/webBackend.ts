@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
+import { checkConnection, warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
 import { sameOnEveryFamily } from "./os";
 import { renderIndexPage } from "./render/indexPage";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -47,6 +47,7 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
     constructor(name: string, args: WebBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         const { os, backendName, port, address, reapply, stepTimeoutS, installDependsOn } = checkWebBackendArgs(name, args);
         super("haproxy-ha:index:WebBackend", name, {}, opts);
+        warnUnpinnedHostKey(this, args.connection);
         this.backendName = backendName;
 
         const steps = webBackendSteps(os, port, args.centos7Vault ?? DEFAULTS.host.centos7Vault);

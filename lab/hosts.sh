@@ -348,6 +348,28 @@ ensure_mirror() {
     prune_cache mirror "$dir"
 }
 
+# True while PID runs (a zombie counts as gone).
+pid_alive() {
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+# wait_started PID SECONDS PROBE...: waits until PROBE succeeds. Returns 1 as soon as PID is
+# gone, 2 after SECONDS. Liveness, not the command line: right after `cmd &`, $! is a forked
+# bash that has not exec'd setsid, ip netns exec or the program yet, and on a busy machine it
+# stays so for a while, so a check of /proc/PID/cmdline would call a starting process dead.
+wait_started() {
+    local pid=$1 deadline=$((SECONDS + $2))
+    shift 2
+    until "$@"; do
+        pid_alive "$pid" || return 1
+        ((SECONDS < deadline)) || return 2
+        sleep 0.1
+    done
+}
+
 # The mirror's HTTP server, in the control namespace: hosts reach it at $CTL_ADDR:$MIRROR_PORT.
 mirror_server_pid() {
     local pid
@@ -357,22 +379,25 @@ mirror_server_pid() {
     echo "$pid"
 }
 
+mirror_answers() { ip netns exec "$CTL_NS" bash -c "exec 3<>/dev/tcp/$CTL_ADDR/$MIRROR_PORT" 2>/dev/null; }
+
 start_mirror_server() {
-    local dir deadline
+    local dir pid rc=0
     dir=$(mirror_dir)
     if mirror_server_pid >/dev/null && grep -qsF "$dir" /proc/"$(mirror_server_pid)"/cmdline; then return 0; fi
     stop_mirror_server
-    # `ip netns exec` and setsid exec in place, so $! is the server's own PID.
+    # `ip netns exec` and setsid exec in place, so $! becomes the server's own PID (once exec'd).
     setsid ip netns exec "$CTL_NS" "$PYTHON" -m http.server --bind "$CTL_ADDR" --directory "$dir" "$MIRROR_PORT" \
         </dev/null >"$MIRROR_LOG" 2>&1 7<&- 8<&- &
-    echo $! >"$MIRROR_PID"
+    pid=$!
+    echo "$pid" >"$MIRROR_PID"
     disown
-    deadline=$((SECONDS + 10))
-    until ip netns exec "$CTL_NS" bash -c "exec 3<>/dev/tcp/$CTL_ADDR/$MIRROR_PORT" 2>/dev/null; do
-        mirror_server_pid >/dev/null || die "the mirror's HTTP server exited: $(tail -n 3 "$MIRROR_LOG" | tr '\n' ' ')"
-        ((SECONDS < deadline)) || die "the mirror's HTTP server does not answer on $CTL_ADDR:$MIRROR_PORT"
-        sleep 0.1
-    done
+    wait_started "$pid" 10 mirror_answers || rc=$?
+    case $rc in
+        0) ;;
+        1) die "the mirror's HTTP server exited: $(tail -n 3 "$MIRROR_LOG" | tr '\n' ' ')" ;;
+        *) die "the mirror's HTTP server does not answer on $CTL_ADDR:$MIRROR_PORT" ;;
+    esac
 }
 
 stop_mirror_server() {
@@ -609,16 +634,22 @@ boot_host() {
 }
 
 # Bounded wait until nspawn has started the container's PID 1 (so `running` is meaningful).
+# The PID file appears before the mounts and the exec of systemd-nspawn: until the container
+# runs, its writer is judged by liveness (wait_started), not by host_pid's command-line check.
 wait_for_init() {
-    local h=$1 f deadline=$((SECONDS + 15))
+    local h=$1 f pid rc=0 deadline=$((SECONDS + 15))
     f=$(host_dir "$h")/pid
-    until host_running "$h"; do
-        if [[ -s $f ]] && ! host_pid "$h" >/dev/null; then
-            die "$h: systemd-nspawn exited: $(tail -n 3 "$(host_dir "$h")/console.log" | tr '\n' ' ')"
-        fi
+    until [[ -s $f ]]; do
         ((SECONDS < deadline)) || die "$h: container did not start within 15 s, see $(host_dir "$h")/console.log"
         sleep 0.05
     done
+    pid=$(<"$f")
+    wait_started "$pid" $((deadline - SECONDS)) host_running "$h" || rc=$?
+    case $rc in
+        0) ;;
+        1) die "$h: systemd-nspawn exited: $(tail -n 3 "$(host_dir "$h")/console.log" | tr '\n' ' ')" ;;
+        *) die "$h: container did not start within 15 s, see $(host_dir "$h")/console.log" ;;
+    esac
 }
 
 start_host() {
@@ -869,4 +900,5 @@ main() {
     esac
 }
 
-main "$@"
+# Sourced (the unit tests call its functions): define them only.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi

@@ -1,8 +1,11 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import {
     appliedLab,
+    hostKeys,
     hostsOk,
     LabInfo,
     labConfig,
@@ -10,7 +13,9 @@ import {
     pulumiOk,
     REPO_ROOT,
     removeStack,
+    pulumi,
     startClientLoop,
+    STACK_FILE,
     vipHolders,
     writeStackFile,
 } from "../../lab/lab";
@@ -86,5 +91,39 @@ describe("lab: drift is seen read-only and repaired by reapply", function () {
         expect(r.code, r.out).to.equal(0);
         expect(onHost("lb2", "grep -c 'edited by hand' /etc/haproxy/haproxy.cfg || true").stdout.trim()).to.equal("0");
         expect(vipHolders(info)).to.deep.equal(["lb1"]);
+    });
+
+    it("without pinned keys pulumi refuses the stack naming every host; npm run host-keys then pins exactly the keys the hosts have, and preview works", async () => {
+        const unpinned = labConfig(info, { reapply: 1, ssh: { user: "root", privateKeyPath: info.sshKeyPath, perDialTimeout: 5, dialErrorLimit: 3 } });
+        writeStackFile(unpinned);
+        const refused = await pulumi(["preview"]);
+        const out = refused.stdout + refused.stderr;
+        expect(refused.code, out).to.not.equal(0);
+        for (const h of ["web1", "web2", "lb1", "lb2"]) expect(out).to.include(`${info.hosts[h].address} (${h})`);
+        expect(out).to.include("npm run host-keys -- lab").and.include("haproxy-ha:ssh.insecureSkipHostKeyCheck");
+        // The command as a user runs it, from where the hosts are reachable (the control namespace).
+        const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, process.execPath, path.join(REPO_ROOT, "dist/scripts/hostKeys.js"), "lab"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000 });
+        expect(r.status, r.stdout + r.stderr).to.equal(0);
+        expect(r.stdout).to.match(/lb2\s+\S+\s+SHA256:\S+ ssh-ed25519\s+pinned/);
+        const written = (yaml.load(fs.readFileSync(STACK_FILE, "utf8")) as { config: Record<string, { hostKeys: Record<string, string> }> }).config["haproxy-ha:ssh"].hostKeys;
+        const known = hostKeys(info);
+        expect(written).to.deep.equal(Object.fromEntries(["web1", "web2", "lb1", "lb2"].map((h) => [info.hosts[h].address, known[info.hosts[h].address]])));
+        await pulumiOk(["preview"]);
+    });
+
+    it("a wrong pinned key fails pulumi up naming the host, without touching it; the next up with the right key converges", async () => {
+        const keys = hostKeys(info);
+        const lb2 = info.hosts.lb2.address;
+        // lb2 pinned with web1's key: what a different machine at lb2's address would present.
+        writeStackFile(labConfig(info, { reapply: 2, ssh: { user: "root", privateKeyPath: info.sshKeyPath, perDialTimeout: 5, dialErrorLimit: 3, hostKeys: { ...keys, [lb2]: keys[info.hosts.web1.address] } } }));
+        const before = onHost("lb2", "stat -c %Y /etc/haproxy/haproxy.cfg").stdout.trim();
+        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        const out = r.stdout + r.stderr;
+        expect(r.code, out).to.not.equal(0);
+        expect(out).to.match(new RegExp(`host key mismatch: ${lb2.replace(/\./g, "\\.")}:22 presented ssh-ed25519`));
+        expect(onHost("lb2", "stat -c %Y /etc/haproxy/haproxy.cfg").stdout.trim()).to.equal(before);
+        writeStackFile(labConfig(info, { reapply: 2 }));
+        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        expect(drift(info).code).to.equal(0);
     });
 });
