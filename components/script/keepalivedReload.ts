@@ -72,6 +72,10 @@ export function reloadKeepalivedVerifiedScript(opts: KeepalivedReloadOptions): s
         `if printf '%s\\n' ${COMPLETE_SINCE} "$keepalived_v" | sort -t. -k1,1n -k2,2n -k3,3n -c 2>/dev/null; then keepalived_says_complete=1; fi`,
         // Called in an `if`, where set -e is off: every failure returns explicitly, with why in $keepalived_why.
         `keepalived_reload() {`,
+        // The journal is read from a whole second on (--since): wait for the next one, so that no
+        // line of the reload before (the failed one a rollback follows) counts for this one.
+        `  keepalived_t=$(date +%s)`,
+        `  while [ "$(date +%s)" = "$keepalived_t" ]; do sleep 0.1; done`,
         `  keepalived_since=$(date '+%Y-%m-%d %H:%M:%S')`,
         `  if systemctl is-active --quiet ${unit}; then`,
         `    keepalived_how=reload`,

@@ -478,6 +478,8 @@ if [ "$changed" = 1 ]; then
   keepalived_says_complete=0
   if printf '%s\n' 2.2.2 "$keepalived_v" | sort -t. -k1,1n -k2,2n -k3,3n -c 2>/dev/null; then keepalived_says_complete=1; fi
   keepalived_reload() {
+    keepalived_t=$(date +%s)
+    while [ "$(date +%s)" = "$keepalived_t" ]; do sleep 0.1; done
     keepalived_since=$(date '+%Y-%m-%d %H:%M:%S')
     if systemctl is-active --quiet 'keepalived'; then
       keepalived_how=reload
