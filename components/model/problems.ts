@@ -1,0 +1,78 @@
+/**
+ * Every problem with a component's (or the stack config's) args, each with the path the user
+ * wrote, gathered before anything is thrown so one run reports all of them. The path is data
+ * (`["backends", 0, "servers", 1, "address"]`), so the stack config can show its own key for it
+ * through a declared mapping instead of parsing message text.
+ */
+import { ArgumentError } from "../validate";
+
+export type ArgPath = readonly (string | number)[];
+
+export interface Problem {
+    path: ArgPath;
+    /** What the value must be, e.g. "must be an integer from 1 to 255". */
+    rule: string;
+    value: unknown;
+}
+
+/** `["backends", 0, "servers"]` → `backends[0].servers`: the arg path as the user writes it. */
+export function pathText(path: ArgPath): string {
+    return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** `backends[0].servers` → `["backends", 0, "servers"]`; a field without brackets is one segment per dot. */
+export function parsePath(field: string): ArgPath {
+    const out: (string | number)[] = [];
+    for (const part of field.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+        out.push(part.startsWith("[") ? Number(part.slice(1, -1)) : part);
+    }
+    return out;
+}
+
+/**
+ * All of a check's problems at once. Extends ArgumentError with the first problem's field, rule
+ * and value, so callers that read one error keep working; the message lists every problem.
+ */
+export class ArgumentErrors extends ArgumentError {
+    constructor(
+        where: string,
+        readonly problems: readonly (Problem & { field: string })[],
+    ) {
+        super(where, problems[0].field, problems[0].rule, problems[0].value);
+        if (problems.length > 1) {
+            this.message = `${where}: ${problems.length} problems:\n` + problems.map((p) => "  - " + new ArgumentError(where, p.field, p.rule, p.value).message.slice(where.length + 2)).join("\n");
+        }
+        this.name = "ArgumentError";
+    }
+}
+
+/** Collects problems; `check` runs a single-error check and keeps going past its failure. */
+export class Problems {
+    readonly list: Problem[] = [];
+
+    add(path: ArgPath, rule: string, value: unknown): void {
+        this.list.push({ path, rule, value });
+    }
+
+    /** Runs `fn`; an ArgumentError it throws becomes a problem (at its own field when it names one). */
+    check<T>(path: ArgPath, fn: () => T): T | undefined {
+        try {
+            return fn();
+        } catch (e) {
+            if (!(e instanceof ArgumentError)) throw e;
+            const inner = e instanceof ArgumentErrors ? e.problems : [{ path: e.field ? parsePath(e.field) : path, rule: e.rule, value: e.value }];
+            for (const p of inner) this.list.push({ path: p.path, rule: p.rule, value: p.value });
+            return undefined;
+        }
+    }
+
+    get ok(): boolean {
+        return this.list.length === 0;
+    }
+
+    /** Throws every problem at once, each path shown by `show` (the stack config shows its own keys). */
+    throwIfAny(where: string, show: (path: ArgPath) => string = pathText): void {
+        if (this.ok) return;
+        throw new ArgumentErrors(where, this.list.map((p) => ({ ...p, field: show(p.path) })));
+    }
+}
