@@ -3,7 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { shQuote } from "./script/quote";
+import { shQuote } from "./shell/quote";
 import { sshReachable } from "./sshProbe";
 
 export type ConnectionArgs = command.types.input.remote.ConnectionArgs;

@@ -4,7 +4,7 @@
  * how /etc/os-release names it all live here; a new family is one entry in ADAPTERS.
  * PURE: plain data and shell text, no Pulumi.
  */
-import { shQuote } from "../script/quote";
+import { shQuote } from "../shell/quote";
 import { apt, dnf, PackageManager, yum } from "./packageManagers";
 import { ServiceManager, systemd } from "./systemd";
 import { httpd, nginxDebian, WebServerLayout } from "./webServers";

@@ -1,5 +1,5 @@
 /** Package managers: the shell each family uses to query, install, list and remove packages. PURE. */
-import { shQuote, shQuoteAll } from "../script/quote";
+import { shQuote, shQuoteAll } from "../shell/quote";
 
 export interface PackageManager {
     /** Shell that succeeds when `pkg` is installed (and not merely remembered, like dpkg's `rc`). */

@@ -2,8 +2,8 @@
  * The service manager every supported family runs: systemd. The first enable records how the
  * unit was (enabled? active?) so that destroy puts exactly that back. PURE.
  */
-import { shQuote } from "../script/quote";
-import { cleanupStateDirScript, STATE_DIR } from "../script/stateDir";
+import { shQuote } from "../shell/quote";
+import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
 
 export interface ServiceManager {
     /**

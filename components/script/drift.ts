@@ -7,9 +7,9 @@
  * may hold tokens, keys; and any file recorded before the mark existed) is never shown: only
  * that it differs, its line counts and the numbers of the changed lines. PURE.
  */
+import { shQuote } from "../shell/quote";
+import { STATE_DIR } from "../os/stateDir";
 import { WANTED_DIR } from "./files";
-import { shQuote } from "./quote";
-import { STATE_DIR } from "./stateDir";
 
 /** Lines whose value is a secret (the stats userlist's password too), redacted even in a `plain` file's diff (a second guard). */
 const REDACT = `s/^([[:space:]]*(auth_pass|stats auth|user [^[:space:]]+ insecure-password)[[:space:]]+).*/\\1REDACTED/`;

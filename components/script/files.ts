@@ -2,8 +2,8 @@
  * Files the library owns: installed from stdin through validation and an atomic swap, and put
  * back as they were on destroy (the original is kept under the state directory meanwhile). PURE.
  */
-import { shQuote } from "./quote";
-import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
+import { shQuote } from "../shell/quote";
+import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 import { indent } from "./text";
 
 const BACKUP_DIR = `${STATE_DIR}/backup`;

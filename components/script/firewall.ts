@@ -1,7 +1,7 @@
 /** Host firewall rules the library adds to whichever firewall is active, each removed on destroy. PURE. */
 import type { FirewallKind } from "../os";
-import { shQuote } from "./quote";
-import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
+import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
+import { shQuote } from "../shell/quote";
 
 /** One empty file per rule the library added (and so removes on destroy). */
 const MARKERS = `${STATE_DIR}/firewall`;

@@ -6,7 +6,7 @@
  * stays. In both, a config that loaded shows as a new direct child of the unit's MainPID (the
  * master or the wrapper, same PID across the reload) that stays alive. PURE.
  */
-import { shQuote } from "./quote";
+import { shQuote } from "../shell/quote";
 
 export const RELOAD_FAILED_ROLLED_BACK =
     "haproxy-ha: haproxy did not load the new config at reload (it kept the old workers); the previous config is back in place";

@@ -3,14 +3,14 @@
  * config → service. A config change runs only the config step's update: validate, swap, reload.
  */
 import { candidateAdapters, forOs, OsAdapter, OsChoice, RSYSLOG_DROP_IN, sameOnEveryFamily, UDP_HAPROXY_LOG } from "../os";
+import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 import { CERT_DIR } from "../render/haproxy";
 import type { StepSpec } from "../remoteSteps";
+import { shQuote } from "../shell/quote";
 import { installFileScript, removeFileScript, restorePreviousFileScript, wantedPath } from "./files";
 import { reloadHaproxyVerifiedScript } from "./haproxyReload";
 import { portsFirewallScript, sourcePortFirewallScript } from "./firewall";
-import { shQuote } from "./quote";
 import { indent } from "./text";
-import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
 import { packagesStep } from "./packages";
 import { restoreSeBoolScript, setSeBoolScript } from "./selinux";
 import { restoreSysctlScript, setSysctlScript } from "./sysctl";

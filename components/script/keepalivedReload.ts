@@ -13,7 +13,7 @@
  * process), the unit active, "Reload complete" or a 3 s settle, and none of keepalived's
  * complaints in its log since the reload (the journal takes 1.3.5's syslog lines too).
  */
-import { shQuote } from "./quote";
+import { shQuote } from "../shell/quote";
 
 /** The start of the failure message after a rollback; the reason and keepalived's lines follow. */
 export const KEEPALIVED_RELOAD_FAILED_ROLLED_BACK = "haproxy-ha: keepalived did not load the new config at reload";

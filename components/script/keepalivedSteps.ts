@@ -4,13 +4,13 @@
  */
 import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
+import { shQuote } from "../shell/quote";
 import { installFileScript, removeFileScript, restorePreviousFileScript } from "./files";
 import { KEEPALIVED_REDACT_FUNCTION, reloadKeepalivedVerifiedScript } from "./keepalivedReload";
 import { vrrpFirewallScript } from "./firewall";
 import { vridCollisionCheckScript } from "./vrrpListen";
 import { packagesStep } from "./packages";
 import { restoreSysctlScript, setSysctlScript } from "./sysctl";
-import { shQuote } from "./quote";
 import { indent } from "./text";
 import { hookPath, NOTIFY_SCRIPT_PATH, NotifyState, VRRP_STATE_DIR } from "./vrrpNotify";
 

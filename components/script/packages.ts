@@ -4,9 +4,9 @@
  * those and nothing that was there before. PURE.
  */
 import { forOs, OsAdapter, OsChoice } from "../os";
+import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 import type { StepSpec } from "../remoteSteps";
-import { shQuote } from "./quote";
-import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
+import { shQuote } from "../shell/quote";
 
 /** Where a component's install records the packages it added, one empty file per package name. */
 export const installedRecordDir = (component: string) => `${STATE_DIR}/installed/${component}`;

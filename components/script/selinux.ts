@@ -1,6 +1,6 @@
 /** SELinux booleans the library sets where SELinux is enabled, each restored on destroy. PURE. */
-import { shQuote } from "./quote";
-import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
+import { shQuote } from "../shell/quote";
+import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 
 /** Sets an SELinux boolean persistently when SELinux is enabled, remembering its old value. */
 export function setSeBoolScript(name: string): string {

@@ -7,8 +7,8 @@
  */
 import { forOs, OsAdapter, OsChoice, versionAtLeast } from "../os";
 import { RUNTIME_SOCKET, ServerState } from "../render/haproxy";
+import { shQuote } from "../shell/quote";
 import { reloadHaproxyVerifiedScript } from "./haproxyReload";
-import { shQuote } from "./quote";
 import { indent } from "./text";
 
 export interface ManagedServer {

@@ -1,6 +1,6 @@
 /** Kernel settings the library changes, each undone on destroy. PURE. */
-import { shQuote } from "./quote";
-import { cleanupStateDirScript, STATE_DIR } from "./stateDir";
+import { shQuote } from "../shell/quote";
+import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 
 const procPath = (key: string) => shQuote(`/proc/sys/${key.replace(/\./g, "/")}`);
 const savedPath = (key: string) => shQuote(`${STATE_DIR}/sysctl/${key}`);

@@ -8,7 +8,7 @@
  * No tcpdump: a Python program (2.7 and 3: CentOS 7 has only python2) with raw sockets. Where the
  * OS adapter names no interpreter that exists on the host, the check is skipped with a warning.
  */
-import { shQuote } from "./quote";
+import { shQuote } from "../shell/quote";
 
 /** keepalived's multicast groups: joined for the listen, or the kernel drops adverts before a raw socket sees them. */
 export const VRRP_GROUPS = { v4: "224.0.0.18", v6: "ff02::12" } as const;

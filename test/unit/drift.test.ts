@@ -5,8 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import { driftCheckScript } from "../../components/script/drift";
 import { WANTED_DIR } from "../../components/script/files";
-import { shQuote } from "../../components/script/quote";
-import { STATE_DIR } from "../../components/script/stateDir";
+import { shQuote } from "../../components/shell/quote";
+import { STATE_DIR } from "../../components/os/stateDir";
 
 /**
  * Runs the drift check over files under a temporary root: each entry is recorded as the library

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { shQuote } from "../../components/script/quote";
+import { shQuote } from "../../components/shell/quote";
 
 export const HOSTILE_STRINGS = [
     "$(touch MARKER)",

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HaproxyNode } from "../../components";
 import { renderHaproxyConfig } from "../../components/render/haproxy";
 import { sourcePortFirewallScript } from "../../components/script/firewall";
-import { STATE_DIR } from "../../components/script/stateDir";
+import { STATE_DIR } from "../../components/os/stateDir";
 import { setRenderMocks } from "../../scripts/renderStack";
 import { referenceConfig } from "./fixtures";
 import { resolved } from "./helpers";

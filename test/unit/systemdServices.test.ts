@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { systemd } from "../../components/os/systemd";
-import { STATE_DIR } from "../../components/script/stateDir";
+import { STATE_DIR } from "../../components/os/stateDir";
 
 /** A host with one unit, `enabled`/`disabled` and active or not. */
 function fakeHost(enabled: string, active: boolean) {

@@ -1,6 +1,7 @@
 /**
  * Shell quoting. Every value that reaches a remote shell goes through `shQuote`; file contents
- * never do: they travel on the command's stdin.
+ * never do: they travel on the command's stdin. It stands below os/ (whose adapter is shell text)
+ * and script/ (which builds scripts from that adapter), so that both may use it. PURE.
  */
 
 /** Quotes `value` as one POSIX shell word: single quotes, with embedded ones as '\''. */

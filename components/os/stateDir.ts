@@ -1,5 +1,8 @@
-/** Where scripts record how a host was before the library changed it, so that destroy can put it back. PURE. */
-import { shQuote } from "./quote";
+/**
+ * The library's own folder on the host: where the service manager (systemd.ts) and the scripts
+ * record how a host was before the library changed it, so that destroy can put it back. PURE.
+ */
+import { shQuote } from "../shell/quote";
 
 export const STATE_DIR = "/var/lib/haproxy-ha";
 
