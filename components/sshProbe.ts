@@ -6,7 +6,7 @@
  */
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectionArgs } from "./remoteSteps";
+import type * as command from "@pulumi/command";
 
 /** The plugin's own defaults when the connection leaves them unset. */
 const PLUGIN_DEFAULTS = { port: 22, user: "root", perDialTimeout: 15, dialErrorLimit: 10 };
@@ -62,7 +62,7 @@ export async function waitForSshBanner(c: { host: string; port?: number; user?: 
  * A dependency that settles once the connection's host answers with an SSH banner; a host that
  * stays silent fails the step that depends on it. Skipped in previews, which touch no host.
  */
-export function sshReachable(connection: pulumi.Input<ConnectionArgs>): pulumi.Output<pulumi.Resource[]> {
+export function sshReachable(connection: pulumi.Input<command.types.input.remote.ConnectionArgs>): pulumi.Output<pulumi.Resource[]> {
     return pulumi.output(connection).apply(async (c) => {
         if (!pulumi.runtime.isDryRun() && c.proxy === undefined) await waitForSshBanner(c);
         return [] as pulumi.Resource[];
