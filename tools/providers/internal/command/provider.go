@@ -115,26 +115,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
-	olds, err := plugin.Unmarshal("olds", req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	if req.GetOldInputs() != nil {
-		if olds, err = plugin.Unmarshal("oldInputs", req.GetOldInputs()); err != nil {
-			return nil, err
-		}
-	}
-	news, err := plugin.Unmarshal("news", req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	return diff(olds, news), nil
-}
-
-func diff(olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
-	keys := plugin.InputKeys(outputOnlyKeys, olds, news)
-	changed := plugin.ChangedKeys(olds, news, keys)
-	return plugin.DiffResponse(olds, news, changed, func(k string) bool { return k == "triggers" })
+	return plugin.Diff(req, outputOnlyKeys, func(k string) bool { return k == "triggers" })
 }
 
 // outputs builds the resource state: the inputs (secretness kept) plus stdout and stderr.

@@ -3,11 +3,9 @@ package plugin
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -140,115 +138,4 @@ func StringMap(m resource.PropertyMap, key string) (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// Equal compares two values ignoring secretness (a value that only became
-// secret, or stopped being secret, is not a change). Unknown values are never
-// equal to anything.
-func Equal(a, b resource.PropertyValue) bool {
-	a, b = Unwrap(a), Unwrap(b)
-	if a.IsComputed() || b.IsComputed() || a.IsOutput() || b.IsOutput() {
-		return false
-	}
-	switch {
-	case a.IsNull() || b.IsNull():
-		return a.IsNull() && b.IsNull()
-	case a.IsArray() && b.IsArray():
-		x, y := a.ArrayValue(), b.ArrayValue()
-		if len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !Equal(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case a.IsObject() && b.IsObject():
-		x, y := a.ObjectValue(), b.ObjectValue()
-		for k, v := range x {
-			if !Equal(v, y[k]) {
-				return false
-			}
-		}
-		for k, v := range y {
-			if _, ok := x[k]; !ok && !Unwrap(v).IsNull() {
-				return false
-			}
-		}
-		return true
-	default:
-		return a.DeepEquals(b)
-	}
-}
-
-// ChangedKeys lists the keys among keys whose values differ between olds and news.
-func ChangedKeys(olds, news resource.PropertyMap, keys []string) []string {
-	var changed []string
-	for _, k := range keys {
-		if !Equal(olds[resource.PropertyKey(k)], news[resource.PropertyKey(k)]) {
-			changed = append(changed, k)
-		}
-	}
-	sort.Strings(changed)
-	return changed
-}
-
-// DiffResponse builds a response for the changed keys; keys in replace force replacement.
-func DiffResponse(olds, news resource.PropertyMap, changed []string, replace func(string) bool) *pulumirpc.DiffResponse {
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, HasDetailedDiff: true,
-			DetailedDiff: map[string]*pulumirpc.PropertyDiff{}}
-	}
-	resp := &pulumirpc.DiffResponse{
-		Changes:         pulumirpc.DiffResponse_DIFF_SOME,
-		Diffs:           changed,
-		HasDetailedDiff: true,
-		DetailedDiff:    map[string]*pulumirpc.PropertyDiff{},
-	}
-	for _, k := range changed {
-		_, hadOld := olds[resource.PropertyKey(k)]
-		_, hasNew := news[resource.PropertyKey(k)]
-		rep := replace(k)
-		kind := pulumirpc.PropertyDiff_UPDATE
-		switch {
-		case !hadOld && !rep:
-			kind = pulumirpc.PropertyDiff_ADD
-		case !hadOld && rep:
-			kind = pulumirpc.PropertyDiff_ADD_REPLACE
-		case !hasNew && !rep:
-			kind = pulumirpc.PropertyDiff_DELETE
-		case !hasNew && rep:
-			kind = pulumirpc.PropertyDiff_DELETE_REPLACE
-		case rep:
-			kind = pulumirpc.PropertyDiff_UPDATE_REPLACE
-		}
-		if rep {
-			resp.Replaces = append(resp.Replaces, k)
-		}
-		resp.DetailedDiff[k] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
-	}
-	return resp
-}
-
-// InputKeys returns the union of the keys of the maps, minus the given output-only keys.
-func InputKeys(outputOnly []string, maps ...resource.PropertyMap) []string {
-	skip := map[string]bool{}
-	for _, k := range outputOnly {
-		skip[k] = true
-	}
-	seen := map[string]bool{}
-	var keys []string
-	for _, m := range maps {
-		for k := range m {
-			s := string(k)
-			if skip[s] || seen[s] || resource.IsInternalPropertyKey(k) {
-				continue
-			}
-			seen[s] = true
-			keys = append(keys, s)
-		}
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -172,26 +172,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	olds, err := plugin.Unmarshal("olds", req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	if req.GetOldInputs() != nil {
-		if olds, err = plugin.Unmarshal("oldInputs", req.GetOldInputs()); err != nil {
-			return nil, err
-		}
-	}
-	news, err := plugin.Unmarshal("news", req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	return diff(t, olds, news), nil
-}
-
-func diff(t string, olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
-	keys := plugin.InputKeys(outputKeys(t), olds, news)
-	changed := plugin.ChangedKeys(olds, news, keys)
-	return plugin.DiffResponse(olds, news, changed, func(string) bool { return true })
+	return plugin.Diff(req, outputKeys(t), func(string) bool { return true })
 }
 
 // state builds the outputs from the inputs and a result.
