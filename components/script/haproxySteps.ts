@@ -3,7 +3,7 @@
  * config → service. A config change runs only the config step's update: validate, swap, reload.
  */
 import { candidateAdapters, forOs, OsAdapter, OsChoice, RSYSLOG_DROP_IN, sameOnEveryFamily, UDP_HAPROXY_LOG } from "../os";
-import { CERT_DIR } from "../render/haproxy";
+import { CERT_DIR } from "../model/vocabulary";
 import type { StepSpec } from "../remoteSteps";
 import { installFileScript, removeFileScript, restorePreviousFileScript, wantedPath } from "./files";
 import { reloadHaproxyVerifiedScript } from "./haproxyReload";
