@@ -26,11 +26,10 @@ import {
     checkPort,
     checkRawLines,
     checkUniqueNames,
-    checkWhenKnown,
     isIp,
     isObject,
 } from "../validate";
-import { ArgPath, Checks, memoized, pathText, PlanCache } from "./problems";
+import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
 import {
     BALANCE_ALGORITHMS,
     BalanceAlgorithm,
@@ -393,22 +392,6 @@ function object(c: Checks, path: ArgPath, v: unknown, rule = "must be an object"
     if (isObject(v)) return v;
     c.add(path, rule, v);
     return {};
-}
-
-function isKnown<T>(v: pulumi.Input<T>): v is T {
-    return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
-}
-
-/**
- * A value checked once: now when plain (a problem among the others), or when its Output resolves
- * (then the error stops the preview, still before any command runs). Returns it to use in its place.
- */
-export function whenKnown<T>(c: Checks, path: ArgPath, value: pulumi.Input<T>, check: (field: string, v: T) => void): pulumi.Input<T> {
-    if (isKnown(value)) {
-        c.at(path, (f) => check(f, value));
-        return value;
-    }
-    return checkWhenKnown(value, (v) => check(c.show(path), v));
 }
 
 /** A feature the oldest haproxy the node may meet lacks: refused naming the feature, family and version. */

@@ -4,7 +4,8 @@
  * (`["backends", 0, "servers", 1, "address"]`), so the stack config can show its own key for it
  * through a declared mapping instead of parsing message text.
  */
-import { ArgumentError } from "../validate";
+import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError, checkWhenKnown } from "../validate";
 
 export type ArgPath = readonly (string | number)[];
 
@@ -134,4 +135,21 @@ export function memoized<A, P>(cache: PlanCache<P>, name: string, args: A, norma
     }
     if ("error" in entry) throw entry.error;
     return entry.plan;
+}
+
+/** A plain value (not an Output or a Promise): checkable now. */
+export function isKnown<T>(v: pulumi.Input<T>): v is T {
+    return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+}
+
+/**
+ * A value checked once: now when plain (a problem among the others), or when its Output resolves
+ * (then the error stops the preview, still before any command runs). Returns it to use in its place.
+ */
+export function whenKnown<T>(c: Checks, path: ArgPath, value: pulumi.Input<T>, check: (field: string, v: T) => void): pulumi.Input<T> {
+    if (isKnown(value)) {
+        c.at(path, (f) => check(f, value));
+        return value;
+    }
+    return checkWhenKnown(value, (v) => check(c.show(path), v));
 }
