@@ -752,7 +752,9 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         for (const k of ["frontend", "backend"] as const) {
             if (args.extraConfig?.[k] !== undefined) c.add(["extraConfig", k], `must move into each entry's \`extraConfig\` with \`${k}s\``, args.extraConfig[k]);
         }
-        ({ frontends, backends, certificates } = haproxyCollections(c, args, { os, defaultMode: mode }));
+        // The missing half is the one problem: no echo from the half that is there.
+        ({ frontends, backends, certificates } =
+            args.frontends !== undefined && args.backends !== undefined ? haproxyCollections(c, args, { os, defaultMode: mode }) : { frontends: [], backends: [], certificates: [] });
     } else {
         if (args.certificates !== undefined) c.add(["certificates"], "need `frontends` whose binds name them", Array.isArray(args.certificates) ? args.certificates.map((x) => x?.name) : args.certificates);
         const port = at(["port"], (f) => checkPort(where, f, args.port ?? d.port)) ?? d.port;
