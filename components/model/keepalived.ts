@@ -25,7 +25,7 @@ import {
     checkVipForNodes,
     Cidr,
 } from "../validate";
-import { ArgPath, Checks, memoized, pathText, PlanCache, whenKnown } from "./problems";
+import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
 
 export interface KeepalivedNodePlan {
     name: string;
@@ -43,6 +43,7 @@ export interface VrrpInstancePlan {
     /** The resource name of its generated VRRP password (the shorthand's has always been `<pair>-vrrp-auth`). */
     authPasswordName: string;
     vipPaths: ArgPath[];
+    /** Plain ones checked; Outputs are parsed by the placement check when they resolve. */
     vips: pulumi.Input<string>[];
     /** The VIPs parsed, when every VIP and node address was known at construction (and placed then). */
     cidrs?: Cidr[];
@@ -149,6 +150,12 @@ function knownIpv6(c: Checks, inst: VrrpInstancePlan): boolean {
     return v6;
 }
 
+/** A plain VIP is parsed now; an Output one by the placement check once it resolves (checkPlacement parses every VIP). */
+function vipNow(c: Checks, path: ArgPath, vip: pulumi.Input<string>): pulumi.Input<string> {
+    if (isKnown(vip)) c.at(path, (f) => checkCidr(c.where, f, vip));
+    return vip;
+}
+
 function vrrpVersionOf(c: Checks, path: ArgPath, value: unknown): 2 | 3 {
     return (c.at([...path, "vrrpVersion"], (f) => checkInteger(c.where, f, value ?? DEFAULTS.keepalivedPair.vrrpVersion, 2, 3)) ?? DEFAULTS.keepalivedPair.vrrpVersion) as 2 | 3;
 }
@@ -169,7 +176,7 @@ function shorthandInstance(c: Checks, name: string, os: OsChoice, args: Keepaliv
         renderedName: `VI_${name.replace(/[^A-Za-z0-9_]/g, "_")}`,
         authPasswordName: `${name}-vrrp-auth`,
         vipPaths: [["vip"]],
-        vips: [whenKnown(c, ["vip"], args.vip, (f, v) => checkCidr(c.where, f, v))],
+        vips: [vipNow(c, ["vip"], args.vip)],
         iface: whenKnown(c, ["interface"], args.interface, (f, v) => checkInterface(c.where, f, v)),
         virtualRouterId: c.at(["virtualRouterId"], (f) => checkInteger(c.where, f, args.virtualRouterId ?? DEFAULTS.keepalivedPair.virtualRouterId, 1, 255)) ?? 0,
         masterIndex: p0 > p1 ? 0 : 1,
@@ -212,7 +219,7 @@ function instance(c: Checks, pairName: string, os: OsChoice, raw: VrrpInstanceAr
         renderedName: `VI_${name}`,
         authPasswordName: `${pairName}-${name}-vrrp-auth`,
         vipPaths,
-        vips: vipsOk ? raw.vips.map((v, j) => whenKnown(c, vipPaths[j], v, (f, x) => checkCidr(c.where, f, x))) : [],
+        vips: vipsOk ? raw.vips.map((v, j) => vipNow(c, vipPaths[j], v)) : [],
         iface: whenKnown(c, p("interface"), raw.interface, (f, v) => checkInterface(c.where, f, v)),
         virtualRouterId: c.at(p("virtualRouterId"), (f) => checkInteger(c.where, f, raw.virtualRouterId, 1, 255)) ?? 0,
         masterIndex: Math.max(masterIndex, 0),

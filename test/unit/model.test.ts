@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { HaproxyNode, HaproxyNodeArgs, KeepalivedPairArgs, WebBackend } from "../../components";
+import { HaproxyNode, HaproxyNodeArgs, KeepalivedPair, KeepalivedPairArgs, WebBackend } from "../../components";
 import { checkHaproxyNodeArgs } from "../../components/haproxyNode";
 import { checkKeepalivedPairArgs } from "../../components/keepalivedPair";
 import { normalizeHaproxyNode } from "../../components/model/haproxy";
@@ -88,6 +88,17 @@ describe("model: every problem at once, each with its arg path and value", () =>
             ["port", 0],
         ]);
         expect(checkWebBackendArgs("w-ok", { connection: conn }).port).to.equal(80);
+    });
+});
+
+describe("model: a value that is an Output is checked once, when it resolves", () => {
+    it("a bad VIP given as an Output is refused by the pair when it resolves, naming the field", async () => {
+        const pair = new KeepalivedPair("late-vip", { nodes, vip: pulumi.output("10.77.0.300/24"), interface: "eth0" });
+        const error = await new Promise<Error | undefined>((resolve) => {
+            pair.files.apply(() => resolve(undefined));
+            process.once("unhandledRejection", (e) => resolve(e as Error));
+        });
+        expect(String(error)).to.match(/KeepalivedPair "late-vip": `vip` must be an address with its prefix length.*got "10\.77\.0\.300\/24"/);
     });
 });
 
