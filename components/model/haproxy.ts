@@ -515,11 +515,14 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
     };
 
     const seenBinds = new Map<string, ArgPath>();
+    let unnamed = 0;
     const frontendEntries = list(c, ["frontends"], input.frontends, "frontends with `name` and `binds`", 1, FRONTEND_KEYS) ?? [];
     const frontends: FrontendPlan[] = frontendEntries.map(({ entry: f, i }) => {
         const p = (...rest: (string | number)[]): ArgPath => ["frontends", i, ...rest];
         const at = <T>(path: ArgPath, fn: (f: string) => T) => c.at(path, fn);
-        const name = at(p("name"), (x) => checkName(where, x, f.name)) ?? String(f.name);
+        const checkedName = at(p("name"), (x) => checkName(where, x, f.name));
+        if (checkedName === undefined) unnamed++;
+        const name = checkedName ?? String(f.name);
         const mode = at(p("mode"), (x) => checkOneOf(where, x, f.mode ?? opts.defaultMode, MODES)) ?? opts.defaultMode;
         const tlsProfile = at(p("tlsProfile"), (x) => checkOneOf(where, x, f.tlsProfile ?? DEFAULTS.haproxyNode.tlsProfile, TLS_PROFILES));
         if (tlsProfile === "modern") at(p("tlsProfile"), (x) => requireHaproxy(where, x, os, "1.8", "TLS 1.3", tlsProfile));
@@ -628,7 +631,7 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
         };
     });
     const frontendNames = frontends.map((f) => f.name);
-    c.at(["frontends"], (x) => checkUniqueNames(where, x, frontendNames));
+    if (unnamed === 0) c.at(["frontends"], (x) => checkUniqueNames(where, x, frontendNames));
 
     // A backend's mode is the mode of the frontends that send to it; they must agree.
     const modeOf = new Map<string, { mode: Mode; by: ArgPath }>();

@@ -272,7 +272,7 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
         address: whenKnown(c, ["nodes", i, "address"], n?.address, (f, a) => checkIp(where, f, a)),
         dependsOn: c.at(["nodes", i, "dependsOn"], (f) => checkDependencies(where, f, n?.dependsOn)),
     })) as [KeepalivedNodePlan, KeepalivedNodePlan];
-    c.at(["nodes"], (f) => checkUniqueNames(where, f, nodes.map((n) => n.name)));
+    if (!nodes.some((_, i) => c.has(["nodes", i, "name"]))) c.at(["nodes"], (f) => checkUniqueNames(where, f, nodes.map((n) => n.name)));
     nodes.forEach((n, i) => c.at(["nodes", i, "connection"], (f) => checkConnection(where, f, n.connection)));
 
     let instances: VrrpInstancePlan[] = [];
@@ -286,7 +286,7 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
         if (!Array.isArray(args.instances) || args.instances.length === 0) c.add(["instances"], "must list at least one instance", args.instances);
         else {
             instances = args.instances.flatMap((inst, i) => instance(c, name, os, inst, i, nodes.map((n) => n.name)) ?? []);
-            c.at(["instances"], (f) => checkUniqueNames(where, f, instances.map((i) => i.name)));
+            if (!args.instances.some((_, i) => c.has(["instances", i, "name"]))) c.at(["instances"], (f) => checkUniqueNames(where, f, instances.map((i) => i.name)));
             // keepalived keeps IPv4 and IPv6 routers apart: a VRID may repeat across address families.
             const vrids = new Set<string>();
             instances.forEach((inst) => {

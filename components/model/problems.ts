@@ -106,6 +106,11 @@ export class Checks {
         return this.problems.ok;
     }
 
+    /** Whether a problem was recorded at `path` or below it (a rule over a refused value would only echo it). */
+    has(path: ArgPath): boolean {
+        return this.problems.list.some((p) => path.every((seg, i) => p.path[i] === seg));
+    }
+
     /** Throws every problem at once, as `show` names them. */
     throwIfAny(): void {
         this.problems.throwIfAny(this.where, this.show);

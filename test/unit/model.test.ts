@@ -82,6 +82,32 @@ describe("model: every problem at once, each with its arg path and value", () =>
         ]);
     });
 
+    it("no echo: two equal bad names are two name problems, not a third about uniqueness", () => {
+        const args: HaproxyNodeArgs = {
+            connection: conn,
+            frontends: [
+                { name: "1f", binds: [{ port: 80 }], defaultBackend: "web" },
+                { name: "1f", binds: [{ port: 81 }], defaultBackend: "web" },
+            ],
+            backends: [{ name: "web", servers: [{ name: "a", address: "10.77.0.11" }] }],
+        };
+        expect(problemsOf(() => checkHaproxyNodeArgs("echo", args))).to.deep.equal([
+            ["frontends[0].name", "1f"],
+            ["frontends[1].name", "1f"],
+        ]);
+        const pair: KeepalivedPairArgs = {
+            nodes,
+            instances: [
+                { name: "-a", vips: ["10.77.0.100/24"], virtualRouterId: 61, interface: "eth0", master: "lb1" },
+                { name: "-a", vips: ["10.77.0.101/24"], virtualRouterId: 62, interface: "eth0", master: "lb2" },
+            ],
+        };
+        expect(problemsOf(() => checkKeepalivedPairArgs("echo", pair))).to.deep.equal([
+            ["instances[0].name", "-a"],
+            ["instances[1].name", "-a"],
+        ]);
+    });
+
     it("WebBackend: a bad name and port at once", () => {
         expect(problemsOf(() => new WebBackend("w", { connection: conn, backendName: "1web", port: 0 }))).to.deep.equal([
             ["backendName", "1web"],
