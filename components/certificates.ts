@@ -45,10 +45,40 @@ function chainOf(pem: string): ChainCertificate[] {
     });
 }
 
+/** How many PEMs were really examined (not answered from the run's earlier verdict): for the tests. */
+export const pemChecks = { runs: 0 };
+
+/**
+ * Verdicts by the PEM's SHA-256 (never the PEM itself): the stack config, the early check and both
+ * balancers meet the same certificate, which is examined once per run. A refusal is kept as its
+ * rule, so each caller still names its own field.
+ */
+const verdicts = new Map<string, { rule?: string }>();
+
 /** Checks a chain-and-key PEM; returns it with a trailing newline (the file as it lands). */
-export function checkCertificatePem(where: string, field: string, pem: unknown, now: Date = new Date()): string {
+export function checkCertificatePem(where: string, field: string, pem: unknown, now?: Date): string {
     // The dry run has only the placeholder; the host's `haproxy -c` still checks the real PEM.
     if (pem === SECRET_PLACEHOLDER) return pem;
+    // A given `now` is a test's clock: examined afresh, not remembered.
+    if (now !== undefined || typeof pem !== "string") return examinePem(where, field, pem, now ?? new Date());
+    const digest = crypto.createHash("sha256").update(pem).digest("hex");
+    let verdict = verdicts.get(digest);
+    if (verdict === undefined) {
+        try {
+            examinePem(where, field, pem, new Date());
+            verdict = {};
+        } catch (e) {
+            if (!(e instanceof ArgumentError)) throw e;
+            verdict = { rule: e.rule };
+        }
+        verdicts.set(digest, verdict);
+    }
+    if (verdict.rule !== undefined) throw new ArgumentError(where, field, verdict.rule, "<hidden>");
+    return pem.endsWith("\n") ? pem : pem + "\n";
+}
+
+function examinePem(where: string, field: string, pem: unknown, now: Date): string {
+    pemChecks.runs++;
     const fail = (rule: string) => new ArgumentError(where, field, rule, "<hidden>");
     if (typeof pem !== "string" || pem.trim() === "") throw fail("must be a PEM holding the certificate chain and its private key");
     if (pem.includes("\0")) throw fail("must be PEM text");

@@ -52,12 +52,19 @@ export const DEFAULTS = deepFreeze({
         /** Address the frontend binds: all addresses. */
         bindAddress: "*",
         maxconn: 4000,
-        server: { port: 80, backup: false },
+        /** A backend server's (the shorthand's `servers[]` and `backends[].servers[]`). */
+        server: { port: 80, backup: false, state: "ready" },
+        /** A backend's health check (the shorthand's `healthCheck` and `backends[].healthCheck`). */
         healthCheck: { path: "/", interMs: 2000, rise: 2, fall: 3 },
+        /** A named frontend's; `httpRequestMs` applies in http mode (slow clients), forwardFor and ALPN follow the mode. */
+        frontend: { redirectToHttps: false, httpRequestMs: 10_000 },
+        /** Where haproxy logs: `rsyslog` with `frontends`/`backends`; the shorthand keeps what it always rendered. */
+        logging: { collections: "rsyslog", shorthand: "devlog" },
+        runtimeApi: false,
         timeouts: { connectMs: 5000, clientMs: 50000, serverMs: 50000 },
         /** The stats page is off unless asked for; these apply when it is on. */
         stats: false,
-        statsPage: { port: 8404, uri: "/haproxy-stats", user: "admin", generatedPasswordLength: 20 },
+        statsPage: { port: 8404, uri: "/haproxy-stats", user: "admin", generatedPasswordLength: 20, adminSources: [] as string[], prometheus: false },
         /** Raw directives appended to the backend section. */
         extraBackend: [] as string[],
         /** A frontend's TLS binds follow Mozilla's intermediate profile (TLS 1.2+, forward-secret AEAD suites, no tickets). */

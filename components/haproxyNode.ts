@@ -1,30 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { certificateWarnings, checkCertificatePem } from "./certificates";
-import { checkConnection, warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
+import { certificateWarnings } from "./certificates";
+import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView } from "./common";
 import { DEFAULTS } from "./defaults";
-import {
-    checkHaproxyCollections,
-    checkHealthCheck,
-    checkServers,
-    CheckedBackend,
-    CheckedFrontend,
-    HaproxyBackendArgs,
-    HaproxyCertificateArgs,
-    HaproxyFrontendArgs,
-    HaproxyHealthCheckArgs,
-    HaproxyServerArgs,
-    requireHaproxy,
-    tlsHosts,
-} from "./haproxyModel";
-import { oldestHaproxy } from "./os";
-import { BALANCE_ALGORITHMS, CERT_DIR, HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
+import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyPlan, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
+import { pathText } from "./model/problems";
+import { CERT_DIR } from "./model/vocabulary";
+import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ManagedServer } from "./script/serverStates";
-import { ArgumentError, checkBoolean, checkCidr, checkConfigWord, checkHttpPath, checkInteger, checkIp, checkName, checkOneOf, checkPort, checkRawLines, checkUniqueNames, checkWhenKnown, isIp } from "./validate";
+import { checkConfigWord, checkUniqueNames } from "./validate";
 
-export type { HaproxyServerArgs } from "./haproxyModel";
+export type { HaproxyServerArgs } from "./model/haproxy";
 
 /** The stats page. `{}` turns it on with the defaults. */
 export interface HaproxyStatsArgs {
@@ -142,162 +130,12 @@ export interface HaproxyNodeArgs extends HostArgs {
     nodeName?: string;
 }
 
-const SHORTHAND_ONLY = ["servers", "bindAddress", "bindAddresses", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
-
-/** Every check of HaproxyNodeArgs, with defaults applied: runs before anything is registered. */
-export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs) {
-    const where = `HaproxyNode "${name}"`;
-    checkConnection(where, "connection", args.connection);
-    const os = resolveOs(where, args.os);
-    const reapply = resolveReapply(where, args.reapply);
-    const stepTimeoutS = resolveStepTimeout(where, args.stepTimeoutS);
-    const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
-    const nodeName = checkName(where, "nodeName", args.nodeName ?? name);
-    const mode = checkOneOf(where, "mode", args.mode ?? DEFAULTS.haproxyNode.mode, ["http", "tcp"] as const);
-    const t = args.timeouts ?? {};
-    const timeouts = {
-        connectMs: checkInteger(where, "timeouts.connectMs", t.connectMs ?? DEFAULTS.haproxyNode.timeouts.connectMs, 1, 86_400_000),
-        clientMs: checkInteger(where, "timeouts.clientMs", t.clientMs ?? DEFAULTS.haproxyNode.timeouts.clientMs, 1, 86_400_000),
-        serverMs: checkInteger(where, "timeouts.serverMs", t.serverMs ?? DEFAULTS.haproxyNode.timeouts.serverMs, 1, 86_400_000),
-    };
-    const maxconn = checkInteger(where, "maxconn", args.maxconn ?? DEFAULTS.haproxyNode.maxconn, 1, 1_000_000);
-    const extra = {
-        global: checkRawLines(where, "extraConfig.global", args.extraConfig?.global),
-        defaults: checkRawLines(where, "extraConfig.defaults", args.extraConfig?.defaults),
-        frontend: checkRawLines(where, "extraConfig.frontend", args.extraConfig?.frontend),
-        backend: checkRawLines(where, "extraConfig.backend", args.extraConfig?.backend),
-    };
-
-    let frontends: CheckedFrontend[];
-    let backends: CheckedBackend[];
-    let certificates: { name: string; pem: pulumi.Input<string> }[] = [];
-    let shorthand = false;
-    if (args.frontends !== undefined || args.backends !== undefined) {
-        if (args.frontends === undefined || args.backends === undefined) {
-            throw new ArgumentError(where, args.frontends === undefined ? "frontends" : "backends", "must be set together with `frontends` and `backends`", undefined);
-        }
-        for (const k of SHORTHAND_ONLY) {
-            if (args[k] !== undefined) throw new ArgumentError(where, k, "is shorthand for one frontend and backend: set it in `frontends`/`backends` instead", args[k]);
-        }
-        for (const k of ["frontend", "backend"] as const) {
-            if (args.extraConfig?.[k] !== undefined) throw new ArgumentError(where, `extraConfig.${k}`, `must move into each entry's \`extraConfig\` with \`${k}s\``, args.extraConfig[k]);
-        }
-        ({ frontends, backends, certificates } = checkHaproxyCollections(where, args, { os, defaultMode: mode }));
-    } else {
-        if (args.certificates !== undefined) throw new ArgumentError(where, "certificates", "need `frontends` whose binds name them", args.certificates.map((c) => c?.name));
-        shorthand = true;
-        const port = checkPort(where, "port", args.port ?? DEFAULTS.haproxyNode.port);
-        const frontendName = checkName(where, "frontendName", args.frontendName ?? DEFAULTS.haproxyNode.frontendName);
-        const backendName = checkName(where, "backendName", args.backendName ?? DEFAULTS.haproxyNode.backendName);
-        if (args.bindAddresses !== undefined) {
-            if (args.bindAddress !== undefined) throw new ArgumentError(where, "bindAddresses", "replaces `bindAddress`: set one of them", args.bindAddresses);
-            if (!Array.isArray(args.bindAddresses) || args.bindAddresses.length === 0) throw new ArgumentError(where, "bindAddresses", "must list at least one address", args.bindAddresses);
-        }
-        const bindAddresses = (args.bindAddresses ?? [args.bindAddress ?? DEFAULTS.haproxyNode.bindAddress]).map((address, i) =>
-            checkWhenKnown(address, (a) => {
-                const field = args.bindAddresses === undefined ? "bindAddress" : `bindAddresses[${i}]`;
-                if (a !== "*" || args.bindAddresses !== undefined) checkIp(where, field, a);
-            }),
-        );
-        frontends = [
-            {
-                name: frontendName,
-                mode,
-                binds: bindAddresses.map((address) => ({ address, port })),
-                routes: [],
-                defaultBackend: backendName,
-                redirectToHttps: false,
-                forwardFor: false,
-                timeouts: {},
-                requestHeaders: [],
-                responseHeaders: [],
-                extra: extra.frontend,
-            },
-        ];
-        backends = [
-            {
-                name: backendName,
-                mode,
-                balance: checkOneOf(where, "balance", args.balance ?? DEFAULTS.haproxyNode.balance, BALANCE_ALGORITHMS),
-                healthCheck: checkHealthCheck(where, "healthCheck", args.healthCheck),
-                servers: checkServers(where, "servers", args.servers),
-                timeouts: {},
-                extra: extra.backend,
-            },
-        ];
-    }
-    const ports = [...new Set(frontends.flatMap((f) => f.binds.map((b) => b.port)))];
-    const nonlocalBind = args.nonlocalBind ?? frontends.some((f) => f.binds.some((b) => b.address !== "*"));
-    // Known IPv6 bind addresses only: the step list is fixed at construction.
-    const nonlocalBind6 = nonlocalBind && frontends.some((f) => f.binds.some((b) => typeof b.address === "string" && b.address.includes(":")));
-
-    const loggingTarget = checkOneOf(where, "logging.target", args.logging?.target ?? (shorthand ? "devlog" : "rsyslog"), ["devlog", "rsyslog"] as const);
-    const runtimeApi = args.runtimeApi ?? false;
-    checkBoolean(where, "runtimeApi", runtimeApi);
-    if (!runtimeApi) {
-        // A state is applied through the socket: turning the socket on implicitly would reload on every drain and every return to ready.
-        backends.forEach((b, i) =>
-            b.servers.forEach((s, j) => {
-                if (s.state !== "ready") {
-                    const field = shorthand ? `servers[${j}].state` : `backends[${i}].servers[${j}].state`;
-                    throw new ArgumentError(where, field, "needs `runtimeApi: true` (the state is applied through haproxy's runtime API socket, without a reload; turning it on once takes one reload)", s.state);
-                }
-            }),
-        );
-    }
-    const address = args.address === undefined ? undefined : checkWhenKnown(args.address, (a) => checkIp(where, "address", a));
-
-    const rawStats: unknown = args.stats;
-    const statsArgs = rawStats === true ? {} : args.stats || undefined;
-    let stats: { port: number; uri: string; user: string; password?: pulumi.Input<string>; adminSources: string[]; prometheus: boolean; bindAddress: pulumi.Input<string> } | undefined;
-    if (statsArgs) {
-        const statsPort = checkPort(where, "stats.port", statsArgs.port ?? DEFAULTS.haproxyNode.statsPage.port);
-        if (ports.includes(statsPort)) throw new ArgumentError(where, "stats.port", shorthand ? "must differ from `port`" : "must differ from every frontend bind's port", statsPort);
-        // Open to nobody but the node itself until told (API.md principle 7), shorthand or not.
-        if (statsArgs.adminSources !== undefined && !Array.isArray(statsArgs.adminSources)) throw new ArgumentError(where, "stats.adminSources", "must be a list of CIDRs", statsArgs.adminSources);
-        const adminSources = (statsArgs.adminSources ?? []).map((c, i) => {
-            checkCidr(where, `stats.adminSources[${i}]`, c);
-            return c;
-        });
-        const prometheus = statsArgs.prometheus ?? false;
-        if (prometheus) requireHaproxy(where, "stats.prometheus", os, "2.0", "the Prometheus exporter (/metrics)", true);
-        stats = {
-            port: statsPort,
-            uri: checkHttpPath(where, "stats.uri", statsArgs.uri ?? DEFAULTS.haproxyNode.statsPage.uri),
-            user: checkConfigWord(where, "stats.user", statsArgs.user ?? DEFAULTS.haproxyNode.statsPage.user, 64),
-            password: statsArgs.password,
-            adminSources,
-            prometheus,
-            bindAddress: address ?? statsBindFromConnection(where, args.connection),
-        };
-    }
-    // The stats port is never opened to everyone by a port rule: only to `adminSources`, when there are any.
-    const restrictedPort = stats && stats.adminSources.length ? { port: stats.port, sources: stats.adminSources } : undefined;
-    return {
-        where,
-        os,
-        reapply,
-        stepTimeoutS,
-        installDependsOn,
-        nodeName,
-        mode,
-        timeouts,
-        maxconn,
-        extra,
-        frontends,
-        backends,
-        certificates,
-        shorthand,
-        nonlocalBind,
-        nonlocalBind6,
-        ports,
-        restrictedPort,
-        stats,
-        rsyslog: loggingTarget === "rsyslog",
-        runtimeApi,
-        address,
-        haproxyVersion: oldestHaproxy(os).version,
-    };
+/**
+ * Every check of HaproxyNodeArgs, with defaults applied, every problem at once: the node's Plan
+ * (model/haproxy.ts), memoized by the args object. Runs before anything is registered.
+ */
+export function checkHaproxyNodeArgs(name: string, args: HaproxyNodeArgs): HaproxyPlan {
+    return normalizeHaproxyNode(name, args);
 }
 
 /**
@@ -314,20 +152,20 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     readonly scripts: RenderedScript[];
 
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
-        const checked = checkHaproxyNodeArgs(name, args);
+        const plan = normalizeHaproxyNode(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
         warnUnpinnedHostKey(this, args.connection);
-        const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, shorthand, nonlocalBind, nonlocalBind6, ports, restrictedPort } = checked;
-        this.nodeName = checked.nodeName;
+        const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, nonlocalBind, nonlocalBind6, ports, restrictedPort } = plan;
+        this.nodeName = plan.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
-        if (checked.stats) {
-            const { port: statsPort, uri, user, prometheus, adminSources } = checked.stats;
+        if (plan.stats) {
+            const { port: statsPort, uri, user, prometheus, adminSources } = plan.stats;
             const password =
-                checked.stats.password ??
+                plan.stats.password ??
                 new random.RandomPassword(`${name}-stats-password`, { length: DEFAULTS.haproxyNode.statsPage.generatedPasswordLength, special: false }, { parent: this }).result;
             this.statsPassword = pulumi.secret(password);
             stats = pulumi.secret(
-                pulumi.all([password, checked.stats.bindAddress]).apply(([p, bindAddress]) => ({
+                pulumi.all([password, plan.stats.bindAddress]).apply(([p, bindAddress]) => ({
                     bindAddress,
                     port: statsPort,
                     uri,
@@ -338,7 +176,8 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 })),
             );
         }
-        const log = checked.rsyslog ? haproxyLogging(os).target : undefined;
+        const rsyslog = plan.logging === "rsyslog";
+        const log = rsyslog ? haproxyLogging(os).target : undefined;
 
         // Every Input the config needs, resolved together: bind addresses, server names and addresses.
         const bindAddresses = pulumi.all(frontends.map((f) => pulumi.all(f.binds.map((b) => b.address))));
@@ -346,29 +185,29 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const serverNames = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.name))));
         this.configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats]).apply(([binds, servers, names, statsSpec]) => {
             // Names that were Outputs at construction are unique only now that they are known.
-            names.forEach((n, i) => checkUniqueNames(where, shorthand ? "servers" : `backends[${i}].servers`, n));
-            const resolvedFrontends = frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) }));
-            const resolvedBackends = backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) }));
-            const common = { nodeName: this.nodeName, haproxyVersion: checked.haproxyVersion, mode, timeouts, maxconn, stats: statsSpec, log, runtimeApi: checked.runtimeApi || undefined };
-            if (shorthand) {
-                const f = resolvedFrontends[0];
-                const b = resolvedBackends[0];
-                return renderHaproxyConfig({
-                    ...common,
-                    frontend: { name: f.name, bindAddress: f.binds[0].address, port: f.binds[0].port, ...(f.binds.length > 1 ? { moreBindAddresses: f.binds.slice(1).map((b) => b.address) } : {}) },
-                    backend: { name: b.name, balance: b.balance, servers: b.servers },
-                    healthCheck: b.healthCheck,
-                    extra,
-                });
-            }
-            return renderHaproxyConfig({ ...common, frontends: resolvedFrontends, backends: resolvedBackends, extra: { global: extra.global, defaults: extra.defaults } });
+            names.forEach((n, i) => {
+                if (backends[i].servers.some((s) => typeof s.name !== "string")) checkUniqueNames(where, pathText([...backends[i].path, "servers"]), n);
+            });
+            return renderHaproxyConfig({
+                nodeName: this.nodeName,
+                haproxyVersion: plan.haproxyVersion,
+                mode,
+                timeouts,
+                maxconn,
+                stats: statsSpec,
+                log,
+                runtimeApi: plan.runtimeApi || undefined,
+                frontends: frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) })),
+                backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
+                extra,
+            });
         });
 
-        const hosts = tlsHosts(frontends);
-        const pems = pulumi.all(certificates.map((c, i) => pulumi.output(c.pem).apply((p) => checkCertificatePem(where, `certificates[${i}].pem`, p)))).apply((texts) => {
+        // The PEMs were checked once by the plan (now, or as they resolve); here only the warnings.
+        const pems = pulumi.all(certificates.map((c) => c.pem)).apply((texts) => {
             // Before any step runs (they all wait for the PEMs): soon expiring, or not covering a routed Host.
             const inUse = certificates.map((c, i) => ({ name: c.name, field: `certificates[${i}].pem`, pem: texts[i] }));
-            for (const w of certificateWarnings(inUse, hosts)) void pulumi.log.warn(`${where}: ${w}`, this);
+            for (const w of certificateWarnings(inUse, plan.tlsHosts)) void pulumi.log.warn(`${where}: ${w}`, this);
             return texts;
         });
         const stdin: Record<string, pulumi.Input<string>> = { [HAPROXY_CONFIG_PATH]: this.configText };
@@ -384,15 +223,15 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             restrictedPort,
             nonlocalBind,
             nonlocalBind6,
-            archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
+            archiveRepos: plan.archiveRepos,
             certificates: certificates.length > 0,
-            rsyslog: checked.rsyslog,
-            runtimeApi: checked.runtimeApi,
-            serverStates: checked.runtimeApi ? managedServerStates(where, shorthand, backends) : undefined,
+            rsyslog,
+            runtimeApi: plan.runtimeApi,
+            serverStates: plan.runtimeApi ? managedServerStates(backends) : undefined,
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
-        createSteps({ parent: this, prefix: name, connection, become: args.become ?? DEFAULTS.host.become, reapply: checked.reapply, stepTimeoutS: checked.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: checked.installDependsOn }, steps);
+        createSteps({ parent: this, prefix: name, connection, become: plan.become, reapply: plan.reapply, stepTimeoutS: plan.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: plan.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,
@@ -411,36 +250,10 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
 }
 
 /**
- * Without `address`, the stats page binds the host the node is reached at, which must be an IP
- * address (a name could resolve to several, the VIP included): checked now when known, else once resolved.
- */
-function statsBindFromConnection(where: string, connection: pulumi.Input<ConnectionArgs>): pulumi.Input<string> {
-    const check = (host: unknown): string => {
-        if (typeof host !== "string" || !isIp(host)) {
-            throw new ArgumentError(where, "address", "must be set when `stats` is on and `connection.host` is no IP address (the stats page binds the node's own address)", host);
-        }
-        return host;
-    };
-    const known = typeof connection === "object" && connection !== null && !pulumi.Output.isInstance(connection) && !(connection instanceof Promise);
-    const host = known ? (connection as ConnectionArgs).host : undefined;
-    if (known && typeof host === "string") return check(host);
-    return pulumi.output(connection).apply((c) => check(c.host));
-}
-
-/**
  * The servers whose state the runtime API sets. The step's script is fixed at construction, so a
- * server named by an Output (known only later) can take part only while it is `ready`: draining
- * it needs a plain name.
+ * server named by an Output (known only later) takes part only while it is `ready` (the plan
+ * refused anything else).
  */
-function managedServerStates(where: string, shorthand: boolean, backends: CheckedBackend[]): ManagedServer[] {
-    return backends.flatMap((b, i) =>
-        b.servers.flatMap((s, j) => {
-            if (typeof s.name === "string") return [{ backend: b.name, server: s.name, state: s.state, weight: s.weight }];
-            if (s.state !== "ready") {
-                const field = shorthand ? `servers[${j}]` : `backends[${i}].servers[${j}]`;
-                throw new ArgumentError(where, `${field}.state`, "needs a plain `name` (not an output of another resource) to be applied through the runtime API", s.state);
-            }
-            return [];
-        }),
-    );
+function managedServerStates(backends: BackendPlan[]): ManagedServer[] {
+    return backends.flatMap((b) => b.servers.flatMap((s) => (typeof s.name === "string" ? [{ backend: b.name, server: s.name, state: s.state, weight: s.weight }] : [])));
 }

@@ -16,7 +16,7 @@ export {
     HaproxyServerArgs,
     HaproxyStickyArgs,
     checkHaproxyCollections,
-} from "./haproxyModel";
+} from "./model/haproxy";
 export {
     KeepalivedCheckArgs,
     KeepalivedGatewayCheckArgs,
@@ -28,7 +28,7 @@ export {
 } from "./keepalivedPair";
 export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
-export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./render/haproxy";
+export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./model/vocabulary";
 export { ArgumentError } from "./validate";
 export { buildTopology, requirePinnedHostKeys, Topology } from "./topology";
 export { DEFAULTS } from "./defaults";

@@ -1,27 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
-import { checkConnection, warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
-import { KEEPALIVED_VRRP3_SINCE, oldestVersions, OsAdapter, OsChoice, sameOnEveryFamily, versionAtLeast } from "./os";
+import { warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
+import { checkPlacement, KeepalivedPlan, normalizeKeepalivedPair } from "./model/keepalived";
+import { pathText } from "./model/problems";
+import { OsAdapter, OsChoice, sameOnEveryFamily } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
-import { hookPath, NOTIFY_SCRIPT_PATH, NOTIFY_STATES, renderNotifyScript } from "./script/vrrpNotify";
-import {
-    ArgumentError,
-    checkCidr,
-    checkConfigWord,
-    checkInteger,
-    checkInterface,
-    checkIp,
-    checkName,
-    checkPositive,
-    checkScriptTiming,
-    checkUniqueNames,
-    checkVipForNodes,
-    checkWhenKnown,
-    Cidr,
-} from "./validate";
+import { hookPath, NOTIFY_SCRIPT_PATH, renderNotifyScript } from "./script/vrrpNotify";
+import { ArgumentError, checkConfigWord } from "./validate";
 
 export interface KeepalivedNodeArgs {
     /** Node name (router_id). */
@@ -161,228 +149,13 @@ function commandOnEveryFamily(os: OsChoice, pick: (a: OsAdapter) => string): str
     return command;
 }
 
-const isIpv6 = (c: Cidr) => c.address.includes(":");
-
 /**
- * The VIPs must differ from the nodes and, where they share the nodes' address family, lie in
- * their subnet; the nodes' addresses must differ. One instance carries one address family.
+ * Every check of KeepalivedPairArgs, with defaults applied, every problem at once: the pair's Plan
+ * (model/keepalived.ts; `masterIndex`, `updateOrder`), memoized by the args object. Inputs not yet
+ * known are checked when they resolve, still before any command runs.
  */
-function checkPlacement(where: string, fields: string[], vips: string[], addresses: string[], instance: CheckedInstance): void {
-    if (addresses[0] === addresses[1]) throw new ArgumentError(where, "nodes[1].address", "must differ from `nodes[0].address`", addresses[1]);
-    const cidrs = vips.map((v, j) => checkCidr(where, fields[j], v));
-    const nodeV6 = addresses[0].includes(":");
-    cidrs.forEach((c, j) => {
-        if (isIpv6(c) !== isIpv6(cidrs[0])) {
-            throw new ArgumentError(where, fields[j], `must be of the same address family as \`${fields[0]}\` (one instance carries IPv4 or IPv6 VIPs; put the others in their own instance)`, vips[j]);
-        }
-        if (isIpv6(c) === nodeV6) checkVipForNodes(where, fields[j], c, addresses.map((address, i) => ({ field: `nodes[${i}].address`, address })));
-        else if (instance.unicast) {
-            throw new ArgumentError(where, `${instance.field}unicast`, `needs node addresses of the VIPs' address family (unicast adverts go between them; \`${fields[j]}\` is ${vips[j]}, \`nodes[0].address\` is ${addresses[0]})`, true);
-        }
-    });
-    if (isIpv6(cidrs[0])) checkIpv6Instance(where, instance);
-}
-
-/** IPv6 VIPs need VRRPv3 (VRRPv2 is IPv4-only: keepalived 2 rejects the config, 1.3.5 runs without the VIP). */
-function checkIpv6Instance(where: string, instance: CheckedInstance): void {
-    if (instance.vrrpVersion !== 3) {
-        throw new ArgumentError(where, `${instance.field}vrrpVersion`, "must be 3 for IPv6 VIPs (VRRPv2 carries only IPv4)", instance.vrrpVersion);
-    }
-}
-
-interface CheckedInstance {
-    /** Prefix of this instance's fields in errors: "" for the shorthand, `instances[1].` otherwise. */
-    field: string;
-    name: string;
-    renderedName: string;
-    vipFields: string[];
-    vips: pulumi.Input<string>[];
-    iface: pulumi.Input<string>;
-    virtualRouterId: number;
-    masterIndex: number;
-    priorities: number[];
-    advertInt: number;
-    nopreempt: boolean;
-    unicast: boolean;
-    vrrpVersion: 2 | 3;
-    trackInterfaces: string[];
-    authPassword?: pulumi.Input<string>;
-    /** Known at construction: some VIP is IPv6 (decides the sysctl step). */
-    ipv6: boolean;
-}
-
-const SHORTHAND_ONLY = ["vip", "interface", "virtualRouterId", "advertInt", "nopreempt", "unicast", "authPassword", "vrrpVersion", "trackInterfaces"] as const;
-
-function checkTrackInterfaces(where: string, field: string, value: unknown): string[] {
-    if (value === undefined) return [];
-    if (!Array.isArray(value)) throw new ArgumentError(where, field, "must be a list of interface names", value);
-    return value.map((v, i) => checkInterface(where, `${field}[${i}]`, v));
-}
-
-function checkTiming(where: string, field: string, os: OsChoice, advertIntArg: unknown, vrrpVersion: number): number {
-    const advertInt = checkPositive(where, `${field}advertInt`, advertIntArg ?? DEFAULTS.keepalivedPair.advertInt);
-    if (!Number.isInteger(advertInt) && vrrpVersion !== 3) {
-        // VRRPv2 carries whole seconds: keepalived would advertise 0.
-        throw new ArgumentError(where, `${field}advertInt`, "may be a fraction only with `vrrpVersion: 3` (VRRPv2 adverts carry whole seconds)", advertInt);
-    }
-    if (!Number.isInteger(advertInt) && !versionAtLeast(oldestVersions(os).keepalived, KEEPALIVED_VRRP3_SINCE)) {
-        throw new ArgumentError(where, `${field}advertInt`, `may be a fraction only on keepalived ≥ ${KEEPALIVED_VRRP3_SINCE} (VRRPv3 centisecond timers; ${os} has ${oldestVersions(os).keepalived})`, advertInt);
-    }
-    if (advertInt > 255) throw new ArgumentError(where, `${field}advertInt`, "must be at most 255 seconds", advertInt);
-    return advertInt;
-}
-
-/** The VIPs' family where every VIP is already known; refuses IPv6 with VRRPv2 now. */
-function knownIpv6(where: string, inst: CheckedInstance): boolean {
-    const known = inst.vips.filter((v): v is string => typeof v === "string");
-    const v6 = known.some((v) => v.includes(":"));
-    if (v6) checkIpv6Instance(where, inst);
-    return v6;
-}
-
-function shorthandInstance(where: string, name: string, os: OsChoice, args: KeepalivedPairArgs, priorities: number[]): CheckedInstance {
-    if (args.vip === undefined) throw new ArgumentError(where, "vip", "is needed (or `instances`)", args.vip);
-    if (args.interface === undefined) throw new ArgumentError(where, "interface", "is needed with `vip`", args.interface);
-    const vrrpVersion = checkInteger(where, "vrrpVersion", args.vrrpVersion ?? DEFAULTS.keepalivedPair.vrrpVersion, 2, 3) as 2 | 3;
-    const inst: CheckedInstance = {
-        field: "",
-        name,
-        renderedName: `VI_${name.replace(/[^A-Za-z0-9_]/g, "_")}`,
-        vipFields: ["vip"],
-        vips: [checkWhenKnown(args.vip, (v) => checkCidr(where, "vip", v))],
-        iface: checkWhenKnown(args.interface, (v) => checkInterface(where, "interface", v)),
-        virtualRouterId: checkInteger(where, "virtualRouterId", args.virtualRouterId ?? DEFAULTS.keepalivedPair.virtualRouterId, 1, 255),
-        masterIndex: priorities[0] > priorities[1] ? 0 : 1,
-        priorities,
-        advertInt: checkTiming(where, "", os, args.advertInt, vrrpVersion),
-        nopreempt: args.nopreempt ?? DEFAULTS.keepalivedPair.nopreempt,
-        unicast: args.unicast ?? DEFAULTS.keepalivedPair.unicast,
-        vrrpVersion,
-        trackInterfaces: checkTrackInterfaces(where, "trackInterfaces", args.trackInterfaces),
-        authPassword: args.authPassword,
-        ipv6: false,
-    };
-    inst.ipv6 = knownIpv6(where, inst);
-    return inst;
-}
-
-function checkInstance(where: string, os: OsChoice, raw: VrrpInstanceArgs, i: number, nodeNames: string[]): CheckedInstance {
-    const field = `instances[${i}].`;
-    if (typeof raw !== "object" || raw === null) throw new ArgumentError(where, `instances[${i}]`, "must be an object with `name`, `vips`, `virtualRouterId`, `interface`, `master`", raw);
-    const name = checkName(where, `${field}name`, raw.name);
-    if (!Array.isArray(raw.vips) || raw.vips.length === 0) throw new ArgumentError(where, `${field}vips`, "must list at least one VIP", raw.vips);
-    const vipFields = raw.vips.map((_, j) => `${field}vips[${j}]`);
-    const masterIndex = nodeNames.indexOf(raw.master);
-    if (masterIndex < 0) throw new ArgumentError(where, `${field}master`, `is not a node; nodes are: ${nodeNames.join(", ")}`, raw.master);
-    const masterPriority = checkInteger(where, `${field}masterPriority`, raw.masterPriority ?? DEFAULTS.keepalivedPair.priorities[0], 1, 254);
-    const backupPriority = checkInteger(where, `${field}backupPriority`, raw.backupPriority ?? DEFAULTS.keepalivedPair.priorities[1], 1, 254);
-    if (backupPriority >= masterPriority) {
-        throw new ArgumentError(where, `${field}backupPriority`, `must be below \`${field}masterPriority\` (${masterPriority})`, backupPriority);
-    }
-    const vrrpVersion = checkInteger(where, `${field}vrrpVersion`, raw.vrrpVersion ?? DEFAULTS.keepalivedPair.vrrpVersion, 2, 3) as 2 | 3;
-    const inst: CheckedInstance = {
-        field,
-        name,
-        renderedName: `VI_${name}`,
-        vipFields,
-        vips: raw.vips.map((v, j) => checkWhenKnown(v, (x) => checkCidr(where, vipFields[j], x))),
-        iface: checkWhenKnown(raw.interface, (v) => checkInterface(where, `${field}interface`, v)),
-        virtualRouterId: checkInteger(where, `${field}virtualRouterId`, raw.virtualRouterId, 1, 255),
-        masterIndex,
-        priorities: masterIndex === 0 ? [masterPriority, backupPriority] : [backupPriority, masterPriority],
-        advertInt: checkTiming(where, field, os, raw.advertInt, vrrpVersion),
-        nopreempt: raw.nopreempt ?? DEFAULTS.keepalivedPair.nopreempt,
-        unicast: raw.unicast ?? DEFAULTS.keepalivedPair.unicast,
-        vrrpVersion,
-        trackInterfaces: checkTrackInterfaces(where, `${field}trackInterfaces`, raw.trackInterfaces),
-        authPassword: raw.authPassword,
-        ipv6: false,
-    };
-    inst.ipv6 = knownIpv6(where, inst);
-    return inst;
-}
-
-/** A hook is a whole script (`#!` first); its text is never echoed in an error. */
-function checkHook(where: string, field: string, value: string): string {
-    if (typeof value !== "string" || !value.startsWith("#!") || value.includes("\0")) {
-        throw new ArgumentError(where, field, "must be a whole script starting with `#!` (no NUL bytes)", "<hidden>");
-    }
-    return value;
-}
-
-/**
- * Every check of KeepalivedPairArgs, with defaults applied: runs before anything is registered.
- * Inputs not yet known are checked when they resolve, still before any command runs.
- */
-export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs) {
-    const where = `KeepalivedPair "${name}"`;
-    const os = resolveOs(where, args.os);
-    const reapply = resolveReapply(where, args.reapply);
-    const stepTimeoutS = resolveStepTimeout(where, args.stepTimeoutS);
-    const installDependsOn = resolveInstallDependsOn(where, args.installBeforeDependsOn);
-    if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
-        throw new ArgumentError(where, "nodes", "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
-    }
-    const nodes = args.nodes.map((n, i) => ({
-        ...n,
-        name: checkName(where, `nodes[${i}].name`, n.name),
-        address: checkWhenKnown(n.address, (a) => checkIp(where, `nodes[${i}].address`, a)),
-        priority: checkInteger(where, `nodes[${i}].priority`, n.priority ?? DEFAULTS.keepalivedPair.priorities[i], 1, 254),
-        dependsOn: checkDependencies(where, `nodes[${i}].dependsOn`, n.dependsOn),
-    }));
-    checkUniqueNames(where, "nodes", nodes.map((n) => n.name));
-    nodes.forEach((n, i) => checkConnection(where, `nodes[${i}].connection`, n.connection));
-
-    let instances: CheckedInstance[];
-    if (args.instances !== undefined) {
-        for (const key of SHORTHAND_ONLY) {
-            if (args[key] !== undefined) throw new ArgumentError(where, key, "is shorthand for one instance: with `instances` set it per instance", args[key] === args.authPassword ? "<hidden>" : args[key]);
-        }
-        args.nodes.forEach((n, i) => {
-            if (n.priority !== undefined) throw new ArgumentError(where, `nodes[${i}].priority`, "applies to the single-VIP shorthand: with `instances` set `masterPriority`/`backupPriority` per instance", n.priority);
-        });
-        if (!Array.isArray(args.instances) || args.instances.length === 0) throw new ArgumentError(where, "instances", "must list at least one instance", args.instances);
-        instances = args.instances.map((inst, i) => checkInstance(where, os, inst, i, nodes.map((n) => n.name)));
-        checkUniqueNames(where, "instances", instances.map((i) => i.name));
-        // keepalived keeps IPv4 and IPv6 routers apart: a VRID may repeat across address families.
-        const vrids = new Set<string>();
-        instances.forEach((inst, i) => {
-            const key = `${inst.virtualRouterId}/${inst.ipv6 ? 6 : 4}`;
-            if (vrids.has(key)) throw new ArgumentError(where, `instances[${i}].virtualRouterId`, `must be unique among the instances of one address family (IPv${inst.ipv6 ? 6 : 4})`, inst.virtualRouterId);
-            vrids.add(key);
-        });
-    } else {
-        if (nodes[0].priority === nodes[1].priority) {
-            throw new ArgumentError(where, "nodes[1].priority", "must differ from `nodes[0].priority` (equal priorities make the election arbitrary)", nodes[1].priority);
-        }
-        instances = [shorthandInstance(where, name, os, args, nodes.map((n) => n.priority))];
-    }
-    const versions = new Set(instances.map((i) => i.vrrpVersion));
-    const keepalived = oldestVersions(os).keepalived;
-    if (versions.size > 1 && !versionAtLeast(keepalived, "2")) {
-        const i = instances.findIndex((x) => x.vrrpVersion !== instances[0].vrrpVersion);
-        throw new ArgumentError(where, `instances[${i}].vrrpVersion`, `must equal the other instances' on ${os} (per-instance VRRP versions need keepalived ≥ 2, ${os} has ${keepalived})`, instances[i].vrrpVersion);
-    }
-    instances.forEach((inst) => {
-        const known = [...inst.vips, ...nodes.map((n) => n.address)];
-        if (known.every((v) => typeof v === "string")) checkPlacement(where, inst.vipFields, inst.vips as string[], nodes.map((n) => n.address) as string[], inst);
-    });
-
-    const check = checkScriptTiming(where, "check", args.check, DEFAULTS.keepalivedPair.haproxyCheck);
-    const garp = args.garpMasterRefreshS === undefined ? undefined : checkInteger(where, "garpMasterRefreshS", args.garpMasterRefreshS, 1, 3600);
-    const gw = args.gatewayCheck;
-    const gatewayCheck =
-        gw === undefined ? undefined : { address: checkIp(where, "gatewayCheck.address", gw.address), ...checkScriptTiming(where, "gatewayCheck", gw, DEFAULTS.keepalivedPair.gatewayCheck) };
-    const notifyArgs = args.notify ?? {};
-    const hooks = NOTIFY_STATES.filter((s) => notifyArgs[s] !== undefined).map((s) => ({
-        state: s,
-        body: checkWhenKnown(notifyArgs[s] as pulumi.Input<string>, (v) => checkHook(where, `notify.${s}`, v)),
-    }));
-    const notify = args.instances !== undefined || args.notify !== undefined;
-    /** The node that starts as MASTER of the first instance. */
-    const masterIndex = instances[0].masterIndex;
-
-    return { where, os, reapply, stepTimeoutS, installDependsOn, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex };
+export function checkKeepalivedPairArgs(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
+    return normalizeKeepalivedPair(name, args);
 }
 
 /**
@@ -404,10 +177,10 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
     readonly scripts: RenderedScript[];
 
     constructor(name: string, args: KeepalivedPairArgs, opts?: pulumi.ComponentResourceOptions) {
-        const checked = checkKeepalivedPairArgs(name, args);
+        const plan = normalizeKeepalivedPair(name, args);
         super("haproxy-ha:index:KeepalivedPair", name, {}, opts);
         args.nodes.forEach((n) => warnUnpinnedHostKey(this, n.connection));
-        const { where, os, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex } = checked;
+        const { where, os, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex } = plan;
         const scripts: VrrpTrackScript[] = [{ name: "chk_haproxy", command: commandOnEveryFamily(os, (a) => a.haproxyCheck), ...check }];
         if (gatewayCheck) {
             const { address, ...timing } = gatewayCheck;
@@ -418,7 +191,6 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
             const weight = -Math.min(gap + 1, 253);
             scripts.push({ name: "chk_gateway", command: `${commandOnEveryFamily(os, (a) => a.pingCommand)} -c 1 -W 1 ${address}`, ...timing, weight });
         }
-        const shorthand = args.instances === undefined;
         const authPasswords = instances.map((inst) =>
             inst.vrrpVersion === 3
                 ? pulumi.output(undefined)
@@ -426,9 +198,9 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                       pulumi
                           .output(
                               inst.authPassword ??
-                                  new random.RandomPassword(shorthand ? `${name}-vrrp-auth` : `${name}-${inst.name}-vrrp-auth`, { length: DEFAULTS.keepalivedPair.generatedAuthPasswordLength, special: false }, { parent: this }).result,
+                                  new random.RandomPassword(inst.authPasswordName, { length: DEFAULTS.keepalivedPair.generatedAuthPasswordLength, special: false }, { parent: this }).result,
                           )
-                          .apply((p) => checkConfigWord(where, `${inst.field}authPassword`, p, 8)),
+                          .apply((p) => checkConfigWord(where, pathText([...inst.path, "authPassword"]), p, 8)),
                   ),
         );
         const allV3 = instances.every((i) => i.vrrpVersion === 3);
@@ -436,25 +208,25 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
 
         this.masterName = nodes[masterIndex].name;
         this.masters = Object.fromEntries(instances.map((i) => [i.name, nodes[i.masterIndex].name]));
-        const steps = keepalivedSteps({ os, archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined });
+        const steps = keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined });
         const hookBodies: Record<string, pulumi.Output<string>> = Object.fromEntries(hooks.map((h) => [hookPath(h.state), pulumi.secret(pulumi.output(h.body))]));
         const notifyScript = renderNotifyScript();
         const files: pulumi.Output<RenderedFile[]>[] = [];
-        const backupIndex = 1 - masterIndex;
+        const [first, second] = plan.updateOrder;
         const lastStepOf: pulumi.Resource[] = [];
         const resolvedInstances = pulumi.all(
             instances.map((inst, k) =>
                 pulumi.all([authPasswords[k], pulumi.all(inst.vips), inst.iface, nodes[0].address, nodes[1].address]).apply(([authPass, vipTexts, ifaceName, a0, a1]) => {
-                    checkPlacement(where, inst.vipFields, vipTexts, [a0, a1], inst);
-                    const cidrs = vipTexts.map((v, j) => checkCidr(where, inst.vipFields[j], v));
-                    if (cidrs.some(isIpv6) && !ipv6) {
-                        throw new ArgumentError(where, inst.vipFields[0], "is IPv6 but was unknown when the pair was constructed: pass IPv6 VIPs as plain values (they decide the net.ipv6.ip_nonlocal_bind step)", vipTexts[0]);
+                    // Placed by the plan when all was known then; otherwise now, once.
+                    const cidrs = inst.cidrs ?? checkPlacement(where, vipTexts, [a0, a1], inst);
+                    if (cidrs.some((c) => c.address.includes(":")) && !ipv6) {
+                        throw new ArgumentError(where, pathText(inst.vipPaths[0]), "is IPv6 but was unknown when the pair was constructed: pass IPv6 VIPs as plain values (they decide the net.ipv6.ip_nonlocal_bind step)", vipTexts[0]);
                     }
-                    return { inst, authPass, cidrs, ifaceName: checkInterface(where, `${inst.field}interface`, ifaceName), addresses: [a0, a1] };
+                    return { inst, authPass, cidrs, ifaceName, addresses: [a0, a1] };
                 }),
             ),
         );
-        for (const i of [backupIndex, masterIndex]) {
+        for (const i of [first, second]) {
             const node = nodes[i];
             const config = pulumi.secret(
                 resolvedInstances.apply((resolved) =>
@@ -488,12 +260,12 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     parent: this,
                     prefix: `${name}-${node.name}`,
                     connection: node.connection,
-                    become: args.become ?? DEFAULTS.host.become,
-                    reapply: checked.reapply,
-                    stepTimeoutS: checked.stepTimeoutS,
+                    become: plan.become,
+                    reapply: plan.reapply,
+                    stepTimeoutS: plan.stepTimeoutS,
                     stdin,
-                    dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === masterIndex ? [lastStepOf[backupIndex]] : [])],
-                    installDependsOn: checked.installDependsOn,
+                    dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === second ? [lastStepOf[first]] : [])],
+                    installDependsOn: plan.installDependsOn,
                 },
                 steps,
             );

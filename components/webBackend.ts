@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULTS } from "./defaults";
-import { checkConnection, warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "./common";
+import { warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
+import { normalizeWebBackend, WebBackendPlan } from "./model/webBackend";
 import { sameOnEveryFamily } from "./os";
 import { renderIndexPage } from "./render/indexPage";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { WEB_PAGE, webBackendSteps, webIndexPath } from "./script/webBackendSteps";
-import { checkIp, checkName, checkPort, checkWhenKnown } from "./validate";
 
 export interface WebBackendArgs extends HostArgs {
     /** How to reach the host over SSH (the shape of the command provider's remote ConnectionArgs). */
@@ -20,19 +19,9 @@ export interface WebBackendArgs extends HostArgs {
     backendName?: string;
 }
 
-/** Every check of WebBackendArgs, with defaults applied: runs before anything is registered. */
-export function checkWebBackendArgs(name: string, args: WebBackendArgs) {
-    const where = `WebBackend "${name}"`;
-    checkConnection(where, "connection", args.connection);
-    return {
-        os: resolveOs(where, args.os),
-        reapply: resolveReapply(where, args.reapply),
-        stepTimeoutS: resolveStepTimeout(where, args.stepTimeoutS),
-        installDependsOn: resolveInstallDependsOn(where, args.installBeforeDependsOn),
-        backendName: checkName(where, "backendName", args.backendName ?? name),
-        port: checkPort(where, "port", args.port ?? DEFAULTS.webBackend.port),
-        address: checkWhenKnown(args.address ?? pulumi.output(args.connection).apply((c) => c.host), (a) => checkIp(where, "address", a)),
-    };
+/** Every check of WebBackendArgs, with defaults applied, every problem at once: the Plan (model/webBackend.ts), memoized by the args object. */
+export function checkWebBackendArgs(name: string, args: WebBackendArgs): WebBackendPlan {
+    return normalizeWebBackend(name, args);
 }
 
 /** A web server (httpd on EL, nginx on Debian/Ubuntu) serving an index page. */
@@ -45,15 +34,15 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
     readonly scripts: RenderedScript[];
 
     constructor(name: string, args: WebBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { os, backendName, port, address, reapply, stepTimeoutS, installDependsOn } = checkWebBackendArgs(name, args);
+        const { os, backendName, port, address, reapply, stepTimeoutS, installDependsOn, become, archiveRepos } = normalizeWebBackend(name, args);
         super("haproxy-ha:index:WebBackend", name, {}, opts);
         warnUnpinnedHostKey(this, args.connection);
         this.backendName = backendName;
 
-        const steps = webBackendSteps(os, port, args.centos7Vault ?? DEFAULTS.host.centos7Vault);
+        const steps = webBackendSteps(os, port, archiveRepos);
         const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));
         createSteps(
-            { parent: this, prefix: name, connection: args.connection, become: args.become ?? DEFAULTS.host.become, reapply, stepTimeoutS, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn], installDependsOn },
+            { parent: this, prefix: name, connection: args.connection, become, reapply, stepTimeoutS, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn], installDependsOn },
             steps,
         );
 

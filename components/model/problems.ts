@@ -4,7 +4,8 @@
  * (`["backends", 0, "servers", 1, "address"]`), so the stack config can show its own key for it
  * through a declared mapping instead of parsing message text.
  */
-import { ArgumentError } from "../validate";
+import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError, checkWhenKnown } from "../validate";
 
 export type ArgPath = readonly (string | number)[];
 
@@ -75,4 +76,85 @@ export class Problems {
         if (this.ok) return;
         throw new ArgumentErrors(where, this.list.map((p) => ({ ...p, field: show(p.path) })));
     }
+}
+
+/**
+ * The problems of one component's (or the stack config's) args, with `where` for the single-error
+ * checks of validate.ts: `at` runs one at an arg path and keeps going past its failure, so a
+ * normalizer reports every problem at once. The path is passed to the check as its field text and
+ * read back from the error (parsePath), so `show` decides how the user sees it when thrown.
+ */
+export class Checks {
+    readonly problems = new Problems();
+
+    constructor(
+        readonly where: string,
+        /** How a path reads to the user: the component's arg path, or a stack key path. */
+        readonly show: (path: ArgPath) => string = pathText,
+    ) {}
+
+    /** `fn(field)` at `path`; undefined (and a problem) when it refuses the value. */
+    at<T>(path: ArgPath, fn: (field: string) => T): T | undefined {
+        return this.problems.check(path, () => fn(pathText(path)));
+    }
+
+    add(path: ArgPath, rule: string, value: unknown): void {
+        this.problems.add(path, rule, value);
+    }
+
+    get ok(): boolean {
+        return this.problems.ok;
+    }
+
+    /** Whether a problem was recorded at `path` or below it (a rule over a refused value would only echo it). */
+    has(path: ArgPath): boolean {
+        return this.problems.list.some((p) => path.every((seg, i) => p.path[i] === seg));
+    }
+
+    /** Throws every problem at once, as `show` names them. */
+    throwIfAny(): void {
+        this.problems.throwIfAny(this.where, this.show);
+    }
+}
+
+/** Normalizations already done, by args object and component name (a failed one keeps its error). */
+export type PlanCache<P> = WeakMap<object, Map<string, { plan: P } | { error: unknown }>>;
+
+/**
+ * `normalize(name, args)` once per args object (by identity) and name: the stack program's early
+ * check and the component's constructor share one normalization when they pass the same object.
+ * Args are not to be changed after they were given to a component (they never were).
+ */
+export function memoized<A, P>(cache: PlanCache<P>, name: string, args: A, normalize: (name: string, args: A) => P): P {
+    if (typeof args !== "object" || args === null) return normalize(name, args);
+    let byName = cache.get(args);
+    if (!byName) cache.set(args, (byName = new Map()));
+    let entry = byName.get(name);
+    if (entry === undefined) {
+        try {
+            entry = { plan: normalize(name, args) };
+        } catch (error) {
+            entry = { error };
+        }
+        byName.set(name, entry);
+    }
+    if ("error" in entry) throw entry.error;
+    return entry.plan;
+}
+
+/** A plain value (not an Output or a Promise): checkable now. */
+export function isKnown<T>(v: pulumi.Input<T>): v is T {
+    return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+}
+
+/**
+ * A value checked once: now when plain (a problem among the others), or when its Output resolves
+ * (then the error stops the preview, still before any command runs). Returns it to use in its place.
+ */
+export function whenKnown<T>(c: Checks, path: ArgPath, value: pulumi.Input<T>, check: (field: string, v: T) => void): pulumi.Input<T> {
+    if (isKnown(value)) {
+        c.at(path, (f) => check(f, value));
+        return value;
+    }
+    return checkWhenKnown(value, (v) => check(c.show(path), v));
 }

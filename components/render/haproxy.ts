@@ -2,91 +2,15 @@
  * haproxy.cfg from a typed spec. PURE and deterministic: fixed section order, no timestamps,
  * trailing newline, so an unchanged spec renders byte-identical text and triggers nothing.
  * Version-dependent directives follow `haproxyVersion` (the oldest haproxy the config may meet);
- * what the shorthand args render uses only directives haproxy 1.5 (CentOS 7) accepts.
+ * what the shorthand args render uses only directives haproxy 1.5 (CentOS 7) accepts. It takes
+ * collections only: the shorthand args become collections in model/haproxy.ts.
  */
 import { versionAtLeast } from "../os";
+import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
-/** The algorithms haproxy 1.5 and later all accept. */
-export const BALANCE_ALGORITHMS = ["roundrobin", "static-rr", "leastconn", "first", "source", "uri"] as const;
-export type BalanceAlgorithm = (typeof BALANCE_ALGORITHMS)[number];
+/** The vocabulary lives in model/vocabulary.ts; re-exported for the renderer's existing importers. */
+export { BALANCE_ALGORITHMS, BalanceAlgorithm, CERT_DIR, CHECK_METHODS, RUNTIME_SOCKET, SERVER_STATES, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_PROFILES, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
-/** TLS versions a bind may require as its minimum. */
-export const TLS_VERSIONS = ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
-export type TlsVersion = (typeof TLS_VERSIONS)[number];
-
-/**
- * Mozilla's server-side TLS profiles. Values from Mozilla's guideline 5.7 (ssl-config-generator
- * `guidelines/5.7.json`, what its `latest.json` names; the haproxy template the generator renders
- * from it): OpenSSL cipher names for TLS <= 1.2, TLS 1.3 suites, the lowest protocol, and
- * `no-tls-tickets` everywhere (tickets' keys would defeat forward secrecy until rotated).
- */
-export const TLS_PROFILES = ["modern", "intermediate", "old"] as const;
-export type TlsProfile = (typeof TLS_PROFILES)[number];
-
-const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
-const INTERMEDIATE_CIPHERS = [
-    "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "ECDHE-RSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-AES256-GCM-SHA384",
-    "ECDHE-RSA-AES256-GCM-SHA384",
-    "ECDHE-ECDSA-CHACHA20-POLY1305",
-    "ECDHE-RSA-CHACHA20-POLY1305",
-    "DHE-RSA-AES128-GCM-SHA256",
-    "DHE-RSA-AES256-GCM-SHA384",
-    "DHE-RSA-CHACHA20-POLY1305",
-];
-/** What each profile allows. `ciphers` apply to TLS 1.0-1.2 (modern has none: TLS 1.3 only). */
-export const TLS_PROFILE_SETTINGS: Readonly<Record<TlsProfile, { minVersion: TlsVersion; ciphers: readonly string[]; ciphersuites: readonly string[] }>> = {
-    modern: { minVersion: "TLSv1.3", ciphers: [], ciphersuites: TLS13_SUITES },
-    intermediate: { minVersion: "TLSv1.2", ciphers: INTERMEDIATE_CIPHERS, ciphersuites: TLS13_SUITES },
-    old: {
-        minVersion: "TLSv1.0",
-        ciphers: [
-            ...INTERMEDIATE_CIPHERS,
-            "ECDHE-ECDSA-AES128-SHA256",
-            "ECDHE-RSA-AES128-SHA256",
-            "ECDHE-ECDSA-AES128-SHA",
-            "ECDHE-RSA-AES128-SHA",
-            "ECDHE-ECDSA-AES256-SHA384",
-            "ECDHE-RSA-AES256-SHA384",
-            "ECDHE-ECDSA-AES256-SHA",
-            "ECDHE-RSA-AES256-SHA",
-            "DHE-RSA-AES128-SHA256",
-            "DHE-RSA-AES256-SHA256",
-            "AES128-GCM-SHA256",
-            "AES256-GCM-SHA384",
-            "AES128-SHA256",
-            "AES256-SHA256",
-            "AES128-SHA",
-            "AES256-SHA",
-            "DES-CBC3-SHA",
-        ],
-        ciphersuites: TLS13_SUITES,
-    },
-};
-/**
- * DHE group size for the DHE suites intermediate and old keep. `tune.ssl.default-dh-param` exists
- * from 1.5 to 3.x (2.x with OpenSSL 3 picks the RFC 7919 ffdhe2048 group), so every family gets
- * the same line and no parameter file to manage. 2048 for old too (Mozilla says 1024 for Java 6,
- * which still has the RSA key exchange suites).
- */
-export const TLS_DH_BITS = 2048;
-
-/** Health-check methods. */
-export const CHECK_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
-
-/** Where the certificates live on the host; binds name files relative to it (`crt-base`). */
-export const CERT_DIR = "/etc/haproxy/certs";
-/** The runtime API socket. */
-export const RUNTIME_SOCKET = "/run/haproxy/admin.sock";
-
-/**
- * A server's administrative state: `ready` takes traffic; `drain` takes no new traffic but what
- * persistence (a sticky cookie) sends it, its open connections finish, health checks go on;
- * `maint` takes nothing and is not checked.
- */
-export const SERVER_STATES = ["ready", "drain", "maint"] as const;
-export type ServerState = (typeof SERVER_STATES)[number];
 
 export interface HaproxyServer {
     name: string;
@@ -184,26 +108,14 @@ export interface HaproxyBackend {
     extra?: string[];
 }
 
-/** The single-frontend shape the shorthand args describe. */
-export interface HaproxyShorthand {
-    /** `moreBindAddresses`: further addresses bound on the same port (every VIP of an active-active pair). */
-    frontend: { name: string; bindAddress: string; port: number; moreBindAddresses?: string[] };
-    backend: { name: string; balance: BalanceAlgorithm; servers: HaproxyServer[] };
-    healthCheck: HaproxyHealthCheck;
-}
-
 export interface HaproxyConfigSpec {
     nodeName: string;
     /** The oldest haproxy the config may meet (x.y[.z]). Default 1.5. */
     haproxyVersion?: string;
     /** The defaults section's mode. */
-    mode: "http" | "tcp";
-    frontend?: HaproxyShorthand["frontend"];
-    backend?: HaproxyShorthand["backend"];
-    healthCheck?: HaproxyHealthCheck;
-    /** Named collections; with them, `frontend`/`backend`/`healthCheck` are ignored. */
-    frontends?: HaproxyFrontend[];
-    backends?: HaproxyBackend[];
+    mode: Mode;
+    frontends: HaproxyFrontend[];
+    backends: HaproxyBackend[];
     timeouts: { connectMs: number; clientMs: number; serverMs: number };
     maxconn: number;
     stats?: HaproxyStats;
@@ -212,33 +124,13 @@ export interface HaproxyConfigSpec {
     /** The runtime API socket (admin level, root only). */
     runtimeApi?: boolean;
     /** Raw lines appended to each section: the escape hatch for directives the args do not model. */
-    extra?: { global?: string[]; defaults?: string[]; frontend?: string[]; backend?: string[] };
-}
-
-/** The collections a shorthand spec stands for: one frontend and one backend, rendered as before. */
-function collections(spec: HaproxyConfigSpec): { frontends: HaproxyFrontend[]; backends: HaproxyBackend[] } {
-    if (spec.frontends && spec.backends) return { frontends: spec.frontends, backends: spec.backends };
-    if (!spec.frontend || !spec.backend || !spec.healthCheck) throw new Error("renderHaproxyConfig: needs frontends/backends or the shorthand frontend, backend and healthCheck");
-    const extra = spec.extra ?? {};
-    const port = spec.frontend.port;
-    return {
-        frontends: [
-            {
-                name: spec.frontend.name,
-                mode: spec.mode,
-                binds: [spec.frontend.bindAddress, ...(spec.frontend.moreBindAddresses ?? [])].map((address) => ({ address, port })),
-                defaultBackend: spec.backend.name,
-                extra: extra.frontend,
-            },
-        ],
-        backends: [{ name: spec.backend.name, mode: spec.mode, balance: spec.backend.balance, healthCheck: spec.healthCheck, servers: spec.backend.servers, extra: extra.backend }],
-    };
+    extra?: { global?: string[]; defaults?: string[] };
 }
 
 export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
     const extra = spec.extra ?? {};
     const version = spec.haproxyVersion ?? "1.5";
-    const { frontends, backends } = collections(spec);
+    const { frontends, backends } = spec;
     const tls = frontends.some((f) => f.binds.some((b) => b.tls));
     const global = [
         "global",

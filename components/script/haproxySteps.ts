@@ -4,7 +4,7 @@
  */
 import { candidateAdapters, forOs, OsAdapter, OsChoice, RSYSLOG_DROP_IN, sameOnEveryFamily, UDP_HAPROXY_LOG } from "../os";
 import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
-import { CERT_DIR } from "../render/haproxy";
+import { CERT_DIR } from "../model/vocabulary";
 import type { StepSpec } from "../remoteSteps";
 import { shQuote } from "../shell/quote";
 import { installFileScript, removeFileScript, restorePreviousFileScript, wantedPath } from "./files";

@@ -6,7 +6,7 @@
  * start keeps them on every version; no server-state-file is needed for that. PURE.
  */
 import { forOs, OsAdapter, OsChoice, versionAtLeast } from "../os";
-import { RUNTIME_SOCKET, ServerState } from "../render/haproxy";
+import { RUNTIME_SOCKET, ServerState } from "../model/vocabulary";
 import { shQuote } from "../shell/quote";
 import { reloadHaproxyVerifiedScript } from "./haproxyReload";
 import { indent } from "./text";

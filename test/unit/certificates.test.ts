@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildTopology, HaproxyNode, HaproxyNodeArgs, parseTopologyConfig } from "../../components";
-import { certificateWarnings, checkCertificatePem, sanCovers, SECRET_PLACEHOLDER } from "../../components/certificates";
+import { certificateWarnings, checkCertificatePem, pemChecks, sanCovers, SECRET_PLACEHOLDER } from "../../components/certificates";
 import { bundleParserScript, haproxyBundle } from "../../components/script/haproxySteps";
 import { setRenderMocks } from "../../scripts/renderStack";
 import { referenceConfig } from "./fixtures";
@@ -247,5 +247,41 @@ describe("certificate dates and names (issue 19, item 2)", function () {
         const warnings = await warningsOf(() => buildTopology(parseTopologyConfig(cfg), "key").balancers.map((b) => b.configText));
         const about = warnings.filter((w) => w.includes('"shop.example"'));
         expect(about.map((w) => w.slice(0, w.indexOf(":"))).sort()).to.deep.equal(['HaproxyNode "hk1"', 'HaproxyNode "hk2"']);
+    });
+});
+
+describe("each certificate is checked once per stack run (issue 20 item 3)", function () {
+    this.timeout(60_000);
+
+    it("the stack config, the early check and both balancers examine one PEM once, and the configs carry it", async () => {
+        // A PEM no other test has shown this process: the count starts from it.
+        const fresh = makeCertificates(["once.example"]).pems["once.example"];
+        const cfg = referenceConfig({
+            os: "debian",
+            frontends: [{ name: "https", binds: [{ address: "172.20.30.69", port: 443, tls: { certificates: ["site"] } }], routes: [{ hosts: ["once.example"], backend: "app" }], defaultBackend: "app" }],
+            backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }] }],
+            certificates: [{ name: "site", pem: fresh }],
+        });
+        const before = pemChecks.runs;
+        const topology = buildTopology(parseTopologyConfig(cfg), "key");
+        const configs = await Promise.all(topology.balancers.map((b) => resolved(b.configText)));
+        await Promise.all(topology.balancers.map((b) => resolved(b.files)));
+        expect(configs.every((c) => c.includes("crt site.pem"))).to.equal(true);
+        expect(pemChecks.runs - before).to.equal(1);
+    });
+
+    it("two nodes given the same PEM (plain or secret) examine it once; a bad one is refused by each, naming its own field", async () => {
+        const fresh = makeCertificates(["twice.example"]).pems["twice.example"];
+        const before = pemChecks.runs;
+        const a = new HaproxyNode(`once-${n++}`, tlsArgs(fresh, ["twice.example"]));
+        const b = new HaproxyNode(`once-${n++}`, tlsArgs(pulumi.secret(fresh), ["twice.example"]));
+        await Promise.all([resolved(a.files), resolved(b.files)]);
+        expect(pemChecks.runs - before).to.equal(1);
+        const bad = fresh.replace(/-----BEGIN CERTIFICATE-----/, "Bag Attributes\n-----BEGIN CERTIFICATE-----");
+        const refusals = pemChecks.runs;
+        for (const k of [0, 1]) {
+            expect(() => new HaproxyNode(`once-bad-${k}`, tlsArgs(bad))).to.throw(new RegExp(`HaproxyNode "once-bad-${k}": \`certificates\\[0\\]\\.pem\` must hold only PEM blocks`));
+        }
+        expect(pemChecks.runs - refusals).to.equal(1);
     });
 });

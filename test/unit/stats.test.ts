@@ -135,9 +135,8 @@ describe("the stats listener on the real haproxy (loopback only): refusal from o
             mode: "http",
             timeouts: { connectMs: 1000, clientMs: 5000, serverMs: 5000 },
             maxconn: 100,
-            frontend: { name: "www", bindAddress: "127.0.0.1", port: web },
-            backend: { name: "web", balance: "roundrobin", servers: [] },
-            healthCheck: { path: "/", interMs: 2000, rise: 2, fall: 3 },
+            frontends: [{ name: "www", mode: "http", binds: [{ address: "127.0.0.1", port: web }], defaultBackend: "web" }],
+            backends: [{ name: "web", mode: "http", balance: "roundrobin", healthCheck: { path: "/", interMs: 2000, rise: 2, fall: 3 }, servers: [] }],
             stats: { bindAddress: "127.0.0.1", port: stats, uri: "/haproxy-stats", user: "admin", password: "p4ss", adminSources: ["127.0.0.3/32"], prometheus },
         })
             // Foreground, as this user, no chroot: only the process setup differs from a host's.
