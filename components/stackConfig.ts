@@ -13,6 +13,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
+import type {
+    HaproxyBackendArgs,
+    HaproxyBindArgs,
+    HaproxyBindTlsArgs,
+    HaproxyCertificateArgs,
+    HaproxyFrontendArgs,
+    HaproxyHealthCheckArgs,
+    HaproxyRouteArgs,
+    HaproxyServerArgs,
+} from "./haproxyModel";
 import type { HaproxyNodeArgs } from "./haproxyNode";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "./keepalivedPair";
 import { ArgPath, ArgumentErrors } from "./model/problems";
@@ -481,9 +491,26 @@ export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
     Assignable<NonNullable<TopologyConfig["certificates"]>, NonNullable<HaproxyNodeArgs["certificates"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
-    // `interface` is filled from the stack's `interface` where an entry sets none.
+    // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
     Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,
     Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,
+];
+// And no member of the component's is missing from the stack's shapes (a new arg needs its stack key, or a decision not to have one).
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
+type Entry<T> = NonNullable<T> extends readonly (infer E)[] ? NonNullable<E> : never;
+type Frontend = Entry<TopologyConfig["frontends"]>;
+type Backend = Entry<TopologyConfig["backends"]>;
+type Holds<T extends true> = T;
+export type StackConfigCoversComponents = [
+    Holds<SameKeys<Frontend, HaproxyFrontendArgs>>,
+    Holds<SameKeys<Entry<Frontend["binds"]>, HaproxyBindArgs>>,
+    Holds<SameKeys<NonNullable<Entry<Frontend["binds"]>["tls"]>, HaproxyBindTlsArgs>>,
+    Holds<SameKeys<Entry<Frontend["routes"]>, HaproxyRouteArgs>>,
+    Holds<SameKeys<Backend, HaproxyBackendArgs>>,
+    Holds<SameKeys<Entry<Backend["servers"]>, HaproxyServerArgs>>,
+    Holds<SameKeys<NonNullable<Backend["healthCheck"]>, HaproxyHealthCheckArgs>>,
+    Holds<SameKeys<Entry<TopologyConfig["certificates"]>, HaproxyCertificateArgs>>,
+    Holds<SameKeys<Entry<TopologyConfig["instances"]>, VrrpInstanceArgs>>,
 ];
 
 // ---- Paths, suggestions and secrets in error messages.

@@ -90,8 +90,7 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     {
         stack: ["certificates", "**"],
         arg: ["certificates", "**"],
-        value: (list: TopologyConfig["certificates"], { cfg, wiring }) =>
-            list?.map((c) => ({ name: c.name, pem: wiring.secret ? wiring.secret(c.pem) : c.pem })) ?? (cfg.frontends === undefined && cfg.backends === undefined ? undefined : []),
+        value: (list: TopologyConfig["certificates"], { wiring }) => list?.map((c) => ({ name: c.name, pem: wiring.secret ? wiring.secret(c.pem) : c.pem })),
     },
 ];
 
