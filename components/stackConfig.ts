@@ -100,7 +100,8 @@ function leaf<S extends z.ZodType, const I extends KeyInfo>(schema: S, info: I):
     return { ...info, schema, mode: modeOf(info) as ModeOf<I> };
 }
 
-// ---- Schemas: types and ranges by zod; names, addresses and raw lines by validate.ts's checks.
+// ---- Schemas: types and ranges by zod; names, addresses and raw lines by validate.ts's checks,
+// here for a key no component checks, and by the component for a value the mapping hands over.
 
 type ValueCheck = (where: string, field: string, value: unknown) => unknown;
 
@@ -187,8 +188,17 @@ function listOfObjects<F extends Fields, const I extends KeyInfo>(fields: F, len
     return { ...info, schema: z.array(objectOf(fields), { error }).min(length.min, { error }).max(length.max, { error }), mode: modeOf(info) as ModeOf<I>, fields };
 }
 
-const hostAddress = () => checkedString(checkIp, "IP address");
+/**
+ * A string whose value a component checks with the same rule once the mapping hands it over (a
+ * web server's address, a VIP): here only its type, with the rule as the message for a non-string.
+ */
+function typedString(check: ValueCheck, kind: string) {
+    return z.string({ error: (issue) => brokenRule(check, issue.input)?.rule }).meta({ title: kind });
+}
+
 const nodeName = () => checkedString(checkName, "name");
+const typedAddress = () => typedString(checkIp, "IP address");
+const typedName = () => typedString(checkName, "name");
 const rawLine = checkedString((where, field, value) => checkRawLines(where, field, [value]), "line");
 const vipsRule = "must list 1 to 16 addresses with prefix (`172.20.30.69/24`)";
 const hostKeyError = "must map host addresses to authorized_keys-style host keys";
@@ -299,8 +309,8 @@ const KEYS = {
     ),
     webs: listOfObjects(
         {
-            name: leaf(nodeName(), { required: true, description: "server name in haproxy.cfg; unique, and no balancer's name" }),
-            host: leaf(hostAddress(), { required: true, description: "address Pulumi connects to and the balancers send requests to" }),
+            name: leaf(typedName(), { required: true, description: "server name in haproxy.cfg; unique, and no balancer's name" }),
+            host: leaf(typedAddress(), { required: true, description: "address Pulumi connects to and the balancers send requests to" }),
             port: leaf(integer(1, 65535), { default: DEFAULTS.webBackend.port, description: "port the web server listens on" }),
             content: leaf(z.string({ error: "must be the index page's text" }), { description: "the index page; unset: a page that names the backend" }),
             state: leaf(oneOf(SERVER_STATES as unknown as [ServerState, ...ServerState[]]), {
@@ -315,8 +325,8 @@ const KEYS = {
     ),
     balancers: listOfObjects(
         {
-            name: leaf(nodeName(), { required: true, description: "node name (keepalived `router_id`); unique" }),
-            host: leaf(hostAddress(), { required: true, description: "the node's address on `interface`" }),
+            name: leaf(typedName(), { required: true, description: "node name (keepalived `router_id`); unique" }),
+            host: leaf(typedAddress(), { required: true, description: "the node's address on `interface`" }),
             priority: leaf(integer(1, 254), {
                 defaultByPosition: DEFAULTS.keepalivedPair.priorities,
                 shorthandOf: "instances",
@@ -326,26 +336,26 @@ const KEYS = {
         { min: 2, max: 2 },
         { required: true, description: "the two HAProxy nodes sharing the VIP" },
     ),
-    vip: leaf(checkedString(checkCidr, "address/prefix"), {
+    vip: leaf(typedString(checkCidr, "address/prefix"), {
         description: "the floating address with prefix, e.g. `172.20.30.69/24`; must lie in the balancers' subnet and be none of them. This or `instances` is required",
     }),
     instances: listOfObjects(
         {
-            name: leaf(nodeName(), { required: true, description: "unique; rendered `vrrp_instance VI_<name>`" }),
-            vips: leaf(z.array(checkedString(checkCidr, "CIDR"), { error: vipsRule }).min(1, { error: vipsRule }).max(16, { error: vipsRule }), {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_instance VI_<name>`" }),
+            vips: leaf(z.array(typedString(checkCidr, "CIDR"), { error: vipsRule }).min(1, { error: vipsRule }).max(16, { error: vipsRule }), {
                 required: true,
                 description: "floating addresses with prefix, all IPv4 or all IPv6; both balancers bind every one",
             }),
             virtualRouterId: leaf(integer(1, 255), { required: true, description: "VRRP router id, unique per address family among the instances and on the segment" }),
-            master: leaf(nodeName(), { required: true, description: "the balancer (by name) holding the VIPs while both are healthy" }),
-            interface: leaf(checkedString(checkInterface, "interface name"), { defaultFromKey: "interface", description: "interface carrying the VIPs; unset: the stack's `interface`" }),
+            master: leaf(typedName(), { required: true, description: "the balancer (by name) holding the VIPs while both are healthy" }),
+            interface: leaf(typedString(checkInterface, "interface name"), { defaultFromKey: "interface", description: "interface carrying the VIPs; unset: the stack's `interface`" }),
             masterPriority: leaf(integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[0], description: "the master's priority" }),
             backupPriority: leaf(integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[1], description: "the other balancer's priority, below `masterPriority`" }),
             advertInt: leaf(seconds(255), { defaultFromKey: "advertInt", description: "seconds between adverts; unset: the stack's `advertInt`" }),
             nopreempt: leaf(boolean(), { defaultFromKey: "nopreempt", description: "unset: the stack's `nopreempt`" }),
             unicast: leaf(boolean(), { defaultFromKey: "unicast", description: "unset: the stack's `unicast`" }),
             vrrpVersion: leaf(integer(2, 3), { defaultFromKey: "vrrpVersion", description: "unset: the stack's `vrrpVersion`; IPv6 VIPs need 3" }),
-            trackInterfaces: leaf(z.array(checkedString(checkInterface, "interface name"), { error: "must be a list of interface names" }), {
+            trackInterfaces: leaf(z.array(typedString(checkInterface, "interface name"), { error: "must be a list of interface names" }), {
                 description: "more interfaces whose link going down sends the instance to FAULT (its own always counts)",
             }),
             authPassword: leaf(text("must be text (a secret config value)"), {
@@ -407,7 +417,7 @@ const KEYS = {
         },
         { description: "keepalived's check that haproxy runs" },
     ),
-    gatewayCheck: leaf(hostAddress(), { description: "an address every healthy balancer pings: one that cannot loses priority, so the VIP goes to the one that still reaches it; unset: off" }),
+    gatewayCheck: leaf(typedAddress(), { description: "an address every healthy balancer pings: one that cannot loses priority, so the VIP goes to the one that still reaches it; unset: off" }),
     extraBackend: leaf(z.array(rawLine, { error: "must be a list of lines" }), {
         shorthandDefault: DEFAULTS.haproxyNode.extraBackend,
         shorthandOf: "collections",

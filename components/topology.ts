@@ -50,6 +50,8 @@ const HOST_ROWS: Row[] = ["os", "become", "centos7Vault", "reapply", "stepTimeou
 export const WEB_BACKEND_ROWS: readonly Row[] = [
     ...HOST_ROWS,
     { stack: ["ssh", "hostKeys"], arg: ["connection", "hostKey"], errorsOnly: true },
+    // The resource name is the web's name, and the backend name defaults to it.
+    { stack: ["webs", "$self", "name"], arg: ["backendName"], errorsOnly: true },
     { stack: ["webs", "$self", "host"], arg: ["connection"], value: connectionTo },
     { stack: ["webs", "$self", "host"], arg: ["address"] },
     { stack: ["webs", "$self", "port"], arg: ["port"] },
@@ -60,6 +62,8 @@ export const WEB_BACKEND_ROWS: readonly Row[] = [
 export const HAPROXY_NODE_ROWS: readonly Row[] = [
     ...HOST_ROWS,
     { stack: ["ssh", "hostKeys"], arg: ["connection", "hostKey"], errorsOnly: true },
+    // The resource name is the balancer's name, and the node name defaults to it.
+    { stack: ["balancers", "$self", "name"], arg: ["nodeName"], errorsOnly: true },
     { stack: ["balancers", "$self", "host"], arg: ["connection"], value: connectionTo },
     // The stats page binds the balancer's own address.
     { stack: ["balancers", "$self", "host"], arg: ["address"] },

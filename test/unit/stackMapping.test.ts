@@ -42,10 +42,10 @@ const INSTANCES = {
 
 describe("stack config: every problem at once, each under the stack key the user typed", () => {
     it("decoding reports every unknown key and wrong value of the config in one error, unknown keys first", () => {
-        const problems = problemsOf(() => parseTopologyConfig(referenceConfig({ port: 0, intreface: "eth1", webs: [{ name: "www1", host: "172.20.30.300" }, { name: "www2", host: "172.20.30.16", prot: 81 }] })));
+        const problems = problemsOf(() => parseTopologyConfig(referenceConfig({ port: 0, intreface: "eth1", webs: [{ name: "www1", host: "172.20.30.15", port: 70000 }, { name: "www2", host: "172.20.30.16", prot: 81 }] })));
         expect(problems.slice(0, 2).map((p) => p.field)).to.have.members(["haproxy-ha:intreface", "haproxy-ha:webs[1].prot"]);
-        expect(problems.slice(2).map((p) => p.field)).to.have.members(["haproxy-ha:webs[0].host", "haproxy-ha:port"]);
-        expect(problems[2]).to.deep.include({ rule: "must be an IPv4 or IPv6 address", value: "172.20.30.300" });
+        expect(problems.slice(2).map((p) => p.field)).to.have.members(["haproxy-ha:webs[0].port", "haproxy-ha:port"]);
+        expect(problems.find((p) => p.field === "haproxy-ha:webs[0].port")).to.deep.include({ rule: "must be an integer from 1 to 65535", value: 70000 });
     });
 
     it("the stack's own rules and every component's come together, before any resource exists", () => {
@@ -56,16 +56,17 @@ describe("stack config: every problem at once, each under the stack key the user
                 { name: "www1", host: "172.20.30.25", priority: 100 },
                 { name: "hk2", host: "172.20.30.26", priority: 100 },
             ],
-            // HaproxyNode's: a drained server needs the runtime API.
+            // WebBackend's and HaproxyNode's (its servers): a malformed address.
             webs: [
-                { name: "www1", host: "172.20.30.15", state: "drain" },
-                { name: "www2", host: "172.20.30.16" },
+                { name: "www1", host: "172.20.30.15" },
+                { name: "www2", host: "172.20.30.300" },
             ],
         });
         const problems = problemsOf(() => buildTopology(parseTopologyConfig(raw), "key"));
-        expect(problems.map((p) => p.field)).to.have.members(["haproxy-ha:balancers[0].name", "haproxy-ha:webs[0].state", "haproxy-ha:balancers[1].priority"]);
-        // Both balancers' HaproxyNodes refuse the drained server: shown once.
+        expect(problems.map((p) => p.field)).to.have.members(["haproxy-ha:balancers[0].name", "haproxy-ha:webs[1].host", "haproxy-ha:balancers[1].priority"]);
+        // The web server and both balancers' HaproxyNodes refuse the address: shown once.
         expect(problems).to.have.length(3);
+        expect(problems.find((p) => p.field === "haproxy-ha:webs[1].host")).to.deep.include({ rule: "must be an IPv4 or IPv6 address", value: "172.20.30.300" });
         expect(problems.find((p) => p.field === "haproxy-ha:balancers[1].priority")).to.deep.equal({
             field: "haproxy-ha:balancers[1].priority",
             rule: "must differ from `haproxy-ha:balancers[0].priority` (equal priorities make the election arbitrary)",
