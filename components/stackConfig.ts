@@ -767,6 +767,10 @@ export function decodeTopologyConfig(raw: Record<string, unknown>, options: Pars
     }
     const result = STACK_CONFIG_SCHEMA.safeParse(raw);
     if (!result.success) problems.push(...issueProblems(result.error.issues, raw, ctx));
+    else if (result.data.ssh.privateKeyPath === undefined && result.data.ssh.privateKey === undefined) {
+        // One of two keys, with no component arg for either: the stack program reads the file or takes the text.
+        problems.push({ path: ["ssh"], rule: "needs `privateKeyPath` or a secret `privateKey`", value: Object.keys(raw.ssh as object) });
+    }
     throwStackProblems(problems.sort((a, b) => Number(b.unknown ?? false) - Number(a.unknown ?? false)));
     return result.data as TopologyConfig;
 }
@@ -777,9 +781,6 @@ export function decodeTopologyConfig(raw: Record<string, unknown>, options: Pars
  */
 export function stackOnlyProblems(cfg: TopologyConfig): ShownProblem[] {
     const problems: ShownProblem[] = [];
-    if (cfg.ssh.privateKeyPath === undefined && cfg.ssh.privateKey === undefined) {
-        problems.push({ path: ["ssh"], rule: "needs `privateKeyPath` or a secret `privateKey`", value: Object.keys(cfg.ssh).filter((k) => (cfg.ssh as Record<string, unknown>)[k] !== undefined && k !== "privateKey") });
-    }
     // The web servers and the balancers are separate components, but share one namespace of node names.
     const webNames = new Set(cfg.webs.map((w) => w.name));
     cfg.balancers.forEach((b, i) => {

@@ -126,7 +126,9 @@ export function stackPathOf(rows: readonly KeyMapping[], forms: ReadonlySet<Conf
 /**
  * A component's rule text in stack terms: the arg paths it names — in backticks (`nodes[0].priority`,
  * `runtimeApi: true`) or bare with an index (frontends[0].binds[0]) — become the stack keys they
- * come from. Names no row maps (`state: ready`, a member of the entry at hand) stay as they are.
+ * come from. Names no row maps (`state: ready`, a member of the entry at hand) stay as they are;
+ * a member's name that is also a top-level arg (`interface` inside an instance) would read as that
+ * arg's key, so component rules name members with their full path.
  */
 export function ruleInStackTerms(rule: string, toStack: (argPath: ArgPath) => string | undefined): string {
     const quoted = rule.replace(/`([A-Za-z][\w]*(?:\[\d+\]|\.[A-Za-z]\w*)*)(: [^`]*)?`/g, (whole, path: string, suffix = "") => {
