@@ -656,7 +656,6 @@ function shown(path: Path, value: unknown, ctx: ErrorContext): unknown {
     return hideSecretMembers(value, path.length === 0 ? STACK_CONFIG_KEYS : (along?.at(-1)?.fields ?? []));
 }
 
-
 /** The members zod knows for an object at `path` (collections' members included), in order. */
 function schemaMembersAt(path: Path): string[] {
     let schema: z.ZodType | undefined = STACK_CONFIG_SCHEMA as unknown as z.ZodType;
@@ -699,8 +698,7 @@ function issueProblems(issues: readonly z.core.$ZodIssue[], raw: Record<string, 
             other.push({ path, rule: issue.message, value: shown(path, value, ctx) });
         }
     }
-    const byUnknownFirst = [...unknown, ...other];
-    return at.length === 0 ? byUnknownFirst.sort((a, b) => Number(b.unknown ?? false) - Number(a.unknown ?? false)) : byUnknownFirst;
+    return [...unknown, ...other];
 }
 
 // ---- Parsing.
