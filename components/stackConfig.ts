@@ -1,71 +1,35 @@
 /**
- * Stack config (namespace `haproxy-ha`): one table of keys (name, schema, default, description,
- * secret) drives parsing, the refusal of unknown keys, the README's configuration reference and
- * Pulumi.yaml's declarations. `parseTopologyConfig` is pure: every error is an ArgumentError naming
- * the stack key path as the user typed it (`haproxy-ha:balancers[1].priority`) and the value,
- * never a secret's value.
+ * Stack config (namespace `haproxy-ha`): strict decoding by one table of keys (name, zod schema,
+ * default, description, secret), which also gives the refusal of unknown keys at every depth
+ * (the nearest known key suggested), the README's configuration reference and Pulumi.yaml's
+ * declarations. The parsed config's type is inferred from the same schemas (`TopologyConfig`).
+ * Rules a component owns are not repeated here: `buildTopology` (topology.ts) builds the
+ * components' args through the declared mapping (stackMapping.ts) and shows their errors under
+ * the stack keys. What stays here exists only at the stack level (an SSH key to connect with,
+ * names unique across webs and balancers, secrets kept secret, shorthand keys vs collections).
+ * Every error names the stack key path as the user typed it (`haproxy-ha:balancers[1].priority`)
+ * and the value, never a secret's value; all of them at once.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
-import { FrontendsConfig, parseFrontendsConfig, parseStatsConfig, StatsConfig } from "./frontendsConfig";
-import { parseInstancesConfig } from "./instancesConfig";
-import type { VrrpInstanceArgs } from "./keepalivedPair";
+import type {
+    HaproxyBackendArgs,
+    HaproxyBindArgs,
+    HaproxyBindTlsArgs,
+    HaproxyCertificateArgs,
+    HaproxyFrontendArgs,
+    HaproxyHealthCheckArgs,
+    HaproxyRouteArgs,
+    HaproxyServerArgs,
+} from "./haproxyModel";
+import type { HaproxyNodeArgs } from "./haproxyNode";
+import type { KeepalivedPairArgs, VrrpInstanceArgs } from "./keepalivedPair";
+import { ArgPath, ArgumentErrors } from "./model/problems";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, SERVER_STATES, ServerState } from "./render/haproxy";
-import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines, checkUniqueNames, checkVipForNodes } from "./validate";
-
-export interface SshConfig {
-    user: string;
-    port: number;
-    /** Path of a private key file on the machine running Pulumi. */
-    privateKeyPath?: string;
-    /** The private key itself (keep it a secret config value). */
-    privateKey?: string;
-    /** authorized_keys-style host keys by host address; the stack program refuses a host without one (see requirePinnedHostKeys). */
-    hostKeys?: Record<string, string>;
-    /** Connect to hosts without a pinned key without checking theirs: an explicit, named opt-in. */
-    insecureSkipHostKeyCheck: boolean;
-    /** Seconds per dial attempt and attempts before giving up on a host. */
-    perDialTimeout: number;
-    dialErrorLimit: number;
-}
-
-export interface TopologyConfig {
-    os: OsChoice;
-    ssh: SshConfig;
-    webs: { name: string; host: string; port: number; content?: string; state: ServerState }[];
-    balancers: { name: string; host: string; priority?: number }[];
-    /** The single-VIP shorthand; unset when `instances` is set. */
-    vip?: string;
-    /** VRRP instances (components/instancesConfig.ts), with the stack-wide defaults filled in; unset: `vip`. */
-    instances?: VrrpInstanceArgs[];
-    interface: string;
-    virtualRouterId: number;
-    port: number;
-    balance: BalanceAlgorithm;
-    stats: boolean | StatsConfig;
-    /** Named frontends, backends and certificates (components/frontendsConfig.ts); unset: the shorthand keys. */
-    collections?: FrontendsConfig;
-    logging?: string;
-    runtimeApi: boolean;
-    unicast: boolean;
-    nopreempt: boolean;
-    advertInt: number;
-    vrrpVersion: 2 | 3;
-    become: boolean;
-    centos7Vault: boolean;
-    /** Raised to re-apply every step (repairs drift). */
-    reapply: number;
-    /** Seconds a remote step may run. */
-    stepTimeoutS: number;
-    /** Raw haproxy directives appended to the backend section (escape hatch). */
-    extraBackend: string[];
-    /** Split-brain guard: an address both balancers must reach to hold the VIP. */
-    gatewayCheck?: string;
-    /** keepalived's haproxy check: seconds between checks and failures before FAULT. */
-    haproxyCheck: { intervalS: number; fall: number; rise: number };
-}
+import { checkTopology } from "./topology";
+import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines } from "./validate";
 
 /** The project's config namespace: keys are written `haproxy-ha:<key>`. */
 export const CONFIG_NAMESPACE = "haproxy-ha";
@@ -73,7 +37,10 @@ export const CONFIG_NAMESPACE = "haproxy-ha";
 export const HIDDEN_VALUE = "<hidden>";
 const WHERE = "stack config";
 
-/** One stack-config key, or one member of an object (or of each entry of a list) key. */
+/** Which shorthand a default belongs to: unset when `frontends`/`backends` (collections) or `instances` are set, so a key typed beside them reaches the component, which refuses it. */
+export type ShorthandOf = "collections" | "instances";
+
+/** One stack-config key, or one member of an object (or of each entry of a list) key: the table's view for the README, errors and tests. */
 export interface StackConfigKey {
     /** The name as typed: after `haproxy-ha:` at the top level, after `<parent>.` inside an object. */
     name: string;
@@ -83,16 +50,58 @@ export interface StackConfigKey {
     default?: unknown;
     /** A member of list entries whose default depends on the entry's position (balancers' priorities). */
     defaultByPosition?: readonly unknown[];
+    /** The default applies to this shorthand only. */
+    shorthandOf?: ShorthandOf;
     required?: boolean;
     /** Never shown in an error; the stack must hold it as a secret (`pulumi config set --secret`). */
     secret?: boolean;
     /** One line of markdown for the README. */
     description: string;
+    /** A list entry's member whose default is the stack key of this name. */
+    defaultFromKey?: string;
     /** The members of an object key, or of each entry of a list-of-objects key. */
     fields?: readonly StackConfigKey[];
 }
 
-// ---- Schemas: types and ranges by zod; names, addresses and raw lines by validate.ts's checks.
+// ---- Keys: a typed table, so the decoded config's type is inferred from it.
+
+interface KeyInfo {
+    required?: boolean;
+    default?: unknown;
+    /** A default that applies only while the config uses the shorthand `shorthandOf` names. */
+    shorthandDefault?: unknown;
+    defaultByPosition?: readonly unknown[];
+    shorthandOf?: ShorthandOf;
+    /** A list entry's member whose default is the stack key of this name (an instance's `interface`). */
+    defaultFromKey?: string;
+    secret?: boolean;
+    description: string;
+}
+
+type Mode = "required" | "default" | "optional";
+type ModeOf<I> = I extends { required: true } ? "required" : I extends { default: {} | null } ? "default" : "optional";
+
+interface Key<S extends z.ZodType = z.ZodType, M extends Mode = Mode> extends KeyInfo {
+    schema: S;
+    mode: M;
+    fields?: Fields;
+}
+type Fields = { readonly [name: string]: Key };
+/** A member's schema as it sits in its object: required, with its default, or optional. */
+type Member<K extends Key> = K["mode"] extends "required" ? K["schema"] : K["mode"] extends "default" ? z.ZodDefault<K["schema"]> : z.ZodOptional<K["schema"]>;
+type Shape<F extends Fields> = { -readonly [N in keyof F]: Member<F[N]> };
+type StrictObject<F extends Fields> = z.ZodObject<Shape<F>, z.core.$strict>;
+
+function modeOf(info: KeyInfo): Mode {
+    return info.required ? "required" : info.default !== undefined ? "default" : "optional";
+}
+
+function leaf<S extends z.ZodType, const I extends KeyInfo>(schema: S, info: I): Key<S, ModeOf<I>> {
+    return { ...info, schema, mode: modeOf(info) as ModeOf<I> };
+}
+
+// ---- Schemas: types and ranges by zod; names, addresses and raw lines by validate.ts's checks,
+// here for a key no component checks, and by the component for a value the mapping hands over.
 
 type ValueCheck = (where: string, field: string, value: unknown) => unknown;
 
@@ -132,8 +141,8 @@ function seconds(max: number) {
     return z.number({ error }).positive({ error }).max(max, { error });
 }
 
-function oneOf<T extends string>(choices: readonly [T, ...T[]]) {
-    return z.enum(choices, { error: `must be one of ${choices.join(", ")}` });
+function oneOf<const T extends readonly [string, ...string[]]>(choices: T) {
+    return z.enum(choices as unknown as { [K in T[number]]: K }, { error: `must be one of ${choices.join(", ")}` });
 }
 
 const boolean = () => z.boolean({ error: "must be true or false" });
@@ -144,218 +153,375 @@ function listRule(min: number, max: number, what: string): string {
 }
 
 /** The message for a value that is not an object: names the members the user must give. */
-function objectRule(fields: readonly StackConfigKey[]): string {
-    const required = fields.filter((f) => f.required).map((f) => `\`${f.name}\``);
+function objectRule(fields: Fields): string {
+    const names = Object.entries(fields);
+    const required = names.filter(([, f]) => f.required).map(([n]) => `\`${n}\``);
     if (required.length > 0) return `must be an object with ${required.join(" and ")}`;
-    return `must be an object with any of ${fields.map((f) => `\`${f.name}\``).join(", ")}`;
+    return `must be an object with any of ${names.map(([n]) => `\`${n}\``).join(", ")}`;
 }
 
 /** The schema of a member as it sits in its object: with its default, optional, or required. */
-function withDefault(key: StackConfigKey): z.ZodType {
+function member(key: Key): z.ZodType {
     // A function, so no parsed config shares (and could change) the frozen DEFAULTS.
-    if (key.default !== undefined) return key.schema.default(() => structuredClone(key.default));
-    return key.required ? key.schema : key.schema.optional();
+    if (key.mode === "default") return key.schema.default(() => structuredClone(key.default));
+    return key.mode === "required" ? key.schema : key.schema.optional();
 }
 
 /** An object whose unknown members are refused. */
-function objectOf(fields: readonly StackConfigKey[], rule = objectRule(fields)) {
-    return z.strictObject(Object.fromEntries(fields.map((f) => [f.name, withDefault(f)])), { error: rule });
+function objectOf<F extends Fields>(fields: F, rule = objectRule(fields)): StrictObject<F> {
+    return z.strictObject(Object.fromEntries(Object.entries(fields).map(([n, f]) => [n, member(f)])), { error: rule }) as unknown as StrictObject<F>;
 }
 
 /** The defaults of an object's members, as one object. */
-function defaultsOf(fields: readonly StackConfigKey[]): Record<string, unknown> {
-    return Object.fromEntries(fields.filter((f) => f.default !== undefined).map((f) => [f.name, f.default]));
-}
-
-type KeyInfo = Omit<StackConfigKey, "name" | "schema" | "fields">;
-
-function leaf(name: string, schema: z.ZodType, info: KeyInfo): StackConfigKey {
-    return { name, schema, ...info };
+function defaultsOf(fields: Fields): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(fields).filter(([, f]) => f.default !== undefined).map(([n, f]) => [n, f.default]));
 }
 
 /** An object key: its default, when it is optional, is its members' defaults. */
-function object(name: string, fields: StackConfigKey[], info: KeyInfo, rule = objectRule(fields)): StackConfigKey {
-    return { name, schema: objectOf(fields, rule), fields, ...info, default: info.required ? undefined : defaultsOf(fields) };
+function object<F extends Fields, const I extends KeyInfo>(fields: F, info: I, rule = objectRule(fields)): Key<StrictObject<F>, I extends { required: true } ? "required" : "default"> {
+    const withDefault = info.required ? info : { ...info, default: defaultsOf(fields) };
+    return { ...withDefault, schema: objectOf(fields, rule), mode: modeOf(withDefault), fields } as unknown as Key<StrictObject<F>, I extends { required: true } ? "required" : "default">;
 }
 
-function listOfObjects(name: string, fields: StackConfigKey[], length: { min: number; max: number }, info: KeyInfo): StackConfigKey {
+function listOfObjects<F extends Fields, const I extends KeyInfo>(fields: F, length: { min: number; max: number }, info: I): Key<z.ZodArray<StrictObject<F>>, ModeOf<I>> {
     const error = listRule(length.min, length.max, "entries");
-    return { name, schema: z.array(objectOf(fields), { error }).min(length.min, { error }).max(length.max, { error }), fields, ...info };
+    return { ...info, schema: z.array(objectOf(fields), { error }).min(length.min, { error }).max(length.max, { error }), mode: modeOf(info) as ModeOf<I>, fields };
 }
 
-const hostAddress = () => checkedString(checkIp, "IP address");
+/**
+ * A string whose value a component checks with the same rule once the mapping hands it over (a
+ * web server's address, a VIP): here only its type, with the rule as the message for a non-string.
+ */
+function typedString(check: ValueCheck, kind: string) {
+    return z.string({ error: (issue) => brokenRule(check, issue.input)?.rule }).meta({ title: kind });
+}
+
 const nodeName = () => checkedString(checkName, "name");
+const typedAddress = () => typedString(checkIp, "IP address");
+const typedName = () => typedString(checkName, "name");
 const rawLine = checkedString((where, field, value) => checkRawLines(where, field, [value]), "line");
 const vipsRule = "must list 1 to 16 addresses with prefix (`172.20.30.69/24`)";
 const hostKeyError = "must map host addresses to authorized_keys-style host keys";
 
-/** Every stack-config key, in the README's order. */
-export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = [
-    leaf("os", oneOf(OS_CHOICES as unknown as [OsChoice, ...OsChoice[]]), {
+// The collections' shapes: types and known members only. Their rules (names, references,
+// ranges, PEMs, versions) are HaproxyNode's, checked once there and shown under these keys.
+const words = (what: string, list = `${what}s`) => z.array(z.string({ error: `must be ${what}` }), { error: `must be a list of ${list}` });
+const str = (what = "text") => z.string({ error: `must be ${what}` });
+const num = () => z.number({ error: "must be a number" });
+const bool = boolean;
+const strict = <S extends z.core.$ZodLooseShape>(shape: S, error: string) => z.strictObject(shape, { error });
+const HEADER_RULE = strict({ action: str(), name: str(), value: str().optional() }, "must be an object with `action` and `name`");
+const FRONTEND = strict(
+    {
+        name: str("a name"),
+        binds: z.array(
+            strict(
+                {
+                    address: str("an address or `*`").optional(),
+                    port: num(),
+                    tls: strict({ certificates: words("a certificate name", "certificate names"), minVersion: str().optional(), alpn: bool().optional() }, "must be an object with `certificates`").optional(),
+                },
+                "must be an object with `port`",
+            ),
+            { error: "must be a list of binds" },
+        ),
+        mode: str().optional(),
+        routes: z
+            .array(strict({ hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name") }, "must be an object with `backend`"), { error: "must be a list of routes" })
+            .optional(),
+        defaultBackend: str("a backend name").optional(),
+        redirectToHttps: bool().optional(),
+        hsts: strict({ maxAgeS: num() }, "must be an object with `maxAgeS`").optional(),
+        tlsProfile: str().optional(),
+        forwardFor: bool().optional(),
+        maxconn: num().optional(),
+        timeouts: strict({ clientMs: num().optional(), httpRequestMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
+        requestHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
+        responseHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
+        extraConfig: words("a line", "lines").optional(),
+    },
+    "must be an object with `name` and `binds`",
+);
+const SERVER = strict(
+    {
+        name: str("a name"),
+        address: str("an address"),
+        port: num().optional(),
+        weight: num().optional(),
+        backup: bool().optional(),
+        maxconn: num().optional(),
+        state: oneOf(SERVER_STATES as unknown as [ServerState, ...ServerState[]]).optional(),
+    },
+    "must be an object with `name` and `address`",
+);
+const BACKEND = strict(
+    {
+        name: str("a name"),
+        servers: z.array(SERVER, { error: "must be a list of servers" }),
+        balance: str().optional(),
+        healthCheck: strict(
+            { method: str().optional(), path: str().optional(), host: str().optional(), expectStatus: num().optional(), interMs: num().optional(), rise: num().optional(), fall: num().optional() },
+            "must be an object of health-check settings",
+        ).optional(),
+        sticky: strict({ cookie: str("a cookie name") }, "must be an object with `cookie`").optional(),
+        timeouts: strict({ connectMs: num().optional(), serverMs: num().optional(), queueMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
+        extraConfig: words("a line", "lines").optional(),
+    },
+    "must be an object with `name` and `servers`",
+);
+const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)") }, "must be an object with `name` and `pem`");
+const STATS_OBJECT = strict(
+    { adminSources: words("a CIDR", "CIDRs").optional(), prometheus: boolean().optional() },
+    "must be true, false or an object with `adminSources`, `prometheus`",
+);
+
+/** Every stack-config key, in the README's order (an object's members keep their order). */
+const KEYS = {
+    os: leaf(oneOf(OS_CHOICES as unknown as [OsChoice, ...OsChoice[]]), {
         default: DEFAULTS.host.os,
         description: "OS family of every host; `auto` detects it from /etc/os-release on the host",
     }),
-    object(
-        "ssh",
-        [
-            leaf("user", nodeName(), { default: DEFAULTS.ssh.user, description: "SSH user; for a non-root user with passwordless sudo set `become`" }),
-            leaf("port", integer(1, 65535), { default: DEFAULTS.ssh.port, description: "SSH port" }),
-            leaf("privateKeyPath", text("must be a file path"), {
+    ssh: object(
+        {
+            user: leaf(nodeName(), { default: DEFAULTS.ssh.user, description: "SSH user; for a non-root user with passwordless sudo set `become`" }),
+            port: leaf(integer(1, 65535), { default: DEFAULTS.ssh.port, description: "SSH port" }),
+            privateKeyPath: leaf(text("must be a file path"), {
                 description: "private key file on the machine running Pulumi (`~/` allowed); this or `privateKey` is required",
             }),
-            leaf("privateKey", text("must be the private key's text"), {
+            privateKey: leaf(text("must be the private key's text"), {
                 secret: true,
                 description: "the private key itself: `pulumi config set --secret --path 'haproxy-ha:ssh.privateKey' < key`",
             }),
-            leaf("hostKeys", z.record(z.string(), checkedString(checkHostKey, "host key"), { error: hostKeyError }), {
+            hostKeys: leaf(z.record(z.string(), checkedString(checkHostKey, "host key"), { error: hostKeyError }), {
                 description:
                     'host keys by host address (`"172.20.30.15": "ssh-ed25519 AAAA…"`), each checked when parsed; `npm run host-keys -- <stack>` reads and writes them. Every host needs one: `pulumi up` refuses a host without one unless `insecureSkipHostKeyCheck` is set. Pin ed25519 or ecdsa keys: for an `ssh-rsa` key this project\'s command plugin asks for `rsa-sha2-512`/`rsa-sha2-256` signatures (then SHA-1 `ssh-rsa`), but upstream pulumi-command asks only for SHA-1 `ssh-rsa`, which OpenSSH ≥ 8.8 no longer offers',
             }),
-            leaf("insecureSkipHostKeyCheck", boolean(), {
+            insecureSkipHostKeyCheck: leaf(boolean(), {
                 default: DEFAULTS.ssh.insecureSkipHostKeyCheck,
                 description:
                     "`true`: connect to the hosts `hostKeys` leaves out without checking their keys (any machine answering at the address gets the TLS keys and the VRRP and stats passwords); `pulumi up` warns per host. Unset: such a host is refused before any host is touched",
             }),
-            leaf("perDialTimeout", integer(1, 600), { default: DEFAULTS.ssh.perDialTimeout, description: "seconds per dial attempt" }),
-            leaf("dialErrorLimit", integer(1, 100), { default: DEFAULTS.ssh.dialErrorLimit, description: "dial attempts before giving up on a host" }),
-        ],
+            perDialTimeout: leaf(integer(1, 600), { default: DEFAULTS.ssh.perDialTimeout, description: "seconds per dial attempt" }),
+            dialErrorLimit: leaf(integer(1, 100), { default: DEFAULTS.ssh.dialErrorLimit, description: "dial attempts before giving up on a host" }),
+        },
         { required: true, description: "how Pulumi reaches every host over SSH" },
         "must be an object with `privateKeyPath` or a secret `privateKey`",
     ),
-    listOfObjects(
-        "webs",
-        [
-            leaf("name", nodeName(), { required: true, description: "server name in haproxy.cfg; unique, and no balancer's name" }),
-            leaf("host", hostAddress(), { required: true, description: "address Pulumi connects to and the balancers send requests to" }),
-            leaf("port", integer(1, 65535), { default: DEFAULTS.webBackend.port, description: "port the web server listens on" }),
-            leaf("content", z.string({ error: "must be the index page's text" }), { description: "the index page; unset: a page that names the backend" }),
-            leaf("state", oneOf(SERVER_STATES as unknown as [ServerState, ...ServerState[]]), {
-                default: "ready",
+    webs: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "server name in haproxy.cfg; unique, and no balancer's name" }),
+            host: leaf(typedAddress(), { required: true, description: "address Pulumi connects to and the balancers send requests to" }),
+            port: leaf(integer(1, 65535), { default: DEFAULTS.webBackend.port, description: "port the web server listens on" }),
+            content: leaf(z.string({ error: "must be the index page's text" }), { description: "the index page; unset: a page that names the backend" }),
+            state: leaf(oneOf(SERVER_STATES as unknown as [ServerState, ...ServerState[]]), {
+                shorthandDefault: "ready",
+                shorthandOf: "collections",
                 description:
                     "`drain` (no new requests, open ones finish) or `maint` (none) in the balancers, applied at once through the runtime API without a reload and kept across reloads; needs `runtimeApi: true` (see docs/day2.md)",
             }),
-        ],
+        },
         { min: 1, max: 64 },
         { required: true, description: "the web servers, in backend order" },
     ),
-    listOfObjects(
-        "balancers",
-        [
-            leaf("name", nodeName(), { required: true, description: "node name (keepalived `router_id`); unique" }),
-            leaf("host", hostAddress(), { required: true, description: "the node's address on `interface`" }),
-            leaf("priority", integer(1, 254), {
+    balancers: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "node name (keepalived `router_id`); unique" }),
+            host: leaf(typedAddress(), { required: true, description: "the node's address on `interface`" }),
+            priority: leaf(integer(1, 254), {
                 defaultByPosition: DEFAULTS.keepalivedPair.priorities,
+                shorthandOf: "instances",
                 description: "VRRP priority; the two must differ, the higher starts as MASTER",
             }),
-        ],
+        },
         { min: 2, max: 2 },
         { required: true, description: "the two HAProxy nodes sharing the VIP" },
     ),
-    leaf("vip", checkedString(checkCidr, "address/prefix"), {
+    vip: leaf(typedString(checkCidr, "address/prefix"), {
         description: "the floating address with prefix, e.g. `172.20.30.69/24`; must lie in the balancers' subnet and be none of them. This or `instances` is required",
     }),
-    listOfObjects(
-        "instances",
-        [
-            leaf("name", nodeName(), { required: true, description: "unique; rendered `vrrp_instance VI_<name>`" }),
-            leaf("vips", z.array(checkedString(checkCidr, "CIDR"), { error: vipsRule }).min(1, { error: vipsRule }).max(16, { error: vipsRule }), {
+    instances: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_instance VI_<name>`" }),
+            vips: leaf(z.array(typedString(checkCidr, "CIDR"), { error: vipsRule }).min(1, { error: vipsRule }).max(16, { error: vipsRule }), {
                 required: true,
                 description: "floating addresses with prefix, all IPv4 or all IPv6; both balancers bind every one",
             }),
-            leaf("virtualRouterId", integer(1, 255), { required: true, description: "VRRP router id, unique per address family among the instances and on the segment" }),
-            leaf("master", nodeName(), { required: true, description: "the balancer (by name) holding the VIPs while both are healthy" }),
-            leaf("interface", checkedString(checkInterface, "interface name"), { description: "interface carrying the VIPs; unset: the stack's `interface`" }),
-            leaf("masterPriority", integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[0], description: "the master's priority" }),
-            leaf("backupPriority", integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[1], description: "the other balancer's priority, below `masterPriority`" }),
-            leaf("advertInt", seconds(255), { description: "seconds between adverts; unset: the stack's `advertInt`" }),
-            leaf("nopreempt", boolean(), { description: "unset: the stack's `nopreempt`" }),
-            leaf("unicast", boolean(), { description: "unset: the stack's `unicast`" }),
-            leaf("vrrpVersion", integer(2, 3), { description: "unset: the stack's `vrrpVersion`; IPv6 VIPs need 3" }),
-            leaf("trackInterfaces", z.array(checkedString(checkInterface, "interface name"), { error: "must be a list of interface names" }), {
+            virtualRouterId: leaf(integer(1, 255), { required: true, description: "VRRP router id, unique per address family among the instances and on the segment" }),
+            master: leaf(typedName(), { required: true, description: "the balancer (by name) holding the VIPs while both are healthy" }),
+            interface: leaf(typedString(checkInterface, "interface name"), { defaultFromKey: "interface", description: "interface carrying the VIPs; unset: the stack's `interface`" }),
+            masterPriority: leaf(integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[0], description: "the master's priority" }),
+            backupPriority: leaf(integer(1, 254), { default: DEFAULTS.keepalivedPair.priorities[1], description: "the other balancer's priority, below `masterPriority`" }),
+            advertInt: leaf(seconds(255), { defaultFromKey: "advertInt", description: "seconds between adverts; unset: the stack's `advertInt`" }),
+            nopreempt: leaf(boolean(), { defaultFromKey: "nopreempt", description: "unset: the stack's `nopreempt`" }),
+            unicast: leaf(boolean(), { defaultFromKey: "unicast", description: "unset: the stack's `unicast`" }),
+            vrrpVersion: leaf(integer(2, 3), { defaultFromKey: "vrrpVersion", description: "unset: the stack's `vrrpVersion`; IPv6 VIPs need 3" }),
+            trackInterfaces: leaf(z.array(typedString(checkInterface, "interface name"), { error: "must be a list of interface names" }), {
                 description: "more interfaces whose link going down sends the instance to FAULT (its own always counts)",
             }),
-            leaf("authPassword", text("must be text (a secret config value)"), {
+            authPassword: leaf(text("must be text (a secret config value)"), {
                 secret: true,
                 description: "VRRPv2 password, at most 8 characters; unset: a generated secret per instance",
             }),
-        ],
+        },
         { min: 1, max: 32 },
         {
             description:
                 "VRRP instances instead of `vip`/`virtualRouterId`/balancer priorities: two with different `master`s make the pair active-active (see docs/vrrp.md)",
         },
     ),
-    leaf("interface", checkedString(checkInterface, "interface name"), { default: DEFAULTS.stack.interface, description: "interface carrying the VIP and the adverts" }),
-    leaf("virtualRouterId", integer(1, 255), { default: DEFAULTS.keepalivedPair.virtualRouterId, description: "VRRP router id, unique per network segment" }),
-    leaf("port", integer(1, 65535), { default: DEFAULTS.haproxyNode.port, description: "frontend port (haproxy binds `VIP:port`)" }),
-    leaf("balance", oneOf(BALANCE_ALGORITHMS as unknown as [BalanceAlgorithm, ...BalanceAlgorithm[]]), {
-        default: DEFAULTS.haproxyNode.balance,
+    interface: leaf(checkedString(checkInterface, "interface name"), { default: DEFAULTS.stack.interface, description: "interface carrying the VIP and the adverts" }),
+    virtualRouterId: leaf(integer(1, 255), { shorthandDefault: DEFAULTS.keepalivedPair.virtualRouterId, shorthandOf: "instances", description: "VRRP router id, unique per network segment" }),
+    port: leaf(integer(1, 65535), { shorthandDefault: DEFAULTS.haproxyNode.port, shorthandOf: "collections", description: "frontend port (haproxy binds `VIP:port`)" }),
+    balance: leaf(oneOf(BALANCE_ALGORITHMS as unknown as [BalanceAlgorithm, ...BalanceAlgorithm[]]), {
+        shorthandDefault: DEFAULTS.haproxyNode.balance,
+        shorthandOf: "collections",
         description: "haproxy's load-balancing algorithm",
     }),
-    leaf("stats", z.union([boolean(), z.record(z.string(), z.unknown())], { error: "must be true, false or an object with `adminSources`, `prometheus`" }), {
+    stats: leaf(z.union([boolean(), STATS_OBJECT], { error: "must be true, false or an object with `adminSources`, `prometheus`" }), {
         default: DEFAULTS.haproxyNode.stats,
         description:
             `stats page on each balancer's own address :${DEFAULTS.haproxyNode.statsPage.port} \`${DEFAULTS.haproxyNode.statsPage.uri}\`, user ` +
             `\`${DEFAULTS.haproxyNode.statsPage.user}\`, generated secret password (stack output of the component), answering only the balancer itself; an object ` +
             "`{ adminSources: [CIDR…], prometheus: true }` turns it on open to `adminSources` too (haproxy refuses other sources with 403, an active firewall opens the port to them only; `[0.0.0.0/0, \"::/0\"]` opens it to everyone), with `/metrics` behind the same sources and credentials (haproxy ≥ 2.0)",
     }),
-    leaf("frontends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of frontends" }), {
+    frontends: leaf(z.array(FRONTEND, { error: "must be a list of frontends" }), {
         description:
             "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
     }),
-    leaf("backends", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of backends" }), {
+    backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
         description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
     }),
-    leaf("certificates", z.array(z.record(z.string(), z.unknown()), { error: "must be a list of `{ name, pem }`" }), {
+    certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }`" }), {
         secret: true,
         description:
             "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`; " +
             "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
             "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
     }),
-    leaf("logging", oneOf(["devlog", "rsyslog"] as [string, ...string[]]), {
+    logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
     }),
-    leaf("runtimeApi", boolean(), { default: false, description: "haproxy's runtime API socket /run/haproxy/admin.sock (mode 600, level admin)" }),
-    leaf("unicast", boolean(), { default: DEFAULTS.keepalivedPair.unicast, description: "VRRP adverts to the peer's address instead of multicast" }),
-    leaf("nopreempt", boolean(), {
+    runtimeApi: leaf(boolean(), { default: false, description: "haproxy's runtime API socket /run/haproxy/admin.sock (mode 600, level admin)" }),
+    unicast: leaf(boolean(), { default: DEFAULTS.keepalivedPair.unicast, description: "VRRP adverts to the peer's address instead of multicast" }),
+    nopreempt: leaf(boolean(), {
         default: DEFAULTS.keepalivedPair.nopreempt,
         description: "both nodes start BACKUP; a recovered node does not take the VIP back",
     }),
-    leaf("advertInt", seconds(255), { default: DEFAULTS.keepalivedPair.advertInt, description: "seconds between adverts; fractions need `vrrpVersion: 3`" }),
-    leaf("vrrpVersion", integer(2, 3), { default: DEFAULTS.keepalivedPair.vrrpVersion, description: "3 for sub-second adverts (no PASS authentication in VRRPv3)" }),
-    object(
-        "haproxyCheck",
-        [
-            leaf("intervalS", integer(1, 3600), { default: DEFAULTS.keepalivedPair.haproxyCheck.intervalS, description: "seconds between checks" }),
-            leaf("fall", integer(1, 100), { default: DEFAULTS.keepalivedPair.haproxyCheck.fall, description: "failures before the node goes to FAULT" }),
-            leaf("rise", integer(1, 100), { default: DEFAULTS.keepalivedPair.haproxyCheck.rise, description: "successes before it is OK again" }),
-        ],
+    advertInt: leaf(seconds(255), { default: DEFAULTS.keepalivedPair.advertInt, description: "seconds between adverts; fractions need `vrrpVersion: 3`" }),
+    vrrpVersion: leaf(integer(2, 3), { default: DEFAULTS.keepalivedPair.vrrpVersion, description: "3 for sub-second adverts (no PASS authentication in VRRPv3)" }),
+    haproxyCheck: object(
+        {
+            intervalS: leaf(integer(1, 3600), { default: DEFAULTS.keepalivedPair.haproxyCheck.intervalS, description: "seconds between checks" }),
+            fall: leaf(integer(1, 100), { default: DEFAULTS.keepalivedPair.haproxyCheck.fall, description: "failures before the node goes to FAULT" }),
+            rise: leaf(integer(1, 100), { default: DEFAULTS.keepalivedPair.haproxyCheck.rise, description: "successes before it is OK again" }),
+        },
         { description: "keepalived's check that haproxy runs" },
     ),
-    leaf("gatewayCheck", hostAddress(), { description: "an address every healthy balancer pings: one that cannot loses priority, so the VIP goes to the one that still reaches it; unset: off" }),
-    {
-        name: "extraBackend",
-        schema: z.array(rawLine, { error: "must be a list of lines" }),
-        default: DEFAULTS.haproxyNode.extraBackend,
+    gatewayCheck: leaf(typedAddress(), { description: "an address every healthy balancer pings: one that cannot loses priority, so the VIP goes to the one that still reaches it; unset: off" }),
+    extraBackend: leaf(z.array(rawLine, { error: "must be a list of lines" }), {
+        shorthandDefault: DEFAULTS.haproxyNode.extraBackend,
+        shorthandOf: "collections",
         description: "raw haproxy directives appended to the backend (validated by `haproxy -c` on the host)",
-    },
-    leaf("become", boolean(), { default: DEFAULTS.host.become, description: "run the scripts through `sudo -n`" }),
-    leaf("centos7Vault", boolean(), {
+    }),
+    become: leaf(boolean(), { default: DEFAULTS.host.become, description: "run the scripts through `sudo -n`" }),
+    centos7Vault: leaf(boolean(), {
         default: DEFAULTS.host.centos7Vault,
         description: "CentOS 7: point yum at `vault.centos.org/7.9.2009` first (restored on destroy)",
     }),
-    leaf("reapply", integer(0, 1_000_000), {
+    reapply: leaf(integer(0, 1_000_000), {
         default: DEFAULTS.host.reapply,
         description: "raise it (1, 2, …) and `pulumi up` to re-apply every step, validated and reloaded as usual: repairs what `npm run drift` reports",
     }),
-    leaf("stepTimeoutS", integer(10, 86_400), {
+    stepTimeoutS: leaf(integer(10, 86_400), {
         default: DEFAULTS.host.stepTimeoutS,
         description: "seconds one remote step may run before the host stops it and `pulumi up` fails naming the step (a host cut off mid-step fails sooner, through TCP keepalive: about 2.5 min)",
     }),
-];
+};
 
-const STACK_CONFIG_SCHEMA = objectOf(STACK_CONFIG_KEYS);
+/** The table as a list (name, schema, default, …), for the README, the declarations, errors and tests. */
+function viewOf(name: string, key: Key): StackConfigKey {
+    const { schema, fields, required, secret, description, defaultByPosition, shorthandOf, defaultFromKey } = key;
+    const view: StackConfigKey = { name, schema, description };
+    if (required) view.required = true;
+    if (secret) view.secret = true;
+    const shown = key.default ?? key.shorthandDefault;
+    if (shown !== undefined) view.default = shown;
+    if (defaultByPosition) view.defaultByPosition = defaultByPosition;
+    if (shorthandOf) view.shorthandOf = shorthandOf;
+    if (defaultFromKey) view.defaultFromKey = defaultFromKey;
+    if (fields) view.fields = Object.entries(fields).map(([n, f]) => viewOf(n, f));
+    return view;
+}
+
+/** Every stack-config key, in the README's order. */
+export const STACK_CONFIG_KEYS: readonly StackConfigKey[] = Object.entries(KEYS).map(([name, key]) => viewOf(name, key as Key));
+
+/** The forms a decoded config takes: the shorthand keys, or the collections / instances that replace them. */
+function usesShorthand(cfg: { frontends?: unknown; backends?: unknown; instances?: unknown }, of: ShorthandOf): boolean {
+    return of === "collections" ? cfg.frontends === undefined && cfg.backends === undefined : cfg.instances === undefined;
+}
+
+/**
+ * The shorthand's defaults, where the config uses that shorthand: with `frontends`/`backends` or
+ * `instances` they stay unset, so a shorthand key the user typed beside them is one the
+ * component refuses (`port` is shorthand for one frontend and backend).
+ */
+function withShorthandDefaults<T extends Record<string, unknown>>(cfg: T): T {
+    for (const top of STACK_CONFIG_KEYS) {
+        if (top.shorthandOf && cfg[top.name] === undefined && usesShorthand(cfg, top.shorthandOf)) {
+            (cfg as Record<string, unknown>)[top.name] = structuredClone(top.default);
+        }
+        const entries = cfg[top.name];
+        if (!Array.isArray(entries)) continue;
+        for (const m of top.fields ?? []) {
+            if (m.defaultFromKey !== undefined) {
+                const key = m.defaultFromKey;
+                entries.forEach((entry: Record<string, unknown>) => (entry[m.name] ??= structuredClone(cfg[key])));
+            }
+            if (!m.shorthandOf || !usesShorthand(cfg, m.shorthandOf)) continue;
+            entries.forEach((entry: Record<string, unknown>, i) => {
+                entry[m.name] ??= m.defaultByPosition ? m.defaultByPosition[i] : structuredClone(m.default);
+            });
+        }
+    }
+    return cfg;
+}
+
+const STACK_CONFIG_SCHEMA = objectOf(KEYS).transform(withShorthandDefaults);
+
+/** The checked stack config, namespace stripped, defaults applied: its type is the schema's. */
+export type TopologyConfig = z.output<typeof STACK_CONFIG_SCHEMA>;
+export type SshConfig = TopologyConfig["ssh"];
+
+// Each collection as decoded is what the component takes (the Args interfaces stay: the
+// component package's schema is inferred from them). A change on one side fails the build here.
+type Assignable<A extends B, B> = A;
+export type StackConfigFitsComponents = [
+    Assignable<NonNullable<TopologyConfig["frontends"]>, NonNullable<HaproxyNodeArgs["frontends"]>>,
+    Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
+    Assignable<NonNullable<TopologyConfig["certificates"]>, NonNullable<HaproxyNodeArgs["certificates"]>>,
+    Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
+    // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
+    Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,
+    Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,
+];
+// And no member of the component's is missing from the stack's shapes (a new arg needs its stack key, or a decision not to have one).
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
+type Entry<T> = NonNullable<T> extends readonly (infer E)[] ? NonNullable<E> : never;
+type Frontend = Entry<TopologyConfig["frontends"]>;
+type Backend = Entry<TopologyConfig["backends"]>;
+type Holds<T extends true> = T;
+export type StackConfigCoversComponents = [
+    Holds<SameKeys<Frontend, HaproxyFrontendArgs>>,
+    Holds<SameKeys<Entry<Frontend["binds"]>, HaproxyBindArgs>>,
+    Holds<SameKeys<NonNullable<Entry<Frontend["binds"]>["tls"]>, HaproxyBindTlsArgs>>,
+    Holds<SameKeys<Entry<Frontend["routes"]>, HaproxyRouteArgs>>,
+    Holds<SameKeys<Backend, HaproxyBackendArgs>>,
+    Holds<SameKeys<Entry<Backend["servers"]>, HaproxyServerArgs>>,
+    Holds<SameKeys<NonNullable<Backend["healthCheck"]>, HaproxyHealthCheckArgs>>,
+    Holds<SameKeys<Entry<TopologyConfig["certificates"]>, HaproxyCertificateArgs>>,
+    Holds<SameKeys<Entry<TopologyConfig["instances"]>, VrrpInstanceArgs>>,
+];
 
 // ---- Paths, suggestions and secrets in error messages.
 
@@ -378,12 +544,6 @@ function keysAlong(path: Path): StackConfigKey[] | undefined {
         members = key.fields;
     }
     return found;
-}
-
-/** The members an object at `path` may have. */
-function membersAt(path: Path): readonly StackConfigKey[] {
-    if (path.length === 0) return STACK_CONFIG_KEYS;
-    return keysAlong(path)?.at(-1)?.fields ?? [];
 }
 
 function valueAt(raw: unknown, path: Path): unknown {
@@ -429,15 +589,12 @@ export function nearestName(typed: string, known: readonly string[]): string | u
 /** Names that look like they hold a secret, so an unknown key's value is not shown either. */
 const SECRET_LOOKING_NAME = /private|secret|passw|token/i;
 
-/** The ArgumentError for an unknown key at `path`, suggesting the nearest known one. */
-function unknownKeyError(path: Path, value: unknown, ctx: ErrorContext): ArgumentError {
+/** The problem of an unknown key at `path`, suggesting the nearest known one. */
+function unknownKeyProblem(path: Path, value: unknown, ctx: ErrorContext): ShownProblem {
     const parent = path.slice(0, -1);
     const typed = String(path.at(-1));
-    const members = membersAt(parent);
-    let suggestion = nearestName(
-        typed,
-        members.map((m) => m.name),
-    );
+    const known = schemaMembersAt(parent);
+    let suggestion = nearestName(typed, known);
     let suggestedPath: Path | undefined = suggestion === undefined ? undefined : [...parent, suggestion];
     if (suggestion === undefined && parent.length === 0) {
         // `haproxy-ha:privateKeyPath` for `haproxy-ha:ssh.privateKeyPath`: a member typed as a key.
@@ -452,11 +609,11 @@ function unknownKeyError(path: Path, value: unknown, ctx: ErrorContext): Argumen
     }
     const rule =
         suggestedPath === undefined
-            ? `is unknown (known ${parent.length === 0 ? "keys" : "fields"}: ${members.map((m) => m.name).join(", ")})`
+            ? `is unknown (known ${parent.length === 0 ? "keys" : "fields"}: ${known.join(", ")})`
             : `is unknown (did you mean \`${stackKeyPath(suggestedPath)}\`?)`;
     const suggestedSecret = suggestedPath !== undefined && keysAlong(suggestedPath)?.some((k) => k.secret);
     const shownValue = suggestedSecret || SECRET_LOOKING_NAME.test(typed) ? HIDDEN_VALUE : shown(path, value, ctx);
-    return new ArgumentError(WHERE, stackKeyPath(path), rule, shownValue);
+    return { path: path as ArgPath, rule, value: shownValue, unknown: true, suggested: suggestedPath as ArgPath | undefined };
 }
 
 interface ErrorContext {
@@ -499,15 +656,49 @@ function shown(path: Path, value: unknown, ctx: ErrorContext): unknown {
     return hideSecretMembers(value, path.length === 0 ? STACK_CONFIG_KEYS : (along?.at(-1)?.fields ?? []));
 }
 
-/** The first issue zod found, as an ArgumentError; unknown keys first, as they often explain the rest. */
-function issueError(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, ctx: ErrorContext): ArgumentError {
-    const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
-    if (issue.code === "unrecognized_keys") {
-        const path = [...issue.path, issue.keys[0]];
-        return unknownKeyError(path, valueAt(raw, path), ctx);
+/** The members zod knows for an object at `path` (collections' members included), in order. */
+function schemaMembersAt(path: Path): string[] {
+    let schema: z.ZodType | undefined = STACK_CONFIG_SCHEMA as unknown as z.ZodType;
+    const unwrap = (s: z.ZodType): z.ZodType => {
+        const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+        if (def.type === "optional" || def.type === "default") return unwrap(def.innerType as z.ZodType);
+        if (def.type === "pipe") return unwrap(def.in as z.ZodType);
+        if (def.type === "union") return unwrap((def.options as z.ZodType[]).find((o) => o instanceof z.ZodObject) ?? s);
+        return s;
+    };
+    for (const part of path) {
+        if (!schema) return [];
+        const s = unwrap(schema);
+        if (typeof part === "number") schema = s instanceof z.ZodArray ? (s.element as z.ZodType) : undefined;
+        else schema = s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>)[String(part)] : undefined;
     }
-    const value = issue.code === "custom" && issue.params && "value" in issue.params ? issue.params.value : valueAt(raw, issue.path);
-    return new ArgumentError(WHERE, stackKeyPath(issue.path), issue.message, shown(issue.path, value, ctx));
+    const s = schema && unwrap(schema);
+    return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+/**
+ * Every zod issue as a problem at the stack key path the user typed: unknown keys first (a
+ * misspelling often explains the rest), one problem per unknown key.
+ */
+function issueProblems(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, ctx: ErrorContext, at: ArgPath = []): ShownProblem[] {
+    const unknown: ShownProblem[] = [];
+    const other: ShownProblem[] = [];
+    for (const issue of issues) {
+        const path = [...at, ...issue.path] as (string | number)[];
+        if (issue.code === "unrecognized_keys") {
+            for (const k of issue.keys) unknown.push(unknownKeyProblem([...path, k], valueAt(raw, [...path, k]), ctx));
+        } else if (issue.code === "invalid_union" && issue.errors.length > 0) {
+            // The branch of the value's own kind (the object for `stats: {…}`) says what is wrong inside it.
+            const value = valueAt(raw, path);
+            const branch = issue.errors.find((errs) => !errs.some((e) => e.path.length === 0 && e.code === "invalid_type"));
+            if (branch && typeof value === "object" && value !== null) other.push(...issueProblems(branch, raw, ctx, path));
+            else other.push({ path, rule: issue.message, value: shown(path, value, ctx) });
+        } else {
+            const value = issue.code === "custom" && issue.params && "value" in issue.params ? issue.params.value : valueAt(raw, path);
+            other.push({ path, rule: issue.message, value: shown(path, value, ctx) });
+        }
+    }
+    return [...unknown, ...other];
 }
 
 // ---- Parsing.
@@ -521,6 +712,16 @@ export interface ParseOptions {
     secretKeys?: readonly string[];
 }
 
+/** A problem with the value as an error may show it (secrets hidden). */
+export interface ShownProblem {
+    path: ArgPath;
+    rule: string;
+    value: unknown;
+    unknown?: boolean;
+    /** For an unknown key: the known key suggested in its place. */
+    suggested?: ArgPath;
+}
+
 /** Paths of the table's secret members that `raw` holds. */
 function secretPathsGiven(raw: unknown, members: readonly StackConfigKey[], path: PropertyKey[] = []): PropertyKey[][] {
     if (Array.isArray(raw)) return raw.flatMap((entry, i) => secretPathsGiven(entry, members, [...path, i]));
@@ -532,141 +733,90 @@ function secretPathsGiven(raw: unknown, members: readonly StackConfigKey[], path
     });
 }
 
-/** Defaults that depend on a list entry's position (the first balancer's priority is 100). */
-function applyPositionDefaults(parsed: Record<string, unknown>): void {
-    for (const key of STACK_CONFIG_KEYS) {
-        const entries = parsed[key.name];
-        if (!Array.isArray(entries)) continue;
-        for (const member of key.fields ?? []) {
-            if (!member.defaultByPosition) continue;
-            entries.forEach((entry: Record<string, unknown>, i) => {
-                entry[member.name] ??= member.defaultByPosition?.[i];
-            });
-        }
-    }
+/** Throws every problem at once, each under its stack key. */
+export function throwStackProblems(problems: readonly ShownProblem[]): void {
+    // A member an unknown key was suggested for is missing because it was misspelt: the suggestion says it.
+    const suggested = new Set(problems.flatMap((p) => (p.suggested ? [stackKeyPath(p.suggested)] : [])));
+    const seen = new Set<string>();
+    const kept = problems.filter((p) => {
+        const field = stackKeyPath(p.path);
+        const id = `${field}\n${p.rule}`;
+        if (seen.has(id) || (p.unknown !== true && p.value === undefined && suggested.has(field))) return false;
+        seen.add(id);
+        return true;
+    });
+    if (kept.length === 0) return;
+    throw new ArgumentErrors(WHERE, kept.map((p) => ({ path: p.path, rule: p.rule, value: p.value, field: stackKeyPath(p.path) })));
 }
 
 /**
- * Reads the `haproxy-ha:*` keys (namespace stripped, values already parsed from YAML/JSON) into a
- * checked topology, with the table's defaults applied. Unknown keys, at any depth, are refused
- * with the nearest known key suggested.
+ * Decodes the `haproxy-ha:*` keys (namespace stripped, values already parsed from YAML/JSON):
+ * types, ranges and known keys at every depth, the table's defaults applied. Every problem is
+ * reported at once; unknown keys are refused with the nearest known key suggested.
  */
-export function parseTopologyConfig(raw: Record<string, unknown>, options: ParseOptions = {}): TopologyConfig {
-    const prefix = `${CONFIG_NAMESPACE}:`;
-    const ctx: ErrorContext = {
-        secretKeys: options.secretKeys && new Set(options.secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))),
-    };
-    const unknown = Object.keys(raw).find((k) => !STACK_CONFIG_KEYS.some((key) => key.name === k));
-    if (unknown !== undefined) throw unknownKeyError([unknown], raw[unknown], ctx);
+export function decodeTopologyConfig(raw: Record<string, unknown>, options: ParseOptions = {}): TopologyConfig {
+    const ctx = secretContext(options);
+    const problems: ShownProblem[] = [];
     if (ctx.secretKeys) {
-        const exposed = secretPathsGiven(raw, STACK_CONFIG_KEYS).find((p) => !ctx.secretKeys?.has(String(p[0])));
-        if (exposed) {
+        for (const exposed of secretPathsGiven(raw, STACK_CONFIG_KEYS).filter((p) => !ctx.secretKeys?.has(String(p[0])))) {
             const field = stackKeyPath(exposed);
-            throw new ArgumentError(WHERE, field, `must be a secret: set it with \`pulumi config set --secret --path '${field}'\``, HIDDEN_VALUE);
+            problems.push({ path: exposed as ArgPath, rule: `must be a secret: set it with \`pulumi config set --secret --path '${field}'\``, value: HIDDEN_VALUE });
         }
     }
     const result = STACK_CONFIG_SCHEMA.safeParse(raw);
-    if (!result.success) throw issueError(result.error.issues, raw, ctx);
-    applyPositionDefaults(result.data);
-    // The schema's output is built from the table, so its static type is loose; the unit tests pin the shape.
-    const cfg = result.data as unknown as TopologyConfig;
-    checkAcrossKeys(cfg, raw);
-    // The collections are checked by the component's own rules, with the stack key paths.
-    cfg.stats = parseStatsConfig(raw, cfg.os);
-    cfg.collections = parseFrontendsConfig(raw, cfg.os);
-    checkServerStates(cfg, raw);
+    if (!result.success) problems.push(...issueProblems(result.error.issues, raw, ctx));
+    else if (result.data.ssh.privateKeyPath === undefined && result.data.ssh.privateKey === undefined) {
+        // One of two keys, with no component arg for either: the stack program reads the file or takes the text.
+        problems.push({ path: ["ssh"], rule: "needs `privateKeyPath` or a secret `privateKey`", value: Object.keys(raw.ssh as object) });
+    }
+    throwStackProblems(problems.sort((a, b) => Number(b.unknown ?? false) - Number(a.unknown ?? false)));
+    return result.data as TopologyConfig;
+}
+
+/**
+ * Rules that exist only at the stack level: no component arg holds them. Everything else is the
+ * components' (see buildTopology).
+ */
+export function stackOnlyProblems(cfg: TopologyConfig): ShownProblem[] {
+    const problems: ShownProblem[] = [];
+    // The web servers and the balancers are separate components, but share one namespace of node names.
+    const webNames = new Set(cfg.webs.map((w) => w.name));
+    cfg.balancers.forEach((b, i) => {
+        if (webNames.has(b.name)) problems.push({ path: ["balancers", i, "name"], rule: "must differ from every web server's name", value: b.name });
+    });
+    if (!usesShorthand(cfg, "collections")) {
+        // `webs[].state` feeds the shorthand's servers; with `backends` no arg takes it.
+        cfg.webs.forEach((w, i) => {
+            if (w.state !== undefined) problems.push({ path: ["webs", i, "state"], rule: "is for the shorthand keys: with `haproxy-ha:backends`, set `servers[].state` there", value: w.state });
+        });
+    }
+    return problems;
+}
+
+/**
+ * Reads the `haproxy-ha:*` keys into a checked topology: decoded (decodeTopologyConfig), then
+ * every rule of the stack and of the components it builds checked at once (checkTopology in
+ * topology.ts, which buildTopology does not repeat for an unchanged config).
+ */
+export function parseTopologyConfig(raw: Record<string, unknown>, options: ParseOptions = {}): TopologyConfig {
+    const cfg = decodeTopologyConfig(raw, options);
+    const ctx = secretContext(options);
+    // topology.ts imports this module too; the cycle is only crossed at call time.
+    checkTopology(cfg, (path, value) => shown(path, value, ctx));
     return cfg;
 }
 
-/** A server state other than ready needs the runtime API; with `backends`, states live there. */
-function checkServerStates(cfg: TopologyConfig, raw: Record<string, unknown>): void {
-    const rawWebs = raw.webs as Record<string, unknown>[];
-    const states: { path: PropertyKey[]; state: unknown }[] = cfg.collections
-        ? cfg.collections.backends.flatMap((b, i) => (b.servers ?? []).map((s, j) => ({ path: ["backends", i, "servers", j, "state"], state: s.state ?? "ready" })))
-        : cfg.webs.map((w, i) => ({ path: ["webs", i, "state"], state: w.state }));
-    if (cfg.collections) {
-        const i = rawWebs.findIndex((w) => w.state !== undefined);
-        if (i >= 0) {
-            throw new ArgumentError(WHERE, stackKeyPath(["webs", i, "state"]), "is for the shorthand keys: with `haproxy-ha:backends`, set `servers[].state` there", rawWebs[i].state);
-        }
-    } else if (cfg.webs.every((w) => w.state !== "ready")) {
-        throw new ArgumentError(WHERE, stackKeyPath(["webs"]), "would take every web server out of rotation: keep at least one `state: ready`", cfg.webs.map((w) => `${w.name}: ${w.state}`));
-    }
-    const notReady = states.find((s) => s.state !== "ready");
-    if (notReady && !cfg.runtimeApi) {
-        throw new ArgumentError(WHERE, stackKeyPath(notReady.path), "needs `haproxy-ha:runtimeApi: true` (the state is applied through haproxy's runtime API socket, without a reload; turning it on once takes one reload)", notReady.state);
-    }
+function secretContext(options: ParseOptions): ErrorContext {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return { secretKeys: options.secretKeys && new Set(options.secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))) };
 }
 
-/** Rules that involve more than one value. */
-function checkAcrossKeys(cfg: TopologyConfig, raw: Record<string, unknown>): void {
-    const ssh = cfg.ssh;
-    if (ssh.privateKeyPath === undefined && ssh.privateKey === undefined) {
-        throw new ArgumentError(WHERE, stackKeyPath(["ssh"]), "needs `privateKeyPath` or a secret `privateKey`", Object.keys(raw.ssh as object));
-    }
-    checkUniqueNames(WHERE, stackKeyPath(["webs"]), cfg.webs.map((w) => w.name));
-    checkUniqueNames(WHERE, stackKeyPath(["balancers"]), cfg.balancers.map((b) => b.name));
-    const webNames = new Set(cfg.webs.map((w) => w.name));
-    cfg.balancers.forEach((b, i) => {
-        if (webNames.has(b.name)) throw new ArgumentError(WHERE, stackKeyPath(["balancers", i, "name"]), "must differ from every web server's name", b.name);
-    });
-    const [first, second] = cfg.balancers;
-    const firstHost = stackKeyPath(["balancers", 0, "host"]);
-    if (first.host === second.host) throw new ArgumentError(WHERE, stackKeyPath(["balancers", 1, "host"]), `must differ from \`${firstHost}\``, second.host);
-    if (cfg.instances !== undefined) {
-        checkInstancesAcrossKeys(cfg, raw);
-        return;
-    }
-    if (cfg.vip === undefined) throw new ArgumentError(WHERE, stackKeyPath(["vip"]), "is required (or `haproxy-ha:instances`, one entry per VRRP instance)", undefined);
-    if (first.priority === second.priority) {
-        throw new ArgumentError(
-            WHERE,
-            stackKeyPath(["balancers", 1, "priority"]),
-            `must differ from \`${stackKeyPath(["balancers", 0, "priority"])}\` (equal priorities make the election arbitrary)`,
-            second.priority,
-        );
-    }
-    checkVipForNodes(
-        WHERE,
-        stackKeyPath(["vip"]),
-        checkCidr(WHERE, stackKeyPath(["vip"]), cfg.vip),
-        cfg.balancers.map((b, i) => ({ field: stackKeyPath(["balancers", i, "host"]), address: b.host })),
-    );
-}
+/** How a value at a stack key path may be shown in an error (secrets hidden). */
+export type ShowValue = (path: ArgPath, value: unknown) => unknown;
 
-/** Keys that describe the single instance `vip` stands for: with `instances` they belong in each entry. */
-const SINGLE_INSTANCE_KEYS = ["vip", "virtualRouterId"] as const;
-
-/**
- * `instances` replaces `vip`, `virtualRouterId` and the balancers' priorities; the stack's
- * `interface`, `advertInt`, `nopreempt`, `unicast` and `vrrpVersion` are the entries' defaults.
- */
-function checkInstancesAcrossKeys(cfg: TopologyConfig, raw: Record<string, unknown>): void {
-    const where = stackKeyPath(["instances"]);
-    for (const key of SINGLE_INSTANCE_KEYS) {
-        if (raw[key] !== undefined) throw new ArgumentError(WHERE, stackKeyPath([key]), `describes the single VIP: with \`${where}\` set it in each entry instead`, raw[key]);
-    }
-    (raw.balancers as Record<string, unknown>[]).forEach((b, i) => {
-        if (b.priority !== undefined) {
-            throw new ArgumentError(WHERE, stackKeyPath(["balancers", i, "priority"]), `applies to the single \`vip\`: with \`${where}\` set \`masterPriority\`/\`backupPriority\` per entry`, b.priority);
-        }
-    });
-    cfg.instances = parseInstancesConfig(
-        cfg.instances,
-        cfg.balancers.map((b) => b.name),
-        { interface: cfg.interface, advertInt: cfg.advertInt, nopreempt: cfg.nopreempt, unicast: cfg.unicast, vrrpVersion: cfg.vrrpVersion },
-        where,
-    );
-    cfg.instances.forEach((inst, i) => {
-        inst.vips.forEach((vip, j) => {
-            const field = stackKeyPath(["instances", i, "vips", j]);
-            const cidr = checkCidr(WHERE, field, vip);
-            // An IPv6 VIP beside IPv4 balancers is checked by the pair (no subnet to compare with).
-            if (cidr.address.includes(":") === cfg.balancers[0].host.includes(":")) {
-                checkVipForNodes(WHERE, field, cidr, cfg.balancers.map((b, k) => ({ field: stackKeyPath(["balancers", k, "host"]), address: b.host })));
-            }
-        });
-    });
+/** A value shown under a stack key path with only the table's secrets known. */
+export function showWithTableSecrets(path: ArgPath, value: unknown): unknown {
+    return shown(path, value, {});
 }
 
 // ---- Reading a stack's config: the program (Pulumi hands it text) and the dry run (YAML).

@@ -1,17 +1,199 @@
 /**
  * The whole two-tier topology from stack config: web servers, two HaproxyNodes, one
- * KeepalivedPair. `buildTopology` wires the components, changing the BACKUP balancer before the
- * MASTER; the config it takes comes from `parseTopologyConfig` (stackConfig.ts).
+ * KeepalivedPair. The mapping tables below declare which stack key feeds which component arg;
+ * `buildTopology` builds every component's args from them, and `checkTopology` runs every
+ * component's check on those args before any component exists, showing each problem under the
+ * stack key the same rows name. The BACKUP balancer is changed before the MASTER.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionArgs } from "./common";
-import { checkHaproxyNodeArgs, HaproxyNode, HaproxyNodeArgs, HaproxyServerArgs } from "./haproxyNode";
+import { DEFAULTS } from "./defaults";
+import { checkHaproxyNodeArgs, HaproxyNode, HaproxyNodeArgs } from "./haproxyNode";
 import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./keepalivedPair";
-import { stackKeyPath, TopologyConfig } from "./stackConfig";
+import { ArgPath, ArgumentErrors, pathText, Problems } from "./model/problems";
+import { ShowValue, showWithTableSecrets, ShownProblem, stackKeyPath, stackOnlyProblems, TopologyConfig } from "./stackConfig";
+import { argsFromStack, ConfigForm, KeyMapping, ruleInStackTerms, stackPathOf } from "./stackMapping";
 import { ArgumentError } from "./validate";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
+
+/** What the stack program adds to the config: the SSH key's text, and (once built) the web servers the balancers send to. */
+interface Wiring {
+    privateKey?: pulumi.Input<string>;
+    webs?: WebBackend[];
+    /** Building: secret values become secret Outputs. Checking: they stay plain, so the checks see them now. */
+    secret?: (value: string) => pulumi.Input<string>;
+}
+
+type Row = KeyMapping<TopologyConfig, Wiring>;
+
+/** The connection to a host, from `haproxy-ha:ssh` and the host's address. */
+function connectionTo(host: string, { cfg, wiring }: { cfg: TopologyConfig; wiring: Wiring }): ConnectionArgs {
+    return {
+        host,
+        port: cfg.ssh.port,
+        user: cfg.ssh.user,
+        ...(wiring.privateKey === undefined ? {} : { privateKey: pulumi.secret(wiring.privateKey) }),
+        hostKey: cfg.ssh.hostKeys?.[host],
+        perDialTimeout: cfg.ssh.perDialTimeout,
+        dialErrorLimit: cfg.ssh.dialErrorLimit,
+    };
+}
+
+const withoutPrefix = (cidr: string) => cidr.split("/")[0];
+
+/** HostArgs, the same key in every component. */
+const HOST_ROWS: Row[] = ["os", "become", "centos7Vault", "reapply", "stepTimeoutS"].map((k) => ({ stack: [k], arg: [k] }));
+
+/** `haproxy-ha:webs[i]` → WebBackend i (`$self`). */
+export const WEB_BACKEND_ROWS: readonly Row[] = [
+    ...HOST_ROWS,
+    { stack: ["ssh", "hostKeys"], arg: ["connection", "hostKey"], errorsOnly: true },
+    // The resource name is the web's name, and the backend name defaults to it.
+    { stack: ["webs", "$self", "name"], arg: ["backendName"], errorsOnly: true },
+    { stack: ["webs", "$self", "host"], arg: ["connection"], value: connectionTo },
+    { stack: ["webs", "$self", "host"], arg: ["address"] },
+    { stack: ["webs", "$self", "port"], arg: ["port"] },
+    { stack: ["webs", "$self", "content"], arg: ["content"] },
+];
+
+/** Every balancer (`$self`) → HaproxyNode; the web servers are its shorthand `servers`. */
+export const HAPROXY_NODE_ROWS: readonly Row[] = [
+    ...HOST_ROWS,
+    { stack: ["ssh", "hostKeys"], arg: ["connection", "hostKey"], errorsOnly: true },
+    // The resource name is the balancer's name, and the node name defaults to it.
+    { stack: ["balancers", "$self", "name"], arg: ["nodeName"], errorsOnly: true },
+    { stack: ["balancers", "$self", "host"], arg: ["connection"], value: connectionTo },
+    // The stats page binds the balancer's own address.
+    { stack: ["balancers", "$self", "host"], arg: ["address"] },
+    // Once the web servers exist, their outputs: the balancers' config waits for them.
+    { stack: ["webs", "$i", "name"], arg: ["servers", "$i", "name"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i].backendName ?? v },
+    { stack: ["webs", "$i", "host"], arg: ["servers", "$i", "address"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i].address ?? v },
+    { stack: ["webs", "$i", "port"], arg: ["servers", "$i", "port"], when: ["shorthand"] },
+    // Ready is the default: left out, so the args are what they were before states existed.
+    { stack: ["webs", "$i", "state"], arg: ["servers", "$i", "state"], when: ["shorthand"], value: (v) => (v === "ready" ? undefined : v) },
+    { stack: ["webs"], arg: ["servers"], when: ["shorthand"], errorsOnly: true },
+    // Both balancers bind every VIP: each answers on the VIPs it holds, and takes the others over.
+    { stack: ["vip"], arg: ["bindAddress"], when: ["shorthand", "singleVip"], value: (v?: string) => v && withoutPrefix(v) },
+    {
+        stack: ["instances"],
+        arg: ["bindAddresses"],
+        when: ["shorthand", "instances"],
+        value: (list: TopologyConfig["instances"]) => list?.flatMap((inst) => inst.vips.map(withoutPrefix)),
+    },
+    { stack: ["port"], arg: ["port"] },
+    { stack: ["balance"], arg: ["balance"] },
+    { stack: ["extraBackend"], arg: ["extraConfig", "backend"] },
+    // Stack config's `stats: true` is the component's `stats: {}`.
+    { stack: ["stats", "**"], arg: ["stats", "**"], value: (v) => (v === true ? {} : v || undefined) },
+    { stack: ["logging"], arg: ["logging", "target"] },
+    { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
+    { stack: ["frontends", "**"], arg: ["frontends", "**"] },
+    { stack: ["backends", "**"], arg: ["backends", "**"] },
+    {
+        stack: ["certificates", "**"],
+        arg: ["certificates", "**"],
+        value: (list: TopologyConfig["certificates"], { wiring }) => list?.map((c) => ({ name: c.name, pem: wiring.secret ? wiring.secret(c.pem) : c.pem })),
+    },
+];
+
+/** The two balancers → KeepalivedPair `nodes`; the single VIP or the instances. */
+export const KEEPALIVED_PAIR_ROWS: readonly Row[] = [
+    ...HOST_ROWS,
+    { stack: ["ssh", "hostKeys"], arg: ["nodes", "$i", "connection", "hostKey"], errorsOnly: true },
+    { stack: ["balancers", "$i", "name"], arg: ["nodes", "$i", "name"] },
+    { stack: ["balancers", "$i", "host"], arg: ["nodes", "$i", "connection"], value: connectionTo },
+    { stack: ["balancers", "$i", "host"], arg: ["nodes", "$i", "address"] },
+    { stack: ["balancers", "$i", "priority"], arg: ["nodes", "$i", "priority"] },
+    { stack: ["balancers"], arg: ["nodes"], errorsOnly: true },
+    { stack: ["vip"], arg: ["vip"] },
+    { stack: ["virtualRouterId"], arg: ["virtualRouterId"] },
+    // With `instances` these are the entries' defaults (filled when decoded), not the pair's shorthand.
+    ...["interface", "advertInt", "nopreempt", "unicast", "vrrpVersion"].map((k): Row => ({ stack: [k], arg: [k], when: ["singleVip"] })),
+    // Each entry's unset `interface`, `advertInt`, … are the stack's, filled when decoded.
+    { stack: ["instances", "**"], arg: ["instances", "**"] },
+    { stack: ["gatewayCheck"], arg: ["gatewayCheck", "address"] },
+    { stack: ["haproxyCheck", "**"], arg: ["check", "**"] },
+];
+
+/** The forms the config takes: which rows apply. */
+function formsOf(cfg: TopologyConfig): Set<ConfigForm> {
+    return new Set<ConfigForm>([cfg.frontends === undefined && cfg.backends === undefined ? "shorthand" : "collections", cfg.instances === undefined ? "singleVip" : "instances"]);
+}
+
+/** The args of every component, as the rows build them; wiring (dependsOn, install order) added by the caller. */
+function componentArgs(cfg: TopologyConfig, wiring: Wiring) {
+    const forms = formsOf(cfg);
+    return {
+        forms,
+        web: (i: number) => argsFromStack(WEB_BACKEND_ROWS, cfg, wiring, forms, i) as unknown as WebBackendArgs,
+        balancer: (i: number) => argsFromStack(HAPROXY_NODE_ROWS, cfg, wiring, forms, i) as unknown as HaproxyNodeArgs,
+        pair: () => argsFromStack(KEEPALIVED_PAIR_ROWS, cfg, wiring, forms) as unknown as KeepalivedPairArgs,
+    };
+}
+
+/** The KeepalivedPair's resource name in the stack. */
+export const PAIR_NAME = "vip";
+
+/** Configs already checked whole, with what they looked like then: buildTopology does not check them again. */
+const checked = new WeakMap<TopologyConfig, { shape: string; masterIndex: number }>();
+
+/**
+ * Every rule the stack config has to meet, at once: the stack's own (stackOnlyProblems), and each
+ * component's check run on the args the rows build, its problems shown under the stack keys.
+ * Returns the pair's MASTER index (the BACKUP balancer is changed first).
+ */
+export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTableSecrets): { masterIndex: number } {
+    const shape = JSON.stringify(cfg);
+    const known = checked.get(cfg);
+    if (known && known.shape === shape) return known;
+
+    const shown: ShownProblem[] = stackOnlyProblems(cfg);
+    const fields = new Map<ShownProblem, string>();
+    const args = componentArgs(cfg, {});
+    const inStackTerms = (rows: readonly Row[], where: string, self: number | undefined, problems: Problems) => {
+        for (const p of problems.list) {
+            const stackPath = stackPathOf(rows, args.forms, p.path, self);
+            const toStack = (argPath: ArgPath) => {
+                const at = stackPathOf(rows, args.forms, argPath, self);
+                return at && stackKeyPath(at);
+            };
+            const rule = ruleInStackTerms(p.rule, toStack);
+            // A wiring arg no stack key feeds: named in the component's terms.
+            const problem = { path: stackPath ?? p.path, rule, value: stackPath ? show(stackPath, p.value) : p.value };
+            if (!stackPath) fields.set(problem, `${where}: ${pathText(p.path)}`);
+            shown.push(problem);
+        }
+    };
+    cfg.webs.forEach((w, i) => {
+        const problems = new Problems();
+        problems.check([], () => checkWebBackendArgs(w.name, args.web(i)));
+        inStackTerms(WEB_BACKEND_ROWS, `WebBackend "${w.name}"`, i, problems);
+    });
+    cfg.balancers.forEach((b, i) => {
+        const problems = new Problems();
+        problems.check([], () => checkHaproxyNodeArgs(b.name, args.balancer(i)));
+        inStackTerms(HAPROXY_NODE_ROWS, `HaproxyNode "${b.name}"`, i, problems);
+    });
+    const pairProblems = new Problems();
+    const pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair()));
+    inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
+    shown.push(...vipsBoundProblems(cfg));
+
+    // Both balancers take the same frontends: one problem, shown once.
+    const seen = new Set<string>();
+    const problems = shown
+        .map((p) => ({ ...p, field: fields.get(p) ?? stackKeyPath(p.path) }))
+        .filter((p) => {
+            const id = `${p.field}\n${p.rule}`;
+            return seen.has(id) ? false : (seen.add(id), true);
+        });
+    if (problems.length > 0) throw new ArgumentErrors("stack config", problems);
+    const result = { shape, masterIndex: (pair as { masterIndex: number }).masterIndex };
+    checked.set(cfg, result);
+    return result;
+}
 
 export interface Topology {
     webs: WebBackend[];
@@ -27,88 +209,25 @@ export interface Topology {
 
 /** Builds every component. `privateKey` is the key text (a secret), however the caller got it. */
 export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<string>): Topology {
-    const connection = (host: string): ConnectionArgs => ({
-        host,
-        port: cfg.ssh.port,
-        user: cfg.ssh.user,
-        privateKey: pulumi.secret(privateKey),
-        hostKey: cfg.ssh.hostKeys?.[host],
-        perDialTimeout: cfg.ssh.perDialTimeout,
-        dialErrorLimit: cfg.ssh.dialErrorLimit,
-    });
-    const instances = cfg.instances;
+    // Every rule checked before the first component exists (already done when parseTopologyConfig made cfg).
+    const { masterIndex } = checkTopology(cfg);
     // The order below matters to the running service only (web servers before the balancers
     // route to them, BACKUP before MASTER): on a first deployment every host installs at once.
-    const host = { os: cfg.os, become: cfg.become, centos7Vault: cfg.centos7Vault, reapply: cfg.reapply, stepTimeoutS: cfg.stepTimeoutS, installBeforeDependsOn: true };
-    const webArgs = (w: TopologyConfig["webs"][number]): WebBackendArgs => ({ ...host, connection: connection(w.host), address: w.host, port: w.port, content: w.content });
-    const collections = cfg.collections;
-    const vipAddresses = (instances === undefined ? [cfg.vip as string] : instances.flatMap((inst) => inst.vips as string[])).map((v) => v.split("/")[0]);
-    if (collections && instances) checkVipsBound(collections, instances);
-    const extraArgs = {
-        ...(cfg.logging === undefined ? {} : { logging: { target: cfg.logging } }),
-        ...(cfg.runtimeApi ? { runtimeApi: true } : {}),
-    };
-    // Stack config's `stats: true` is the component's `stats: {}`.
-    const stats = cfg.stats === true ? {} : cfg.stats || undefined;
-    const haproxyArgs = (b: TopologyConfig["balancers"][number], servers: HaproxyServerArgs[]): HaproxyNodeArgs => collections ? {
-        ...host,
-        ...extraArgs,
-        connection: connection(b.host),
-        // The stats page binds the balancer's own address.
-        address: b.host,
-        frontends: collections.frontends,
-        backends: collections.backends,
-        certificates: collections.certificates.map((c) => ({ name: c.name, pem: pulumi.secret(c.pem) })),
-        stats,
-    } : {
-        ...host,
-        ...extraArgs,
-        // The stats page binds the balancer's own address.
-        address: b.host,
-        connection: connection(b.host),
-        servers,
-        // Both balancers bind every VIP: each answers on the VIPs it holds, and takes the others over.
-        ...(cfg.instances === undefined ? { bindAddress: vipAddresses[0] } : { bindAddresses: vipAddresses }),
-        port: cfg.port,
-        balance: cfg.balance,
-        stats,
-        extraConfig: { backend: cfg.extraBackend },
-    };
-    const single = instances === undefined ? {
-        vip: cfg.vip,
-        interface: cfg.interface,
-        virtualRouterId: cfg.virtualRouterId,
-        unicast: cfg.unicast,
-        nopreempt: cfg.nopreempt,
-        advertInt: cfg.advertInt,
-        vrrpVersion: cfg.vrrpVersion,
-    } : { instances };
-    const pairArgs = (balancers: pulumi.Resource[]): KeepalivedPairArgs => ({
-        ...host,
-        nodes: cfg.balancers.map((b, i) => ({ name: b.name, connection: connection(b.host), address: b.host, priority: instances ? undefined : b.priority, dependsOn: balancers[i] })),
-        ...single,
-        gatewayCheck: cfg.gatewayCheck === undefined ? undefined : { address: cfg.gatewayCheck },
-        check: cfg.haproxyCheck,
-    });
-
-    // Check every component's args before creating the first one: a bad value must fail the
-    // deployment before any host is touched, not after the web servers were provisioned.
-    const plainServers = cfg.webs.map((w) => ({ name: w.name, address: w.host, port: w.port, ...stateOf(w) }));
-    cfg.webs.forEach((w) => checkWebBackendArgs(w.name, webArgs(w)));
-    cfg.balancers.forEach((b) => checkHaproxyNodeArgs(b.name, haproxyArgs(b, plainServers)));
-    // The pair's MASTER, as KeepalivedPair elects it: the BACKUP balancer is changed first.
-    const { masterIndex } = inStackTerms(() => checkKeepalivedPairArgs(PAIR_NAME, pairArgs([])));
-
-    const webs = cfg.webs.map((w) => new WebBackend(w.name, webArgs(w)));
-    const servers = webs.map((w, j) => ({ name: w.backendName, address: w.address, port: cfg.webs[j].port, ...stateOf(cfg.webs[j]) }));
+    const installBeforeDependsOn = true;
+    const secret = (v: string) => pulumi.secret(v);
+    const first = componentArgs(cfg, { privateKey, secret });
+    const webs = cfg.webs.map((w, i) => new WebBackend(w.name, { ...first.web(i), installBeforeDependsOn }));
+    const args = componentArgs(cfg, { privateKey, secret, webs });
     const balancers: HaproxyNode[] = [];
     for (const i of [1 - masterIndex, masterIndex]) {
         const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
         // In the args, not the options: the node's packages must not wait for the component's registration.
-        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...haproxyArgs(cfg.balancers[i], servers), dependsOn });
+        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...args.balancer(i), installBeforeDependsOn, dependsOn });
     }
-    const pair = new KeepalivedPair(PAIR_NAME, pairArgs(balancers));
-    const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${cfg.port}/`;
+    const pairArgs = args.pair();
+    const pair = new KeepalivedPair(PAIR_NAME, { ...pairArgs, installBeforeDependsOn, nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: balancers[i] })) });
+    const port = cfg.port ?? DEFAULTS.haproxyNode.port;
+    const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
     return { webs, balancers, pair, vip: pair.vip, url: pair.vip.apply(urlOf), vips: pair.vips, urls: pair.vips.apply((v) => v.map(urlOf)) };
 }
 
@@ -134,39 +253,28 @@ export function requirePinnedHostKeys(cfg: TopologyConfig, stack = "<stack>"): v
 }
 
 /**
- * Runs a KeepalivedPair check, reporting what it refuses under the stack key the user typed
- * (`instances[1].vrrpVersion` → `haproxy-ha:instances[1].vrrpVersion`).
+ * With frontends and instances, every VIP must be bound by some frontend (or a bind on `*`): a
+ * VIP nothing answers on is a mistake. A rule across two components (HaproxyNode's frontends,
+ * KeepalivedPair's instances), so the stack's.
  */
-function inStackTerms<T>(check: () => T): T {
-    try {
-        return check();
-    } catch (e) {
-        if (!(e instanceof ArgumentError)) throw e;
-        const node = /^nodes\[(\d)\]\.(address|name)$/.exec(e.field);
-        const field = e.field.startsWith("instances") ? stackKeyPath([e.field]) : node ? stackKeyPath(["balancers", Number(node[1]), node[2] === "address" ? "host" : "name"]) : undefined;
-        if (field === undefined) throw e;
-        throw new ArgumentError("stack config", field, e.rule, e.value);
-    }
-}
-
-/** With frontends and instances, every VIP must be bound by some frontend (or a bind on `*`): a VIP nothing answers on is a mistake. */
-function checkVipsBound(collections: NonNullable<TopologyConfig["collections"]>, instances: NonNullable<TopologyConfig["instances"]>): void {
-    const bound = collections.frontends.flatMap((f) => f.binds.map((b) => b.address ?? "*"));
-    if (bound.includes("*")) return;
-    instances.forEach((inst, i) =>
-        (inst.vips as string[]).forEach((vip, j) => {
-            const address = vip.split("/")[0];
-            if (!bound.includes(address)) {
-                throw new ArgumentError("stack config", stackKeyPath(["instances", i, "vips", j]), `is bound by no frontend: add a bind with \`address: ${address}\` to \`haproxy-ha:frontends\` (both balancers answer on every VIP)`, vip);
-            }
-        }),
+function vipsBoundProblems(cfg: TopologyConfig): ShownProblem[] {
+    if (cfg.frontends === undefined || cfg.instances === undefined) return [];
+    const bound = cfg.frontends.flatMap((f) => f.binds.map((b) => b.address ?? "*"));
+    if (bound.includes("*")) return [];
+    return cfg.instances.flatMap((inst, i) =>
+        inst.vips
+            .map((vip, j) => ({ vip, j, address: withoutPrefix(vip) }))
+            .filter(({ address }) => !bound.includes(address))
+            .map(({ vip, j, address }) => ({
+                path: ["instances", i, "vips", j],
+                rule: `is bound by no frontend: add a bind with \`address: ${address}\` to \`haproxy-ha:frontends\` (both balancers answer on every VIP)`,
+                value: vip,
+            })),
     );
 }
 
-/** A web's state for its server entry; ready is left out (the default), so nothing else changes. */
-function stateOf(w: TopologyConfig["webs"][number]): { state?: string } {
-    return w.state === undefined || w.state === "ready" ? {} : { state: w.state };
+/** The args the rows build for every component (no SSH key, no wiring): what the checks see. */
+export function topologyArgs(cfg: TopologyConfig): { webs: WebBackendArgs[]; balancers: HaproxyNodeArgs[]; pair: KeepalivedPairArgs } {
+    const args = componentArgs(cfg, {});
+    return { webs: cfg.webs.map((_, i) => args.web(i)), balancers: cfg.balancers.map((_, i) => args.balancer(i)), pair: args.pair() };
 }
-
-/** The KeepalivedPair's resource name in the stack. */
-export const PAIR_NAME = "vip";

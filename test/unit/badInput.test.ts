@@ -31,7 +31,7 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["three balancers", { balancers: [{ name: "a", host: "172.20.30.25" }, { name: "b", host: "172.20.30.26" }, { name: "c", host: "172.20.30.27" }] }, /`haproxy-ha:balancers` must be a list of exactly 2 entries/],
     ["an unknown server state", { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "draining" }, { name: "www2", host: "172.20.30.16" }] }, /`haproxy-ha:webs\[0\]\.state` must be one of ready, drain, maint, got "draining"/],
     ["a drained web without the runtime API", { webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16" }] }, /`haproxy-ha:webs\[0\]\.state` needs `haproxy-ha:runtimeApi: true`.*got "drain"/],
-    ["every web drained or in maintenance", { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16", state: "maint" }] }, /`haproxy-ha:webs` would take every web server out of rotation.*got \["www1: drain","www2: maint"\]/],
+    ["every web drained or in maintenance", { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16", state: "maint" }] }, /`haproxy-ha:webs` would take every server out of rotation.*got \["www1: drain","www2: maint"\]/],
     ["an unknown os", { os: "windows" }, /`haproxy-ha:os` must be one of auto, centos7, el8, el9, al2023, debian, ubuntu, got "windows"/],
     ["an unknown balance algorithm", { balance: "fastest" }, /`haproxy-ha:balance` must be one of roundrobin, .*got "fastest"/],
     ["an interface with a shell command", { interface: "eth0;reboot" }, /`haproxy-ha:interface` must be a network interface name.*got "eth0;reboot"/],
@@ -41,7 +41,7 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["a blank pinned host key", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.15": " " } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.15` must be an ssh-ed25519, ecdsa.*got " "/],
     ["a DSA host key", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.26": "ssh-dss AAAAB3NzaC1kc3M=" } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.26` must be an ssh-ed25519.*got "ssh-dss/],
     ["a host key whose blob is not of its type", { ssh: { privateKeyPath: "/k", hostKeys: { "172.20.30.25": "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } } }, /`haproxy-ha:ssh\.hostKeys\.172\.20\.30\.25` must carry a valid base64 ssh-rsa key/],
-    ["a fractional advert_int with VRRPv2", { advertInt: 0.5 }, /`advertInt` may be a fraction only with `vrrpVersion: 3`.*got 0\.5/],
+    ["a fractional advert_int with VRRPv2", { advertInt: 0.5 }, /`haproxy-ha:advertInt` may be a fraction only with `haproxy-ha:vrrpVersion: 3`.*got 0\.5/],
 ];
 
 describe("bad input is refused before any host is touched", () => {

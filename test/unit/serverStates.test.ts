@@ -119,7 +119,7 @@ describe("server states: ready, drain, maint", () => {
             backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15", state: "drain" }, { name: "www2", address: "172.20.30.16" }] }],
         };
         expect(() => parseTopologyConfig(referenceConfig(collections))).to.throw(/`haproxy-ha:backends\[0\]\.servers\[0\]\.state` needs `haproxy-ha:runtimeApi: true`.*got "drain"/);
-        expect(parseTopologyConfig(referenceConfig({ ...collections, runtimeApi: true })).collections?.backends[0].servers[0].state).to.equal("drain");
+        expect(parseTopologyConfig(referenceConfig({ ...collections, runtimeApi: true })).backends?.[0].servers[0].state).to.equal("drain");
         expect(() =>
             parseTopologyConfig(referenceConfig({ ...collections, runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "maint" }, { name: "www2", host: "172.20.30.16" }] })),
         ).to.throw(/`haproxy-ha:webs\[0\]\.state` is for the shorthand keys: with `haproxy-ha:backends`, set `servers\[\]\.state` there, got "maint"/);

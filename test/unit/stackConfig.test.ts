@@ -176,7 +176,7 @@ describe("stack config: defaults", () => {
     it("are frozen, and a parsed config does not share them", () => {
         expect(Object.isFrozen(DEFAULTS.keepalivedPair.haproxyCheck)).to.equal(true);
         const cfg = parseTopologyConfig(structuredClone(MINIMAL));
-        cfg.extraBackend.push("timeout check 5s");
+        cfg.extraBackend?.push("timeout check 5s");
         cfg.haproxyCheck.fall = 9;
         expect(parseTopologyConfig(structuredClone(MINIMAL)).extraBackend).to.deep.equal([]);
         expect(DEFAULTS.keepalivedPair.haproxyCheck.fall).to.equal(2);

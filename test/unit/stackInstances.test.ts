@@ -127,15 +127,15 @@ describe("stack config `haproxy-ha:instances` in the stack program (render dry r
     });
 
     const REFUSED: [string, Record<string, unknown>, RegExp][] = [
-        ["neither `vip` nor `instances`", referenceConfig({ vip: undefined }), /`haproxy-ha:vip` is required \(or `haproxy-ha:instances`, one entry per VRRP instance\)/],
-        ["`vip` beside `instances`", activeActive({ vip: "172.20.30.71/24" }), /`haproxy-ha:vip` describes the single VIP: with `haproxy-ha:instances` set it in each entry instead, got "172\.20\.30\.71\/24"/],
-        ["`virtualRouterId` beside `instances`", activeActive({ virtualRouterId: 51 }), /`haproxy-ha:virtualRouterId` describes the single VIP/],
+        ["neither `vip` nor `instances`", referenceConfig({ vip: undefined }), /`haproxy-ha:vip` is needed \(or `haproxy-ha:instances`\)/],
+        ["`vip` beside `instances`", activeActive({ vip: "172.20.30.71/24" }), /`haproxy-ha:vip` is shorthand for one instance: with `haproxy-ha:instances` set it per instance, got "172\.20\.30\.71\/24"/],
+        ["`virtualRouterId` beside `instances`", activeActive({ virtualRouterId: 51 }), /`haproxy-ha:virtualRouterId` is shorthand for one instance: with `haproxy-ha:instances` set it per instance, got 51/],
         [
             "a balancer priority beside `instances`",
             activeActive({ balancers: [{ name: "hk1", host: "172.20.30.25", priority: 100 }, { name: "hk2", host: "172.20.30.26" }] }),
-            /`haproxy-ha:balancers\[0\]\.priority` applies to the single `vip`: with `haproxy-ha:instances` set `masterPriority`\/`backupPriority` per entry, got 100/,
+            /`haproxy-ha:balancers\[0\]\.priority` applies to the single-VIP shorthand: with `haproxy-ha:instances` set `masterPriority`\/`backupPriority` per instance, got 100/,
         ],
-        ["a master that is no balancer", activeActive({ instances: [{ name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk3" }] }), /`haproxy-ha:instances\[0\]\.master` is not a balancer; balancers are: hk1, hk2, got "hk3"/],
+        ["a master that is no balancer", activeActive({ instances: [{ name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk3" }] }), /`haproxy-ha:instances\[0\]\.master` is not a node; nodes are: hk1, hk2, got "hk3"/],
         ["a VIP outside the balancers' subnet", activeActive({ instances: [{ name: "a", vips: ["172.20.31.69/24"], virtualRouterId: 61, master: "hk1" }] }), /`haproxy-ha:instances\[0\]\.vips\[0\]` must lie in the subnet of `haproxy-ha:balancers\[0\]\.host`/],
         ["a VIP that is a balancer", activeActive({ instances: [{ name: "a", vips: ["172.20.30.26/24"], virtualRouterId: 61, master: "hk1" }] }), /`haproxy-ha:instances\[0\]\.vips\[0\]` must differ from `haproxy-ha:balancers\[1\]\.host`/],
         [

@@ -8,7 +8,9 @@ import { KeepalivedPair, KeepalivedPairArgs, OS_CHOICES } from "../../components
 import { UFW_VRRP_MARKER, vrrpFirewallScript } from "../../components/script/firewall";
 import { KEEPALIVED_CONFIG_PATH, keepalivedHostChecks } from "../../components/script/keepalivedSteps";
 import { hookPath, renderNotifyScript, VRRP_STATE_DIR } from "../../components/script/vrrpNotify";
-import { parseInstancesConfig } from "../../components/instancesConfig";
+import { parseTopologyConfig } from "../../components/stackConfig";
+import { topologyArgs } from "../../components/topology";
+import { referenceConfig } from "./fixtures";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
 import { scriptsSnapshot } from "./golden.test";
 import { CASES_GOLDEN_DIR, GOLDEN_DIR, matchesGolden, resolved } from "./helpers";
@@ -296,24 +298,27 @@ describe("VRRP scripts behave as specified (run here, paths moved to a temporary
 });
 
 
-describe("stack config `haproxy-ha:instances` (parseInstancesConfig, for the key table to plug in)", () => {
+describe("stack config `haproxy-ha:instances`: decoded, then mapped onto KeepalivedPair `instances`", () => {
     const ok = [{ name: "a", vips: ["10.77.0.100/24"], virtualRouterId: 61, master: "lb1" }, { name: "b", vips: ["10.77.0.101/24"], virtualRouterId: 62, master: "lb2", interface: "ens192", nopreempt: true }];
+    const stack = (instances: unknown, overrides: Record<string, unknown> = {}) =>
+        referenceConfig({ vip: undefined, virtualRouterId: undefined, balancers: [{ name: "lb1", host: "10.77.0.21" }, { name: "lb2", host: "10.77.0.22" }], instances, ...overrides });
 
-    it("reads entries, filling `interface` from the stack's", () => {
-        const parsed = parseInstancesConfig(ok, ["lb1", "lb2"], "eth0");
-        expect(parsed.map((i) => [i.name, i.interface, i.master, i.nopreempt])).to.deep.equal([["a", "eth0", "lb1", undefined], ["b", "ens192", "lb2", true]]);
+    it("fills each entry's `interface` (and `nopreempt`, …) from the stack's where it sets none", () => {
+        const { pair } = topologyArgs(parseTopologyConfig(stack(ok, { interface: "eth1" })));
+        expect(pair.instances?.map((i) => [i.name, i.interface, i.master, i.nopreempt])).to.deep.equal([["a", "eth1", "lb1", false], ["b", "ens192", "lb2", true]]);
+        expect(pair.interface, "the pair's shorthand `interface` stays unset").to.equal(undefined);
     });
 
     const ROWS: [string, unknown, RegExp][] = [
-        ["not a list", { name: "a" }, /`haproxy-ha:instances` must be a list of at least one instance/],
-        ["a master that is no balancer", [{ ...ok[0], master: "lb3" }], /`haproxy-ha:instances\[0\]\.master` is not a balancer; balancers are: lb1, lb2, got "lb3"/],
-        ["an unknown key", [{ ...ok[0], prio: 5 }], /`haproxy-ha:instances\[0\]\.prio` is not a key of an instance; keys are: name, vips/],
+        ["not a list", { name: "a" }, /`haproxy-ha:instances` must be a list of 1 to 32 entries/],
+        ["a master that is no balancer", [{ ...ok[0], master: "lb3" }], /`haproxy-ha:instances\[0\]\.master` is not a node; nodes are: lb1, lb2, got "lb3"/],
+        ["an unknown key", [{ ...ok[0], prio: 5 }], /`haproxy-ha:instances\[0\]\.prio` is unknown \(known fields: name, vips/],
         ["a VIP without prefix", [{ ...ok[0], vips: ["10.77.0.100"] }], /`haproxy-ha:instances\[0\]\.vips\[0\]` must be an address with its prefix length.*got "10\.77\.0\.100"/],
         ["a VRID out of range", [{ ...ok[0], virtualRouterId: 256 }], /`haproxy-ha:instances\[0\]\.virtualRouterId` must be an integer from 1 to 255, got 256/],
         ["a duplicate name", [ok[0], { ...ok[1], name: "a" }], /`haproxy-ha:instances\[1\]\.name` must be unique, got "a"/],
         ["a non-boolean nopreempt", [{ ...ok[0], nopreempt: "yes" }], /`haproxy-ha:instances\[0\]\.nopreempt` must be true or false, got "yes"/],
     ];
     for (const [what, value, message] of ROWS) {
-        it(`refuses ${what}`, () => expect(() => parseInstancesConfig(value, ["lb1", "lb2"], "eth0")).to.throw(message));
+        it(`refuses ${what}`, () => expect(() => parseTopologyConfig(stack(value))).to.throw(message));
     }
 });
