@@ -22,7 +22,7 @@ import type {
     HaproxyHealthCheckArgs,
     HaproxyRouteArgs,
     HaproxyServerArgs,
-} from "./haproxyModel";
+} from "./model/haproxy";
 import type { HaproxyNodeArgs } from "./haproxyNode";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "./keepalivedPair";
 import { ArgPath, ArgumentErrors } from "./model/problems";
