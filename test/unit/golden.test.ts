@@ -4,24 +4,14 @@ import * as path from "path";
 import { OS_CHOICES, RenderedScript } from "../../components";
 import { renderStack } from "../../scripts/renderStack";
 import { referenceConfig } from "./fixtures";
-import { GOLDEN_DIR, matchesGolden } from "./helpers";
+import { GOLDEN_DIR, matchesGolden, scriptsSnapshot } from "./helpers";
+
+export { scriptsSnapshot };
 
 /** The reference topology per OS family, with the options that family's golden files show. */
 export function goldenConfig(family: string): Record<string, unknown> {
     const extra = family === "centos7" ? { centos7Vault: true, unicast: true } : family === "debian" ? { nopreempt: true, gatewayCheck: "172.20.30.1" } : {};
     return referenceConfig({ os: family, ...extra });
-}
-
-/** Every step of one component as one text: what a reviewer reads, and what one golden file holds. */
-export function scriptsSnapshot(scripts: RenderedScript[]): string {
-    return scripts
-        .flatMap((s) => [
-            [`${s.step}.create`, s.create],
-            ...(s.update === undefined ? [] : [[`${s.step}.update`, s.update]]),
-            [`${s.step}.delete`, s.delete],
-        ])
-        .map(([name, text]) => `#### ${name}\n${text}`)
-        .join("\n");
 }
 
 /**
