@@ -98,7 +98,7 @@ export const shorthandArgs: fc.Arbitrary<HaproxyNodeArgs> = fc
         const args: HaproxyNodeArgs = { ...rest, ...binds, servers: s, connection: conn("10.77.0.21"), address: "10.77.0.21", nodeName: "lb1" };
         // A state other than ready needs the runtime API; tcp mode has no health-check host.
         if (runtimeApi || s.some((x) => x.state !== "ready")) args.runtimeApi = true;
-        if (args.healthCheck?.host !== undefined && args.mode === "tcp") delete args.healthCheck.host;
+        if (args.healthCheck?.host !== undefined && args.mode === "tcp") args.healthCheck = { ...args.healthCheck, host: undefined };
         return args;
     });
 
