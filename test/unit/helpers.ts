@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { RenderedScript } from "../../components";
 import { SCRIPT_HEADER } from "../../components/remoteSteps";
 import { MockedResource, mockedResources } from "../../scripts/renderStack";
 
@@ -28,6 +29,18 @@ export function matchesGolden(name: string, actual: string, dir = GOLDEN_DIR): v
         const i = a.findIndex((line, n) => line !== e[n]);
         throw new Error(`${name} differs from its golden file at line ${i + 1}:\n  expected: ${e[i]}\n  actual:   ${a[i]}`);
     }
+}
+
+/** Every step of one component as one text: what a reviewer reads, and what one golden file holds. */
+export function scriptsSnapshot(scripts: RenderedScript[]): string {
+    return scripts
+        .flatMap((s) => [
+            [`${s.step}.create`, s.create],
+            ...(s.update === undefined ? [] : [[`${s.step}.update`, s.update]]),
+            [`${s.step}.delete`, s.delete],
+        ])
+        .map(([name, text]) => `#### ${name}\n${text}`)
+        .join("\n");
 }
 
 export function resolved<T>(output: pulumi.Output<T>): Promise<T> {

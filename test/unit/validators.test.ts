@@ -7,9 +7,11 @@ import { KEEPALIVED_TEST_COMPLAINTS } from "../../components/script/keepalivedSt
 import { CASES_GOLDEN_DIR, GOLDEN_DIR } from "./helpers";
 
 /**
- * The golden configs pass the real validators (Debian's haproxy 2.6 and keepalived 2.2; every
- * golden config sticks to what haproxy 1.5 / keepalived 1.3.5 accept too), and the validators
- * as the install scripts call them reject broken configs.
+ * The golden configs (the seed's dev stack) pass the real validators (Debian's haproxy 2.6 and
+ * keepalived 2.2; they stick to what haproxy 1.5 / keepalived 1.3.5 accept too), and the
+ * validators as the install scripts call them reject broken configs. Every family's render of the
+ * same topology is byte-identical to them (golden.test.ts); generated plans per family go
+ * through the same validators in properties.test.ts.
  */
 function goldenConfigs(file: string): string[] {
     return [GOLDEN_DIR, CASES_GOLDEN_DIR]
@@ -35,9 +37,9 @@ describe("real validators", () => {
     const keepalivedConfigs = goldenConfigs("etc/keepalived/keepalived.conf");
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-validators-"));
 
-    it("finds golden configs for every family", () => {
-        expect(haproxyConfigs.length).to.be.at.least(12);
-        expect(keepalivedConfigs.length).to.be.at.least(12);
+    it("finds the dev stack's golden configs (both balancers)", () => {
+        expect(haproxyConfigs.length).to.be.at.least(2);
+        expect(keepalivedConfigs.length).to.be.at.least(2);
     });
 
     for (const file of haproxyConfigs) {
