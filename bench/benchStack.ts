@@ -1,28 +1,17 @@
 /** The benchmarks' stack on the lab: HTTP and HTTPS front ends on the VIP, one backend of web1 and web2, a throwaway CA. */
-import { execFileSync, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { freshLab, LabInfo, labConfig, pulumiEnv, pulumiOk, selectStack, vipHolders, waitFor, writeStackFile } from "../lab/lab";
+import { freshLab, LabInfo, labConfig, pulumiOk, selectStack, setCertificates, vipHolders, waitFor, writeStackFile } from "../lab/lab";
+import { throwawayCa } from "../lab/certs";
 import { installLoadGenerator, putOnClient } from "../lab/load";
 
 /** The CA certificate in the client host (vegeta's `-root-certs`). */
 export const CLIENT_CA = "/var/tmp/haproxy-ha-load/ca.crt";
 
-/** A throwaway CA and two leaf certificates for app.example (the second one is the rotation). */
+/** A throwaway CA (lab/certs.ts) and two leaf certificates for app.example (the second one is the rotation). */
 export function makeCerts(): { ca: string; leaves: string[] } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-bench-certs-"));
-    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha bench CA");
-    fs.writeFileSync(path.join(dir, "app.ext"), "subjectAltName=DNS:app.example\n");
-    const leaves = ["first", "rotated"].map((org) => {
-        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${org}.key`, "-out", `${org}.csr`, "-subj", `/CN=app.example/O=${org}`);
-        ssl("x509", "-req", "-in", `${org}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${org}.crt`, "-days", "30", "-extfile", "app.ext");
-        return [`${org}.crt`, "ca.crt", `${org}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
-    });
-    const ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
-    fs.rmSync(dir, { recursive: true, force: true });
-    return { ca, leaves };
+    const ca = throwawayCa("haproxy-ha bench CA");
+    const leaves = ["first", "rotated"].map((org) => ca.leaf("app.example", org));
+    ca.remove();
+    return { ca: ca.ca, leaves };
 }
 
 export interface State {
@@ -56,15 +45,7 @@ export function stack(info: LabInfo, s: State): Record<string, unknown> {
 /** Writes the stack file and sets the certificate as a secret, its PEM on stdin. */
 export function configure(info: LabInfo, s: State, leaves: string[]): void {
     writeStackFile(stack(info, s));
-    for (const [key, value, secret] of [["haproxy-ha:certificates[0].name", "app", false], ["haproxy-ha:certificates[0].pem", leaves[s.cert], true]] as const) {
-        const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, "pulumi", "config", "set", "--path", ...(secret ? ["--secret"] : []), key, "--stack", "lab", "--non-interactive"], {
-            env: pulumiEnv(),
-            input: value,
-            encoding: "utf8",
-            cwd: path.resolve(__dirname, "../.."),
-        });
-        if (r.status !== 0) throw new Error(`pulumi config set ${key} failed: ${r.stderr}`);
-    }
+    setCertificates(info, { app: leaves[s.cert] });
 }
 
 /** vegeta targets through the VIP: plain HTTP, and HTTPS for app.example (verified against the CA). */

@@ -2,7 +2,7 @@
  * The lab from TypeScript: the hosts (lab/hosts.sh), the `lab` stack and the real Pulumi CLI
  * (run in the lab's control namespace), and the checks every lab job shares.
  */
-import { spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -51,6 +51,65 @@ export function hostsOk(args: string[], opts: { timeoutMs?: number } = {}): stri
 /** Runs a shell command inside a lab host. */
 export function onHost(host: string, script: string, timeoutMs = 60_000): Result {
     return hosts(["exec", host, "--", "sh", "-c", script], { timeoutMs });
+}
+
+/** A command running in a lab host while the test goes on (a client loop, a long download, a sampler). */
+export interface HostProcess {
+    child: ChildProcess;
+    running(): boolean;
+    /** Its stdout so far. */
+    output(): string;
+    /** Resolves when it ends: exit code and the whole stdout. */
+    done: Promise<{ code: number; stdout: string }>;
+}
+
+/** Starts a shell command inside a lab host without waiting for it (stderr is dropped). */
+export function spawnOnHost(host: string, script: string): HostProcess {
+    const child = spawn("bash", [HOSTS_SH, "exec", host, "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    let stdout = "";
+    let running = true;
+    child.stdout!.on("data", (d) => (stdout += d));
+    const done = new Promise<{ code: number; stdout: string }>((resolve) =>
+        child.on("close", (code) => {
+            running = false;
+            resolve({ code: code ?? -1, stdout });
+        }),
+    );
+    return { child, running: () => running, output: () => stdout, done };
+}
+
+/** `ps -eo args` on a host `count` times, 50 ms apart: every command line seen (to look for secrets). */
+export function processLists(host: string, count: number): Promise<string> {
+    return spawnOnHost(host, `for i in $(seq ${count}); do ps -eo args; sleep 0.05; done`).done.then((r) => r.stdout);
+}
+
+/** Runs `argv` in the lab's control namespace (where the engine runs and the hosts are reachable), from the repository root. */
+export function inControl(info: LabInfo, argv: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Result {
+    const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, ...argv], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        input: opts.input,
+        env: opts.env,
+        timeout: opts.timeoutMs ?? 300_000,
+        maxBuffer: 64 << 20,
+    });
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };
+}
+
+/** `npm run <script> -- lab` as a user runs it (the built dist/scripts/<script>.js), from the control namespace. */
+export function labCommand(info: LabInfo, script: "drift" | "hostKeys", timeoutMs = 300_000): Result {
+    return inControl(info, [process.execPath, path.join(REPO_ROOT, `dist/scripts/${script}.js`), "lab"], { timeoutMs });
+}
+
+/** `npm run drift -- lab`: exit code (0 clean, 1 drift) and the whole report. */
+export function driftCheck(info: LabInfo): { code: number; out: string } {
+    const r = labCommand(info, "drift");
+    return { code: r.code, out: r.stdout + r.stderr };
+}
+
+/** The sha256 of a file on a host (to compare before and after). */
+export function fileSha(host: string, file: string): string {
+    return onHost(host, `sha256sum ${file} | cut -d' ' -f1`).stdout.trim();
 }
 
 export function labInfo(): LabInfo {
@@ -108,6 +167,29 @@ export function writeStackFile(config: Record<string, unknown>): void {
     fs.writeFileSync(STACK_FILE, "# Written by the lab (lab/lab.ts) for the local lab hosts.\n" + yaml.dump(doc, { lineWidth: 200 }));
 }
 
+/**
+ * Sets each certificate (name → chain-and-key PEM) as `haproxy-ha:certificates[i]` of the lab
+ * stack, the PEM as a secret on stdin (never on a command line).
+ */
+export function setCertificates(info: LabInfo, pems: Record<string, string>): void {
+    for (const [i, [name, pem]] of Object.entries(Object.entries(pems))) {
+        for (const [key, value, secret] of [[`haproxy-ha:certificates[${i}].name`, name, false], [`haproxy-ha:certificates[${i}].pem`, pem, true]] as const) {
+            const r = inControl(info, ["pulumi", "config", "set", "--path", ...(secret ? ["--secret"] : []), key, "--stack", STACK, "--non-interactive"], { env: pulumiEnv(), input: value });
+            if (r.code !== 0) throw new Error(`pulumi config set ${key} failed: ${r.stderr}`);
+        }
+    }
+}
+
+/** Every file of the engine's state (the lab's file backend), as one text: to look for secrets. */
+export function pulumiStateText(): string {
+    return fs
+        .readdirSync(PULUMI_STATE, { recursive: true })
+        .map(String)
+        .filter((f) => fs.statSync(path.join(PULUMI_STATE, f)).isFile())
+        .map((f) => fs.readFileSync(path.join(PULUMI_STATE, f), "utf8"))
+        .join("\n");
+}
+
 export interface PulumiRun extends Result {
     seconds: number;
 }
@@ -133,30 +215,41 @@ export interface PulumiOptions {
     stack?: string;
 }
 
-/** Runs the real Pulumi CLI on the `lab` stack inside the control namespace. */
-export function pulumi(args: string[], opts: PulumiOptions = {}): Promise<PulumiRun> {
+/** The real Pulumi CLI on the `lab` stack inside the control namespace, running: `detached` puts it in its own process group. */
+export function startPulumi(args: string[], opts: PulumiOptions & { detached?: boolean } = {}): { child: ChildProcess; output(): string; done: Promise<PulumiRun> } {
     fs.mkdirSync(PULUMI_STATE, { recursive: true });
     const info = labInfo();
     const started = process.hrtime.bigint();
-    return new Promise((resolve) => {
-        const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", ...args, "--stack", opts.stack ?? STACK, "--non-interactive", "--color", "never"], {
-            cwd: opts.cwd ?? REPO_ROOT,
-            env: pulumiEnv(opts.env),
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-            stdout += d;
-            if (opts.echo) process.stdout.write(d);
-        });
-        child.stderr.on("data", (d) => {
-            stderr += d;
-            if (opts.echo) process.stderr.write(d);
-        });
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+    const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", ...args, "--stack", opts.stack ?? STACK, "--non-interactive", "--color", "never"], {
+        cwd: opts.cwd ?? REPO_ROOT,
+        env: pulumiEnv(opts.env),
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: opts.detached,
     });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d) => {
+        stdout += d;
+        if (opts.echo) process.stdout.write(d);
+    });
+    child.stderr!.on("data", (d) => {
+        stderr += d;
+        if (opts.echo) process.stderr.write(d);
+    });
+    const done = new Promise<PulumiRun>((resolve) =>
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 })),
+    );
+    return { child, output: () => stdout, done };
 }
+
+/** Runs the real Pulumi CLI on the `lab` stack inside the control namespace. */
+export function pulumi(args: string[], opts: PulumiOptions = {}): Promise<PulumiRun> {
+    return startPulumi(args, opts).done;
+}
+
+/** `pulumi up` without a preview (`extra`: e.g. --expect-no-changes). */
+export const UP = ["up", "--yes", "--skip-preview"];
+export const DESTROY = ["destroy", "--yes", "--skip-preview"];
 
 export async function pulumiOk(args: string[], opts: PulumiOptions = {}): Promise<PulumiRun> {
     const r = await pulumi(args, opts);
@@ -182,25 +275,33 @@ export function removeStack(): void {
     fs.rmSync(PULUMI_STATE, { recursive: true, force: true });
 }
 
-/** The lab hosts whose interface holds the VIP. */
-export function vipHolders(info: LabInfo): string[] {
-    const vip = info.vip.split("/")[0];
+/** The balancers whose `iface` holds `vip` (an address without its prefix, IPv4 or IPv6). */
+export function holdersOf(vip: string, iface = "eth0"): string[] {
     return ["lb1", "lb2"].filter((h) => {
-        const r = onHost(h, `ip -4 -o addr show dev ${info.interface}`, 15_000);
+        const r = onHost(h, `ip -${vip.includes(":") ? 6 : 4} -o addr show dev ${iface}`, 15_000);
         return r.code === 0 && r.stdout.includes(` ${vip}/`);
     });
 }
 
-/** `count` sequential requests from the client host through the VIP: the <h1> of each answer, or an error code. */
-export function requestsThroughVip(info: LabInfo, count: number): string[] {
-    const vip = info.vip.split("/")[0];
+/** The lab hosts whose interface holds the VIP. */
+export function vipHolders(info: LabInfo): string[] {
+    return holdersOf(info.vip.split("/")[0], info.interface);
+}
+
+/** `count` sequential requests from the client host to http://`vip`/: the <h1> of each answer, or `error`. */
+export function requestsThrough(vip: string, count: number): string[] {
+    const url = `http://${vip.includes(":") ? `[${vip}]` : vip}/`;
     const r = onHost(
         "client",
-        `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); ` +
-            `h=$(curl -s --max-time 2 http://${vip}/ | sed -n 's:.*<h1>\\(.*\\)</h1>.*:\\1:p'); echo "\${h:-error}"; done`,
+        `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); h=$(curl -s -g --max-time 2 ${url} | sed -n 's:.*<h1>\\(.*\\)</h1>.*:\\1:p'); echo "\${h:-error}"; done`,
         count * 3000 + 10_000,
     );
     return r.stdout.trim().split("\n").filter(Boolean);
+}
+
+/** `count` sequential requests from the client host through the VIP: the <h1> of each answer, or an error code. */
+export function requestsThroughVip(info: LabInfo, count: number): string[] {
+    return requestsThrough(info.vip.split("/")[0], count);
 }
 
 export interface LoopResult {
@@ -225,15 +326,11 @@ export function startClientLoop(info: LabInfo, opts: { intervalS?: number; maxRe
         `start=$(date +%s.%N); i=0; while [ ! -e /tmp/haproxy-ha-loop.stop ] && [ $i -lt ${max} ]; do i=$((i+1)); ` +
         `code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.5 --max-time 1 http://${vip}/) || true; ` +
         `echo "$(date +%s.%N) $code"; sleep ${interval}; done; echo "start $start"`;
-    const child = spawn("bash", [HOSTS_SH, "exec", "client", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    const done = new Promise<void>((resolve) => child.on("close", () => resolve()));
+    const loop = spawnOnHost("client", script);
     return {
         async stop() {
             onHost("client", "touch /tmp/haproxy-ha-loop.stop");
-            await done;
-            const lines = out.trim().split("\n");
+            const lines = (await loop.done).stdout.trim().split("\n");
             const start = Number((lines.find((l) => l.startsWith("start ")) ?? "start 0").split(" ")[1]);
             const samples = lines
                 .filter((l) => !l.startsWith("start "))
@@ -307,21 +404,15 @@ export function freshLab(webs?: number): LabInfo {
     return labInfo();
 }
 
-/** A fresh lab with the lab stack applied by a real `pulumi up`, the VIP on lb1. */
-export async function appliedLab(): Promise<LabInfo> {
-    prepareTools();
-    const info = freshLab();
-    writeStackFile(labConfig(info));
-    await selectStack();
-    await pulumiOk(["up", "--yes", "--skip-preview"]);
-    await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
-    return info;
-}
+let toolsReady = false;
 
+/** `npm run tools` (the engine and its plugins), once per process. */
 export function prepareTools(): void {
+    if (toolsReady) return;
     const r = spawnSync("bash", [path.join(REPO_ROOT, "scripts/tools.sh")], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`npm run tools failed:\n${tail(r.stdout + r.stderr, 30)}`);
     process.stdout.write(r.stdout.split("\n").filter((l) => l.startsWith("tools: pulumi") || l.includes("plugin")).map((l) => `      ${l}\n`).join(""));
+    toolsReady = true;
 }
 
 /** The PID that a reload keeps and a restart replaces (haproxy's master process). */
@@ -339,8 +430,5 @@ export function watchVipArrival(info: LabInfo, host: string, timeoutS: number): 
     const script =
         `end=$(( $(date +%s) + ${Math.ceil(timeoutS)} )); while [ "$(date +%s)" -lt "$end" ]; do ` +
         `if ip -4 -o addr show dev ${info.interface} | grep -q ' ${vip}/'; then date +%s.%N; exit 0; fi; sleep 0.02; done; exit 1`;
-    const child = spawn("bash", [HOSTS_SH, "exec", host, "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "ignore"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    return new Promise((resolve) => child.on("close", (code) => resolve(code === 0 ? Number(out.trim()) : undefined)));
+    return spawnOnHost(host, script).done.then((r) => (r.code === 0 ? Number(r.stdout.trim()) : undefined));
 }

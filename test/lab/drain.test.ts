@@ -1,26 +1,6 @@
 import { expect } from "chai";
-import { spawn, spawnSync } from "child_process";
-import * as path from "path";
-import {
-    freshLab,
-    hostsOk,
-    HOSTS_SH,
-    LabInfo,
-    labConfig,
-    LoopResult,
-    mainPid,
-    onHost,
-    prepareTools,
-    pulumiOk,
-    REPO_ROOT,
-    removeStack,
-    requestsThroughVip,
-    selectStack,
-    startClientLoop,
-    vipHolders,
-    waitFor,
-    writeStackFile,
-} from "../../lab/lab";
+import { driftCheck, LabInfo, labConfig, LoopResult, mainPid, onHost, pulumiOk, requestsThroughVip, spawnOnHost, startClientLoop, UP, waitFor, writeStackFile } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
 
 /**
  * What web1 serves slowly: 15 MB at nginx's `limit_rate` 300 kB/s (about 50 s, longer than a
@@ -32,16 +12,6 @@ const BIG_BYTES = 15_000_000;
 interface WebState {
     state?: string;
     content?: string;
-}
-
-/** `npm run drift -- lab` from the control namespace. */
-function drift(info: LabInfo): { code: number; out: string } {
-    const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, process.execPath, path.join(REPO_ROOT, "dist/scripts/drift.js"), "lab"], {
-        cwd: REPO_ROOT,
-        encoding: "utf8",
-        timeout: 300_000,
-    });
-    return { code: r.status ?? -1, out: (r.stdout ?? "") + (r.stderr ?? "") };
 }
 
 /** haproxy's own view of a server, from `show stat` on the runtime API: status, weight, current sessions. */
@@ -64,22 +34,10 @@ async function longRequestToWeb1(info: LabInfo): Promise<{ finished: Promise<str
         const headers = `/tmp/haproxy-ha-long-${attempt}`;
         const started = Date.now();
         onHost("client", `rm -f ${headers}`);
-        const child = spawn(
-            "bash",
-            [HOSTS_SH, "exec", "client", "--", "sh", "-c", `curl -s -o /dev/null -D ${headers} -w '%{http_code} %{size_download}' http://${vip}/big.bin`],
-            { stdio: ["ignore", "pipe", "ignore"] },
-        );
-        let out = "";
-        let running = true;
-        child.stdout.on("data", (d) => (out += d));
-        const finished = new Promise<string>((resolve) =>
-            child.on("close", () => {
-                running = false;
-                resolve(out.trim());
-            }),
-        );
+        const download = spawnOnHost("client", `curl -s -o /dev/null -D ${headers} -w '%{http_code} %{size_download}' http://${vip}/big.bin`);
+        const finished = download.done.then((r) => r.stdout.trim());
         const status = await waitFor("the long request's status line", () => onHost("client", `head -n 1 ${headers} 2>/dev/null`).stdout.trim() || undefined, 10_000);
-        if (status.includes(" 200")) return { finished, isRunning: () => running, started };
+        if (status.includes(" 200")) return { finished, isRunning: download.running, started };
         await finished;
     }
     throw new Error("no long request reached web1 in 10 attempts");
@@ -87,25 +45,23 @@ async function longRequestToWeb1(info: LabInfo): Promise<{ finished: Promise<str
 
 describe("lab: drain, maint and a rolling web deploy without a reload or a failed request", function () {
     this.timeout(0);
-    let info: LabInfo;
     let pids: Record<string, string>;
     let loop: { stop(): Promise<LoopResult> } | undefined;
 
     /** The lab stack with the runtime API on and each web's state/content. */
+    const config = (webs: Record<string, WebState>) =>
+        labConfig(lab.info, {
+            runtimeApi: true,
+            webs: ["web1", "web2"].map((name) => ({ name, host: lab.info.hosts[name].address, ...webs[name] })),
+        });
     const apply = async (webs: Record<string, WebState>) => {
-        const h = info.hosts;
-        writeStackFile(
-            labConfig(info, {
-                runtimeApi: true,
-                webs: ["web1", "web2"].map((name) => ({ name, host: h[name].address, ...webs[name] })),
-            }),
-        );
-        const r = await pulumiOk(["up", "--yes", "--skip-preview"]);
+        writeStackFile(config(webs));
+        const r = await pulumiOk(UP);
         const shown = ["web1", "web2"].map((n) => `${n} ${webs[n]?.state ?? "ready"}${webs[n]?.content ? " (new page)" : ""}`);
         console.log(`      pulumi up, ${shown.join(", ")}: ${r.seconds.toFixed(1)} s`);
         return r;
     };
-    const answers = (n: number) => requestsThroughVip(info, n);
+    const answers = (n: number) => requestsThroughVip(lab.info, n);
     const stopLoop = async (what: string) => {
         const result = await loop!.stop();
         loop = undefined;
@@ -117,15 +73,16 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
         for (const lb of ["lb1", "lb2"]) expect(mainPid(lb, "haproxy"), `haproxy's master PID on ${lb}`).to.equal(pids[lb]);
     };
 
-    before(async () => {
-        prepareTools();
-        info = freshLab();
-        await selectStack();
-        await apply({});
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
-        pids = { lb1: mainPid("lb1", "haproxy"), lb2: mainPid("lb2", "haproxy") };
-        expect(pids.lb1).to.match(/^[1-9]\d*$/);
-        onHost("web1", `head -c ${BIG_BYTES} /dev/zero > ${BIG} && echo 'limit_rate 300k;' > /etc/nginx/conf.d/haproxy-ha-test-slow.conf && systemctl reload nginx`);
+    const lab = labScenario({
+        config: () => config({}),
+        up: () => apply({}),
+        vipOnLb1Ms: 20_000,
+        ready: () => {
+            pids = { lb1: mainPid("lb1", "haproxy"), lb2: mainPid("lb2", "haproxy") };
+            expect(pids.lb1).to.match(/^[1-9]\d*$/);
+            onHost("web1", `head -c ${BIG_BYTES} /dev/zero > ${BIG} && echo 'limit_rate 300k;' > /etc/nginx/conf.d/haproxy-ha-test-slow.conf && systemctl reload nginx`);
+        },
+        destroy: true,
     });
 
     afterEach(async () => {
@@ -133,16 +90,10 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
         loop = undefined;
     });
 
-    after(async () => {
-        await pulumiOk(["destroy", "--yes", "--skip-preview"]).catch((e) => console.log(`      destroy: ${(e as Error).message}`));
-        hostsOk(["down"]);
-        removeStack();
-    });
-
     it("drains web1 at once: new requests go to web2 only, an open long request to web1 completes, nothing fails, haproxy is not reloaded", async () => {
         expect(new Set(answers(6))).to.deep.equal(new Set(["web1", "web2"]));
-        loop = startClientLoop(info, { intervalS: 0.05 });
-        const long = await longRequestToWeb1(info);
+        loop = startClientLoop(lab.info, { intervalS: 0.05 });
+        const long = await longRequestToWeb1(lab.info);
         await apply({ web1: { state: "drain" } });
         const open = long.isRunning();
         const drained = runtimeState("lb1", "web1");
@@ -159,7 +110,7 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
             expect(runtimeState(lb, "web1").status, `web1 on ${lb}`).to.equal("DRAIN");
             expect(onHost(lb, "grep -E '^ +server web1 ' /etc/haproxy/haproxy.cfg").stdout).to.match(/ weight 0\b/);
         }
-        const d = drift(info);
+        const d = driftCheck(lab.info);
         expect(d.code, d.out).to.equal(0);
     });
 
@@ -173,7 +124,7 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
     });
 
     it("back to ready: the rotation resumes on both, nothing fails, no reload", async () => {
-        loop = startClientLoop(info, { intervalS: 0.05 });
+        loop = startClientLoop(lab.info, { intervalS: 0.05 });
         await apply({});
         await waitFor("web1 back in the rotation", () => new Set(answers(4)).size === 2 || undefined, 15_000);
         expect(runtimeState("lb1", "web1").weight).to.equal("1");
@@ -182,7 +133,7 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
     });
 
     it("maint takes web1 out (MAINT, `disabled` in haproxy.cfg) and back, nothing fails, no reload", async () => {
-        loop = startClientLoop(info, { intervalS: 0.05 });
+        loop = startClientLoop(lab.info, { intervalS: 0.05 });
         await apply({ web1: { state: "maint" } });
         expect(answers(10)).to.deep.equal(Array(10).fill("web2"));
         expect(runtimeState("lb1", "web1").status).to.equal("MAINT");
@@ -194,7 +145,7 @@ describe("lab: drain, maint and a rolling web deploy without a reload or a faile
     });
 
     it("a rolling web deploy (drain, update, ready; one web at a time) fails no request", async () => {
-        loop = startClientLoop(info, { intervalS: 0.05 });
+        loop = startClientLoop(lab.info, { intervalS: 0.05 });
         const started = Date.now();
         const webs: Record<string, WebState> = {};
         for (const name of ["web1", "web2"]) {

@@ -1,25 +1,7 @@
 import { expect } from "chai";
-import {
-    fileSnapshot,
-    freshLab,
-    hostsOk,
-    installedPackages,
-    LabInfo,
-    labConfig,
-    mainPid,
-    mirrorDownloads,
-    onHost,
-    prepareTools,
-    pulumiOk,
-    removeStack,
-    requestsThroughVip,
-    selectStack,
-    startClientLoop,
-    unitState,
-    vipHolders,
-    waitFor,
-    writeStackFile,
-} from "../../lab/lab";
+import { DESTROY, installedPackages, labConfig, mainPid, mirrorDownloads, onHost, pulumiOk, startClientLoop, UP, vipHolders, waitFor, writeStackFile } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
+import { expectAsBefore, expectBalancersRunning, expectRoundRobin, hostStates, HostState } from "./verify";
 
 const ALL = ["web1", "web2", "lb1", "lb2"];
 /** What the library installs on each bare host (Debian package names). */
@@ -33,53 +15,34 @@ const INSTALLS: Record<string, string[]> = {
 /** The real Pulumi engine against five real bare hosts: install, no-op, change, destroy. */
 describe("lab: pulumi up / change / destroy against real hosts", function () {
     this.timeout(0);
-    const timings: Record<string, number> = {};
-    const snapshots: Record<string, string> = {};
-    const packages: Record<string, string[]> = {};
-    let info: LabInfo;
+    let before: Record<string, HostState>;
     // `auto`: the family is detected on each host, the path a user without `os` set takes.
-    const config = (overrides: Record<string, unknown> = {}) => labConfig(info, { os: "auto", ...overrides });
-
-    before(async () => {
-        prepareTools();
-        info = freshLab();
-        for (const h of ALL) {
-            snapshots[h] = fileSnapshot(h);
-            packages[h] = installedPackages(h);
-        }
-        writeStackFile(config());
-        await selectStack();
+    const config = (overrides: Record<string, unknown> = {}) => labConfig(lab.info, { os: "auto", ...overrides });
+    const lab = labScenario({
+        prepare: () => {
+            before = hostStates(ALL);
+        },
+        config: () => config(),
     });
-
-    after(() => {
-        console.log(`      timings (s): ${JSON.stringify(timings)}`);
-        hostsOk(["down"]);
-        removeStack();
-    });
+    const { timings } = lab;
 
     it("first pulumi up installs the packages from the lab mirror; the VIP is on lb1 and requests alternate web1/web2", async () => {
-        for (const h of ALL) for (const p of INSTALLS[h]) expect(packages[h], `${h} starts without ${p}`).to.not.include(p);
-        timings.firstUp = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
-        const downloads = mirrorDownloads(info);
+        for (const h of ALL) for (const p of INSTALLS[h]) expect(before[h].packages, `${h} starts without ${p}`).to.not.include(p);
+        timings.firstUp = (await pulumiOk(UP)).seconds;
+        const downloads = mirrorDownloads(lab.info);
         for (const h of ALL) {
-            const added = installedPackages(h).filter((p) => !packages[h].includes(p));
+            const added = installedPackages(h).filter((p) => !before[h].packages.includes(p));
             expect(added, `packages installed on ${h}`).to.include.members(INSTALLS[h]);
             // Every package that appeared was fetched by this host from the lab's mirror.
             expect([...(downloads[h] ?? [])], `packages ${h} downloaded from the mirror`).to.include.members(added);
         }
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1");
-        const answers = requestsThroughVip(info, 10);
-        expect(answers).to.have.length(10);
-        expect(new Set(answers)).to.deep.equal(new Set(["web1", "web2"]));
-        for (let i = 1; i < answers.length; i++) expect(answers[i], `request ${i + 1}`).to.not.equal(answers[i - 1]);
-        for (const h of ["lb1", "lb2"]) {
-            expect(unitState(h, "haproxy")).to.deep.equal({ active: "active", enabled: "enabled" });
-            expect(unitState(h, "keepalived")).to.deep.equal({ active: "active", enabled: "enabled" });
-        }
+        await waitFor("the VIP on lb1", () => vipHolders(lab.info).join() === "lb1");
+        expectRoundRobin(lab.info);
+        expectBalancersRunning();
     });
 
     it("a second pulumi up changes nothing", async () => {
-        const run = await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+        const run = await pulumiOk([...UP, "--expect-no-changes"]);
         timings.noopUp = run.seconds;
         expect(run.stdout).to.match(/unchanged/);
         expect(run.stdout).to.not.match(/[~+-] +command:remote:Command/);
@@ -87,10 +50,10 @@ describe("lab: pulumi up / change / destroy against real hosts", function () {
 
     it("changing the balance algorithm reloads haproxy on both nodes with zero failed requests", async () => {
         const pids = { lb1: mainPid("lb1", "haproxy"), lb2: mainPid("lb2", "haproxy") };
-        const loop = startClientLoop(info, { intervalS: 0.05 });
+        const loop = startClientLoop(lab.info, { intervalS: 0.05 });
         await new Promise((r) => setTimeout(r, 1000));
         writeStackFile(config({ balance: "static-rr" }));
-        timings.change = (await pulumiOk(["up", "--yes", "--skip-preview"])).seconds;
+        timings.change = (await pulumiOk(UP)).seconds;
         await new Promise((r) => setTimeout(r, 1000));
         const result = await loop.stop();
         console.log(`      client loop during the change: ${result.failed} failed of ${result.total}`);
@@ -103,12 +66,7 @@ describe("lab: pulumi up / change / destroy against real hosts", function () {
     });
 
     it("pulumi destroy removes exactly the packages it installed, stops every service and leaves no file the library wrote", async () => {
-        timings.destroy = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
-        for (const h of ALL) {
-            expect(installedPackages(h), `packages on ${h}`).to.deep.equal(packages[h]);
-            for (const unit of ["haproxy", "keepalived", "nginx"]) expect(unitState(h, unit).active, `${h} ${unit}`).to.equal("inactive");
-            expect(fileSnapshot(h), `files on ${h}`).to.equal(snapshots[h]);
-        }
-        expect(vipHolders(info)).to.deep.equal([]);
+        timings.destroy = (await pulumiOk(DESTROY)).seconds;
+        expectAsBefore(lab.info, before);
     });
 });

@@ -1,46 +1,38 @@
 import { expect } from "chai";
-import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { throwawayCa } from "../../lab/certs";
 import {
-    freshLab,
+    DESTROY,
+    fileSha as sha,
     hosts,
-    hostsOk,
     LabInfo,
+    inControl,
     labConfig,
     mainPid,
     onHost,
-    prepareTools,
+    processLists,
     pulumi,
-    pulumiEnv,
     pulumiOk,
-    PULUMI_STATE,
+    pulumiStateText,
     PulumiRun,
-    removeStack,
-    selectStack,
+    setCertificates as setStackCertificates,
+    spawnOnHost,
+    STACK_FILE,
     tail,
-    vipHolders,
+    UP,
     waitFor,
     writeStackFile,
 } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
 
-/** A throwaway CA and leaf certificates (openssl); `subject` extras make a rotated certificate recognisable. */
-function makeCerts(dir: string) {
-    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha lab CA");
-    const leaf = (host: string, org: string) => {
-        fs.writeFileSync(path.join(dir, `${host}.ext`), `subjectAltName=DNS:${host}\n`);
-        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${host}-${org}.key`, "-out", `${host}.csr`, "-subj", `/CN=${host}/O=${org}`);
-        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}-${org}.crt`, "-days", "30", "-extfile", `${host}.ext`);
-        return [`${host}-${org}.crt`, "ca.crt", `${host}-${org}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
-    };
-    return { ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), app: leaf("app.example", "first"), api: leaf("api.example", "first"), appRotated: leaf("app.example", "rotated") };
+/** The test's certificates from one throwaway CA: app.example and api.example, and app.example again (`O=rotated`) for the rotation. */
+function makeCerts() {
+    const ca = throwawayCa("haproxy-ha lab CA");
+    return { ca: ca.ca, app: ca.leaf("app.example", "first"), api: ca.leaf("api.example", "first"), appRotated: ca.leaf("app.example", "rotated") };
 }
 
 /** The first base64 line of the private key in a chain-and-key PEM. */
 const keyLineOf = (pem: string) => pem.split("\n").find((l, i, all) => i > 0 && all[i - 1].includes("PRIVATE KEY"))!;
-const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -c1-16`).stdout.trim();
 
 /** Mozilla guideline 5.7's intermediate TLS 1.2 suites (OpenSSL names) and the TLS 1.3 suites every profile keeps. */
 const INTERMEDIATE_TLS12 = [
@@ -53,9 +45,9 @@ const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_C
  * A real TLS scanner (sslscan, from the machine) against `address:443`, run in the lab's control
  * namespace: the protocols it found enabled and every suite the server accepted, per protocol.
  */
-function sslscan(ns: string, address: string, sni: string): { protocols: string[]; suites: Record<string, string[]>; raw: string } {
-    const r = spawnSync("ip", ["netns", "exec", ns, "sslscan", "--no-colour", "--xml=-", `--sni-name=${sni}`, `${address}:443`], { encoding: "utf8", timeout: 120_000 });
-    if (r.error || r.status !== 0) throw new Error(`sslscan failed (is it installed? scripts/setup.sh installs it): ${r.error?.message ?? ""} ${r.stderr}`);
+function sslscan(info: LabInfo, address: string, sni: string): { protocols: string[]; suites: Record<string, string[]>; raw: string } {
+    const r = inControl(info, ["sslscan", "--no-colour", "--xml=-", `--sni-name=${sni}`, `${address}:443`], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`sslscan failed (is it installed? scripts/setup.sh installs it): ${r.stderr}`);
     const raw = r.stdout;
     const protocols = [...raw.matchAll(/<protocol type="(ssl|tls)" version="([\d.]+)" enabled="1"/g)].map((m) => `${m[1] === "ssl" ? "SSLv" : "TLSv"}${m[2]}`);
     const suites: Record<string, string[]> = {};
@@ -65,8 +57,8 @@ function sslscan(ns: string, address: string, sni: string): { protocols: string[
 }
 
 /** A TLS 1.2 handshake with openssl s_client: does the server hand out a session ticket? */
-function tls12Handshake(ns: string, address: string, sni: string): { ok: boolean; ticket: boolean; out: string } {
-    const r = spawnSync("ip", ["netns", "exec", ns, "openssl", "s_client", "-connect", `${address}:443`, "-servername", sni, "-tls1_2"], { encoding: "utf8", input: "", timeout: 30_000 });
+function tls12Handshake(info: LabInfo, address: string, sni: string): { ok: boolean; ticket: boolean; out: string } {
+    const r = inControl(info, ["openssl", "s_client", "-connect", `${address}:443`, "-servername", sni, "-tls1_2"], { input: "", timeoutMs: 30_000 });
     const out = (r.stdout ?? "") + (r.stderr ?? "");
     // A failed handshake still prints "Protocol : TLSv1.2" (the attempted version): the negotiated cipher tells.
     return { ok: /New, TLSv1\.2, Cipher is (?!\(NONE\))/.test(out), ticket: /TLS session ticket/.test(out), out };
@@ -75,11 +67,9 @@ function tls12Handshake(ns: string, address: string, sni: string): { ok: boolean
 /** Issue 9 on real hosts: HTTPS through the VIP, Host/path routing, rotation, logs, metrics. */
 describe("lab: TLS front ends with several services, logs and metrics", function () {
     this.timeout(0);
-    let info: LabInfo;
     let vip: string;
     let certs: ReturnType<typeof makeCerts>;
     const runs: PulumiRun[] = [];
-    const timings: Record<string, number> = {};
 
     /** No `tlsProfile` unless given: the default a user gets is intermediate. */
     const stack = (tlsProfile?: string) => ({
@@ -98,33 +88,20 @@ describe("lab: TLS front ends with several services, logs and metrics", function
             { name: "http", binds: [{ address: vip, port: 80 }], redirectToHttps: true },
         ],
         backends: [
-            { name: "app", servers: [{ name: "web1", address: info.hosts.web1.address }], healthCheck: { path: "/", host: "app.example" }, sticky: { cookie: "APPSRV" } },
-            { name: "api", servers: [{ name: "web2", address: info.hosts.web2.address }], healthCheck: { path: "/", host: "api.example" }, sticky: { cookie: "APISRV" } },
+            { name: "app", servers: [{ name: "web1", address: lab.info.hosts.web1.address }], healthCheck: { path: "/", host: "app.example" }, sticky: { cookie: "APPSRV" } },
+            { name: "api", servers: [{ name: "web2", address: lab.info.hosts.web2.address }], healthCheck: { path: "/", host: "api.example" }, sticky: { cookie: "APISRV" } },
         ],
         logging: "rsyslog",
         runtimeApi: true,
         // The control namespace (10.77.0.2) only: the client (10.77.0.31) must be refused.
-        stats: { adminSources: [`${info.ctlAddress}/32`], prometheus: true },
+        stats: { adminSources: [`${lab.info.ctlAddress}/32`], prometheus: true },
     });
 
-    /** Sets each certificate as a secret stack value, the PEM on stdin (never on a command line). */
-    const setCertificates = (pems: { app: string; api: string }) => {
-        for (const [i, [name, pem]] of Object.entries(Object.entries(pems))) {
-            for (const [key, value, secret] of [[`haproxy-ha:certificates[${i}].name`, name, false], [`haproxy-ha:certificates[${i}].pem`, pem, true]] as const) {
-                const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, "pulumi", "config", "set", "--path", ...(secret ? ["--secret"] : []), key, "--stack", "lab", "--non-interactive"], {
-                    cwd: path.resolve(__dirname, "../../.."),
-                    env: pulumiEnv(),
-                    input: value,
-                    encoding: "utf8",
-                });
-                if (r.status !== 0) throw new Error(`pulumi config set ${key} failed: ${r.stderr}`);
-            }
-        }
-    };
+    const setCertificates = (pems: { app: string; api: string }) => setStackCertificates(lab.info, pems);
     const up = async (pems: { app: string; api: string }, tlsProfile?: string) => {
-        writeStackFile(labConfig(info, stack(tlsProfile)));
+        writeStackFile(labConfig(lab.info, stack(tlsProfile)));
         setCertificates(pems);
-        const r = await pulumiOk(["up", "--yes", "--skip-preview"]);
+        const r = await pulumiOk(UP);
         runs.push(r);
         return r;
     };
@@ -132,32 +109,27 @@ describe("lab: TLS front ends with several services, logs and metrics", function
     const resolve = (host: string) => `--resolve ${host}:443:${vip}`;
     /** The HTTP status of a request from the control namespace (the admin source); the credentials travel on curl's stdin, not its command line. */
     const fromControl = (url: string, credentials?: string, body = false) => {
-        const r = spawnSync("ip", ["netns", "exec", info.ctlNamespace, "curl", "-s", "--max-time", "5", ...(body ? [] : ["-o", "/dev/null", "-w", "%{http_code}"]), "-K", "-", url], {
+        const r = inControl(lab.info, ["curl", "-s", "--max-time", "5", ...(body ? [] : ["-o", "/dev/null", "-w", "%{http_code}"]), "-K", "-", url], {
             input: credentials === undefined ? "" : `user = "${credentials}"\n`,
-            encoding: "utf8",
         });
         return r.stdout.trim();
     };
     const statsCredentials = (host: string) => `admin:${onHost(host, "sed -n 's/^ *stats auth admin://p' /etc/haproxy/haproxy.cfg").stdout.trim()}`;
 
-    before(async () => {
-        prepareTools();
-        certs = makeCerts(fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-lab-certs-")));
-        info = freshLab();
-        vip = info.vip.split("/")[0];
-        const r = hosts(["exec", "client", "--", "sh", "-c", "cat > /tmp/lab-ca.crt"], { input: certs.ca });
-        if (r.code !== 0) throw new Error(`copying the CA to the client failed: ${r.stderr}`);
-        writeStackFile(labConfig(info, stack()));
-        await selectStack();
-        timings.firstUp = (await up({ app: certs.app, api: certs.api })).seconds;
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 30_000);
+    const lab = labScenario({
+        prepare: (info) => {
+            certs = makeCerts();
+            vip = info.vip.split("/")[0];
+            const r = hosts(["exec", "client", "--", "sh", "-c", "cat > /tmp/lab-ca.crt"], { input: certs.ca });
+            if (r.code !== 0) throw new Error(`copying the CA to the client failed: ${r.stderr}`);
+        },
+        config: (info) => labConfig(info, stack()),
+        up: async () => {
+            lab.timings.firstUp = (await up({ app: certs.app, api: certs.api })).seconds;
+        },
+        vipOnLb1Ms: 30_000,
     });
-
-    after(() => {
-        console.log(`      timings (s): ${JSON.stringify(timings)}`);
-        hostsOk(["down"]);
-        removeStack();
-    });
+    const { timings } = lab;
 
     it("serves HTTPS through the VIP with the test's certificate (curl --cacert); plain HTTP answers 301 to https", () => {
         const https = curl(`-o /dev/null -w '%{http_code}' ${resolve("app.example")} https://app.example/`);
@@ -169,7 +141,7 @@ describe("lab: TLS front ends with several services, logs and metrics", function
     });
 
     it("TLS is Mozilla's intermediate profile by default (sslscan on the VIP): TLS 1.2 and 1.3 only, every suite forward-secret AEAD from the list, no session tickets, HSTS", () => {
-        const scan = sslscan(info.ctlNamespace, vip, "app.example");
+        const scan = sslscan(lab.info, vip, "app.example");
         expect(scan.protocols, scan.raw).to.deep.equal(["TLSv1.2", "TLSv1.3"]);
         const tls12 = scan.suites["TLSv1.2"] ?? [];
         expect(tls12.length, "no TLS 1.2 suite accepted").to.be.greaterThan(0);
@@ -177,7 +149,7 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         expect([...tls12].sort()).to.deep.equal(INTERMEDIATE_TLS12.filter((c) => !c.includes("ECDSA")).sort());
         for (const c of tls12) expect(c, "a suite without forward secrecy or a CBC suite").to.match(/^(ECDHE|DHE)-.*(GCM|CHACHA20-POLY1305)/);
         expect([...(scan.suites["TLSv1.3"] ?? [])].sort()).to.deep.equal([...TLS13_SUITES].sort());
-        const hs = tls12Handshake(info.ctlNamespace, vip, "app.example");
+        const hs = tls12Handshake(lab.info, vip, "app.example");
         expect(hs.ok, hs.out).to.equal(true);
         expect(hs.ticket, "the server issued a TLS session ticket").to.equal(false);
         const headers = onHost("client", `curl -sI --max-time 5 --cacert /tmp/lab-ca.crt ${resolve("app.example")} https://app.example/`).stdout;
@@ -204,18 +176,9 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         const script =
             `rm -f /tmp/rot.stop; while [ ! -e /tmp/rot.stop ]; do ` +
             `code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert /tmp/lab-ca.crt ${resolve("app.example")} https://app.example/) || true; echo "$code"; sleep 0.05; done`;
-        const loop = spawn("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", "client", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "ignore"] });
-        let out = "";
-        loop.stdout.on("data", (d) => (out += d));
+        const loop = spawnOnHost("client", script);
         // Process lists on both balancers while the new certificate travels.
-        const sampler = (h: string) =>
-            new Promise<string>((done) => {
-                const child = spawn("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", h, "--", "sh", "-c", "for i in $(seq 200); do ps -eo args; sleep 0.05; done"], { stdio: ["ignore", "pipe", "ignore"] });
-                let text = "";
-                child.stdout.on("data", (d) => (text += d));
-                child.on("close", () => done(text));
-            });
-        const samples = Promise.all([sampler("lb1"), sampler("lb2")]);
+        const samples = Promise.all([processLists("lb1", 200), processLists("lb2", 200)]);
         await new Promise((r) => setTimeout(r, 1000));
         timings.rotation = (await up({ app: certs.appRotated, api: certs.api })).seconds;
         const ps = (await samples).join("\n");
@@ -223,8 +186,7 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         expect(ps, "a private key in a process list").to.not.include(keyLineOf(certs.appRotated));
         await new Promise((r) => setTimeout(r, 1000));
         onHost("client", "touch /tmp/rot.stop");
-        await new Promise((r) => loop.on("close", r));
-        const codes = out.trim().split("\n");
+        const codes = (await loop.done).stdout.trim().split("\n");
         console.log(`      client loop during the rotation: ${codes.filter((c) => c !== "200").length} failed of ${codes.length}`);
         expect(codes.length).to.be.greaterThan(20);
         expect(codes.filter((c) => c !== "200")).to.deep.equal([]);
@@ -237,7 +199,7 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         const marker = `/logcheck-${Date.now()}`;
         curl(`${resolve("app.example")} https://app.example${marker}`);
         await waitFor("the request in lb1's haproxy log", () => onHost("lb1", `grep -c -- ${marker} /var/log/haproxy.log`).stdout.trim() === "1", 15_000, 500);
-        const metrics = fromControl(`http://${info.hosts.lb1.address}:8404/metrics`, statsCredentials("lb1"), true);
+        const metrics = fromControl(`http://${lab.info.hosts.lb1.address}:8404/metrics`, statsCredentials("lb1"), true);
         expect(metrics).to.match(/^haproxy_process_/m);
         expect(onHost("lb1", "stat -c '%a %U' /run/haproxy/admin.sock").stdout.trim()).to.equal("600 root");
         // The stats listener binds the node's own address, not the VIP or every address.
@@ -252,11 +214,8 @@ describe("lab: TLS front ends with several services, logs and metrics", function
             const credentials = statsCredentials(h);
             expect(credentials).to.match(/^admin:[A-Za-z0-9]{20}$/);
             for (const page of ["/haproxy-stats", "/metrics"]) {
-                const url = `http://${info.hosts[h].address}:8404${page}`;
-                const client = spawnSync("bash", [path.resolve(__dirname, "../../../lab/hosts.sh"), "exec", "client", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "-K", "-", url], {
-                    input: `user = "${credentials}"\n`,
-                    encoding: "utf8",
-                });
+                const url = `http://${lab.info.hosts[h].address}:8404${page}`;
+                const client = hosts(["exec", "client", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "-K", "-", url], { input: `user = "${credentials}"\n` });
                 expect(client.stdout.trim(), `${h} ${page} from the client`).to.equal("403");
                 expect(fromControl(url), `${h} ${page} from the admin source without credentials`).to.equal("401");
                 expect(fromControl(url, credentials), `${h} ${page} from the admin source`).to.equal("200");
@@ -270,15 +229,10 @@ describe("lab: TLS front ends with several services, logs and metrics", function
             expect(onHost(h, "stat -c '%a %U %G' /etc/haproxy/certs/app.pem /etc/haproxy/certs/api.pem").stdout.trim().split("\n")).to.deep.equal(["600 root root", "600 root root"]);
         }
         const exported = await pulumiOk(["stack", "export"]);
-        const stateFiles = fs
-            .readdirSync(PULUMI_STATE, { recursive: true })
-            .map(String)
-            .filter((f) => fs.statSync(`${PULUMI_STATE}/${f}`).isFile())
-            .map((f) => fs.readFileSync(`${PULUMI_STATE}/${f}`, "utf8"))
-            .join("\n");
+        const stateFiles = pulumiStateText();
         expect(exported.stdout).to.not.include(keyLine);
         expect(stateFiles).to.not.include(keyLine);
-        expect(fs.readFileSync(path.resolve(__dirname, "../../../Pulumi.lab.yaml"), "utf8")).to.not.include(keyLine);
+        expect(fs.readFileSync(STACK_FILE, "utf8")).to.not.include(keyLine);
         for (const r of runs) expect(r.stdout + r.stderr).to.not.include(keyLine);
     });
 
@@ -286,9 +240,9 @@ describe("lab: TLS front ends with several services, logs and metrics", function
         const files = ["/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/app.pem", "/etc/haproxy/certs/api.pem"];
         const before = ["lb1", "lb2"].map((h) => files.map((f) => sha(h, f)));
         const good = stack();
-        writeStackFile(labConfig(info, { ...good, frontends: [{ ...good.frontends[0], extraConfig: ["no-such-directive 1"] }, good.frontends[1]] }));
+        writeStackFile(labConfig(lab.info, { ...good, frontends: [{ ...good.frontends[0], extraConfig: ["no-such-directive 1"] }, good.frontends[1]] }));
         setCertificates({ app: certs.app, api: certs.api });
-        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        const r = await pulumi(UP);
         runs.push(r);
         expect(r.code).to.not.equal(0);
         expect(r.stdout + r.stderr).to.include("haproxy rejected the new config; the old one stays");
@@ -313,9 +267,9 @@ describe("lab: TLS front ends with several services, logs and metrics", function
             app: certs.appRotated + "#### haproxy-ha file ../../../root/.ssh/authorized_keys\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostileHostileHostile attacker@example\n",
             api: certs.api + "#### haproxy-ha file haproxy.cfg\nglobal\n    lua-load /tmp/hostile.lua\n",
         };
-        writeStackFile(labConfig(info, stack()));
+        writeStackFile(labConfig(lab.info, stack()));
         setCertificates(hostile);
-        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        const r = await pulumi(UP);
         runs.push(r);
         const out = r.stdout + r.stderr;
         expect(r.code, tail(out, 30)).to.not.equal(0);
@@ -330,16 +284,16 @@ describe("lab: TLS front ends with several services, logs and metrics", function
 
     it("tlsProfile: modern in the stack config: after an up, the VIP speaks TLS 1.3 only (sslscan), still no tickets", async () => {
         await up({ app: certs.appRotated, api: certs.api }, "modern");
-        const scan = sslscan(info.ctlNamespace, vip, "app.example");
+        const scan = sslscan(lab.info, vip, "app.example");
         expect(scan.protocols, scan.raw).to.deep.equal(["TLSv1.3"]);
         expect(Object.keys(scan.suites)).to.deep.equal(["TLSv1.3"]);
         expect([...scan.suites["TLSv1.3"]].sort()).to.deep.equal([...TLS13_SUITES].sort());
-        expect(tls12Handshake(info.ctlNamespace, vip, "app.example").ok, "a TLS 1.2 handshake succeeded").to.equal(false);
+        expect(tls12Handshake(lab.info, vip, "app.example").ok, "a TLS 1.2 handshake succeeded").to.equal(false);
         expect(curl(`-o /dev/null -w '%{http_code}' ${resolve("app.example")} https://app.example/`).stdout.trim()).to.equal("200");
     });
 
     it("pulumi destroy removes the certificates and the config", async () => {
-        timings.destroy = (await pulumiOk(["destroy", "--yes", "--skip-preview"])).seconds;
+        timings.destroy = (await pulumiOk(DESTROY)).seconds;
         for (const h of ["lb1", "lb2"]) expect(onHost(h, "ls /etc/haproxy/certs 2>&1; test -e /etc/haproxy/haproxy.cfg && echo cfg-left || true").stdout).to.not.match(/\.pem|cfg-left/);
     });
 });
@@ -347,8 +301,7 @@ describe("lab: TLS front ends with several services, logs and metrics", function
 /** With `os: auto` every family gets the EL path (UDP to 127.0.0.1, the library's rsyslog drop-in): run it on real rsyslog. */
 describe("lab: os auto, logs over UDP through the library's rsyslog drop-in", function () {
     this.timeout(0);
-    let info: LabInfo;
-    const config = () =>
+    const config = (info: LabInfo) =>
         labConfig(info, {
             os: "auto",
             frontends: [{ name: "web", binds: [{ address: info.vip.split("/")[0], port: 80 }], defaultBackend: "pool" }],
@@ -356,30 +309,17 @@ describe("lab: os auto, logs over UDP through the library's rsyslog drop-in", fu
             logging: "rsyslog",
             stats: true,
         });
-
-    before(async () => {
-        prepareTools();
-        info = freshLab();
-        writeStackFile(config());
-        await selectStack();
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 30_000);
-    });
-
-    after(() => {
-        hostsOk(["down"]);
-        removeStack();
-    });
+    const lab = labScenario({ config, up: true, vipOnLb1Ms: 30_000 });
 
     it("a request through the VIP lands in the MASTER's /var/log/haproxy.log", async () => {
         expect(onHost("lb1", "grep -c '^    log 127.0.0.1 local2$' /etc/haproxy/haproxy.cfg; test -f /etc/rsyslog.d/48-haproxy-ha.conf && echo drop-in").stdout.trim().split("\n")).to.deep.equal(["1", "drop-in"]);
         const marker = `/udp-logcheck-${Date.now()}`;
-        onHost("client", `curl -s -o /dev/null --max-time 5 http://${info.vip.split("/")[0]}${marker}`);
+        onHost("client", `curl -s -o /dev/null --max-time 5 http://${lab.info.vip.split("/")[0]}${marker}`);
         await waitFor("the request in lb1's haproxy log", () => onHost("lb1", `grep -c -- ${marker} /var/log/haproxy.log`).stdout.trim() === "1", 15_000, 500);
     });
 
     it("destroy removes the drop-in", async () => {
-        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        await pulumiOk(DESTROY);
         for (const h of ["lb1", "lb2"]) expect(onHost(h, "test -e /etc/rsyslog.d/48-haproxy-ha.conf && echo left || echo gone").stdout.trim()).to.equal("gone");
     });
 });

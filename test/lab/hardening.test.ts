@@ -1,28 +1,27 @@
 import { expect } from "chai";
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import {
-    freshLab,
+    DESTROY,
+    fileSha as sha,
     hostsOk,
-    LabInfo,
     labConfig,
     onHost,
-    prepareTools,
+    processLists,
     pulumi,
     pulumiOk,
-    PULUMI_STATE,
-    pulumiEnv,
+    pulumiStateText,
     PulumiRun,
-    REPO_ROOT,
-    removeStack,
     requestsThroughVip,
-    selectStack,
     startClientLoop,
+    startPulumi,
     tail,
+    UP,
     vipHolders,
     waitFor,
     writeStackFile,
 } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
 
 /** What an operator's mistake or an outage must never do to a working site. */
 const HOSTS = ["web1", "web2", "lb1", "lb2", "client"];
@@ -55,16 +54,14 @@ function descendants(pid: number): number[] {
     return found;
 }
 
-const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -c1-16`).stdout.trim();
 const markerAnywhere = () => HOSTS.filter((h) => onHost(h, `test -e ${MARKER}`).code === 0).concat(fs.existsSync(MARKER) ? ["this machine"] : []);
 
 describe("lab: hardening", function () {
     this.timeout(0);
-    let info: LabInfo;
     const runs: PulumiRun[] = [];
     const up = async (overrides: Record<string, unknown> = {}) => {
-        writeStackFile(labConfig(info, overrides));
-        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        writeStackFile(labConfig(lab.info, overrides));
+        const r = await pulumi(UP);
         runs.push(r);
         return r;
     };
@@ -73,25 +70,16 @@ describe("lab: hardening", function () {
         if (r.code !== 0) throw new Error(`pulumi up failed:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
         return r;
     };
-
-    before(async () => {
-        prepareTools();
-        fs.rmSync(MARKER, { force: true });
-        info = freshLab();
-        writeStackFile(labConfig(info));
-        await selectStack();
-        await upOk();
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1");
-    });
-
-    after(() => {
-        hostsOk(["down"]);
-        removeStack();
+    const lab = labScenario({
+        prepare: () => fs.rmSync(MARKER, { force: true }),
+        config: (info) => labConfig(info),
+        up: () => upOk(),
+        vipOnLb1Ms: 15_000,
     });
 
     it("hostile page content arrives on the host as inert data", async () => {
-        await upOk({ webs: [{ name: "web1", host: info.hosts.web1.address, content: HOSTILE_PAGE }, { name: "web2", host: info.hosts.web2.address }] });
-        const body = onHost("client", `curl -s http://${info.hosts.web1.address}/`).stdout;
+        await upOk({ webs: [{ name: "web1", host: lab.info.hosts.web1.address, content: HOSTILE_PAGE }, { name: "web2", host: lab.info.hosts.web2.address }] });
+        const body = onHost("client", `curl -s http://${lab.info.hosts.web1.address}/`).stdout;
         expect(body).to.equal(HOSTILE_PAGE + "\n");
         expect(markerAnywhere()).to.deep.equal([]);
     });
@@ -108,7 +96,7 @@ describe("lab: hardening", function () {
     it("an invalid haproxy directive fails pulumi up with haproxy's message at the BACKUP; the old config keeps serving", async () => {
         await upOk();
         const before = { lb1: sha("lb1", "/etc/haproxy/haproxy.cfg"), lb2: sha("lb2", "/etc/haproxy/haproxy.cfg") };
-        const loop = startClientLoop(info);
+        const loop = startClientLoop(lab.info);
         const r = await up({ extraBackend: ["no-such-directive 1"] });
         const result = await loop.stop();
         expect(r.code).to.not.equal(0);
@@ -148,7 +136,7 @@ describe("lab: hardening", function () {
             const before = { lb1: sha("lb1", "/etc/keepalived/keepalived.conf"), lb2: sha("lb2", "/etc/keepalived/keepalived.conf") };
             const password = onHost("lb2", "awk '$1 == \"auth_pass\" { print $2 }' /etc/keepalived/keepalived.conf").stdout.trim();
             expect(password).to.have.length.greaterThan(3);
-            const r = await up({ balancers: [{ name: "lb1", host: info.hosts.lb1.address, priority: 100 }, { name: "lb2", host: info.hosts.lb2.address, priority: 80 }] });
+            const r = await up({ balancers: [{ name: "lb1", host: lab.info.hosts.lb1.address, priority: 100 }, { name: "lb2", host: lab.info.hosts.lb2.address, priority: 80 }] });
             const out = r.stdout + r.stderr;
             expect(r.code, tail(out, 40)).to.not.equal(0);
             expect(onHost("lb2", "[ -e /run/hk-mangled ] && echo yes").stdout.trim(), "the reload ran").to.equal("yes");
@@ -159,12 +147,12 @@ describe("lab: hardening", function () {
             expect({ lb1: sha("lb1", "/etc/keepalived/keepalived.conf"), lb2: sha("lb2", "/etc/keepalived/keepalived.conf") }).to.deep.equal(before);
             expect(sha("lb2", "/var/lib/haproxy-ha/wanted/etc/keepalived/keepalived.conf")).to.equal(before.lb2);
             expect(onHost("lb2", "systemctl is-active keepalived").stdout.trim()).to.equal("active");
-            expect(vipHolders(info)).to.deep.equal(["lb1"]);
+            expect(vipHolders(lab.info)).to.deep.equal(["lb1"]);
         } finally {
             onHost("lb2", `rm -f ${dropIn} /run/hk-mangled /run/hk-reload && systemctl daemon-reload`);
         }
         await upOk();
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+        await waitFor("the VIP on lb1", () => vipHolders(lab.info).join() === "lb1", 20_000);
     });
 
     it("an unreachable host fails within the dial bound naming the host; the next up converges once it is back", async () => {
@@ -181,7 +169,7 @@ describe("lab: hardening", function () {
         await waitFor("ssh on lb2", () => onHost("lb2", "systemctl is-active ssh").stdout.trim() === "active", 60_000, 500);
         await upOk({ balance: "static-rr" });
         for (const h of ["lb1", "lb2"]) expect(onHost(h, "grep -c 'balance static-rr' /etc/haproxy/haproxy.cfg").stdout.trim()).to.equal("1");
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
+        await waitFor("the VIP on lb1", () => vipHolders(lab.info).join() === "lb1", 20_000);
     });
 
     it("a host cut off in the middle of a step fails pulumi up within the documented bound, naming it; the next up converges", async () => {
@@ -204,30 +192,23 @@ describe("lab: hardening", function () {
         onHost("lb2", `kill -- -${holder} || true`);
         hostsOk(["link", "lb2", "join"]);
         await upOk({ reapply: 1 });
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
-        expect(requestsThroughVip(info, 4)).to.not.include("error");
+        await waitFor("the VIP on lb1", () => vipHolders(lab.info).join() === "lb1", 20_000);
+        expect(requestsThroughVip(lab.info, 4)).to.not.include("error");
     });
 
     it("secrets appear in clear text only in the files that need them, which are 0600/0640", async () => {
         // A change while ps is sampled on both balancers.
-        const sampler = (h: string) =>
-            new Promise<string>((resolve) => {
-                const child = spawn("bash", [`${REPO_ROOT}/lab/hosts.sh`, "exec", h, "--", "sh", "-c", "for i in $(seq 300); do ps -eo args; sleep 0.05; done"], { stdio: ["ignore", "pipe", "ignore"] });
-                let out = "";
-                child.stdout.on("data", (d) => (out += d));
-                child.on("close", () => resolve(out));
-            });
-        const samples = Promise.all([sampler("lb1"), sampler("lb2")]);
+        const samples = Promise.all([processLists("lb1", 300), processLists("lb2", 300)]);
         await upOk({ balance: "leastconn" });
         const ps = (await samples).join("\n");
 
         const vrrp = onHost("lb1", "sed -n 's/^ *auth_pass //p' /etc/keepalived/keepalived.conf").stdout.trim();
         const stats = onHost("lb1", "sed -n 's/^ *stats auth admin://p' /etc/haproxy/haproxy.cfg").stdout.trim();
-        const keyLine = fs.readFileSync(info.sshKeyPath, "utf8").split("\n")[1];
+        const keyLine = fs.readFileSync(lab.info.sshKeyPath, "utf8").split("\n")[1];
         expect(vrrp).to.have.length(8);
         expect(stats).to.have.length(20);
         const exported = await pulumiOk(["stack", "export"]);
-        const stateFiles = fs.readdirSync(PULUMI_STATE, { recursive: true }).map(String).filter((f) => fs.statSync(`${PULUMI_STATE}/${f}`).isFile()).map((f) => fs.readFileSync(`${PULUMI_STATE}/${f}`, "utf8")).join("\n");
+        const stateFiles = pulumiStateText();
         for (const [what, secret] of [["VRRP password", vrrp], ["stats password", stats], ["private key", keyLine]] as const) {
             expect(exported.stdout, `${what} in pulumi stack export`).to.not.include(secret);
             expect(stateFiles, `${what} in the state files`).to.not.include(secret);
@@ -244,24 +225,18 @@ describe("lab: hardening", function () {
         onHost("lb1", "systemctl stop haproxy");
         onHost("lb2", "rm -f /etc/keepalived/keepalived.conf");
         onHost("web1", "rm -f /var/www/html/index.html; systemctl disable --now nginx");
-        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        await pulumiOk(DESTROY);
         await upOk();
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
-        expect(new Set(requestsThroughVip(info, 4))).to.deep.equal(new Set(["web1", "web2"]));
+        await waitFor("the VIP on lb1", () => vipHolders(lab.info).join() === "lb1", 20_000);
+        expect(new Set(requestsThroughVip(lab.info, 4))).to.deep.equal(new Set(["web1", "web2"]));
     });
 
     it("an up killed midway converges on the next run (after pulumi cancel and clearing pending creates)", async () => {
-        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
-        writeStackFile(labConfig(info));
-        const child = spawn("ip", ["netns", "exec", info.ctlNamespace, "pulumi", "up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
-            cwd: REPO_ROOT,
-            env: pulumiEnv(),
-            stdio: ["ignore", "pipe", "pipe"],
-            detached: true,
-        });
-        let out = "";
-        child.stdout.on("data", (d) => (out += d));
-        await waitFor("the up to be midway", () => /lb2-packages created|lb2-sysctl/.test(out), 60_000, 100);
+        await pulumiOk(DESTROY);
+        writeStackFile(labConfig(lab.info));
+        const run = startPulumi(UP, { detached: true });
+        const child = run.child;
+        await waitFor("the up to be midway", () => /lb2-packages created|lb2-sysctl/.test(run.output()), 60_000, 100);
         // The engine and everything it started (language host and plugins run in their own
         // process groups), so that nothing is left behind.
         const tree = descendants(child.pid!);
@@ -272,14 +247,14 @@ describe("lab: hardening", function () {
                 // already gone
             }
         }
-        await new Promise((r) => child.on("close", r));
+        await run.done;
         // The killed engine left its lock and pending creates: the documented recovery.
         await pulumiOk(["cancel", "--yes"]);
         await pulumiOk(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
         await upOk();
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
-        expect(new Set(requestsThroughVip(info, 4))).to.deep.equal(new Set(["web1", "web2"]));
-        const again = await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+        await waitFor("the VIP on lb1", () => vipHolders(lab.info).join() === "lb1", 20_000);
+        expect(new Set(requestsThroughVip(lab.info, 4))).to.deep.equal(new Set(["web1", "web2"]));
+        const again = await pulumiOk([...UP, "--expect-no-changes"]);
         expect(again.stdout).to.match(/unchanged/);
     });
 });

@@ -1,27 +1,11 @@
 import { expect } from "chai";
 import { RELOAD_FAILED_ROLLED_BACK } from "../../components/script/haproxyReload";
-import {
-    freshLab,
-    hostsOk,
-    LabInfo,
-    labConfig,
-    mainPid,
-    onHost,
-    prepareTools,
-    pulumi,
-    pulumiOk,
-    removeStack,
-    requestsThroughVip,
-    selectStack,
-    vipHolders,
-    waitFor,
-    writeStackFile,
-} from "../../lab/lab";
+import { fileSha as sha, labConfig, mainPid, onHost, pulumi, pulumiOk, requestsThroughVip, UP, waitFor, writeStackFile } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
 
 const CFG = "/etc/haproxy/haproxy.cfg";
 const WANTED = "/var/lib/haproxy-ha/wanted/etc/haproxy/haproxy.cfg";
 const PORT = 8081;
-const sha = (host: string, file: string) => onHost(host, `sha256sum ${file} | cut -d' ' -f1`).stdout.trim();
 const listens = (host: string, address: string) => onHost(host, `ss -Hltn 'sport = :${PORT}'`).stdout.includes(`${address}:${PORT}`);
 
 /**
@@ -30,32 +14,27 @@ const listens = (host: string, address: string) => onHost(host, `ss -Hltn 'sport
  */
 describe("lab: a reload haproxy does not take fails pulumi up and leaves the previous config", function () {
     this.timeout(0);
-    let info: LabInfo;
     let vip: string;
     let listener = "";
     const config = (extraPort: boolean) =>
-        labConfig(info, {
+        labConfig(lab.info, {
             frontends: [
                 { name: "web", binds: [{ address: vip, port: 80 }], defaultBackend: "pool" },
                 ...(extraPort ? [{ name: "extra", binds: [{ address: vip, port: PORT }], defaultBackend: "pool" }] : []),
             ],
-            backends: [{ name: "pool", servers: [{ name: "web1", address: info.hosts.web1.address }, { name: "web2", address: info.hosts.web2.address }] }],
+            backends: [{ name: "pool", servers: [{ name: "web1", address: lab.info.hosts.web1.address }, { name: "web2", address: lab.info.hosts.web2.address }] }],
         });
 
-    before(async () => {
-        prepareTools();
-        info = freshLab();
-        vip = info.vip.split("/")[0];
-        writeStackFile(config(false));
-        await selectStack();
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 30_000);
-    });
-
-    after(() => {
-        if (listener) onHost("lb2", `kill ${listener} 2>/dev/null || true`);
-        hostsOk(["down"]);
-        removeStack();
+    const lab = labScenario({
+        prepare: (info) => {
+            vip = info.vip.split("/")[0];
+        },
+        config: () => config(false),
+        up: true,
+        vipOnLb1Ms: 30_000,
+        cleanup: () => {
+            if (listener) onHost("lb2", `kill ${listener} 2>/dev/null || true`);
+        },
     });
 
     it("a frontend on a port taken on the BACKUP fails at lb2 naming the bind failure; lb2 keeps its config, PID and wanted copy; lb1 is untouched", async () => {
@@ -67,7 +46,7 @@ describe("lab: a reload haproxy does not take fails pulumi up and leaves the pre
 
         writeStackFile(config(true));
         const started = Date.now();
-        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        const r = await pulumi(UP);
         console.log(`      failed pulumi up took ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const out = r.stdout + r.stderr;
         console.log(out.split("\n").filter((l) => /haproxy-ha: haproxy|ALERT/.test(l)).map((l) => `      | ${l.trim()}`).join("\n"));
@@ -83,22 +62,22 @@ describe("lab: a reload haproxy does not take fails pulumi up and leaves the pre
         expect(onHost("lb2", "systemctl is-active haproxy").stdout.trim()).to.equal("active");
         expect(mainPid("lb2", "haproxy")).to.equal(before.pid);
         expect(sha("lb1", CFG)).to.equal(before.lb1);
-        expect(new Set(requestsThroughVip(info, 4))).to.deep.equal(new Set(["web1", "web2"]));
+        expect(new Set(requestsThroughVip(lab.info, 4))).to.deep.equal(new Set(["web1", "web2"]));
     });
 
     it("once the port is free the same change applies on both balancers, and the next up changes nothing", async () => {
         onHost("lb2", `kill ${listener}`);
         await waitFor("the listener gone", () => !listens("lb2", "0.0.0.0"), 15_000);
         listener = "";
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await pulumiOk(UP);
         for (const h of ["lb1", "lb2"]) expect(listens(h, vip), `haproxy on ${h} listens on ${vip}:${PORT}`).to.equal(true);
         expect(onHost("client", `curl -s --max-time 5 http://${vip}:${PORT}/`).stdout).to.match(/<h1>web[12]<\/h1>/);
-        await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+        await pulumiOk([...UP, "--expect-no-changes"]);
     });
 
     it("back to the config without the port", async () => {
         writeStackFile(config(false));
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await pulumiOk(UP);
         for (const h of ["lb1", "lb2"]) expect(listens(h, vip)).to.equal(false);
     });
 });

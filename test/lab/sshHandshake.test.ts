@@ -1,16 +1,6 @@
 import { expect } from "chai";
-import {
-    appliedLab,
-    hostsOk,
-    LabInfo,
-    labConfig,
-    onHost,
-    pulumi,
-    pulumiOk,
-    removeStack,
-    waitFor,
-    writeStackFile,
-} from "../../lab/lab";
+import { labConfig, onHost, pulumi, pulumiOk, UP, waitFor, writeStackFile } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
 
 /** Stops lb2's sshd and listens on its port 22 with a server that accepts and never speaks. */
 const SILENT_SSH =
@@ -20,24 +10,15 @@ const SILENT_SSH =
 
 describe("lab: a host that accepts TCP but never completes the SSH handshake", function () {
     this.timeout(0);
-    let info: LabInfo;
-
-    before(async () => {
-        info = await appliedLab();
-    });
-
-    after(() => {
-        hostsOk(["down"]);
-        removeStack();
-    });
+    const lab = labScenario({ config: (info) => labConfig(info), up: true, vipOnLb1Ms: 20_000 });
 
     it("fails pulumi up within the dial bound naming the host, changes nothing on the MASTER, and converges once sshd is back", async () => {
         const r0 = onHost("lb2", SILENT_SSH);
         expect(r0.code, r0.stderr).to.equal(0);
         await waitFor("the silent listener on lb2:22", () => onHost("lb2", "systemctl is-active haproxy-ha-silent-ssh").stdout.trim() === "active", 20_000, 250);
-        writeStackFile(labConfig(info, { balance: "static-rr" }));
+        writeStackFile(labConfig(lab.info, { balance: "static-rr" }));
         const started = Date.now();
-        const r = await pulumi(["up", "--yes", "--skip-preview"]);
+        const r = await pulumi(UP);
         const seconds = (Date.now() - started) / 1000;
         console.log(`      pulumi up with a silent sshd on lb2 failed after ${seconds.toFixed(1)} s`);
         expect(r.code).to.not.equal(0);
@@ -48,7 +29,7 @@ describe("lab: a host that accepts TCP but never completes the SSH handshake", f
 
         onHost("lb2", "systemctl stop haproxy-ha-silent-ssh; systemctl start ssh");
         await waitFor("ssh on lb2", () => onHost("lb2", "systemctl is-active ssh").stdout.trim() === "active", 60_000, 500);
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await pulumiOk(UP);
         for (const h of ["lb1", "lb2"]) expect(onHost(h, "grep -c 'balance static-rr' /etc/haproxy/haproxy.cfg").stdout.trim(), h).to.equal("1");
     });
 });

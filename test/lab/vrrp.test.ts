@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import { freshLab, hostsOk, LabInfo, onHost, prepareTools, removeStack, waitFor } from "../../lab/lab";
-import { holders, through, TOPOLOGY_FILE, vrrpPulumi, waitHolders, writeTopology } from "../../lab/vrrpLab";
+import { hostsOk, onHost, waitFor } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
+import { holders, through, vrrpProgram, waitHolders, writeTopology } from "../../lab/vrrpLab";
 
 /**
  * Issue 10 on real hosts: two VRRP instances (lb1 MASTER of A, lb2 MASTER of B), the built-in
@@ -13,7 +13,6 @@ const B = "10.77.0.101";
 /** The IPv6 VIP (VRRPv3 instance `c`, MASTER lb1) on the lab's ULA prefix. */
 const C = "fd77::100";
 const MARKER = "/run/haproxy-ha-hook-marker";
-const run = vrrpPulumi;
 
 const stateOf = (host: string, instance: string) => onHost(host, `cat /run/haproxy-ha/vrrp/${instance}.state 2>/dev/null || echo none`).stdout.trim();
 const markers = (host: string, line: string) =>
@@ -23,38 +22,31 @@ const markers = (host: string, line: string) =>
 
 describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the weighted gateway check", function () {
     this.timeout(0);
-    let info: LabInfo;
-
-    before(async () => {
-        prepareTools();
-        info = freshLab();
-        writeTopology(
-            info,
-            {
-                instances: [
-                    { name: "a", vips: [`${A}/24`], virtualRouterId: 81, interface: info.interface, master: "lb1" },
-                    { name: "b", vips: [`${B}/24`], virtualRouterId: 82, interface: info.interface, master: "lb2" },
-                    { name: "c", vips: [`${C}/64`], virtualRouterId: 83, interface: info.interface, master: "lb1", vrrpVersion: 3 },
-                ],
-                gatewayCheck: { address: info.hosts.client.address },
-                notify: { master: `#!/bin/sh\necho "$2 $3" >> ${MARKER}\n` },
-            },
-            // haproxy's `bind :80` is IPv4 only.
-            ["bind :::80 v6only"],
-        );
-        await run(["stack", "select", "--create"]);
-        await run(["up", "--yes", "--skip-preview"]);
-        await waitHolders(A, ["lb1"]);
-        await waitHolders(B, ["lb2"]);
-        await waitHolders(C, ["lb1"]);
-        // haproxy marks the web servers up after its first health checks.
-        await waitFor("an answer through both VIPs", () => [A, B].every((vip) => through(vip, 1)[0] !== "error"), 30_000, 500);
-    });
-
-    after(() => {
-        hostsOk(["down"]);
-        removeStack();
-        fs.rmSync(TOPOLOGY_FILE, { force: true });
+    const lab = labScenario({
+        program: vrrpProgram((info) =>
+            writeTopology(
+                info,
+                {
+                    instances: [
+                        { name: "a", vips: [`${A}/24`], virtualRouterId: 81, interface: info.interface, master: "lb1" },
+                        { name: "b", vips: [`${B}/24`], virtualRouterId: 82, interface: info.interface, master: "lb2" },
+                        { name: "c", vips: [`${C}/64`], virtualRouterId: 83, interface: info.interface, master: "lb1", vrrpVersion: 3 },
+                    ],
+                    gatewayCheck: { address: info.hosts.client.address },
+                    notify: { master: `#!/bin/sh\necho "$2 $3" >> ${MARKER}\n` },
+                },
+                // haproxy's `bind :80` is IPv4 only.
+                ["bind :::80 v6only"],
+            ),
+        ),
+        up: true,
+        ready: async () => {
+            await waitHolders(A, ["lb1"]);
+            await waitHolders(B, ["lb2"]);
+            await waitHolders(C, ["lb1"]);
+            // haproxy marks the web servers up after its first health checks.
+            await waitFor("an answer through both VIPs", () => [A, B].every((vip) => through(vip, 1)[0] !== "error"), 30_000, 500);
+        },
     });
 
     it("active-active: lb1 holds VIP A, lb2 holds VIP B, and both answer through the client", () => {
@@ -73,7 +65,7 @@ describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the wei
     });
 
     it("gateway unreachable from both nodes: each VIP stays on exactly one node (no FAULT)", async () => {
-        onHost("client", `ip route add blackhole ${info.hosts.lb1.address}/32; ip route add blackhole ${info.hosts.lb2.address}/32`);
+        onHost("client", `ip route add blackhole ${lab.info.hosts.lb1.address}/32; ip route add blackhole ${lab.info.hosts.lb2.address}/32`);
         try {
             // Long enough for fall 2 at 1 s on both nodes, and for a wrong election to show.
             await new Promise((r) => setTimeout(r, 8_000));
@@ -81,11 +73,11 @@ describe("lab: several VIPs (active-active), notify hooks, NIC tracking, the wei
             expect(holders(B)).to.deep.equal(["lb2"]);
             expect([stateOf("lb1", "a"), stateOf("lb2", "b")]).to.deep.equal(["MASTER", "MASTER"]);
             // Only lb2 sees the gateway again: VIP A moves to it.
-            onHost("client", `ip route del blackhole ${info.hosts.lb2.address}/32`);
+            onHost("client", `ip route del blackhole ${lab.info.hosts.lb2.address}/32`);
             await waitHolders(A, ["lb2"]);
             expect(holders(B)).to.deep.equal(["lb2"]);
         } finally {
-            onHost("client", `ip route del blackhole ${info.hosts.lb1.address}/32; ip route del blackhole ${info.hosts.lb2.address}/32; true`);
+            onHost("client", `ip route del blackhole ${lab.info.hosts.lb1.address}/32; ip route del blackhole ${lab.info.hosts.lb2.address}/32; true`);
         }
         // Both see it again: A returns to lb1 (preempt).
         await waitHolders(A, ["lb1"]);

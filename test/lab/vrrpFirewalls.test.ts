@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import { freshLab, hostsOk, LabInfo, onHost, prepareTools, removeStack, waitFor } from "../../lab/lab";
-import { holders, through, TOPOLOGY_FILE, vrrpPulumi, waitHolders, writeTopology } from "../../lab/vrrpLab";
+import { onHost, waitFor } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
+import { holders, through, vrrpProgram, vrrpPulumi, waitHolders, writeTopology } from "../../lab/vrrpLab";
 
 /**
  * Host firewalls on both balancers, active before the first `pulumi up` (installed from the lab's
@@ -61,26 +61,17 @@ const FIREWALLS: [string, string, string][] = [
 for (const [firewall, enable, rules] of FIREWALLS) for (const variant of VARIANTS) {
     describe(`lab: VRRP (${variant.name}) and the frontend through an active ${firewall}`, function () {
         this.timeout(0);
-        let info: LabInfo;
         const prior: Record<string, string> = {};
-
-        before(async () => {
-            prepareTools();
-            info = freshLab();
-            for (const lb of ["lb1", "lb2"]) {
-                const r = onHost(lb, enable, 300_000);
-                if (r.code !== 0) throw new Error(`${lb}: enabling ${firewall} failed: ${r.stderr}`);
-                prior[lb] = onHost(lb, rules).stdout;
-            }
-            writeTopology(info, { instances: variant.instances(info.interface) as never }, variant.extraFrontend);
-            await vrrpPulumi(["stack", "select", "--create"]);
-            await vrrpPulumi(["up", "--yes", "--skip-preview"]);
-        });
-
-        after(() => {
-            hostsOk(["down"]);
-            removeStack();
-            fs.rmSync(TOPOLOGY_FILE, { force: true });
+        labScenario({
+            prepare: () => {
+                for (const lb of ["lb1", "lb2"]) {
+                    const r = onHost(lb, enable, 300_000);
+                    if (r.code !== 0) throw new Error(`${lb}: enabling ${firewall} failed: ${r.stderr}`);
+                    prior[lb] = onHost(lb, rules).stdout;
+                }
+            },
+            program: vrrpProgram((info) => writeTopology(info, { instances: variant.instances(info.interface) as never }, variant.extraFrontend)),
+            up: true,
         });
 
         it("no split brain: each VIP is on exactly one node, and stays so", async () => {

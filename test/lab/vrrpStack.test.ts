@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { freshLab, hostsOk, LabInfo, labConfig, onHost, prepareTools, pulumi, pulumiOk, removeStack, selectStack, waitFor, writeStackFile } from "../../lab/lab";
+import { DESTROY, labConfig, onHost, pulumi, pulumiOk, UP, waitFor, writeStackFile } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
 import { holders, through, waitHolders } from "../../lab/vrrpLab";
 
 /**
@@ -49,13 +50,11 @@ while True:
 
 describe("lab: the stack program with `haproxy-ha:instances` (active-active) and the VRID collision check", function () {
     this.timeout(0);
-    let info: LabInfo;
-
     const config = (instances: Record<string, unknown>[]) => {
-        const c = labConfig(info, {
+        const c = labConfig(lab.info, {
             balancers: [
-                { name: "lb1", host: info.hosts.lb1.address },
-                { name: "lb2", host: info.hosts.lb2.address },
+                { name: "lb1", host: lab.info.hosts.lb1.address },
+                { name: "lb2", host: lab.info.hosts.lb2.address },
             ],
             instances,
         });
@@ -71,21 +70,10 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
     const configHash = (lb: string) => onHost(lb, "sha256sum /etc/keepalived/keepalived.conf").stdout;
     const stopRogue = () => onHost("client", `[ -f ${ROGUE_PID} ] && kill "$(cat ${ROGUE_PID})"; rm -f ${ROGUE_PID}; true`);
 
-    before(async () => {
-        prepareTools();
-        info = freshLab();
-        writeStackFile(config(AB()));
-        await selectStack();
-    });
-
-    after(() => {
-        stopRogue();
-        hostsOk(["down"]);
-        removeStack();
-    });
+    const lab = labScenario({ config: () => config(AB()), cleanup: () => void stopRogue() });
 
     it("pulumi up of the stack program makes lb1 MASTER of VIP A and lb2 of VIP B, both serving through the client", async () => {
-        const up = await pulumiOk(["up", "--yes", "--skip-preview"]);
+        const up = await pulumiOk(UP);
         await waitHolders(A, ["lb1"]);
         await waitHolders(B, ["lb2"]);
         await waitFor("an answer through both VIPs", () => [A, B].every((vip) => through(vip, 1)[0] !== "error"), 30_000, 500);
@@ -99,14 +87,14 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
 
     it("a foreign router advertising a VRID the stack adds stops pulumi up before the swap, naming it; the pair keeps serving", async () => {
         const before = { lb1: configHash("lb1"), lb2: configHash("lb2") };
-        onHost("client", `cat > /run/haproxy-ha-rogue.py <<'EOF'\n${ROGUE_PY.replace("%SRC%", info.hosts.client.address)}\nEOF\nsetsid python3 /run/haproxy-ha-rogue.py </dev/null >/dev/null 2>&1 &\necho $! > ${ROGUE_PID}`);
+        onHost("client", `cat > /run/haproxy-ha-rogue.py <<'EOF'\n${ROGUE_PY.replace("%SRC%", lab.info.hosts.client.address)}\nEOF\nsetsid python3 /run/haproxy-ha-rogue.py </dev/null >/dev/null 2>&1 &\necho $! > ${ROGUE_PID}`);
         await new Promise((r) => setTimeout(r, 1500));
         expect(onHost("client", `kill -0 "$(cat ${ROGUE_PID})" && echo alive`).stdout.trim(), "the rogue sender runs").to.equal("alive");
         writeStackFile(config(ABC()));
-        const up = await pulumi(["up", "--yes", "--skip-preview"]);
+        const up = await pulumi(UP);
         const output = up.stdout + up.stderr;
         expect(up.code, output.slice(-3000)).to.not.equal(0);
-        expect(output).to.include(`VRID ${ROGUE_VRID} on ${info.interface} is already advertised by ${info.hosts.client.address} (addresses: 10.77.0.250)`);
+        expect(output).to.include(`VRID ${ROGUE_VRID} on ${lab.info.interface} is already advertised by ${lab.info.hosts.client.address} (addresses: 10.77.0.250)`);
         expect({ lb1: configHash("lb1"), lb2: configHash("lb2") }).to.deep.equal(before);
         expect(holders(A)).to.deep.equal(["lb1"]);
         expect(holders(B)).to.deep.equal(["lb2"]);
@@ -116,7 +104,7 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
 
     it("with the foreign router gone, the same pulumi up succeeds and the new instance's VIP is served", async () => {
         stopRogue();
-        const up = await pulumiOk(["up", "--yes", "--skip-preview"]);
+        const up = await pulumiOk(UP);
         await waitHolders(C, ["lb1"]);
         await waitFor("an answer through VIP C", () => through(C, 1)[0] !== "error", 30_000, 500);
         expect(holders(A)).to.deep.equal(["lb1"]);
@@ -128,7 +116,7 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
         const V6 = "fd77::100";
         const withV6 = () => [...ABC(), { name: "v6", vips: [`${V6}/64`], virtualRouterId: 71, master: "lb2", vrrpVersion: 3 }];
         writeStackFile(config(withV6()));
-        await pulumiOk(["up", "--yes", "--skip-preview"]);
+        await pulumiOk(UP);
         await waitHolders(V6, ["lb2"]);
         await waitFor("an answer through the IPv6 VIP", () => through(V6, 1)[0] !== "error", 30_000, 500);
         expect(through(V6, 3)).to.not.include("error");
@@ -137,7 +125,7 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
         onHost("client", `cat > /run/haproxy-ha-rogue.py <<'EOF'\n${ROGUE6_PY.replace("%VRID%", "71")}\nEOF\nsetsid python3 /run/haproxy-ha-rogue.py </dev/null >/dev/null 2>&1 &\necho $! > ${ROGUE_PID}`);
         await new Promise((r) => setTimeout(r, 1500));
         writeStackFile(config(withV6().map((i) => (i.name === "v6" ? { ...i, advertInt: 2 } : i))));
-        const up = await pulumi(["up", "--yes", "--skip-preview"]);
+        const up = await pulumi(UP);
         const output = up.stdout + up.stderr;
         expect(up.code, output.slice(-3000)).to.not.equal(0);
         expect(output).to.match(/VRID 71 on eth0 is already advertised by fe80::[0-9a-f:]+ \(addresses: fd77::250\)/);
@@ -150,7 +138,7 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
         const v6 = { name: "v6", vips: ["fd77::100/64"], virtualRouterId: 71, master: "lb2", vrrpVersion: 3 };
         const before = { lb1: configHash("lb1"), lb2: configHash("lb2") };
         writeStackFile(config([...ABC().map((i) => (i.name === "a" ? { ...i, interface: "ens192" } : i)), v6]));
-        const up = await pulumi(["up", "--yes", "--skip-preview"]);
+        const up = await pulumi(UP);
         const output = up.stdout + up.stderr;
         expect(up.code, output.slice(-3000)).to.not.equal(0);
         expect(output).to.match(/interface ens192 does not exist on this host \(it has: [^)]*\beth0\b[^)]*\); the old config stays/);
@@ -161,7 +149,7 @@ describe("lab: the stack program with `haproxy-ha:instances` (active-active) and
     });
 
     it("pulumi destroy takes every VIP away", async () => {
-        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        await pulumiOk(DESTROY);
         for (const vip of [A, B, C, "fd77::100"]) expect(holders(vip), vip).to.deep.equal([]);
     });
 });

@@ -2,23 +2,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import {
-    fileSnapshot,
-    freshLab,
-    hostKeys,
-    hostsOk,
-    installedPackages,
-    LabInfo,
-    prepareTools,
-    pulumiOk,
-    PulumiOptions,
-    REPO_ROOT,
-    removeStack,
-    requestsThroughVip,
-    unitState,
-    vipHolders,
-    waitFor,
-} from "../../lab/lab";
+import { DESTROY, hostKeys, hostsOk, LabInfo, pulumiOk, PulumiOptions, REPO_ROOT, UP, vipHolders, waitFor } from "../../lab/lab";
+import { labScenario } from "../../lab/scenario";
+import { expectAsBefore, expectBalancersRunning, expectRoundRobin, hostStates, HostState } from "./verify";
 
 const PROJECT = path.join(REPO_ROOT, "examples/yaml");
 const STACK = "lab";
@@ -52,40 +38,22 @@ function writeYamlStackFile(info: LabInfo): void {
 describe("lab: the YAML program (examples/yaml) through the component package", function () {
     this.timeout(0);
     const opts: PulumiOptions = { cwd: PROJECT, stack: STACK };
-    const timings: Record<string, number> = {};
-    const snapshots: Record<string, string> = {};
-    const packages: Record<string, string[]> = {};
-    let info: LabInfo;
-
-    before(async () => {
-        prepareTools();
-        if (!fs.existsSync(path.join(REPO_ROOT, "dist/provider/index.js"))) throw new Error("dist/provider/index.js is missing: run `npm run build`");
-        info = freshLab();
-        for (const h of ALL) {
-            snapshots[h] = fileSnapshot(h);
-            packages[h] = installedPackages(h);
-        }
-        writeYamlStackFile(info);
-        await pulumiOk(["stack", "select", "--create"], opts);
+    let before: Record<string, HostState>;
+    const lab = labScenario({
+        prepare: () => {
+            if (!fs.existsSync(path.join(REPO_ROOT, "dist/provider/index.js"))) throw new Error("dist/provider/index.js is missing: run `npm run build`");
+            before = hostStates(ALL);
+        },
+        program: { write: writeYamlStackFile, pulumi: opts, files: [STACK_FILE] },
     });
-
-    after(() => {
-        console.log(`      timings (s): ${JSON.stringify(timings)}`);
-        hostsOk(["down"]);
-        removeStack();
-        fs.rmSync(STACK_FILE, { force: true });
-    });
+    const { timings } = lab;
 
     it("pulumi up builds web1, web2, lb1, lb2 and the pair; the VIP on lb1 serves both backends in turn", async () => {
-        timings.up = (await pulumiOk(["up", "--yes", "--skip-preview"], opts)).seconds;
-        await waitFor("the VIP on lb1", () => vipHolders(info).join() === "lb1", 20_000);
-        const answers = requestsThroughVip(info, 10);
-        expect(answers).to.have.length(10);
-        expect(new Set(answers)).to.deep.equal(new Set(["web1", "web2"]));
-        for (let i = 1; i < answers.length; i++) expect(answers[i], `request ${i + 1}`).to.not.equal(answers[i - 1]);
+        timings.up = (await pulumiOk(UP, opts)).seconds;
+        await waitFor("the VIP on lb1", () => vipHolders(lab.info).join() === "lb1", 20_000);
+        expectRoundRobin(lab.info);
+        expectBalancersRunning();
         for (const h of ["lb1", "lb2"]) {
-            expect(unitState(h, "haproxy")).to.deep.equal({ active: "active", enabled: "enabled" });
-            expect(unitState(h, "keepalived")).to.deep.equal({ active: "active", enabled: "enabled" });
             // The servers' names came from the WebBackends' outputs (Inputs through the package).
             const servers = hostsOk(["exec", h, "--", "sh", "-c", "grep -E '^ +server ' /etc/haproxy/haproxy.cfg | awk '{print $2}'"]).trim().split("\n");
             expect(servers, `${h} servers`).to.deep.equal(["web1", "web2"]);
@@ -94,26 +62,21 @@ describe("lab: the YAML program (examples/yaml) through the component package", 
 
     it("the stack's outputs: the VIP in clear, the stats password a secret", async () => {
         const out = JSON.parse((await pulumiOk(["stack", "output", "--json"], opts)).stdout);
-        expect(out.vip).to.equal(info.vip.split("/")[0]);
+        expect(out.vip).to.equal(lab.info.vip.split("/")[0]);
         expect(out.statsPassword).to.equal("[secret]");
         const shown = JSON.parse((await pulumiOk(["stack", "output", "--json", "--show-secrets"], opts)).stdout);
         expect(shown.statsPassword).to.match(/^[A-Za-z0-9]{20}$/);
     });
 
     it("a second pulumi up changes nothing", async () => {
-        const run = await pulumiOk(["up", "--yes", "--skip-preview", "--expect-no-changes"], opts);
+        const run = await pulumiOk([...UP, "--expect-no-changes"], opts);
         timings.noopUp = run.seconds;
         expect(run.stdout).to.match(/unchanged/);
         expect(run.stdout).to.not.match(/[~+-] +command:remote:Command/);
     });
 
     it("pulumi destroy removes what it installed, stops every service and leaves no file the library wrote", async () => {
-        timings.destroy = (await pulumiOk(["destroy", "--yes", "--skip-preview"], opts)).seconds;
-        for (const h of ALL) {
-            expect(installedPackages(h), `packages on ${h}`).to.deep.equal(packages[h]);
-            for (const unit of ["haproxy", "keepalived", "nginx"]) expect(unitState(h, unit).active, `${h} ${unit}`).to.equal("inactive");
-            expect(fileSnapshot(h), `files on ${h}`).to.equal(snapshots[h]);
-        }
-        expect(vipHolders(info)).to.deep.equal([]);
+        timings.destroy = (await pulumiOk(DESTROY, opts)).seconds;
+        expectAsBefore(lab.info, before);
     });
 });

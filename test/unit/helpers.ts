@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RenderedScript } from "../../components";
 import { SCRIPT_HEADER } from "../../components/remoteSteps";
 import { MockedResource, mockedResources } from "../../scripts/renderStack";
+import { throwawayCa } from "../../lab/certs";
 
 /** The repository root (tests run from dist/test/unit). */
 export const REPO_ROOT = path.resolve(__dirname, "../../..");
@@ -47,22 +48,10 @@ export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply(resolve));
 }
 
-/** A throwaway CA and leaf certificates made with openssl at test time: `pems[host]` is chain + key. */
+/** A throwaway CA (lab/certs.ts) and leaf certificates made at test time: `pems[host]` is chain + key. */
 export function makeCertificates(hosts: string[]): { dir: string; caFile: string; pems: Record<string, string> } {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { execFileSync } = require("child_process") as typeof import("child_process");
-    const os = require("os") as typeof import("os");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-certs-"));
-    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=haproxy-ha test CA");
-    const pems: Record<string, string> = {};
-    for (const host of hosts) {
-        fs.writeFileSync(path.join(dir, `${host}.ext`), `subjectAltName=DNS:${host}\n`);
-        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${host}.key`, "-out", `${host}.csr`, "-subj", `/CN=${host}`);
-        ssl("x509", "-req", "-in", `${host}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${host}.crt`, "-days", "30", "-extfile", `${host}.ext`);
-        pems[host] = [`${host}.crt`, "ca.crt", `${host}.key`].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
-    }
-    return { dir, caFile: path.join(dir, "ca.crt"), pems };
+    const ca = throwawayCa("haproxy-ha test CA");
+    return { dir: ca.dir, caFile: ca.caFile, pems: Object.fromEntries(hosts.map((host) => [host, ca.leaf(host)])) };
 }
 
 /**
