@@ -307,7 +307,9 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
     const addresses = nodes.map((n) => n.address);
     instances.forEach((inst) => {
         // Placed once: now when every value is known, else when they resolve (the component does it then).
-        if ([...inst.vips, ...addresses].every((v) => typeof v === "string") && inst.vips.length) {
+        // A refused node address is reported already: placing VIPs against it would only repeat that.
+        const addressesOk = nodes.every((_, i) => !c.has(["nodes", i, "address"]));
+        if (addressesOk && [...inst.vips, ...addresses].every((v) => typeof v === "string") && inst.vips.length) {
             inst.cidrs = c.at(inst.path, () => checkPlacement(where, inst.vips as string[], addresses as string[], inst));
         }
     });
