@@ -210,6 +210,23 @@ const str = (what = "text") => z.string({ error: `must be ${what}` });
 const num = () => z.number({ error: "must be a number" });
 const bool = boolean;
 const strict = <S extends z.core.$ZodLooseShape>(shape: S, error: string) => z.strictObject(shape, { error });
+const MATCH_SHAPE = {
+    hosts: words("a host name", "host names").optional(),
+    pathPrefixes: words("a path", "paths").optional(),
+    paths: words("a path", "paths").optional(),
+    pathSuffixes: words("a path suffix", "path suffixes").optional(),
+    pathRegexes: words("a regex", "regexes").optional(),
+    methods: words("a method", "methods").optional(),
+    headers: z.array(strict({ name: str("a header name"), values: words("a value", "values").optional(), regex: str("a regex").optional() }, "must be an object with `name`"), { error: "must be a list of header tests" }).optional(),
+    sources: words("a CIDR", "CIDRs").optional(),
+    queryParams: z.array(strict({ name: str("a parameter name"), values: words("a value", "values").optional() }, "must be an object with `name`"), { error: "must be a list of query parameter tests" }).optional(),
+};
+const MATCH = strict(MATCH_SHAPE, "must be an object of conditions");
+const ROUTE = strict(
+    { ...MATCH_SHAPE, anyOf: z.array(MATCH, { error: "must be a list of conditions" }).optional(), not: z.array(MATCH, { error: "must be a list of conditions" }).optional(), backend: str("a backend name") },
+    "must be an object with `backend`",
+);
+const ERROR_PAGES = z.array(strict({ status: num(), body: str("the page's text"), contentType: str().optional() }, "must be an object with `status` and `body`"), { error: "must be a list of error pages" });
 const HEADER_RULE = strict({ action: str(), name: str(), value: str().optional() }, "must be an object with `action` and `name`");
 const FRONTEND = strict(
     {
@@ -219,16 +236,14 @@ const FRONTEND = strict(
                 {
                     address: str("an address or `*`").optional(),
                     port: num(),
-                    tls: strict({ certificates: words("a certificate name", "certificate names"), minVersion: str().optional(), alpn: bool().optional() }, "must be an object with `certificates`").optional(),
+                    tls: strict({ certificates: words("a certificate name", "certificate names"), minVersion: str().optional(), alpn: bool().optional(), http2: bool().optional() }, "must be an object with `certificates`").optional(),
                 },
                 "must be an object with `port`",
             ),
             { error: "must be a list of binds" },
         ),
         mode: str().optional(),
-        routes: z
-            .array(strict({ hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name") }, "must be an object with `backend`"), { error: "must be a list of routes" })
-            .optional(),
+        routes: z.array(ROUTE, { error: "must be a list of routes" }).optional(),
         defaultBackend: str("a backend name").optional(),
         redirectToHttps: bool().optional(),
         hsts: strict({ maxAgeS: num() }, "must be an object with `maxAgeS`").optional(),
@@ -239,6 +254,8 @@ const FRONTEND = strict(
         requestHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         responseHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         extraConfig: words("a line", "lines").optional(),
+        errorPages: ERROR_PAGES.optional(),
+        hostMap: str("a map name").optional(),
     },
     "must be an object with `name` and `binds`",
 );
@@ -266,9 +283,13 @@ const BACKEND = strict(
         sticky: strict({ cookie: str("a cookie name") }, "must be an object with `cookie`").optional(),
         timeouts: strict({ connectMs: num().optional(), serverMs: num().optional(), queueMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         extraConfig: words("a line", "lines").optional(),
+        errorPages: ERROR_PAGES.optional(),
+        compression: strict({ algorithms: words("an algorithm", "algorithms").optional(), types: words("a MIME type", "MIME types").optional() }, "must be an object (`{}` for the defaults)").optional(),
     },
     "must be an object with `name` and `servers`",
 );
+const MAP = strict({ name: str("a name"), entries: z.record(z.string(), str("a backend name"), { error: "must map host names to backend names" }) }, "must be an object with `name` and `entries`");
+const RAW_SECTION = strict({ type: str("a section keyword"), name: str("a name"), lines: words("a line", "lines") }, "must be an object with `type`, `name` and `lines`");
 const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)") }, "must be an object with `name` and `pem`");
 const STATS_OBJECT = strict(
     { adminSources: words("a CIDR", "CIDRs").optional(), prometheus: boolean().optional() },
@@ -398,6 +419,14 @@ const KEYS = {
             "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
             "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
     }),
+    maps: leaf(z.array(MAP, { error: "must be a list of `{ name, entries }`" }), {
+        description:
+            "Host → backend tables `{ name, entries: { host: backend } }` (thousands of hosts are fine) a frontend's `hostMap` routes by, after its `routes`; each ships as /etc/haproxy/maps/<name>.map with the config and is validated with it; with `runtimeApi` a change of entries alone is applied through the runtime API without a reload (see docs/frontends.md)",
+    }),
+    sections: leaf(z.array(RAW_SECTION, { error: "must be a list of `{ type, name, lines }`" }), {
+        description:
+            "raw top-level sections `{ type, name, lines }`: `userlist`, `peers`, `resolvers` (haproxy ≥ 1.6), `mailers` (≥ 1.6), `cache` (≥ 1.8), `http-errors` (≥ 2.2), `ring` (≥ 2.2); rendered after the backends and validated by `haproxy -c` on the host with the rest",
+    }),
     logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
     }),
@@ -500,6 +529,8 @@ export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["frontends"]>, NonNullable<HaproxyNodeArgs["frontends"]>>,
     Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
     Assignable<NonNullable<TopologyConfig["certificates"]>, NonNullable<HaproxyNodeArgs["certificates"]>>,
+    Assignable<NonNullable<TopologyConfig["maps"]>, NonNullable<HaproxyNodeArgs["maps"]>>,
+    Assignable<NonNullable<TopologyConfig["sections"]>, NonNullable<HaproxyNodeArgs["sections"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
     // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
     Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,

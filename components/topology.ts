@@ -91,6 +91,8 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
+    { stack: ["maps", "**"], arg: ["maps", "**"] },
+    { stack: ["sections", "**"], arg: ["sections", "**"] },
     {
         stack: ["certificates", "**"],
         arg: ["certificates", "**"],

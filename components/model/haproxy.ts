@@ -30,6 +30,11 @@ import {
     isObject,
 } from "../validate";
 import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
+import { compressionPlan, CompressionPlan, errorPagePlans, ErrorPagePlan, HaproxyCompressionArgs, HaproxyErrorPageArgs, http2Refusal, rawSectionPlans, RawSectionPlan } from "./responses";
+import { HaproxyRouteMatchArgs, MapPlan, mapPlans, ROUTE_CONDITION_KEYS, routeConditions, RoutePlan } from "./routing";
+
+export type { HaproxyCompressionArgs, HaproxyErrorPageArgs, HaproxyRawSectionArgs } from "./responses";
+export type { HaproxyHeaderMatchArgs, HaproxyMapArgs, HaproxyQueryParamMatchArgs, HaproxyRouteMatchArgs } from "./routing";
 import {
     BALANCE_ALGORITHMS,
     BalanceAlgorithm,
@@ -114,6 +119,10 @@ export interface HaproxyBackendArgs {
     timeouts?: HaproxyBackendTimeoutsArgs;
     /** Raw directives appended to this backend (validated by `haproxy -c` on the host). */
     extraConfig?: string[];
+    /** Pages haproxy answers with for its own errors of this backend (a 503 when no server is up…), per status. Default: haproxy's. */
+    errorPages?: HaproxyErrorPageArgs[];
+    /** Compress responses (`{}`: gzip of the usual text types) for clients that accept it. Default off. */
+    compression?: HaproxyCompressionArgs;
 }
 
 export interface HaproxyBindTlsArgs {
@@ -127,6 +136,8 @@ export interface HaproxyBindTlsArgs {
     minVersion?: string;
     /** ALPN `h2,http/1.1` where haproxy ≥ 1.8 (http mode). Default true; older versions get none. */
     alpn?: boolean;
+    /** Offer HTTP/2 in ALPN (haproxy ≥ 1.8); false offers `http/1.1` only. Default true where `alpn` is on. */
+    http2?: boolean;
 }
 
 export interface HaproxyBindArgs {
@@ -136,11 +147,16 @@ export interface HaproxyBindArgs {
     tls?: HaproxyBindTlsArgs;
 }
 
-export interface HaproxyRouteArgs {
-    /** Host header values (any of them), e.g. `api.example.com`. */
-    hosts?: string[];
-    /** Path prefixes (any of them), e.g. `/api/`. With `hosts`, both must match. */
-    pathPrefixes?: string[];
+/**
+ * A route: its conditions all hold (each list matches when any of its values does: `hosts`,
+ * `pathPrefixes`, `paths`, `methods`, …), and at least one of `anyOf`, and none of `not`.
+ * Routes are tried in order; the first that matches wins.
+ */
+export interface HaproxyRouteArgs extends HaproxyRouteMatchArgs {
+    /** At least one of these must hold too (each an AND of its tests). */
+    anyOf?: HaproxyRouteMatchArgs[];
+    /** None of these may hold (each an AND of its tests). */
+    not?: HaproxyRouteMatchArgs[];
     /** Name of a backend in `backends`. */
     backend: string;
 }
@@ -195,6 +211,10 @@ export interface HaproxyFrontendArgs {
     responseHeaders?: HaproxyHeaderRuleArgs[];
     /** Raw directives appended to this frontend (validated by `haproxy -c` on the host). */
     extraConfig?: string[];
+    /** Pages haproxy answers with for its own errors of this frontend, per status. Default: haproxy's. */
+    errorPages?: HaproxyErrorPageArgs[];
+    /** A map in `maps` (Host → backend), tried after `routes` and before `defaultBackend`. */
+    hostMap?: string;
 }
 
 export interface HaproxyCertificateArgs {
@@ -208,7 +228,7 @@ export interface HaproxyCertificateArgs {
 export interface BindPlan {
     address: pulumi.Input<string>;
     port: number;
-    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile };
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile; http2?: boolean };
 }
 
 export interface ServerPlan {
@@ -235,6 +255,8 @@ export interface BackendPlan {
     sticky?: { cookie: string };
     timeouts: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra: string[];
+    errorPages?: ErrorPagePlan[];
+    compression?: CompressionPlan;
 }
 
 export interface FrontendPlan {
@@ -243,7 +265,7 @@ export interface FrontendPlan {
     name: string;
     mode: Mode;
     binds: BindPlan[];
-    routes: { hosts: string[]; pathPrefixes: string[]; backend: string }[];
+    routes: RoutePlan[];
     defaultBackend?: string;
     redirectToHttps: boolean;
     hstsMaxAgeS?: number;
@@ -253,6 +275,9 @@ export interface FrontendPlan {
     requestHeaders: HaproxyHeaderRule[];
     responseHeaders: HaproxyHeaderRule[];
     extra: string[];
+    errorPages?: ErrorPagePlan[];
+    /** A map's name: `use_backend` by the Host it maps, after the routes. */
+    hostMap?: string;
 }
 
 export interface CertificatePlan {
@@ -296,6 +321,10 @@ export interface HaproxyPlan {
     frontends: FrontendPlan[];
     backends: BackendPlan[];
     certificates: CertificatePlan[];
+    /** Host → backend tables, shipped as files with the config (see script/maps.ts). */
+    maps: MapPlan[];
+    /** Raw top-level sections, rendered after the backends. */
+    sections: RawSectionPlan[];
     /** The Hosts each TLS frontend routes, with its certificates (for the SAN warnings). */
     tlsHosts: TlsHost[];
     logging: LoggingTarget;
@@ -316,10 +345,14 @@ export interface CollectionsInput {
     frontends?: unknown;
     backends?: unknown;
     certificates?: unknown;
+    maps?: unknown;
+    sections?: unknown;
 }
 
-const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "timeouts", "requestHeaders", "responseHeaders", "extraConfig"] as const;
-const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig"] as const;
+type Collections = { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[]; maps: MapPlan[]; sections: RawSectionPlan[] };
+
+const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "timeouts", "requestHeaders", "responseHeaders", "extraConfig", "errorPages", "hostMap"] as const;
+const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig", "errorPages", "compression"] as const;
 const SERVER_KEYS = ["name", "address", "port", "weight", "backup", "maxconn", "state"] as const;
 const HEALTH_CHECK_KEYS = ["method", "path", "host", "expectStatus", "interMs", "rise", "fall"] as const;
 
@@ -480,7 +513,7 @@ function knownAddress(a: pulumi.Input<string>): string | undefined {
  * The named collections, checked and defaulted. `defaultMode` is the node's `mode`. A problem is
  * recorded at its path and the walk goes on: rules that need a refused value skip it.
  */
-export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode }): { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[] } {
+export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode }): Collections {
     const { os } = opts;
     const { where } = c;
 
@@ -547,7 +580,7 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
                 const t = b.tls as Record<string, unknown>;
                 if (!isObject(t)) c.add(bp("tls"), "must be an object with `certificates`", t);
                 else {
-                    checkKeys(c, bp("tls"), t, ["certificates", "minVersion", "alpn"]);
+                    checkKeys(c, bp("tls"), t, ["certificates", "minVersion", "alpn", "http2"]);
                     const certs = strings(c, bp("tls", "certificates"), t.certificates, (path, s) => {
                         if (typeof s !== "string" || !known.includes(s)) {
                             c.add(path, `is not a certificate; certificates are: ${known.join(", ") || "(none)"}`, s);
@@ -566,7 +599,14 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
                         const hint = tlsProfile === "modern" ? "modern is TLS 1.3 only; use `tlsProfile: intermediate` for TLS 1.2" : "set the frontend's `tlsProfile: old` to allow TLS below 1.2 (clients that need it)";
                         c.add(bp("tls", "minVersion"), `is below the ${tlsProfile} TLS profile's ${floor}: ${hint}`, minVersion);
                     }
-                    tls = { certificates: certs, minVersion: minVersion ?? floor, alpn: bool(c, bp("tls", "alpn"), t.alpn, mode === "http"), profile };
+                    const alpn = bool(c, bp("tls", "alpn"), t.alpn, mode === "http");
+                    const http2 = bool(c, bp("tls", "http2"), t.http2, alpn);
+                    if (t.http2 === true && !alpn) c.add(bp("tls", "http2"), "needs `alpn` (clients pick HTTP/2 through ALPN)", t.http2);
+                    if (t.http2 === true) {
+                        const old = http2Refusal(os);
+                        if (old) c.add(bp("tls", "http2"), old, t.http2);
+                    }
+                    tls = { certificates: certs, minVersion: minVersion ?? floor, alpn, profile, ...(t.http2 === undefined ? {} : { http2 }) };
                 }
             }
             return { address, port: port ?? 0, tls };
@@ -574,19 +614,23 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
         if (f.tlsProfile !== undefined && Array.isArray(f.binds) && !(f.binds as unknown[]).some((b) => isObject(b) && b.tls !== undefined)) {
             c.add(p("tlsProfile"), "applies to TLS binds, and this frontend has none (add `tls` to a bind or remove `tlsProfile`)", f.tlsProfile);
         }
-        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, ["hosts", "pathPrefixes", "backend"]) ?? []).flatMap(({ entry: r, i: j }) => {
+        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, [...ROUTE_CONDITION_KEYS, "backend"]) ?? []).flatMap(({ entry: r, i: j }): RoutePlan[] => {
             const rp = (...rest: (string | number)[]) => p("routes", j, ...rest);
-            const hosts = strings(c, rp("hosts"), r.hosts, (path, s) => c.at(path, (x) => checkHost(where, x, s)));
-            const pathPrefixes = strings(c, rp("pathPrefixes"), r.pathPrefixes, (path, s) => c.at(path, (x) => checkHttpPath(where, x, s)));
+            const conditions = routeConditions(c, rp(), r);
             const backend = backendRef(rp("backend"), r.backend);
-            const empty = (r.hosts === undefined || (Array.isArray(r.hosts) && r.hosts.length === 0)) && (r.pathPrefixes === undefined || (Array.isArray(r.pathPrefixes) && r.pathPrefixes.length === 0));
-            if (empty) c.add(p("routes", j), "needs `hosts` or `pathPrefixes`", r);
             if (mode === "tcp") c.add(p("routes", j), "routes by Host header and path need `mode: http`", r);
-            return backend === undefined ? [] : [{ hosts, pathPrefixes, backend }];
+            return backend === undefined ? [] : [{ ...conditions, backend }];
         });
+        let hostMap: string | undefined;
+        if (f.hostMap !== undefined) {
+            const maps = Array.isArray(input.maps) ? (input.maps as unknown[]).map((m) => (isObject(m) ? m.name : undefined)) : [];
+            if (typeof f.hostMap !== "string" || !maps.includes(f.hostMap)) c.add(p("hostMap"), `is not a map; maps are: ${maps.join(", ") || "(none)"}`, f.hostMap);
+            else hostMap = f.hostMap;
+            if (mode !== "http") c.add(p("hostMap"), "routes by Host header and needs `mode: http`", f.hostMap);
+        }
         const defaultBackend = f.defaultBackend === undefined ? undefined : backendRef(p("defaultBackend"), f.defaultBackend);
         const redirectToHttps = bool(c, p("redirectToHttps"), f.redirectToHttps, DEFAULTS.haproxyNode.frontend.redirectToHttps);
-        if (!redirectToHttps && f.defaultBackend === undefined && (f.routes === undefined || (Array.isArray(f.routes) && f.routes.length === 0))) {
+        if (!redirectToHttps && f.defaultBackend === undefined && f.hostMap === undefined && (f.routes === undefined || (Array.isArray(f.routes) && f.routes.length === 0))) {
             c.add(p("defaultBackend"), "must be set (or `routes`, or `redirectToHttps`): the frontend sends requests nowhere", undefined);
         }
         const httpOnly = (field: string, v: unknown) => {
@@ -628,6 +672,8 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
             requestHeaders,
             responseHeaders,
             extra: c.at(p("extraConfig"), (x) => checkRawLines(where, x, f.extraConfig)) ?? [],
+            errorPages: errorPagePlans(c, p("errorPages"), f.errorPages, os, "fe", name, mode),
+            hostMap,
         };
     });
     const frontendNames = frontends.map((f) => f.name);
@@ -636,7 +682,8 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
     // A backend's mode is the mode of the frontends that send to it; they must agree.
     const modeOf = new Map<string, { mode: Mode; by: ArgPath }>();
     frontends.forEach((f) => {
-        for (const b of [f.defaultBackend, ...f.routes.map((r) => r.backend)]) {
+        const mapped = input.maps === undefined || f.hostMap === undefined ? [] : ((input.maps as { name?: unknown; entries?: Record<string, unknown> }[]).find((m) => isObject(m) && m.name === f.hostMap)?.entries ?? {});
+        for (const b of [f.defaultBackend, ...f.routes.map((r) => r.backend), ...new Set(Object.values(mapped).filter((v): v is string => typeof v === "string"))]) {
             if (b === undefined) continue;
             const seen = modeOf.get(b);
             if (seen && seen.mode !== f.mode) c.add([...f.path, "mode"], `is ${f.mode}, but ${c.show(seen.by)} (${seen.mode}) also sends to backend "${b}"`, f.mode);
@@ -675,9 +722,13 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
                 httpKeepAliveMs: optionalInteger(c, p("timeouts", "httpKeepAliveMs"), t.httpKeepAliveMs, 1, MS_MAX),
             },
             extra: c.at(p("extraConfig"), (x) => checkRawLines(where, x, b.extraConfig)) ?? [],
+            errorPages: errorPagePlans(c, p("errorPages"), b.errorPages, os, "be", name, mode),
+            compression: compressionPlan(c, p("compression"), b.compression, mode),
         };
     });
-    return { frontends, backends, certificates };
+    const maps = mapPlans(c, input.maps, backendNames);
+    const sections = rawSectionPlans(c, input.sections, os);
+    return { frontends, backends, certificates, maps, sections };
 }
 
 /**
@@ -688,7 +739,7 @@ export function checkHaproxyCollections(
     where: string,
     input: CollectionsInput,
     opts: { os: OsChoice; defaultMode: Mode; key?: (path: string) => string },
-): { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[] } {
+): Collections {
     const key = opts.key ?? ((p: string) => p);
     const c = new Checks(where, (path) => key(pathText(path)));
     const out = haproxyCollections(c, input, opts);
@@ -744,6 +795,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     let frontends: FrontendPlan[];
     let backends: BackendPlan[];
     let certificates: CertificatePlan[] = [];
+    let maps: MapPlan[] = [];
+    let sections: RawSectionPlan[] = [];
     const shorthand = args.frontends === undefined && args.backends === undefined;
     if (!shorthand) {
         if (args.frontends === undefined || args.backends === undefined) {
@@ -756,10 +809,12 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
             if (args.extraConfig?.[k] !== undefined) c.add(["extraConfig", k], `must move into each entry's \`extraConfig\` with \`${k}s\``, args.extraConfig[k]);
         }
         // The missing half is the one problem: no echo from the half that is there.
-        ({ frontends, backends, certificates } =
-            args.frontends !== undefined && args.backends !== undefined ? haproxyCollections(c, args, { os, defaultMode: mode }) : { frontends: [], backends: [], certificates: [] });
+        ({ frontends, backends, certificates, maps, sections } =
+            args.frontends !== undefined && args.backends !== undefined ? haproxyCollections(c, args, { os, defaultMode: mode }) : { frontends: [], backends: [], certificates: [], maps: [], sections: [] });
     } else {
         if (args.certificates !== undefined) c.add(["certificates"], "need `frontends` whose binds name them", Array.isArray(args.certificates) ? args.certificates.map((x) => x?.name) : args.certificates);
+        if (args.maps !== undefined) c.add(["maps"], "need `frontends` whose `hostMap` names them", args.maps);
+        sections = rawSectionPlans(c, args.sections, os);
         const port = at(["port"], (f) => checkPort(where, f, args.port ?? d.port)) ?? d.port;
         const frontendName = at(["frontendName"], (f) => checkName(where, f, args.frontendName ?? d.frontendName)) ?? d.frontendName;
         const backendName = at(["backendName"], (f) => checkName(where, f, args.backendName ?? d.backendName)) ?? d.backendName;
@@ -868,6 +923,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         frontends,
         backends,
         certificates,
+        maps,
+        sections,
         tlsHosts: tlsHosts(frontends),
         logging,
         runtimeApi,

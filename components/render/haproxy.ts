@@ -6,6 +6,9 @@
  * collections only: the shorthand args become collections in model/haproxy.ts.
  */
 import { versionAtLeast } from "../os";
+import type { CompressionPlan, ErrorPagePlan, RawSectionPlan } from "../model/responses";
+import { compressionLines, errorPageLines, rawSections } from "./responses";
+import { HaproxyRoute, routeLines } from "./routing";
 import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
 /** The vocabulary lives in model/vocabulary.ts; re-exported for the renderer's existing importers. */
@@ -64,14 +67,11 @@ export interface HaproxyBind {
     address: string;
     port: number;
     /** `profile`: the frontend's Mozilla profile (ciphers, tickets); `minVersion` within what it allows. */
-    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile };
+    /** `http2: false` offers http/1.1 only in ALPN. */
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile; http2?: boolean };
 }
 
-export interface HaproxyRoute {
-    hosts: string[];
-    pathPrefixes: string[];
-    backend: string;
-}
+export type { HaproxyRoute } from "./routing";
 
 export interface HaproxyHeaderRule {
     /** `set` or `delete`. */
@@ -95,6 +95,9 @@ export interface HaproxyFrontend {
     requestHeaders?: HaproxyHeaderRule[];
     responseHeaders?: HaproxyHeaderRule[];
     extra?: string[];
+    errorPages?: ErrorPagePlan[];
+    /** A map's name: `use_backend` by Host after the routes. */
+    hostMap?: string;
 }
 
 export interface HaproxyBackend {
@@ -106,6 +109,8 @@ export interface HaproxyBackend {
     sticky?: { cookie: string };
     timeouts?: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra?: string[];
+    errorPages?: ErrorPagePlan[];
+    compression?: CompressionPlan;
 }
 
 export interface HaproxyConfigSpec {
@@ -125,6 +130,8 @@ export interface HaproxyConfigSpec {
     runtimeApi?: boolean;
     /** Raw lines appended to each section: the escape hatch for directives the args do not model. */
     extra?: { global?: string[]; defaults?: string[] };
+    /** Raw top-level sections, after the backends. */
+    sections?: RawSectionPlan[];
 }
 
 export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
@@ -164,6 +171,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         ],
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
         ...backends.map((b) => backendSection(b, spec.mode, version)),
+        ...rawSections(spec.sections),
     ];
     if (spec.stats) sections.push(...statsSections(spec.stats));
     const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
@@ -239,7 +247,7 @@ function bindLine(bind: HaproxyBind, version: string): string {
     if (bind.tls) {
         parts.push("ssl", ...bind.tls.certificates.map((c) => `crt ${c}.pem`));
         // h2 needs haproxy 1.8; older versions get no ALPN (clients fall back to HTTP/1.1).
-        if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push("alpn h2,http/1.1");
+        if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push(bind.tls.http2 === false ? "alpn http/1.1" : "alpn h2,http/1.1");
         parts.push(minVersionOptions(bind.tls.minVersion, version), ...bindCiphers(bind.tls.profile, version));
     }
     return parts.join(" ");
@@ -271,20 +279,8 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
     // After the http-request rules: haproxy runs those first whatever the order, and warns otherwise.
     if (f.redirectToHttps) lines.push("redirect scheme https code 301 if !{ ssl_fc }");
-    const uses: string[] = [];
-    (f.routes ?? []).forEach((r, i) => {
-        const conds: string[] = [];
-        if (r.hosts.length) {
-            lines.push(`acl route${i}_host hdr(host) -i ${r.hosts.join(" ")}`);
-            conds.push(`route${i}_host`);
-        }
-        if (r.pathPrefixes.length) {
-            lines.push(`acl route${i}_path path_beg ${r.pathPrefixes.join(" ")}`);
-            conds.push(`route${i}_path`);
-        }
-        uses.push(`use_backend ${r.backend} if ${conds.join(" ")}`);
-    });
-    lines.push(...uses);
+    lines.push(...errorPageLines(f.errorPages, version));
+    lines.push(...routeLines(f.routes ?? [], f.hostMap));
     if (f.defaultBackend !== undefined) lines.push(`default_backend ${f.defaultBackend}`);
     lines.push(...(f.extra ?? []));
     return lines;
@@ -304,6 +300,7 @@ function backendSection(b: HaproxyBackend, defaultMode: string, version: string)
     const hc = b.healthCheck;
     lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
     lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined)));
+    lines.push(...compressionLines(b.compression), ...errorPageLines(b.errorPages, version));
     lines.push(...(b.extra ?? []));
     return lines;
 }
