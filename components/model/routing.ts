@@ -90,10 +90,10 @@ const METHOD_RE = /^[A-Z]{1,20}$/;
 /**
  * A value haproxy reads as one word on every version: printable ASCII without space, quotes,
  * backslash or '#' (1.5 reads quotes literally, 1.6+ as quoting: the same text would mean two
- * things), and not starting with '-' (a pattern flag).
+ * things). A leading '-' is rendered after `--`, the end of haproxy's pattern flags.
  */
-const PLAIN_WORD_RE = /^[A-Za-z0-9!$%&()*+,./:;<=>?@[\]^_`{|}~][A-Za-z0-9!$%&()*+,./:;<=>?@[\]^_`{|}~-]{0,511}$/;
-const PLAIN_RULE = "must be 1-512 printable characters without spaces, quotes, backslash or '#', not starting with '-' (haproxy.cfg cannot hold it the same way on every version)";
+const PLAIN_WORD_RE = /^[A-Za-z0-9!$%&()*+,./:;<=>?@[\]^_`{|}~-]{1,512}$/;
+const PLAIN_RULE = "must be 1-512 printable characters without spaces, quotes, backslash or '#' (haproxy.cfg cannot hold it the same way on every version)";
 
 export function isPlainWord(v: unknown): v is string {
     return typeof v === "string" && PLAIN_WORD_RE.test(v);
