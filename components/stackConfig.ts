@@ -407,10 +407,10 @@ const KEYS = {
     }),
     frontends: leaf(z.array(FRONTEND, { error: "must be a list of frontends" }), {
         description:
-            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
+            "named frontends (`name`, `binds: [{address, port, tls: {certificates, minVersion, alpn, http2}}]`, `mode`, `routes` (first match wins; each matches on `hosts`, `pathPrefixes`, `paths`, `pathSuffixes`, `pathRegexes`, `methods`, `headers`, `sources`, `queryParams`, all of them, plus `anyOf`/`not`), `hostMap`, `defaultBackend`, `errorPages`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
     }),
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
-        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
+        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`, `errorPages: [{status, body, contentType}]`, `compression: {algorithms, types}`); with `frontends` (see docs/frontends.md)",
     }),
     certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }`" }), {
         secret: true,
