@@ -224,7 +224,7 @@ const installBundle = (reload: boolean, states?: ManagedServer[], liveMaps = fal
                   `if [ "$changed" = 1 ] && [ -e ${shQuote(HAPROXY_CONFIG_PATH)} ] && ${SAME_BUT_STATES} ${shQuote(HAPROXY_CONFIG_PATH)} "$dir/haproxy.cfg"; then changed=0; states_only=1; fi`,
               ]
             : []),
-        `maps_changed=0`,
+        ...(liveMaps ? [`maps_changed=0`] : []),
         `mkdir -p ${BUNDLE_KINDS.map((k) => shQuote(k.live)).join(" ")} ${shQuote(STATE_DIR)}`,
         `chmod 0700 ${BUNDLE_KINDS.map((k) => shQuote(k.live)).join(" ")}`,
         ...(reload ? keepPreviousBundle : []),
@@ -265,7 +265,7 @@ const installBundle = (reload: boolean, states?: ManagedServer[], liveMaps = fal
                   `fi`,
                   ...(liveMaps ? [`if [ "$changed" = 0 ] && [ "$maps_changed" = 1 ]; then echo "haproxy-ha: only map entries changed: the maps step applies them through the runtime API, no reload"; fi`] : []),
               ]
-            : [`: "$changed" "$maps_changed"`]),
+            : [`: "$changed"`]),
     ].join("\n");
 
 /** Removes the certificates the library installed, then puts back the config that was there before. */
