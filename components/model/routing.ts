@@ -233,7 +233,8 @@ export function routeConditions(c: Checks, path: ArgPath, r: Record<string, unkn
     const nested = (k: "anyOf" | "not") =>
         objects(c, [...path, k], r[k], "match objects", MATCH_KEYS).map(({ e, i }) => {
             const m = matchPlan(c, [...path, k, i], e);
-            if (testCount(m) === 0) c.add([...path, k, i], `needs at least one of ${MATCH_KEYS.join(", ")}`, e);
+            // On the raw keys: a match whose only test was refused is not also "empty".
+            if (!MATCH_KEYS.some((key) => e[key] !== undefined && !(Array.isArray(e[key]) && (e[key] as unknown[]).length === 0))) c.add([...path, k, i], `needs at least one of ${MATCH_KEYS.join(", ")}`, e);
             return m;
         });
     const anyOf = nested("anyOf");
@@ -242,7 +243,8 @@ export function routeConditions(c: Checks, path: ArgPath, r: Record<string, unkn
     if (terms > MAX_ROUTE_TERMS) {
         c.add(path, `expands to ${terms} alternatives in haproxy's condition language (an OR of ANDs, no parentheses; at most ${MAX_ROUTE_TERMS}): split it into several routes to the same backend`, `anyOf: ${anyOf.length}, not: ${not.length}`);
     }
-    if (testCount(own) === 0 && anyOf.length === 0 && not.length === 0) c.add(path, `needs a condition: one of ${ROUTE_CONDITION_KEYS.join(", ")}`, r);
+    const set = (key: string) => r[key] !== undefined && !(Array.isArray(r[key]) && (r[key] as unknown[]).length === 0);
+    if (!ROUTE_CONDITION_KEYS.some(set)) c.add(path, `needs a condition: one of ${ROUTE_CONDITION_KEYS.join(", ")}`, r);
     return { ...own, anyOf, not };
 }
 

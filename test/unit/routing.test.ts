@@ -14,6 +14,9 @@ import { bundleParserScript, haproxyBundle } from "../../components/script/hapro
 import { mapsSyncScript } from "../../components/script/maps";
 import { setRenderMocks } from "../../scripts/renderStack";
 import { SEED } from "./arbitraries";
+import { ArgumentErrors } from "../../components/model/problems";
+import { parseTopologyConfig } from "../../components/stackConfig";
+import { referenceConfig } from "./fixtures";
 import { resolved } from "./helpers";
 
 setRenderMocks();
@@ -350,6 +353,32 @@ describe("routing, maps, error pages, compression, HTTP/2 and raw sections (issu
         const refused = spawnSync("sh", ["-c", `set -eu\n${script}`], { encoding: "utf8", env });
         expect(refused.stderr).to.include("haproxy refused a change of").and.include("Unknown map identifier").and.include("reloading haproxy instead");
         expect(fs.readFileSync(path.join(dir, "systemctl"), "utf8"), "the reload began").to.include("is-active --quiet haproxy");
+    });
+
+    it("stack config: the new keys decode into the component's args, and a problem is shown under the stack key the user typed", () => {
+        const collections = {
+            os: "debian",
+            port: undefined,
+            frontends: [{ name: "web", binds: [{ port: 80 }], routes: [{ headers: [{ name: "X-A", values: ["a b"] }], not: [{ methods: ["get"] }], backend: "app" }], hostMap: "hosts", defaultBackend: "app", errorPages: [{ status: 503, body: "x" }] }],
+            backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }], compression: { types: ["text/html"] } }],
+            maps: [{ name: "hosts", entries: { "a.example": "app", "b.example": "nope" } }],
+            sections: [{ type: "resolvers", name: "dns", lines: ["nameserver ns1 127.0.0.1:53"] }],
+        };
+        let problems: { field: string; value: unknown }[] = [];
+        try {
+            parseTopologyConfig(referenceConfig(collections));
+        } catch (e) {
+            expect(e, String(e)).to.be.instanceOf(ArgumentErrors);
+            problems = (e as ArgumentErrors).problems.map((p) => ({ field: p.field, value: p.value }));
+        }
+        expect(problems).to.have.deep.members([
+            { field: "haproxy-ha:frontends[0].routes[0].headers[0].values[0]", value: "a b" },
+            { field: "haproxy-ha:frontends[0].routes[0].not[0].methods[0]", value: "get" },
+            { field: "haproxy-ha:maps[0].entries.b.example", value: "nope" },
+        ]);
+        const ok = parseTopologyConfig(referenceConfig({ ...collections, frontends: [{ ...collections.frontends[0], routes: [{ paths: ["/x"], backend: "app" }] }], maps: [{ name: "hosts", entries: { "a.example": "app" } }] }));
+        expect(ok.maps).to.deep.equal([{ name: "hosts", entries: { "a.example": "app" } }]);
+        expect(ok.sections?.[0].type).to.equal("resolvers");
     });
 
     it("the bundle carries maps and error pages into their folders, length-prefixed like the certificates", () => {
