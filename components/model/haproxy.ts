@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkCertificatePem, TlsHost } from "../certificates";
-import { checkConnection, ConnectionArgs, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "../common";
+import { ConnectionArgs } from "../common";
 import { DEFAULTS } from "../defaults";
 import type { HaproxyNodeArgs } from "../haproxyNode";
 import { OsChoice, oldestHaproxy, versionAtLeast } from "../os";
@@ -29,7 +29,8 @@ import {
     isIp,
     isObject,
 } from "../validate";
-import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
+import { checkConnection, HostPlan, hostPlan } from "./host";
+import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
 import { compressionPlan, CompressionPlan, errorPagePlans, ErrorPagePlan, HaproxyCompressionArgs, HaproxyErrorPageArgs, http2Refusal, rawSectionPlans, RawSectionPlan } from "./responses";
 import { HaproxyRouteMatchArgs, MapPlan, mapPlans, ROUTE_CONDITION_KEYS, routeConditions, RoutePlan } from "./routing";
 
@@ -303,14 +304,7 @@ export interface StatsPlan {
 }
 
 /** Everything an HaproxyNode needs, checked and defaulted: collections only. */
-export interface HaproxyPlan {
-    where: string;
-    os: OsChoice;
-    reapply: number;
-    stepTimeoutS: number;
-    installDependsOn: [] | undefined;
-    become: boolean;
-    archiveRepos: boolean;
+export interface HaproxyPlan extends HostPlan {
     nodeName: string;
     /** The defaults section's mode. */
     mode: Mode;
@@ -758,17 +752,12 @@ export function tlsHosts(frontends: FrontendPlan[], key: (path: string) => strin
 
 const SHORTHAND_ONLY = ["servers", "bindAddress", "bindAddresses", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
 
-/** One plan per args object and name: buildTopology's early check and the constructor share it. */
-const plans: PlanCache<HaproxyPlan> = new WeakMap();
-
 /**
  * HaproxyNodeArgs → HaproxyPlan: every check and default of the node, before anything is
  * registered; every problem at once. The shorthand becomes one frontend and one backend whose
  * paths are the shorthand's own (`servers[2].state`), rendered exactly as it always was.
  */
-export function normalizeHaproxyNode(name: string, args: HaproxyNodeArgs): HaproxyPlan {
-    return memoized(plans, name, args, normalize);
-}
+export const normalizeHaproxyNode = memoizedNormalizer(normalize);
 
 function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     const where = `HaproxyNode "${name}"`;
@@ -776,10 +765,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     const at = <T>(path: ArgPath, fn: (f: string) => T) => c.at(path, fn);
     const d = DEFAULTS.haproxyNode;
     at(["connection"], (f) => checkConnection(where, f, args.connection));
-    const os = at(["os"], () => resolveOs(where, args.os)) ?? "auto";
-    const reapply = at(["reapply"], () => resolveReapply(where, args.reapply)) ?? 0;
-    const stepTimeoutS = at(["stepTimeoutS"], () => resolveStepTimeout(where, args.stepTimeoutS)) ?? DEFAULTS.host.stepTimeoutS;
-    const installDependsOn = at(["installBeforeDependsOn"], () => resolveInstallDependsOn(where, args.installBeforeDependsOn));
+    const host = hostPlan(c, args);
+    const os = host.os;
     const nodeName = at(["nodeName"], (f) => checkName(where, f, args.nodeName ?? name)) ?? name;
     const mode = at(["mode"], (f) => checkOneOf(where, f, args.mode ?? d.mode, MODES)) ?? d.mode;
     const t = args.timeouts ?? {};
@@ -908,13 +895,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     // The stats port is never opened to everyone by a port rule: only to `adminSources`, when there are any.
     const restrictedPort = stats && stats.adminSources.length ? { port: stats.port, sources: stats.adminSources } : undefined;
     return {
-        where,
-        os,
-        reapply,
-        stepTimeoutS,
-        installDependsOn,
-        become: args.become ?? DEFAULTS.host.become,
-        archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
+        ...host,
         nodeName,
         mode,
         timeouts,
