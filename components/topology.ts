@@ -89,6 +89,25 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["stats", "**"], arg: ["stats", "**"], value: (v) => (v === true ? {} : v || undefined) },
     { stack: ["logging"], arg: ["logging", "target"] },
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
+    // Both balancers, by their own addresses; each node finds its own entry by its name.
+    {
+        stack: ["peers", "**"],
+        arg: ["peers", "**"],
+        value: (v: TopologyConfig["peers"], { cfg }) => (v ? { ...(v === true ? {} : v), members: cfg.balancers.map((b) => ({ name: b.name, address: b.host })) } : undefined),
+    },
+    {
+        stack: ["userlists", "**"],
+        arg: ["userlists", "**"],
+        value: (list: TopologyConfig["userlists"], { wiring }) =>
+            list?.map((l) => ({
+                name: l.name,
+                users: l.users.map((u) => ({
+                    name: u.name,
+                    ...(u.passwordHash === undefined ? {} : { passwordHash: wiring.secret ? wiring.secret(u.passwordHash) : u.passwordHash }),
+                    ...(u.insecurePassword === undefined ? {} : { insecurePassword: wiring.secret ? wiring.secret(u.insecurePassword) : u.insecurePassword }),
+                })),
+            })),
+    },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
     {
