@@ -408,10 +408,10 @@ const KEYS = {
     }),
     frontends: leaf(z.array(FRONTEND, { error: "must be a list of frontends" }), {
         description:
-            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
+            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it); `maxconn` caps the frontend's connections (more wait in the backlog); `rateLimit: { requests, periodS, header? }` on a frontend or a route answers 429 over N requests per period per source address (or header value; haproxy ≥ 1.6); `auth: { userlist, realm? }` asks for basic auth (a route's: haproxy ≥ 1.6) (see docs/frontends.md)",
     }),
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
-        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
+        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky: { cookie }` or `sticky: { source: true, expireS? }` (a stick table on the source address, shared through `peers`), `timeouts`); with `frontends`",
     }),
     certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }`" }), {
         secret: true,
