@@ -5,7 +5,8 @@ import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, Rende
 import { DEFAULTS } from "./defaults";
 import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyPlan, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
 import { pathText } from "./model/problems";
-import type { HaproxyPeersArgs, HaproxyUserlistArgs } from "./model/edge";
+import { EDGE_SINCE, HaproxyPeersArgs, HaproxyUserlistArgs } from "./model/edge";
+import { versionAtLeast } from "./os";
 import { CERT_DIR } from "./model/vocabulary";
 import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -164,6 +165,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const plan = normalizeHaproxyNode(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
         warnUnpinnedHostKey(this, args.connection);
+        if (plan.peers && !versionAtLeast(plan.haproxyVersion, EDGE_SINCE.localpeer)) {
+            // No `localpeer` below 2.2: haproxy drops a peers section none of whose names is the host name.
+            void pulumi.log.warn(
+                `${plan.where}: peers: haproxy ${plan.haproxyVersion} (${plan.os}) finds its local peer by the host name, not by \`localpeer\` (haproxy 2.2): ` +
+                    `the member named "${plan.peers.local}" must be this host's \`hostname\`, or haproxy drops the peers section and the tables stay local`,
+                this,
+            );
+        }
         const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, nonlocalBind, nonlocalBind6, ports, restrictedPort } = plan;
         this.nodeName = plan.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);

@@ -4,13 +4,15 @@
  * `haproxy -c` (2.6 here) where the family has the feature; refused naming the version where not.
  */
 import { expect } from "chai";
-import { spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HaproxyNode, HaproxyNodeArgs, OS_CHOICES, OsChoice } from "../../components";
 import { oldestHaproxy, versionAtLeast } from "../../components/os";
+import { renderHaproxyConfig } from "../../components/render/haproxy";
 import { driftCheckScript } from "../../components/script/drift";
 import { topologyArgs } from "../../components/topology";
 import { decodeTopologyConfig, parseTopologyConfig } from "../../components/stackConfig";
@@ -21,7 +23,7 @@ setRenderMocks();
 
 const conn = { host: "10.77.0.21", user: "root", privateKey: pulumi.secret("k") };
 /** `openssl passwd -6 -salt saltsalt secret`. */
-const HASH = "$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YregebkhSvDzBTW0o8I/0KZWgi6VXt6sVFzi/";
+const HASH = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
 const PEERS = { members: [{ name: "lb1", address: "10.77.0.21" }, { name: "lb2", address: "10.77.0.22" }] };
 let n = 0;
 
@@ -80,6 +82,8 @@ describe("edge: peers, rate limits and auth (issue 21)", () => {
                     const config = await resolved(node.configText);
                     const check = haproxyCheck(config);
                     expect(check.code, check.out).to.equal(0);
+                    // From 2.2 the local peer is found by name; before, haproxy (here 2.6, not named `lb1`) drops the section with a warning.
+                    expect(check.out.includes("Removing incomplete section 'peers haproxy_ha'")).to.equal(!versionAtLeast(version, "2.2"));
                     expect(section(config, "peers haproxy_ha")).to.deep.equal(["peers haproxy_ha", "peer lb1 10.77.0.21:10000", "peer lb2 10.77.0.22:10000"]);
                     // The local peer by name from 2.2; before, haproxy takes the host name.
                     expect(config.includes("    localpeer lb1\n")).to.equal(versionAtLeast(version, "2.2"));
@@ -220,5 +224,89 @@ describe("edge: peers, rate limits and auth (issue 21)", () => {
         expect(() => parseTopologyConfig({ ...raw, frontends: [{ ...raw.frontends[0], auth: { userlist: "ops" } }] })).to.throw(/`haproxy-ha:frontends\[0\]\.auth\.userlist` is not a userlist; userlists are: staff/);
         expect(() => parseTopologyConfig({ ...raw, os: "centos7" })).to.throw(/`haproxy-ha:frontends\[0\]\.rateLimit` needs rate limits .*centos7 ships haproxy 1\.5\.18/);
         expect(() => parseTopologyConfig({ ...raw, os: "auto" })).to.throw(/os auto may meet centos7, whose haproxy is 1\.5\.18 \(set `haproxy-ha:os` to a family that has it\)/);
+    });
+});
+
+/** A free TCP port on loopback. */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+describe("edge on the real haproxy 2.6 (loopback only): 429 over a limit, 401 without credentials, the route that serves counts", function () {
+    this.timeout(60_000);
+    const children: ChildProcess[] = [];
+    after(() => children.forEach((c) => c.kill()));
+    const hc = { path: "/", interMs: 60_000, rise: 1, fall: 3 };
+
+    it("a frontend's limit per source, a route's per header value, a route's basic auth with a SHA-512 hash", async () => {
+        const [web, limited, routed] = [await freePort(), await freePort(), await freePort()];
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-edge-web-"));
+        fs.mkdirSync(path.join(root, "private"));
+        fs.mkdirSync(path.join(root, "api"));
+        for (const f of ["index.html", "private/index.html", "api/index.html"]) fs.writeFileSync(path.join(root, f), "ok\n");
+        const backend = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", String(web)], { cwd: root, stdio: "ignore" });
+        children.push(backend);
+        // The backend first: with checks a minute apart, a server found down at start stays down.
+        const direct = () => spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", `http://127.0.0.1:${web}/`], { encoding: "utf8" }).stdout.trim();
+        for (let i = 0; i < 100 && direct() !== "200"; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(direct(), "python3 -m http.server did not start").to.equal("200");
+        const config = renderHaproxyConfig({
+            nodeName: "t",
+            haproxyVersion: "2.6",
+            mode: "http",
+            timeouts: { connectMs: 1000, clientMs: 5000, serverMs: 5000 },
+            maxconn: 100,
+            userlists: [{ name: "staff", users: [{ name: "alice", secret: HASH, insecure: false }] }],
+            frontends: [
+                { name: "limited", mode: "http", binds: [{ address: "127.0.0.1", port: limited }], rateLimit: { requests: 5, periodS: 60 }, defaultBackend: "web" },
+                {
+                    name: "routed",
+                    mode: "http",
+                    binds: [{ address: "127.0.0.1", port: routed }],
+                    routes: [
+                        { hosts: [], pathPrefixes: ["/private/"], backend: "web", auth: { userlist: "staff", realm: "staff" } },
+                        { hosts: [], pathPrefixes: ["/api/"], backend: "web", rateLimit: { requests: 2, periodS: 60, header: "X-Api-Key" } },
+                        // Never serves /private/ or /api/ (an earlier route does): its limit of 1 must not count them.
+                        { hosts: [], pathPrefixes: ["/"], backend: "web", rateLimit: { requests: 1, periodS: 60 } },
+                    ],
+                    defaultBackend: "web",
+                },
+            ],
+            backends: [{ name: "web", mode: "http", balance: "roundrobin", healthCheck: hc, servers: [{ name: "w", address: "127.0.0.1", port: web }] }],
+        }).replace(/^ {4}(chroot \/var\/lib\/haproxy|user haproxy|group haproxy|daemon)\n/gm, "");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-edge-run-")), "haproxy.cfg");
+        fs.writeFileSync(file, config);
+        const child = spawn("haproxy", ["-db", "-f", file], { stdio: ["ignore", "ignore", "pipe"] });
+        children.push(child);
+        let stderr = "";
+        child.stderr!.on("data", (d) => (stderr += d));
+        const code = (port: number, source: string, urlPath: string, extra: string[] = []) =>
+            spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", "--interface", source, ...extra, `http://127.0.0.1:${port}${urlPath}`], { encoding: "utf8" }).stdout.trim();
+        // Up when the backend answers through haproxy (from a source no limit below counts).
+        for (let i = 0; i < 100 && code(routed, "127.0.0.9", "/private/", ["-u", "alice:secret"]) !== "200"; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(code(routed, "127.0.0.9", "/private/", ["-u", "alice:secret"]), `haproxy or the backend did not start: ${stderr}`).to.equal("200");
+
+        expect(Array.from({ length: 8 }, () => code(limited, "127.0.0.2", "/"))).to.deep.equal(["200", "200", "200", "200", "200", "429", "429", "429"]);
+        expect(code(limited, "127.0.0.3", "/"), "another source has its own count").to.equal("200");
+
+        expect(code(routed, "127.0.0.4", "/private/")).to.equal("401");
+        expect(code(routed, "127.0.0.4", "/private/", ["-u", "alice:wrong"])).to.equal("401");
+        expect(code(routed, "127.0.0.4", "/private/", ["-u", "alice:secret"])).to.equal("200");
+        expect(code(routed, "127.0.0.4", "/")).to.equal("200");
+
+        const key = (k: string) => ["-H", `X-Api-Key: ${k}`];
+        expect([1, 2, 3].map(() => code(routed, "127.0.0.5", "/api/", key("a")))).to.deep.equal(["200", "200", "429"]);
+        expect(code(routed, "127.0.0.5", "/api/", key("b")), "another key has its own count").to.equal("200");
+        expect([1, 2, 3].map(() => code(routed, "127.0.0.6", "/api/")), "no header: not counted").to.deep.equal(["200", "200", "200"]);
+        // The catch-all route counted none of the requests above (127.0.0.4 made one): its second is over.
+        expect(code(routed, "127.0.0.4", "/")).to.equal("429");
+        expect(code(routed, "127.0.0.5", "/"), "requests served by /api/ are not the catch-all's").to.equal("200");
     });
 });
