@@ -22,7 +22,9 @@ import type {
     HaproxyHealthCheckArgs,
     HaproxyRouteArgs,
     HaproxyServerArgs,
+    HaproxyStickyArgs,
 } from "./model/haproxy";
+import type { HaproxyAuthArgs, HaproxyRateLimitArgs, HaproxyUserArgs } from "./model/edge";
 import type { HaproxyNodeArgs } from "./haproxyNode";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "./keepalivedPair";
 import { ArgPath, ArgumentErrors } from "./model/problems";
@@ -210,6 +212,8 @@ const str = (what = "text") => z.string({ error: `must be ${what}` });
 const num = () => z.number({ error: "must be a number" });
 const bool = boolean;
 const strict = <S extends z.core.$ZodLooseShape>(shape: S, error: string) => z.strictObject(shape, { error });
+const RATE_LIMIT = strict({ requests: num(), periodS: num(), header: str("a header name").optional() }, "must be an object with `requests` and `periodS`");
+const AUTH = strict({ userlist: str("a userlist name"), realm: str().optional() }, "must be an object with `userlist`");
 const HEADER_RULE = strict({ action: str(), name: str(), value: str().optional() }, "must be an object with `action` and `name`");
 const FRONTEND = strict(
     {
@@ -227,7 +231,13 @@ const FRONTEND = strict(
         ),
         mode: str().optional(),
         routes: z
-            .array(strict({ hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name") }, "must be an object with `backend`"), { error: "must be a list of routes" })
+            .array(
+                strict(
+                    { hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name"), rateLimit: RATE_LIMIT.optional(), auth: AUTH.optional() },
+                    "must be an object with `backend`",
+                ),
+                { error: "must be a list of routes" },
+            )
             .optional(),
         defaultBackend: str("a backend name").optional(),
         redirectToHttps: bool().optional(),
@@ -235,6 +245,8 @@ const FRONTEND = strict(
         tlsProfile: str().optional(),
         forwardFor: bool().optional(),
         maxconn: num().optional(),
+        rateLimit: RATE_LIMIT.optional(),
+        auth: AUTH.optional(),
         timeouts: strict({ clientMs: num().optional(), httpRequestMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         requestHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         responseHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
@@ -263,13 +275,23 @@ const BACKEND = strict(
             { method: str().optional(), path: str().optional(), host: str().optional(), expectStatus: num().optional(), interMs: num().optional(), rise: num().optional(), fall: num().optional() },
             "must be an object of health-check settings",
         ).optional(),
-        sticky: strict({ cookie: str("a cookie name") }, "must be an object with `cookie`").optional(),
+        sticky: strict({ cookie: str("a cookie name").optional(), source: bool().optional(), expireS: num().optional() }, "must be an object with `cookie` or `source`").optional(),
         timeouts: strict({ connectMs: num().optional(), serverMs: num().optional(), queueMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         extraConfig: words("a line", "lines").optional(),
     },
     "must be an object with `name` and `servers`",
 );
 const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)") }, "must be an object with `name` and `pem`");
+const USERLIST = strict(
+    {
+        name: str("a name"),
+        users: z.array(strict({ name: str("a name"), passwordHash: str("a crypt(3) hash").optional(), insecurePassword: str("a password").optional() }, "must be an object with `name` and `passwordHash`"), {
+            error: "must be a list of users",
+        }),
+    },
+    "must be an object with `name` and `users`",
+);
+const PEERS_OBJECT = strict({ port: num().optional() }, "must be true, false or an object with `port`");
 const STATS_OBJECT = strict(
     { adminSources: words("a CIDR", "CIDRs").optional(), prometheus: boolean().optional() },
     "must be true, false or an object with `adminSources`, `prometheus`",
@@ -386,10 +408,10 @@ const KEYS = {
     }),
     frontends: leaf(z.array(FRONTEND, { error: "must be a list of frontends" }), {
         description:
-            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
+            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it); `maxconn` caps the frontend's connections (more wait in the backlog); `rateLimit: { requests, periodS, header? }` on a frontend or a route answers 429 over N requests per period per source address (or header value; haproxy ≥ 1.6); `auth: { userlist, realm? }` asks for basic auth (a route's: haproxy ≥ 1.6) (see docs/frontends.md)",
     }),
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
-        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
+        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky: { cookie }` or `sticky: { source: true, expireS? }` (a stick table on the source address, shared through `peers`), `timeouts`); with `frontends`",
     }),
     certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }`" }), {
         secret: true,
@@ -397,6 +419,16 @@ const KEYS = {
             "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`; " +
             "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
             "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
+    }),
+    peers: leaf(z.union([boolean(), PEERS_OBJECT], { error: "must be true, false or an object with `port`" }), {
+        default: false,
+        description:
+            "`true` (or `{ port }`, default 10000): a haproxy `peers` section between the two balancers on their `host` addresses, so stick tables (`backends[].sticky.source`, rate limits) are shared, survive a reload and a failover; an active firewall opens the port to the other balancer only (see docs/frontends.md)",
+    }),
+    userlists: leaf(z.array(USERLIST, { error: "must be a list of `{ name, users }`" }), {
+        secret: true,
+        description:
+            "users for basic auth (`frontends[].auth`, `routes[].auth`): `[{ name, users: [{ name, passwordHash }] }]`, each `passwordHash` a SHA-512 `$6$` or SHA-256 `$5$` crypt(3) hash (`openssl passwd -6`); `insecurePassword` instead is the password in clear in haproxy.cfg, an explicit opt-in; set with `pulumi config set --secret --path 'haproxy-ha:userlists[0].users[0].passwordHash'`",
     }),
     logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
@@ -501,6 +533,7 @@ export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
     Assignable<NonNullable<TopologyConfig["certificates"]>, NonNullable<HaproxyNodeArgs["certificates"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
+    Assignable<NonNullable<TopologyConfig["userlists"]>, NonNullable<HaproxyNodeArgs["userlists"]>>,
     // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
     Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,
     Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,
@@ -516,6 +549,10 @@ export type StackConfigCoversComponents = [
     Holds<SameKeys<Entry<Frontend["binds"]>, HaproxyBindArgs>>,
     Holds<SameKeys<NonNullable<Entry<Frontend["binds"]>["tls"]>, HaproxyBindTlsArgs>>,
     Holds<SameKeys<Entry<Frontend["routes"]>, HaproxyRouteArgs>>,
+    Holds<SameKeys<NonNullable<Frontend["rateLimit"]>, HaproxyRateLimitArgs>>,
+    Holds<SameKeys<NonNullable<Frontend["auth"]>, HaproxyAuthArgs>>,
+    Holds<SameKeys<NonNullable<Backend["sticky"]>, HaproxyStickyArgs>>,
+    Holds<SameKeys<Entry<Entry<TopologyConfig["userlists"]>["users"]>, HaproxyUserArgs>>,
     Holds<SameKeys<Backend, HaproxyBackendArgs>>,
     Holds<SameKeys<Entry<Backend["servers"]>, HaproxyServerArgs>>,
     Holds<SameKeys<NonNullable<Backend["healthCheck"]>, HaproxyHealthCheckArgs>>,

@@ -83,6 +83,14 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["stats", "**"], arg: ["stats", "**"], value: (v) => (v === true ? {} : v || undefined) },
     { stack: ["logging"], arg: ["logging", "target"] },
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
+    // Both balancers, by their own addresses; each node finds its own entry by its name.
+    {
+        stack: ["peers", "**"],
+        arg: ["peers", "**"],
+        value: (v: TopologyConfig["peers"], { cfg }) => (v ? { ...(v === true ? {} : v), members: cfg.balancers.map((b) => ({ name: b.name, address: b.host })) } : undefined),
+    },
+    // Plain, so checked now; HaproxyNode keeps the config that holds them secret.
+    { stack: ["userlists", "**"], arg: ["userlists", "**"] },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
     // Plain, so checked now; HaproxyNode keeps every PEM secret from there on.
