@@ -1,6 +1,6 @@
 /**
  * The remote steps of one KeepalivedPair node, in order: packages → firewall → [sysctl] →
- * [notify, hook-*] → config → service. PURE.
+ * [notify, hook-*] → [track-*] → config → service. PURE.
  */
 import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
@@ -82,6 +82,8 @@ export interface KeepalivedStepOptions {
     ipv6: boolean;
     /** Install the built-in notify script (and these user hooks, from stdin). Unset: no notify step. */
     notify?: { hooks: NotifyState[] };
+    /** User track scripts shipped as files (from stdin), by step name → path; before the config that runs them. */
+    trackScripts?: { step: string; path: string }[];
 }
 
 const IPV6_NONLOCAL_BIND = "net.ipv6.ip_nonlocal_bind";
@@ -109,6 +111,8 @@ export function keepalivedSteps(opts: KeepalivedStepOptions): StepSpec[] {
         notify.delete = `${notify.delete}\nrm -rf ${shQuote(VRRP_STATE_DIR)}`;
         steps.push(notify, ...opts.notify.hooks.map((s) => executableStep(`hook-${s}`, hookPath(s), false)));
     }
+    // A user script may hold tokens: not `plain`, like the hooks.
+    for (const t of opts.trackScripts ?? []) steps.push(executableStep(t.step, t.path, false));
     steps.push(
         {
             name: "config",
