@@ -276,12 +276,11 @@ const STATS_OBJECT = strict(
 );
 
 // keepalived's extension points (model/keepalivedHooks.ts checks them; here their shapes).
-const num01 = () => z.number({ error: "must be a number" });
 const instanceNames = () => words("an instance name", "instance names");
 const hookScript = (state: string) =>
     leaf(text("must be a whole script (a secret config value)"), { secret: true, description: `script run when an instance becomes ${state} (\`#!\` first; may hold tokens)` });
 const KEEPALIVED_HOOK_KEYS = {
-    preemptDelayS: leaf(num01(), {
+    preemptDelayS: leaf(integer(1, 1000), {
         description: "seconds (1–1000) a balancer that should take the VIP back waits first (keepalived `preempt_delay`; both then start BACKUP); not with `nopreempt`; unset: none",
     }),
     trackScripts: listOfObjects(
@@ -292,11 +291,11 @@ const KEEPALIVED_HOOK_KEYS = {
                 secret: true,
                 description: "a whole script (`#!` first), shipped as a root-owned 0700 file `/etc/keepalived/haproxy-ha-track-<name>`; this or `command`",
             }),
-            intervalS: leaf(num01(), { description: `seconds between runs; unset: ${DEFAULTS.keepalivedPair.trackScript.intervalS}` }),
-            timeoutS: leaf(num01(), { description: "seconds before a run counts as failed; unset: keepalived's" }),
-            weight: leaf(num01(), { description: "-253–253; unset or 0: a failure sends the instances to FAULT; negative: lowers their priority" }),
-            fall: leaf(num01(), { description: `failures before it counts as failed; unset: ${DEFAULTS.keepalivedPair.trackScript.fall}` }),
-            rise: leaf(num01(), { description: `successes before it counts as OK; unset: ${DEFAULTS.keepalivedPair.trackScript.rise}` }),
+            intervalS: leaf(integer(1, 3600), { description: `seconds between runs; unset: ${DEFAULTS.keepalivedPair.trackScript.intervalS}` }),
+            timeoutS: leaf(integer(1, 3600), { description: "seconds before a run counts as failed; unset: keepalived's" }),
+            weight: leaf(integer(-253, 253), { description: "-253–253; unset or 0: a failure sends the instances to FAULT; negative: lowers their priority" }),
+            fall: leaf(integer(1, 100), { description: `failures before it counts as failed; unset: ${DEFAULTS.keepalivedPair.trackScript.fall}` }),
+            rise: leaf(integer(1, 100), { description: `successes before it counts as OK; unset: ${DEFAULTS.keepalivedPair.trackScript.rise}` }),
             instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
         },
         { min: 1, max: 32 },
@@ -306,8 +305,8 @@ const KEEPALIVED_HOOK_KEYS = {
         {
             name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_track_file file_<name>`" }),
             path: leaf(str(), { required: true, description: "absolute path of the file holding a number" }),
-            weight: leaf(num01(), { description: "-254–254: the number times it is added to the priority; 0: non-zero means FAULT; unset: 1" }),
-            initValue: leaf(num01(), { description: "keepalived creates a missing file with this number; unset: not created (missing counts as 0)" }),
+            weight: leaf(integer(-254, 254), { description: "-254–254: the number times it is added to the priority; 0: non-zero means FAULT; unset: 1" }),
+            initValue: leaf(integer(-254, 254), { description: "keepalived creates a missing file with this number; unset: not created (missing counts as 0)" }),
             instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
         },
         { min: 1, max: 32 },
@@ -317,9 +316,9 @@ const KEEPALIVED_HOOK_KEYS = {
         {
             name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_track_process proc_<name>`" }),
             process: leaf(str(), { required: true, description: "process name as in /proc/PID/comm (≤ 15 characters)" }),
-            weight: leaf(num01(), { description: "-254–254; unset or 0: too few processes means FAULT" }),
-            quorum: leaf(num01(), { description: "processes needed; unset: 1" }),
-            delayS: leaf(num01(), { description: "seconds a change must last before it counts; unset: none" }),
+            weight: leaf(integer(-254, 254), { description: "-254–254; unset or 0: too few processes means FAULT" }),
+            quorum: leaf(integer(1, 1000), { description: "processes needed; unset: 1" }),
+            delayS: leaf(seconds(60), { description: "seconds a change must last before it counts; unset: none" }),
             instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
         },
         { min: 1, max: 32 },
@@ -335,10 +334,10 @@ const KEEPALIVED_HOOK_KEYS = {
     ),
     garp: object(
         {
-            masterDelayS: leaf(num01(), { description: "seconds after becoming MASTER before the second burst of gratuitous ARPs (1–3600)" }),
-            masterRepeat: leaf(num01(), { description: "gratuitous ARPs per burst (1–100)" }),
-            masterRefreshS: leaf(num01(), { description: "seconds between repeated bursts while MASTER (1–3600)" }),
-            masterRefreshRepeat: leaf(num01(), { description: "gratuitous ARPs per refresh (1–100)" }),
+            masterDelayS: leaf(integer(1, 3600), { description: "seconds after becoming MASTER before the second burst of gratuitous ARPs (1–3600)" }),
+            masterRepeat: leaf(integer(1, 100), { description: "gratuitous ARPs per burst (1–100)" }),
+            masterRefreshS: leaf(integer(1, 3600), { description: "seconds between repeated bursts while MASTER (1–3600)" }),
+            masterRefreshRepeat: leaf(integer(1, 100), { description: "gratuitous ARPs per refresh (1–100)" }),
         },
         { description: "gratuitous ARP timing of a new MASTER, every instance; unset: keepalived's" },
     ),
@@ -435,7 +434,7 @@ const KEYS = {
                 secret: true,
                 description: "VRRPv2 password, at most 8 characters; unset: a generated secret per instance",
             }),
-            preemptDelayS: leaf(z.number({ error: "must be a number" }), { defaultFromKey: "preemptDelayS", description: "unset: the stack's `preemptDelayS`" }),
+            preemptDelayS: leaf(integer(1, 1000), { defaultFromKey: "preemptDelayS", description: "unset: the stack's `preemptDelayS`" }),
         },
         { min: 1, max: 32 },
         {
