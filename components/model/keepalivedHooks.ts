@@ -327,6 +327,12 @@ export function normalizeKeepalivedHooks(c: Checks, os: OsChoice, args: HooksArg
             return [];
         }
         const members = tracked(c, p, raw.instances, instanceNames);
+        // Members that start on different nodes would pull each other back and forth.
+        const masterOf = (n: string) => (args.instances as { name?: unknown; master?: unknown }[]).find((x) => x?.name === n)?.master;
+        const differs = members.findIndex((n) => masterOf(n) !== masterOf(members[0]));
+        if (differs > 0) {
+            c.add([...p, raw.instances.indexOf(members[differs])], `must have the same \`master\` as "${members[0]}" (${String(masterOf(members[0]))}): a group moves together`, members[differs]);
+        }
         raw.instances.forEach((n, j) => {
             const other = grouped.get(n);
             if (other !== undefined && instanceNames.includes(n)) c.add([...p, j], `is already in \`syncGroups[${other}]\` (an instance is in at most one group)`, n);

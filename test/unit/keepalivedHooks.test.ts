@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KeepalivedPair, KeepalivedPairArgs } from "../../components";
-import { KEEPALIVED_CONFIG_PATH, KEEPALIVED_TEST_COMPLAINTS } from "../../components/script/keepalivedSteps";
+import { KEEPALIVED_CONFIG_PATH, KEEPALIVED_TEST_COMPLAINTS, keepalivedHostChecks } from "../../components/script/keepalivedSteps";
 import { parseTopologyConfig } from "../../components/stackConfig";
 import { topologyArgs } from "../../components/topology";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
@@ -134,6 +134,28 @@ describe("keepalived extension points: track scripts, files, processes, sync gro
     });
 });
 
+describe("the host check before the swap: a track script's program must be an executable file (keepalived drops one it cannot run)", () => {
+    const CASES: [string, string, RegExp | undefined][] = [
+        ["an existing program with arguments", '/usr/bin/test -e /run/ok', undefined],
+        ["a program this host lacks", "/usr/local/bin/no-such-check --fast", /track script program \/usr\/local\/bin\/no-such-check is not an executable file on this host; the old config stays/],
+        ["a directory", "/usr/bin", /track script program \/usr\/bin is not an executable file/],
+    ];
+    for (const [what, command, refusal] of CASES) {
+        it(what, () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-kahooks-"));
+            const file = path.join(dir, "candidate.conf");
+            fs.writeFileSync(file, `vrrp_script track_x {\n    script "${command}"\n    interval 2\n}\n`);
+            const r = spawnSync("sh", ["-c", `set -eu\n${keepalivedHostChecks(`"$1"`)}\necho passed`, "sh", file], { encoding: "utf8" });
+            fs.rmSync(dir, { recursive: true, force: true });
+            const out = r.stdout + r.stderr;
+            if (refusal) {
+                expect(r.status, out).to.not.equal(0);
+                expect(out).to.match(refusal).and.not.include("passed");
+            } else expect(r.status, out).to.equal(0);
+        });
+    }
+});
+
 const inst = (over: Record<string, unknown> = {}) => ({ name: "a", vips: ["10.77.0.100/24"], virtualRouterId: 61, interface: "eth0", master: "lb1", ...over });
 const two = [inst(), inst({ name: "b", vips: ["10.77.0.101/24"], virtualRouterId: 62 })];
 const BAD: [string, Record<string, unknown>, RegExp[]][] = [
@@ -152,6 +174,7 @@ const BAD: [string, Record<string, unknown>, RegExp[]][] = [
     ["preempt_delay beyond keepalived's range", { vip: "10.77.0.100/24", interface: "eth0", preemptDelayS: 1001 }, [/`preemptDelayS` must be an integer from 1 to 1000, got 1001/]],
     ["a sync group with one instance", { instances: two, syncGroups: [{ name: "g", instances: ["a"] }] }, [/`syncGroups\[0\]\.instances` must list at least two instance names, got \["a"\]/]],
     ["an instance in two sync groups", { instances: [...two, inst({ name: "c", vips: ["10.77.0.102/24"], virtualRouterId: 63 })], syncGroups: [{ name: "g", instances: ["a", "b"] }, { name: "h", instances: ["c", "a"] }] }, [/`syncGroups\[1\]\.instances\[1\]` is already in `syncGroups\[0\]`.*got "a"/]],
+    ["sync group members with different masters", { instances: [inst(), inst({ name: "b", vips: ["10.77.0.101/24"], virtualRouterId: 62, master: "lb2" })], syncGroups: [{ name: "g", instances: ["a", "b"] }] }, [/`syncGroups\[0\]\.instances\[1\]` must have the same `master` as "a" \(lb1\): a group moves together, got "b"/]],
     ["a sync group with the shorthand", { vip: "10.77.0.100/24", interface: "eth0", syncGroups: [{ name: "g", instances: ["a", "b"] }] }, [/`syncGroups` needs `instances`/]],
     [
         "weighted trackers and the gateway check on sync group members",

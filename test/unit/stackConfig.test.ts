@@ -74,6 +74,14 @@ const MINIMAL = {
 
 /** A valid `haproxy-ha:instances` entry for the reference topology. */
 const INSTANCE = { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" };
+/** A valid entry of each optional list, for a member's wrong value to go into. */
+const VALID_ENTRIES: Record<string, Record<string, unknown>> = {
+    instances: INSTANCE,
+    trackScripts: { name: "x", command: "/bin/true" },
+    trackFiles: { name: "f", path: "/run/f" },
+    trackProcesses: { name: "p", process: "haproxy" },
+    syncGroups: { name: "g", instances: ["a", "b"] },
+};
 
 describe("stack config: unknown keys are refused with the nearest known key", () => {
     const ROWS: [string, Record<string, unknown>, string][] = [
@@ -83,7 +91,7 @@ describe("stack config: unknown keys are refused with the nearest known key", ()
         ["a singular list key", { balancer: [] }, "`haproxy-ha:balancer` is unknown (did you mean `haproxy-ha:balancers`?), got []"],
         ["a key with a typo", { intreface: "eth1" }, '`haproxy-ha:intreface` is unknown (did you mean `haproxy-ha:interface`?), got "eth1"'],
         ["an SSH field typed as a key", { user: "admin" }, '`haproxy-ha:user` is unknown (did you mean `haproxy-ha:ssh.user`?), got "admin"'],
-        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
+        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, preemptDelayS, trackScripts, trackFiles, trackProcesses, syncGroups, garp, notify, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
         ["a misspelt SSH field", { ssh: { user: "root", privateKeyPath: "/k", prot: 2222 } }, "`haproxy-ha:ssh.prot` is unknown (did you mean `haproxy-ha:ssh.port`?), got 2222"],
         ["a misspelt web field", { webs: [{ name: "www1", host: "172.20.30.15" }, { name: "www2", hots: "172.20.30.16" }] }, '`haproxy-ha:webs[1].hots` is unknown (did you mean `haproxy-ha:webs[1].host`?), got "172.20.30.16"'],
         ["a misspelt balancer field", { balancers: [{ name: "hk1", host: "172.20.30.25", priorty: 100 }, { name: "hk2", host: "172.20.30.26" }] }, "`haproxy-ha:balancers[0].priorty` is unknown (did you mean `haproxy-ha:balancers[0].priority`?), got 100"],
@@ -138,7 +146,8 @@ describe("stack config: a value of the wrong type names the key and the value", 
             const at = pathOf(name);
             const value = wrongValue(key);
             // A member of an optional list goes into an otherwise valid entry of it.
-            const base = at[0] === "instances" && at.length > 1 ? referenceConfig({ vip: undefined, instances: [{ ...INSTANCE }] }) : referenceConfig();
+            const entry = at.length > 1 ? VALID_ENTRIES[String(at[0])] : undefined;
+            const base = entry ? referenceConfig({ ...(at[0] === "instances" ? { vip: undefined } : {}), [at[0]]: [{ ...entry }] }) : referenceConfig();
             const error = parseError(withValueAt(base, at, value));
             // Text where a list or object with a secret member belongs may be that secret.
             const hidden = key.secret || (typeof value === "string" && key.fields?.some((f) => f.secret));
