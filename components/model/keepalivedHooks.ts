@@ -48,7 +48,7 @@ export interface VrrpTrackFileArgs {
     name: string;
     /** Absolute path of the file (letters, digits, `._-/`), written by whatever decides the priority. */
     path: string;
-    /** -254–254. 0: any non-zero number puts the instances in FAULT. Default 1. Not 0-free on a sync group member. */
+    /** -254–254. 0: any non-zero number puts the instances in FAULT. Default 1; must be 0 on a sync group member. */
     weight?: number;
     /** keepalived creates the file with this number (-254–254) when it is missing at start. Default: it is not created (a missing file counts as 0). */
     initValue?: number;
