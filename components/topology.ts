@@ -109,11 +109,16 @@ export const KEEPALIVED_PAIR_ROWS: readonly Row[] = [
     { stack: ["vip"], arg: ["vip"] },
     { stack: ["virtualRouterId"], arg: ["virtualRouterId"] },
     // With `instances` these are the entries' defaults (filled when decoded), not the pair's shorthand.
-    ...["interface", "advertInt", "nopreempt", "unicast", "vrrpVersion"].map((k): Row => ({ stack: [k], arg: [k], when: ["singleVip"] })),
+    ...["interface", "advertInt", "nopreempt", "unicast", "vrrpVersion", "preemptDelayS"].map((k): Row => ({ stack: [k], arg: [k], when: ["singleVip"] })),
     // Each entry's unset `interface`, `advertInt`, … are the stack's, filled when decoded.
     { stack: ["instances", "**"], arg: ["instances", "**"] },
     { stack: ["gatewayCheck"], arg: ["gatewayCheck", "address"] },
     { stack: ["haproxyCheck", "**"], arg: ["check", "**"] },
+    // keepalived's extension points. Scripts and hooks are plain here, so checked now; KeepalivedPair keeps them secret.
+    ...["trackFiles", "trackProcesses", "syncGroups", "trackScripts"].map((k): Row => ({ stack: [k, "**"], arg: [k, "**"] })),
+    // Both are objects of optional members: an empty one is unset (no notify step where there was none).
+    { stack: ["garp", "**"], arg: ["garp", "**"], value: (v?: object) => (v && Object.keys(v).length ? v : undefined) },
+    { stack: ["notify", "**"], arg: ["notify", "**"], value: (v?: object) => (v && Object.keys(v).length ? v : undefined) },
 ];
 
 /** The forms the config takes: which rows apply. */
