@@ -5,6 +5,8 @@ import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, Rende
 import { DEFAULTS } from "./defaults";
 import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyMapArgs, HaproxyPlan, HaproxyRawSectionArgs, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
 import { pathText } from "./model/problems";
+import { EDGE_SINCE, HaproxyPeersArgs, HaproxyUserlistArgs } from "./model/edge";
+import { versionAtLeast } from "./os";
 import { CERT_DIR } from "./model/vocabulary";
 import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -136,6 +138,14 @@ export interface HaproxyNodeArgs extends HostArgs {
     nonlocalBind?: boolean;
     /** Node name in the rendered files. Default: the resource name. */
     nodeName?: string;
+    /**
+     * A `peers` section with the other balancers: stick tables (`sticky.source`, rate limits) are
+     * shared, survive a reload and are on the BACKUP when it takes over. Plain: its port and
+     * members decide the firewall rule (the port open to the other members only). Default: none.
+     */
+    peers?: HaproxyPeersArgs;
+    /** Users for basic auth (`auth` on a frontend or route), their password hashes secrets. Default: none. */
+    userlists?: HaproxyUserlistArgs[];
 }
 
 /**
@@ -163,6 +173,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const plan = normalizeHaproxyNode(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
         warnUnpinnedHostKey(this, args.connection);
+        if (plan.peers && !versionAtLeast(plan.haproxyVersion, EDGE_SINCE.localpeer)) {
+            // No `localpeer` below 2.2: haproxy drops a peers section none of whose names is the host name.
+            void pulumi.log.warn(
+                `${plan.where}: peers: haproxy ${plan.haproxyVersion} (${plan.os}) finds its local peer by the host name, not by \`localpeer\` (haproxy 2.2): ` +
+                    `the member named "${plan.peers.local}" must be this host's \`hostname\`, or haproxy drops the peers section and the tables stay local`,
+                this,
+            );
+        }
         const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, nonlocalBind, nonlocalBind6, ports, restrictedPort } = plan;
         this.nodeName = plan.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
@@ -191,7 +209,10 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const bindAddresses = pulumi.all(frontends.map((f) => pulumi.all(f.binds.map((b) => b.address))));
         const serverAddresses = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.address))));
         const serverNames = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.name))));
-        this.configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats]).apply(([binds, servers, names, statsSpec]) => {
+        // Each user's hash or password is a secret: so is the config text that holds it.
+        const userSecrets = pulumi.all(plan.userlists.map((l) => pulumi.all(l.users.map((u) => u.secret))));
+        const withSecrets = plan.userlists.some((l) => l.users.length > 0);
+        const configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, userSecrets]).apply(([binds, servers, names, statsSpec, secrets]) => {
             // Names that were Outputs at construction are unique only now that they are known.
             names.forEach((n, i) => {
                 if (backends[i].servers.some((s) => typeof s.name !== "string")) checkUniqueNames(where, pathText([...backends[i].path, "servers"]), n);
@@ -209,8 +230,11 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
                 sections: plan.sections,
+                peers: plan.peers,
+                userlists: plan.userlists.map((l, i) => ({ name: l.name, users: l.users.map((u, j) => ({ name: u.name, insecure: u.insecure, secret: secrets[i][j] })) })),
             });
         });
+        this.configText = withSecrets ? pulumi.secret(configText) : configText;
 
         // The PEMs were checked once by the plan (now, or as they resolve); here only the warnings.
         // Secret whatever the caller passed: the stack program passes the PEMs plain, as checked.
@@ -235,6 +259,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             os,
             ports,
             restrictedPort,
+            peersPort: plan.peers ? { port: plan.peers.port, sources: plan.peers.members.filter((m) => m.name !== plan.peers?.local).map((m) => m.address) } : undefined,
             nonlocalBind,
             nonlocalBind6,
             archiveRepos: plan.archiveRepos,

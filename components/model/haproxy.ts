@@ -36,6 +36,7 @@ import { HaproxyRouteMatchArgs, MapPlan, mapPlans, ROUTE_CONDITION_KEYS, routeCo
 
 export type { HaproxyCompressionArgs, HaproxyErrorPageArgs, HaproxyRawSectionArgs } from "./responses";
 export type { HaproxyHeaderMatchArgs, HaproxyMapArgs, HaproxyQueryParamMatchArgs, HaproxyRouteMatchArgs } from "./routing";
+import { AuthPlan, authPlan, HaproxyAuthArgs, HaproxyRateLimitArgs, PeersPlan, peersPlan, RateLimitPlan, rateLimitPlan, requireRouteVar, RESERVED_PREFIX, stickSourcePlan, UserlistPlan, userlistsPlan } from "./edge";
 import {
     BALANCE_ALGORITHMS,
     BalanceAlgorithm,
@@ -94,8 +95,15 @@ export interface HaproxyHealthCheckArgs {
 }
 
 export interface HaproxyStickyArgs {
-    /** Cookie that pins a client to a server (inserted by haproxy). */
-    cookie: string;
+    /** Cookie that pins a client to a server (inserted by haproxy). One of this or `source`. */
+    cookie?: string;
+    /**
+     * Pin by source address in a stick table (`stick on src`), shared with the other balancers
+     * when `peers` is set: a client keeps its server across a reload and a failover. Default false.
+     */
+    source?: boolean;
+    /** With `source`: seconds a client stays pinned after its last request. Default 1800. */
+    expireS?: number;
 }
 
 export interface HaproxyBackendTimeoutsArgs {
@@ -160,6 +168,10 @@ export interface HaproxyRouteArgs extends HaproxyRouteMatchArgs {
     not?: HaproxyRouteMatchArgs[];
     /** Name of a backend in `backends`. */
     backend: string;
+    /** Requests this route matches (first match wins), limited per source address or header value; over it, 429. haproxy ≥ 1.6. */
+    rateLimit?: HaproxyRateLimitArgs;
+    /** Basic auth on the requests this route matches (first match wins). haproxy ≥ 1.6. */
+    auth?: HaproxyAuthArgs;
 }
 
 export interface HaproxyHeaderRuleArgs {
@@ -205,8 +217,15 @@ export interface HaproxyFrontendArgs {
     tlsProfile?: string;
     /** X-Forwarded-For to the servers. Default true in http mode. */
     forwardFor?: boolean;
-    /** Connections this frontend accepts at once. Default: haproxy's. */
+    /**
+     * Connections this frontend accepts at once; more wait in the kernel's backlog (the global
+     * `maxconn` caps every frontend together). Default: haproxy's (the global `maxconn`).
+     */
     maxconn?: number;
+    /** Every request of this frontend, limited per source address (or header value); over it, 429. haproxy ≥ 1.6. */
+    rateLimit?: HaproxyRateLimitArgs;
+    /** Basic auth on every request of this frontend (401 without valid credentials). */
+    auth?: HaproxyAuthArgs;
     timeouts?: HaproxyFrontendTimeoutsArgs;
     requestHeaders?: HaproxyHeaderRuleArgs[];
     responseHeaders?: HaproxyHeaderRuleArgs[];
@@ -254,6 +273,8 @@ export interface BackendPlan {
     healthCheck: HaproxyHealthCheck;
     servers: ServerPlan[];
     sticky?: { cookie: string };
+    /** `sticky.source`: a stick table on the source address. */
+    stickSource?: { expireS: number };
     timeouts: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra: string[];
     errorPages?: ErrorPagePlan[];
@@ -266,7 +287,7 @@ export interface FrontendPlan {
     name: string;
     mode: Mode;
     binds: BindPlan[];
-    routes: RoutePlan[];
+    routes: (RoutePlan & { rateLimit?: RateLimitPlan; auth?: AuthPlan })[];
     defaultBackend?: string;
     redirectToHttps: boolean;
     hstsMaxAgeS?: number;
@@ -275,6 +296,8 @@ export interface FrontendPlan {
     timeouts: { clientMs?: number; httpRequestMs?: number; httpKeepAliveMs?: number };
     requestHeaders: HaproxyHeaderRule[];
     responseHeaders: HaproxyHeaderRule[];
+    rateLimit?: RateLimitPlan;
+    auth?: AuthPlan;
     extra: string[];
     errorPages?: ErrorPagePlan[];
     /** A map's name: `use_backend` by the Host it maps, after the routes. */
@@ -333,6 +356,9 @@ export interface HaproxyPlan extends HostPlan {
     nonlocalBind6: boolean;
     /** The oldest haproxy the node may meet. */
     haproxyVersion: string;
+    /** The peers section (its port open to the other members only). */
+    peers?: PeersPlan;
+    userlists: UserlistPlan[];
 }
 
 export interface CollectionsInput {
@@ -341,11 +367,12 @@ export interface CollectionsInput {
     certificates?: unknown;
     maps?: unknown;
     sections?: unknown;
+    userlists?: unknown;
 }
 
 type Collections = { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[]; maps: MapPlan[]; sections: RawSectionPlan[] };
 
-const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "timeouts", "requestHeaders", "responseHeaders", "extraConfig", "errorPages", "hostMap"] as const;
+const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "rateLimit", "auth", "timeouts", "requestHeaders", "responseHeaders", "extraConfig", "errorPages", "hostMap"] as const;
 const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig", "errorPages", "compression"] as const;
 const SERVER_KEYS = ["name", "address", "port", "weight", "backup", "maxconn", "state"] as const;
 const HEALTH_CHECK_KEYS = ["method", "path", "host", "expectStatus", "interMs", "rise", "fall"] as const;
@@ -507,9 +534,10 @@ function knownAddress(a: pulumi.Input<string>): string | undefined {
  * The named collections, checked and defaulted. `defaultMode` is the node's `mode`. A problem is
  * recorded at its path and the walk goes on: rules that need a refused value skip it.
  */
-export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode }): Collections {
+export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode; userlists?: string[] }): Collections {
     const { os } = opts;
     const { where } = c;
+    const userlists = opts.userlists ?? [];
 
     const certEntries = list(c, ["certificates"], input.certificates, "certificates with `name` and `pem`", 0, ["name", "pem"]) ?? [];
     const certNames = certEntries.map(({ entry, i }) => {
@@ -532,6 +560,9 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
 
     const backendEntries = list(c, ["backends"], input.backends, "backends with `name` and `servers`", 1, BACKEND_KEYS) ?? [];
     const backendNames = backendEntries.map(({ entry, i }) => c.at(["backends", i, "name"], (f) => checkName(where, f, entry.name)));
+    backendNames.forEach((n, k) => {
+        if (n?.startsWith(RESERVED_PREFIX)) c.add(["backends", backendEntries[k].i, "name"], `must not start with \`${RESERVED_PREFIX}\` (the library's own sections, e.g. rate-limit tables)`, n);
+    });
     if (backendNames.every((n): n is string => n !== undefined)) c.at(["backends"], (f) => checkUniqueNames(where, f, backendNames));
     const backendRef = (path: ArgPath, v: unknown): string | undefined => {
         if (typeof v !== "string" || !backendNames.includes(v)) {
@@ -608,12 +639,16 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
         if (f.tlsProfile !== undefined && Array.isArray(f.binds) && !(f.binds as unknown[]).some((b) => isObject(b) && b.tls !== undefined)) {
             c.add(p("tlsProfile"), "applies to TLS binds, and this frontend has none (add `tls` to a bind or remove `tlsProfile`)", f.tlsProfile);
         }
-        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, [...ROUTE_CONDITION_KEYS, "backend"]) ?? []).flatMap(({ entry: r, i: j }): RoutePlan[] => {
+        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, [...ROUTE_CONDITION_KEYS, "backend", "rateLimit", "auth"]) ?? []).flatMap(({ entry: r, i: j }): FrontendPlan["routes"] => {
             const rp = (...rest: (string | number)[]) => p("routes", j, ...rest);
             const conditions = routeConditions(c, rp(), r);
             const backend = backendRef(rp("backend"), r.backend);
             if (mode === "tcp") c.add(p("routes", j), "routes by Host header and path need `mode: http`", r);
-            return backend === undefined ? [] : [{ ...conditions, backend }];
+            const rateLimit = rateLimitPlan(c, rp("rateLimit"), r.rateLimit, os, mode);
+            const auth = authPlan(c, rp("auth"), r.auth, userlists, mode);
+            // A route's limit is refused with the limits' own version rule; its auth needs the variable.
+            if (r.auth !== undefined) requireRouteVar(c, rp("auth"), os, r.auth);
+            return backend === undefined ? [] : [{ ...conditions, backend, ...(rateLimit ? { rateLimit } : {}), ...(auth ? { auth } : {}) }];
         });
         let hostMap: string | undefined;
         if (f.hostMap !== undefined) {
@@ -665,6 +700,8 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
             timeouts,
             requestHeaders,
             responseHeaders,
+            rateLimit: rateLimitPlan(c, p("rateLimit"), f.rateLimit, os, mode),
+            auth: authPlan(c, p("auth"), f.auth, userlists, mode),
             extra: c.at(p("extraConfig"), (x) => checkRawLines(where, x, f.extraConfig)) ?? [],
             errorPages: errorPagePlans(c, p("errorPages"), f.errorPages, os, "fe", name, mode),
             hostMap,
@@ -692,7 +729,12 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
         const t = object(c, p("timeouts"), b.timeouts);
         checkKeys(c, p("timeouts"), t, ["connectMs", "serverMs", "queueMs", "httpKeepAliveMs"]);
         let sticky: BackendPlan["sticky"];
-        if (b.sticky !== undefined) {
+        let stickSource: BackendPlan["stickSource"];
+        if (isObject(b.sticky)) checkKeys(c, p("sticky"), b.sticky, ["cookie", "source", "expireS"]);
+        if (isObject(b.sticky) && (b.sticky.source !== undefined || b.sticky.expireS !== undefined)) {
+            stickSource = stickSourcePlan(c, p("sticky"), b.sticky, mode);
+        }
+        if (b.sticky !== undefined && !(isObject(b.sticky) && b.sticky.cookie === undefined && b.sticky.source !== undefined)) {
             const s = b.sticky as Record<string, unknown>;
             if (!isObject(s) || typeof s.cookie !== "string" || !COOKIE_RE.test(s.cookie)) {
                 c.add(p("sticky", "cookie"), "must be a cookie name (letters, digits, '_', '-')", isObject(s) ? s.cookie : s);
@@ -709,6 +751,7 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
             healthCheck: healthCheck(c, p("healthCheck"), b.healthCheck),
             servers: servers(c, p("servers"), b.servers),
             sticky,
+            ...(stickSource ? { stickSource } : {}),
             timeouts: {
                 connectMs: optionalInteger(c, p("timeouts", "connectMs"), t.connectMs, 1, MS_MAX),
                 serverMs: optionalInteger(c, p("timeouts", "serverMs"), t.serverMs, 1, MS_MAX),
@@ -785,6 +828,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     let maps: MapPlan[] = [];
     let sections: RawSectionPlan[] = [];
     const shorthand = args.frontends === undefined && args.backends === undefined;
+    const userlists = userlistsPlan(c, args.userlists);
+    if (shorthand && args.userlists !== undefined) c.add(["userlists"], "need `frontends` (or routes) whose `auth` names them", (args.userlists as unknown[]).length);
     if (!shorthand) {
         if (args.frontends === undefined || args.backends === undefined) {
             c.add([args.frontends === undefined ? "frontends" : "backends"], "must be set together with `frontends` and `backends`", undefined);
@@ -797,7 +842,9 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         }
         // The missing half is the one problem: no echo from the half that is there.
         ({ frontends, backends, certificates, maps, sections } =
-            args.frontends !== undefined && args.backends !== undefined ? haproxyCollections(c, args, { os, defaultMode: mode }) : { frontends: [], backends: [], certificates: [], maps: [], sections: [] });
+            args.frontends !== undefined && args.backends !== undefined
+                ? haproxyCollections(c, args, { os, defaultMode: mode, userlists: userlists.map((l) => l.name) })
+                : { frontends: [], backends: [], certificates: [], maps: [], sections: [] });
     } else {
         if (args.certificates !== undefined) c.add(["certificates"], "need `frontends` whose binds name them", Array.isArray(args.certificates) ? args.certificates.map((x) => x?.name) : args.certificates);
         if (args.maps !== undefined) c.add(["maps"], "need `frontends` whose `hostMap` names them", args.maps);
@@ -891,6 +938,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
             bindAddress: address ?? statsBindFromConnection(c, args.connection),
         };
     }
+    const peers = peersPlan(c, args.peers, nodeName, [...ports, ...(stats ? [stats.port] : [])]);
     c.throwIfAny();
     // The stats port is never opened to everyone by a port rule: only to `adminSources`, when there are any.
     const restrictedPort = stats && stats.adminSources.length ? { port: stats.port, sources: stats.adminSources } : undefined;
@@ -916,6 +964,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         nonlocalBind,
         nonlocalBind6,
         haproxyVersion: oldestHaproxy(os).version,
+        ...(peers ? { peers } : {}),
+        userlists,
     };
 }
 

@@ -8,7 +8,9 @@
 import { versionAtLeast } from "../os";
 import type { CompressionPlan, ErrorPagePlan, RawSectionPlan } from "../model/responses";
 import { compressionLines, errorPageLines, rawSections } from "./responses";
-import { HaproxyRoute, routeLines } from "./routing";
+import { RoutingRoute, routeParts } from "./routing";
+import { EdgeAuth, edgeGlobalLines, EdgePeers, edgeSections, EdgeUserlist, frontendEdgeLines, rateTableSections, routeEdgeLines, stickSourceLines } from "./edge";
+import type { RateLimitPlan } from "../model/edge";
 import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
 /** The vocabulary lives in model/vocabulary.ts; re-exported for the renderer's existing importers. */
@@ -71,7 +73,8 @@ export interface HaproxyBind {
     tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile; http2?: boolean };
 }
 
-export type { HaproxyRoute } from "./routing";
+/** A route: its conditions (render/routing.ts), and its limit and auth (render/edge.ts). */
+export type HaproxyRoute = RoutingRoute & { rateLimit?: RateLimitPlan; auth?: EdgeAuth };
 
 export interface HaproxyHeaderRule {
     /** `set` or `delete`. */
@@ -94,6 +97,8 @@ export interface HaproxyFrontend {
     timeouts?: { clientMs?: number; httpRequestMs?: number; httpKeepAliveMs?: number };
     requestHeaders?: HaproxyHeaderRule[];
     responseHeaders?: HaproxyHeaderRule[];
+    rateLimit?: RateLimitPlan;
+    auth?: EdgeAuth;
     extra?: string[];
     errorPages?: ErrorPagePlan[];
     /** A map's name: `use_backend` by Host after the routes. */
@@ -107,6 +112,7 @@ export interface HaproxyBackend {
     healthCheck: HaproxyHealthCheck;
     servers: HaproxyServer[];
     sticky?: { cookie: string };
+    stickSource?: { expireS: number };
     timeouts?: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra?: string[];
     errorPages?: ErrorPagePlan[];
@@ -132,6 +138,10 @@ export interface HaproxyConfigSpec {
     extra?: { global?: string[]; defaults?: string[] };
     /** Raw top-level sections, after the backends. */
     sections?: RawSectionPlan[];
+    /** The peers section every rendered stick table names. */
+    peers?: EdgePeers;
+    /** Userlists for basic auth (their secrets in clear here: the text is a secret). */
+    userlists?: EdgeUserlist[];
 }
 
 export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
@@ -153,6 +163,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         global.push(`stats socket ${RUNTIME_SOCKET} mode 600 level admin${versionAtLeast(version, "1.8") ? " expose-fd listeners" : ""}`);
     }
     if (tls) global.push(`crt-base ${CERT_DIR}`, ...tlsGlobalLines(frontends, version));
+    global.push(...edgeGlobalLines(spec.peers, version));
     global.push(...(extra.global ?? []));
     const sections: string[][] = [
         global,
@@ -169,8 +180,10 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
             `timeout server ${spec.timeouts.serverMs}ms`,
             ...(extra.defaults ?? []),
         ],
+        ...edgeSections(spec.peers, spec.userlists ?? []),
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
-        ...backends.map((b) => backendSection(b, spec.mode, version)),
+        ...backends.map((b) => backendSection(b, spec.mode, version, spec.peers)),
+        ...rateTableSections(frontends, spec.peers),
         ...rawSections(spec.sections),
     ];
     if (spec.stats) sections.push(...statsSections(spec.stats));
@@ -264,6 +277,8 @@ function headerRule(phase: "http-request" | "http-response", rule: HaproxyHeader
     return rule.action === "set" ? `${phase} set-header ${rule.name} ${rule.value}` : `${phase} del-header ${rule.name}`;
 }
 
+const REDIRECT_TO_HTTPS = "redirect scheme https code 301 if !{ ssl_fc }";
+
 function frontendSection(f: HaproxyFrontend, defaultMode: string, version: string): string[] {
     const lines = [`frontend ${f.name}`];
     if (f.mode !== defaultMode) lines.push(`mode ${f.mode}`, f.mode === "http" ? "option httplog" : "option tcplog");
@@ -274,19 +289,30 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (t.httpRequestMs !== undefined) lines.push(`timeout http-request ${t.httpRequestMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (f.forwardFor) lines.push("option forwardfor");
+    lines.push(...frontendEdgeLines(f));
     lines.push(...(f.requestHeaders ?? []).map((r) => headerRule("http-request", r)));
     lines.push(...(f.responseHeaders ?? []).map((r) => headerRule("http-response", r)));
     if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
     // After the http-request rules: haproxy runs those first whatever the order, and warns otherwise.
-    if (f.redirectToHttps) lines.push("redirect scheme https code 301 if !{ ssl_fc }");
+    if (f.redirectToHttps) lines.push(REDIRECT_TO_HTTPS);
     lines.push(...errorPageLines(f.errorPages, version));
-    lines.push(...routeLines(f.routes ?? [], f.hostMap));
+    const routing = routeParts(f.routes ?? [], f.hostMap);
+    lines.push(...routing.acls);
+    // Each route's condition as its alternatives (an OR of ANDs): the edge rules set the route's variable per alternative.
+    const routeRules = routeEdgeLines(f, routing.terms);
+    if (routeRules.length && f.redirectToHttps) {
+        // http-request rules after the redirect: haproxy would run them first anyway, and warn.
+        lines.splice(lines.indexOf(REDIRECT_TO_HTTPS), 1);
+        routeRules.push(REDIRECT_TO_HTTPS);
+    }
+    lines.push(...routeRules);
+    lines.push(...routing.uses);
     if (f.defaultBackend !== undefined) lines.push(`default_backend ${f.defaultBackend}`);
     lines.push(...(f.extra ?? []));
     return lines;
 }
 
-function backendSection(b: HaproxyBackend, defaultMode: string, version: string): string[] {
+function backendSection(b: HaproxyBackend, defaultMode: string, version: string, peers?: EdgePeers): string[] {
     const lines = [`backend ${b.name}`];
     if (b.mode !== defaultMode) lines.push(`mode ${b.mode}`);
     lines.push(`balance ${b.balance}`);
@@ -297,6 +323,7 @@ function backendSection(b: HaproxyBackend, defaultMode: string, version: string)
     if (t.queueMs !== undefined) lines.push(`timeout queue ${t.queueMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (b.sticky) lines.push(`cookie ${b.sticky.cookie} insert indirect nocache`);
+    lines.push(...stickSourceLines(b.stickSource, peers));
     const hc = b.healthCheck;
     lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
     lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined)));

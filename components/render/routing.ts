@@ -10,7 +10,8 @@ import { configArg, MapPlan, MatchPlan, RoutePlan } from "../model/routing";
 export const MAP_DIR = "/etc/haproxy/maps";
 
 /** A route as the renderer takes it: the new condition kinds may be absent (older callers). */
-export type HaproxyRoute = Pick<RoutePlan, "hosts" | "pathPrefixes" | "backend"> & Partial<Omit<RoutePlan, "hosts" | "pathPrefixes" | "backend">>;
+export type RoutingRoute = Pick<RoutePlan, "hosts" | "pathPrefixes" | "backend"> & Partial<Omit<RoutePlan, "hosts" | "pathPrefixes" | "backend">>;
+type HaproxyRoute = RoutingRoute;
 
 export function mapPath(name: string): string {
     return `${MAP_DIR}/${name}.map`;
@@ -68,11 +69,19 @@ export function routeCondition(r: HaproxyRoute, i: number): { acls: string[]; te
 
 /** The ACLs (first) and `use_backend` lines of the routes, then the Host map's. */
 export function routeLines(routes: HaproxyRoute[], hostMap?: string): string[] {
+    const { acls, uses } = routeParts(routes, hostMap);
+    return [...acls, ...uses];
+}
+
+/** The routes' ACLs, each route's alternatives (`terms[i]`, each an AND of ACL names), the `use_backend` lines. */
+export function routeParts(routes: HaproxyRoute[], hostMap?: string): { acls: string[]; terms: string[][]; uses: string[] } {
     const acls: string[] = [];
     const uses: string[] = [];
+    const terms: string[][] = [];
     routes.forEach((r, i) => {
         const cond = routeCondition(r, i);
         acls.push(...cond.acls);
+        terms.push(cond.terms.map((t) => t.join(" ")));
         uses.push(`use_backend ${r.backend} if ${cond.terms.map((t) => t.join(" ")).join(" || ")}`);
     });
     if (hostMap !== undefined) {
@@ -80,7 +89,7 @@ export function routeLines(routes: HaproxyRoute[], hostMap?: string): string[] {
         // The condition keeps an unmapped Host on to `default_backend` (an empty name would be an error per request).
         uses.push(`use_backend %[${lookup}] if { ${lookup} -m found }`);
     }
-    return [...acls, ...uses];
+    return { acls, terms, uses };
 }
 
 /** The map file: `host backend` per line, sorted; haproxy reads `#` lines as comments. */

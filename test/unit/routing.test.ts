@@ -185,6 +185,34 @@ describe("routing, maps, error pages, compression, HTTP/2 and raw sections (issu
         }
     });
 
+    it("a route's rate limit (items 1-3) follows its whole condition: one set-var per alternative, first match kept; haproxy -c accepts it", async () => {
+        const node = new HaproxyNode(`rl-${n++}`, {
+            os: "debian",
+            connection: conn,
+            address: "10.77.0.21",
+            frontends: [
+                {
+                    name: "web",
+                    binds: [{ port: 80 }],
+                    routes: [
+                        { pathPrefixes: ["/api/"], anyOf: [{ methods: ["POST"] }, { headers: [{ name: "X-Force" }] }], rateLimit: { requests: 10, periodS: 10 }, backend: "b" },
+                        { paths: ["/x"], backend: "b" },
+                    ],
+                    defaultBackend: "b",
+                },
+            ],
+            backends: [{ name: "b", servers: [{ name: "s", address: "10.0.0.1" }] }],
+        });
+        const config = await resolved(node.configText);
+        const setVars = config.split("\n").filter((l) => l.includes("set-var("));
+        expect(setVars).to.have.length(3);
+        expect(setVars[0]).to.include("int(0) if route0_path route0_any0_method !{ var(");
+        expect(setVars[1]).to.include("int(0) if route0_path route0_any1_hdr0 !{ var(");
+        expect(setVars[2]).to.include("int(1) if route1_exact !{ var(");
+        const r = haproxyAccepts(config, []);
+        expect(r.code, r.out).to.equal(0);
+    });
+
     it("property: a regex reaches haproxy as itself (its words read back by haproxy's rules), and haproxy -c accepts the rendered route", () => {
         const regexChar = fc.constantFrom(..."ab/.*+?^$()[]{}|\\ #\"'-_0123456789".split(""));
         fc.assert(
