@@ -765,6 +765,10 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
     });
     const maps = mapPlans(c, input.maps, backendNames);
     const sections = rawSectionPlans(c, input.sections, os);
+    // Sections the library renders itself from other args: a raw one of the same name would be a duplicate.
+    sections.forEach((s, i) => {
+        if (s.type === "userlist" && (opts.userlists ?? []).includes(s.name)) c.add(["sections", i, "name"], "is a userlist of `userlists` already (rendered by the library)", s.name);
+    });
     return { frontends, backends, certificates, maps, sections };
 }
 

@@ -67,7 +67,7 @@ const ERROR_STATUSES: [string, number[]][] = [
 /** The top-level sections the escape hatch may add, with the haproxy version that brought them. */
 export const RAW_SECTION_TYPES: Record<string, string> = { userlist: "1.5", peers: "1.5", resolvers: "1.6", mailers: "1.6", cache: "1.8", "http-errors": "2.2", ring: "2.2" };
 /** Names the library renders itself (the stats page's userlist). */
-const RESERVED_SECTION_NAMES = ["haproxy_ha_stats"];
+const RESERVED_SECTION_NAMES = ["haproxy_ha_stats", "haproxy_ha"];
 /** A MIME type haproxy reads as one word (and inside double quotes): no space, quote, '$', '\', '#'. */
 const MIME_RE = /^[A-Za-z0-9!&^_.+-]{1,64}\/[A-Za-z0-9!&^_.+*-]{1,64}$/;
 /** A Content-Type haproxy ≥ 2.2 reads inside double quotes, and the 1.5 errorfile carries verbatim. */
@@ -178,7 +178,7 @@ export function rawSectionPlans(c: Checks, raw: unknown, os: OsChoice): RawSecti
         const tooOld = versionRule(os, RAW_SECTION_TYPES[type], `a \`${type}\` section`);
         if (tooOld) c.add([...p, "type"], tooOld, type);
         const name = c.at([...p, "name"], (f) => checkName(c.where, f, s.name));
-        if (name !== undefined && RESERVED_SECTION_NAMES.includes(name)) c.add([...p, "name"], "is the name of a section the library renders (the stats page's userlist)", name);
+        if (name !== undefined && RESERVED_SECTION_NAMES.includes(name)) c.add([...p, "name"], "is the name of a section the library renders (the stats page's userlist, the peers section)", name);
         if (name !== undefined && seen.has(`${type} ${name}`)) c.add([...p, "name"], `names another \`${type}\` section`, name);
         if (name !== undefined) seen.add(`${type} ${name}`);
         const lines = c.at([...p, "lines"], (f) => checkRawLines(c.where, f, s.lines ?? []));

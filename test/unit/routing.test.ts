@@ -316,6 +316,10 @@ describe("routing, maps, error pages, compression, HTTP/2 and raw sections (issu
             .to.include("`backends[0].compression.algorithms[0]` must be one of gzip, deflate, raw-deflate")
             .and.include("`backends[0].compression.types[0]` must be a MIME type")
             .and.include("`backends[1].errorPages[0].contentType` must be a media type");
+        // A raw section named like one the library renders from other args.
+        expect(refusal(edgeArgs("debian", { sections: [{ type: "peers", name: "haproxy_ha", lines: [] }, { type: "userlist", name: "ops", lines: [] }], userlists: [{ name: "ops", users: [{ name: "a", insecurePassword: "x" }] }] })))
+            .to.include("`sections[0].name` is the name of a section the library renders")
+            .and.include("`sections[1].name` is a userlist of `userlists` already");
     });
 
     it("defaults: nothing set renders as before; HTTP/2 on where ALPN is, off offers http/1.1 only; compression {} is gzip of text types", async () => {
