@@ -645,7 +645,7 @@ export type StackConfigFitsComponents = [
     Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,
 ];
 // And no member of the component's is missing from the stack's shapes (a new arg needs its stack key, or a decision not to have one).
-type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
 type Entry<T> = NonNullable<T> extends readonly (infer E)[] ? NonNullable<E> : never;
 type Frontend = Entry<TopologyConfig["frontends"]>;
 type Backend = Entry<TopologyConfig["backends"]>;
