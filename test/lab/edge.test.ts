@@ -106,7 +106,7 @@ describe("lab: peers, stick tables, rate limits and auth at the edge", function 
         const rateOf = (host: string) => Number(new RegExp(`key=(?:::ffff:)?${ctl} .*http_req_rate\\(\\d+\\)=(\\d+)`).exec(showTable(host, "haproxy_ha_rate_www"))?.[1] ?? 0);
         const before = rateOf("lb1");
         const allowed = Math.max(0, LIMIT.requests - before);
-        // A loop of curl from the control namespace (the limit is small; wrk and h2load are not on the machine, and vegeta is built only by `tools.sh --bench`).
+        // A loop of curl from the control namespace first: the order of 200s and 429s is seen request by request.
         const sent = 100;
         const loop = inControl(lab.info, ["sh", "-c", `for i in $(seq ${sent}); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 3 http://${vip}/; done`], { timeoutMs: 120_000 });
         const codes = loop.stdout.trim().split("\n");
@@ -122,6 +122,14 @@ describe("lab: peers, stick tables, rate limits and auth at the edge", function 
         const status = onHost("client", `for i in $(seq 10); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 3 http://${vip}/; done`).stdout.trim().split("\n");
         expect(status).to.deep.equal(Array(10).fill("200"));
         expect(inControl(lab.info, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${vip}/`]).stdout).to.equal("429");
+        // Then the real load generator, still over the limit: every request it sends is refused (the allowance is spent).
+        const wrk = inControl(lab.info, ["wrk", "-t1", "-c4", "-d3s", `http://${vip}/`], { timeoutMs: 60_000 });
+        const total = Number(/(\d+) requests in/.exec(wrk.stdout)?.[1]);
+        const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(wrk.stdout)?.[1] ?? 0);
+        console.log(`      wrk 3 s over the limit: ${total} requests, ${non2xx} answered 429`);
+        expect(total, wrk.stdout + wrk.stderr).to.be.greaterThan(100);
+        expect(non2xx, wrk.stdout).to.equal(total);
+        expect(onHost("client", `curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://${vip}/`).stdout, "the client beside it").to.equal("200");
         // Shared with the BACKUP through the peers: its table holds the control namespace's rate too.
         const shared = await waitFor("the control namespace's rate in lb2's table", () => rateOf("lb2") > LIMIT.requests && rateOf("lb2"), 10_000, 250);
         console.log(`      http_req_rate of the control namespace: lb1 ${rateOf("lb1")}, lb2 (peer) ${shared}`);
