@@ -128,6 +128,13 @@ export interface HaproxyNodeArgs extends HostArgs {
     nonlocalBind?: boolean;
     /** Node name in the rendered files. Default: the resource name. */
     nodeName?: string;
+    /**
+     * Nameservers (IP addresses, port 53) haproxy asks while it runs, for the servers whose
+     * address is a DNS name: a `resolvers` section (haproxy ≥ 1.6, refused on centos7 and `auto`),
+     * so a record that changes moves the traffic without a reload. Default: none — names are
+     * resolved once, with libc, when haproxy starts (or reloads).
+     */
+    nameservers?: string[];
 }
 
 /**
@@ -200,6 +207,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 frontends: frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) })),
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
+                ...(plan.dns ? { dns: plan.dns } : {}),
             });
         });
 

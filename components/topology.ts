@@ -13,6 +13,7 @@ import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./k
 import { ArgPath, ArgumentErrors, pathText, Problems } from "./model/problems";
 import { ShowValue, showWithTableSecrets, ShownProblem, stackKeyPath, stackOnlyProblems, TopologyConfig } from "./stackConfig";
 import { argsFromStack, ConfigForm, KeyMapping, ruleInStackTerms, stackPathOf } from "./stackMapping";
+import { isSingleBalancer } from "./stackVariants";
 import { ArgumentError } from "./validate";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
@@ -21,7 +22,8 @@ export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
 /** What the stack program adds to the config: the SSH key's text, and (once built) the web servers the balancers send to. */
 interface Wiring {
     privateKey?: pulumi.Input<string>;
-    webs?: WebBackend[];
+    /** By `webs` index; undefined for a web the library does not manage (`managed: false`). */
+    webs?: (WebBackend | undefined)[];
     /** Building: secret values become secret Outputs. Checking: they stay plain, so the checks see them now. */
     secret?: (value: string) => pulumi.Input<string>;
 }
@@ -68,8 +70,8 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     // The stats page binds the balancer's own address.
     { stack: ["balancers", "$self", "host"], arg: ["address"] },
     // Once the web servers exist, their outputs: the balancers' config waits for them.
-    { stack: ["webs", "$i", "name"], arg: ["servers", "$i", "name"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i].backendName ?? v },
-    { stack: ["webs", "$i", "host"], arg: ["servers", "$i", "address"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i].address ?? v },
+    { stack: ["webs", "$i", "name"], arg: ["servers", "$i", "name"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i]?.backendName ?? v },
+    { stack: ["webs", "$i", "host"], arg: ["servers", "$i", "address"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i]?.address ?? v },
     { stack: ["webs", "$i", "port"], arg: ["servers", "$i", "port"], when: ["shorthand"] },
     // Ready is the default: left out, so the args are what they were before states existed.
     { stack: ["webs", "$i", "state"], arg: ["servers", "$i", "state"], when: ["shorthand"], value: (v) => (v === "ready" ? undefined : v) },
@@ -89,6 +91,7 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["stats", "**"], arg: ["stats", "**"], value: (v) => (v === true ? {} : v || undefined) },
     { stack: ["logging"], arg: ["logging", "target"] },
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
+    { stack: ["nameservers"], arg: ["nameservers"] },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
     {
@@ -167,6 +170,8 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
         }
     };
     cfg.webs.forEach((w, i) => {
+        // A web the library only points to is no WebBackend: its address is the balancers' to check.
+        if (!w.managed) return;
         const problems = new Problems();
         problems.check([], () => checkWebBackendArgs(w.name, args.web(i)));
         inStackTerms(WEB_BACKEND_ROWS, `WebBackend "${w.name}"`, i, problems);
@@ -176,9 +181,13 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
         problems.check([], () => checkHaproxyNodeArgs(b.name, args.balancer(i)));
         inStackTerms(HAPROXY_NODE_ROWS, `HaproxyNode "${b.name}"`, i, problems);
     });
-    const pairProblems = new Problems();
-    const pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair()));
-    inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
+    // One balancer runs alone: no pair to check (the keys that would configure one are refused when decoded).
+    let pair: { masterIndex: number } | undefined = { masterIndex: 0 };
+    if (!isSingleBalancer(cfg)) {
+        const pairProblems = new Problems();
+        pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair()));
+        inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
+    }
     shown.push(...vipsBoundProblems(cfg));
 
     // Both balancers take the same frontends: one problem, shown once.
@@ -196,15 +205,25 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
 }
 
 export interface Topology {
+    /** The web servers the library manages (`managed: false` ones are not components). */
     webs: WebBackend[];
+    /** Every web server's URL, in `webs` order, managed or not. */
+    webUrls: pulumi.Output<string>[];
     balancers: HaproxyNode[];
-    pair: KeepalivedPair;
-    /** The first VIP, without prefix, and its URL. */
+    /** Unset with one balancer: it runs without keepalived. */
+    pair?: KeepalivedPair;
+    /** The first VIP, without prefix, and its URL; with one balancer, that balancer's own address. */
     vip: pulumi.Output<string>;
     url: pulumi.Output<string>;
-    /** Every instance's VIPs, without prefix, and their URLs. */
+    /** Every instance's VIPs, without prefix, and their URLs; with one balancer, its address. */
     vips: pulumi.Output<string[]>;
     urls: pulumi.Output<string[]>;
+    /** The balancers' node names. */
+    balancerNames: pulumi.Output<string[]>;
+    /** The balancer that starts as MASTER; with one balancer, that one. */
+    masterName: pulumi.Output<string>;
+    /** Per instance, the balancer that starts as its MASTER; with one balancer, none. */
+    masters: pulumi.Output<Record<string, string>>;
 }
 
 /** Builds every component. `privateKey` is the key text (a secret), however the caller got it. */
@@ -216,19 +235,41 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const installBeforeDependsOn = true;
     const secret = (v: string) => pulumi.secret(v);
     const first = componentArgs(cfg, { privateKey, secret });
-    const webs = cfg.webs.map((w, i) => new WebBackend(w.name, { ...first.web(i), installBeforeDependsOn }));
-    const args = componentArgs(cfg, { privateKey, secret, webs });
+    // A web the library only points to gets no component: no SSH, no install.
+    const byIndex = cfg.webs.map((w, i) => (w.managed ? new WebBackend(w.name, { ...first.web(i), installBeforeDependsOn }) : undefined));
+    const webs = byIndex.filter((w): w is WebBackend => w !== undefined);
+    const args = componentArgs(cfg, { privateKey, secret, webs: byIndex });
     const balancers: HaproxyNode[] = [];
-    for (const i of [1 - masterIndex, masterIndex]) {
-        const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
+    const order = isSingleBalancer(cfg) ? [0] : [1 - masterIndex, masterIndex];
+    for (const i of order) {
+        const dependsOn = i === masterIndex && order.length > 1 ? [balancers[1 - masterIndex]] : webs;
         // In the args, not the options: the node's packages must not wait for the component's registration.
         balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...args.balancer(i), installBeforeDependsOn, dependsOn });
     }
-    const pairArgs = args.pair();
-    const pair = new KeepalivedPair(PAIR_NAME, { ...pairArgs, installBeforeDependsOn, nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: balancers[i] })) });
     const port = cfg.port ?? DEFAULTS.haproxyNode.port;
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
-    return { webs, balancers, pair, vip: pair.vip, url: pair.vip.apply(urlOf), vips: pair.vips, urls: pair.vips.apply((v) => v.map(urlOf)) };
+    const webUrls = cfg.webs.map((w, i) => byIndex[i]?.url ?? pulumi.output(`http://${w.host.includes(":") ? `[${w.host}]` : w.host}:${w.port}/`));
+    const balancerNames = pulumi.output(balancers.map((b) => b.nodeName));
+    if (isSingleBalancer(cfg)) {
+        // No VIP: the service answers on the balancer's own address (its frontend binds `*`).
+        const own = pulumi.output(cfg.balancers[0].host);
+        return { webs, webUrls, balancers, vip: own, url: own.apply(urlOf), vips: own.apply((a) => [a]), urls: own.apply((a) => [urlOf(a)]), balancerNames, masterName: pulumi.output(balancers[0].nodeName), masters: pulumi.output({} as Record<string, string>) };
+    }
+    const pairArgs = args.pair();
+    const pair = new KeepalivedPair(PAIR_NAME, { ...pairArgs, installBeforeDependsOn, nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: balancers[i] })) });
+    return {
+        webs,
+        webUrls,
+        balancers,
+        pair,
+        vip: pair.vip,
+        url: pair.vip.apply(urlOf),
+        vips: pair.vips,
+        urls: pair.vips.apply((v) => v.map(urlOf)),
+        balancerNames: pulumi.output(pair.nodeNames),
+        masterName: pulumi.output(pair.masterName),
+        masters: pulumi.output(pair.masters),
+    };
 }
 
 /**
@@ -239,7 +280,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
  */
 export function requirePinnedHostKeys(cfg: TopologyConfig, stack = "<stack>"): void {
     if (cfg.ssh.insecureSkipHostKeyCheck) return;
-    const hosts = [...cfg.webs, ...cfg.balancers].filter((h) => cfg.ssh.hostKeys?.[h.host] === undefined);
+    // A web the library only points to is never connected to: it needs no key.
+    const hosts = [...cfg.webs.filter((w) => w.managed), ...cfg.balancers].filter((h) => cfg.ssh.hostKeys?.[h.host] === undefined);
     if (hosts.length === 0) return;
     throw new ArgumentError(
         "stack config",

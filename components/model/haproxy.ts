@@ -29,6 +29,7 @@ import {
     isIp,
     isObject,
 } from "../validate";
+import { checkServerAddress, DnsPlan, normalizeDns } from "./dns";
 import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
 import {
     BALANCE_ALGORITHMS,
@@ -51,7 +52,11 @@ import {
 export interface HaproxyServerArgs {
     /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`), e.g. a WebBackend's `backendName`. An Output is fine. */
     name: pulumi.Input<string>;
-    /** Address haproxy connects to, e.g. a WebBackend's `address`. An Output is fine. */
+    /**
+     * Address haproxy connects to, e.g. a WebBackend's `address`: an IP address or a DNS name
+     * (RFC 1123), resolved with libc when haproxy starts and, with the node's `nameservers`,
+     * again while it runs. An Output is fine.
+     */
     address: pulumi.Input<string>;
     /** Default 80. */
     port?: number;
@@ -310,6 +315,8 @@ export interface HaproxyPlan {
     nonlocalBind6: boolean;
     /** The oldest haproxy the node may meet. */
     haproxyVersion: string;
+    /** Run-time resolution of server names (`nameservers`); unset: names resolved at start only. */
+    dns?: DnsPlan;
 }
 
 export interface CollectionsInput {
@@ -436,7 +443,7 @@ function servers(c: Checks, path: ArgPath, raw: unknown): ServerPlan[] {
         return {
             path: [...path, i],
             name: whenKnown(c, [...path, i, "name"], s.name as pulumi.Input<string>, (f, n) => checkName(c.where, f, n)),
-            address: whenKnown(c, [...path, i, "address"], s.address as pulumi.Input<string>, (f, a) => checkIp(c.where, f, a)),
+            address: whenKnown(c, [...path, i, "address"], s.address as pulumi.Input<string>, (f, a) => checkServerAddress(c.where, f, a)),
             port: at("port", (f) => checkPort(c.where, f, s.port ?? d.port)) ?? d.port,
             weight: optionalInteger(c, [...path, i, "weight"], s.weight, 0, 256),
             backup: bool(c, [...path, i, "backup"], s.backup, d.backup),
@@ -823,6 +830,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         if (typeof s.name !== "string" && s.state !== "ready") c.add([...s.path, "state"], "needs a plain `name` (not an output of another resource) to be applied through the runtime API", s.state);
     }
     const address = args.address === undefined ? undefined : whenKnown(c, ["address"], args.address, (f, a) => checkIp(where, f, a));
+    const dns = normalizeDns(c, os, args.nameservers);
 
     const rawStats: unknown = args.stats;
     const statsArgs = rawStats === true ? {} : args.stats || undefined;
@@ -878,6 +886,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         nonlocalBind,
         nonlocalBind6,
         haproxyVersion: oldestHaproxy(os).version,
+        ...(dns ? { dns } : {}),
     };
 }
 

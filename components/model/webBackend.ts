@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkConnection, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "../common";
 import { DEFAULTS } from "../defaults";
 import { OsChoice } from "../os";
-import { checkIp, checkName, checkPort } from "../validate";
+import { checkName, checkPort } from "../validate";
+import { checkServerAddress } from "./dns";
 import type { WebBackendArgs } from "../webBackend";
 import { Checks, memoized, PlanCache, whenKnown } from "./problems";
 
@@ -45,7 +46,7 @@ function normalize(name: string, args: WebBackendArgs): WebBackendPlan {
         archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
         backendName: c.at(["backendName"], (f) => checkName(where, f, args.backendName ?? name)) ?? name,
         port: c.at(["port"], (f) => checkPort(where, f, args.port ?? DEFAULTS.webBackend.port)) ?? DEFAULTS.webBackend.port,
-        address: whenKnown(c, ["address"], args.address ?? pulumi.output(args.connection).apply((conn) => conn.host), (f, a) => checkIp(where, f, a)),
+        address: whenKnown(c, ["address"], args.address ?? pulumi.output(args.connection).apply((conn) => conn.host), (f, a) => checkServerAddress(where, f, a)),
     };
     c.throwIfAny();
     return plan;

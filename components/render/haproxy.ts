@@ -6,6 +6,7 @@
  * collections only: the shorthand args become collections in model/haproxy.ts.
  */
 import { versionAtLeast } from "../os";
+import { HaproxyDns, resolversSection, serverResolverOptions } from "./dns";
 import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
 /** The vocabulary lives in model/vocabulary.ts; re-exported for the renderer's existing importers. */
@@ -125,6 +126,8 @@ export interface HaproxyConfigSpec {
     runtimeApi?: boolean;
     /** Raw lines appended to each section: the escape hatch for directives the args do not model. */
     extra?: { global?: string[]; defaults?: string[] };
+    /** Run-time DNS resolution of server names (render/dns.ts). */
+    dns?: HaproxyDns;
 }
 
 export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
@@ -162,8 +165,9 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
             `timeout server ${spec.timeouts.serverMs}ms`,
             ...(extra.defaults ?? []),
         ],
+        ...(spec.dns ? [resolversSection(spec.dns)] : []),
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
-        ...backends.map((b) => backendSection(b, spec.mode, version)),
+        ...backends.map((b) => backendSection(b, spec.mode, version, spec.dns)),
     ];
     if (spec.stats) sections.push(...statsSections(spec.stats));
     const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
@@ -290,7 +294,7 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     return lines;
 }
 
-function backendSection(b: HaproxyBackend, defaultMode: string, version: string): string[] {
+function backendSection(b: HaproxyBackend, defaultMode: string, version: string, dns?: HaproxyDns): string[] {
     const lines = [`backend ${b.name}`];
     if (b.mode !== defaultMode) lines.push(`mode ${b.mode}`);
     lines.push(`balance ${b.balance}`);
@@ -303,7 +307,7 @@ function backendSection(b: HaproxyBackend, defaultMode: string, version: string)
     if (b.sticky) lines.push(`cookie ${b.sticky.cookie} insert indirect nocache`);
     const hc = b.healthCheck;
     lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
-    lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined)));
+    lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined, dns)));
     lines.push(...(b.extra ?? []));
     return lines;
 }
@@ -326,8 +330,8 @@ function httpCheckLines(hc: HaproxyHealthCheck, version: string): string[] {
  * DRAIN state does to the weight; no keyword for it before haproxy 3.x), maint as `disabled`
  * (last, so the config step can tell a change of state alone; see script/serverStates.ts).
  */
-function serverLine(server: HaproxyServer, cookie: boolean): string {
-    const parts = [`server ${server.name} ${hostPort(server.address, server.port)} check`];
+function serverLine(server: HaproxyServer, cookie: boolean, dns?: HaproxyDns): string {
+    const parts = [`server ${server.name} ${hostPort(server.address, server.port)} check`, ...serverResolverOptions(server.address, dns)];
     const weight = server.state === "drain" ? 0 : server.weight;
     if (weight !== undefined) parts.push(`weight ${weight}`);
     if (server.maxconn !== undefined) parts.push(`maxconn ${server.maxconn}`);
