@@ -91,7 +91,7 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["stats", "**"], arg: ["stats", "**"], value: (v) => (v === true ? {} : v || undefined) },
     { stack: ["logging"], arg: ["logging", "target"] },
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
-    { stack: ["nameservers"], arg: ["nameservers"] },
+    { stack: ["nameservers", "**"], arg: ["nameservers", "**"] },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
     {
