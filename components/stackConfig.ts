@@ -416,7 +416,7 @@ const KEYS = {
     logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
     }),
-    nameservers: leaf(z.array(typedAddress(), { error: "must be a list of nameserver IP addresses" }), {
+    nameservers: leaf(z.array(typedString(checkIp, "nameserver IP"), { error: "must be a list of nameserver IP addresses" }), {
         description:
             "nameservers (IP addresses, port 53) haproxy asks while it runs, for the web servers whose `host` is a DNS name: a `resolvers` section (haproxy ≥ 1.6: refused with `os` centos7 or auto), so a changed record moves the traffic without a reload; unset: names are resolved once, with libc, at each start or reload (see docs/variants.md)",
     }),
