@@ -9,6 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { buildTopology, HaproxyNode, parseTopologyConfig, requirePinnedHostKeys } from "../../components";
 import { isDnsName } from "../../components/model/dns";
 import { renderHaproxyConfig } from "../../components/render/haproxy";
@@ -43,7 +44,29 @@ const single = (overrides: Record<string, unknown> = {}) => {
 
 const backendOf = (config: string) => config.slice(config.indexOf("\n\nbackend web\n") + 2).split("\n\n")[0];
 
+/** The README's "experiment 1" stack config, as a user copies it. */
+function readmeExperiment1(): Record<string, unknown> {
+    const readme = fs.readFileSync(path.join(__dirname, "../../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### The seed's experiment 1"));
+    const block = section.slice(section.indexOf("```yaml\n") + 8, section.indexOf("\n```", section.indexOf("```yaml")));
+    const config = (yaml.load(block) as { config: Record<string, unknown> }).config;
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^haproxy-ha:/, ""), v]));
+}
+
 describe("the seed's variants", () => {
+    it("the README's experiment 1 stack builds as it says: one balancer, two unmanaged named servers resolved at run time, no pair", async () => {
+        const raw = readmeExperiment1();
+        // Its host key is a placeholder: the rest is the example as written.
+        const ssh = raw.ssh as Record<string, unknown>;
+        const cfg = parseTopologyConfig({ ...raw, ssh: { ...ssh, hostKeys: undefined, insecureSkipHostKeyCheck: true } });
+        const topology = buildTopology(cfg, "key");
+        expect(topology.pair).to.equal(undefined);
+        expect(topology.webs).to.deep.equal([]);
+        expect(await resolved(topology.url)).to.equal("http://172.20.30.25:80/");
+        const config = await resolved(topology.balancers[0].configText);
+        expect(config).to.include("server www1 www1.pip.cc:80 check resolvers haproxy_ha_dns").and.include("nameserver ns1 172.20.30.2:53");
+    });
+
     describe("one balancer without keepalived", () => {
         it("builds one HaproxyNode and no KeepalivedPair; the URL is the balancer's own address; the frontend binds every address", async () => {
             const topology = buildTopology(parseTopologyConfig(single()), "key");
