@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import { buildTopology, HaproxyNode, parseTopologyConfig, requirePinnedHostKeys } from "../../components";
 import { isDnsName } from "../../components/model/dns";
 import { renderHaproxyConfig } from "../../components/render/haproxy";
+import { pinHostKeys } from "../../scripts/hostKeys";
 import { renderStack, setRenderMocks } from "../../scripts/renderStack";
 import { referenceConfig } from "./fixtures";
 import { resolved } from "./helpers";
@@ -130,6 +131,23 @@ describe("the seed's variants", () => {
             // Host keys: the managed web and the balancer only.
             const message = problemsOf(() => requirePinnedHostKeys(cfg));
             expect(message).to.include("172.20.30.15 (www1), 172.20.30.25 (hk1)").and.not.include("iis");
+        });
+
+        it("`npm run host-keys` scans only the hosts the library connects to", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-variants-keys-"));
+            spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "k")]);
+            const key = fs.readFileSync(path.join(dir, "k.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+            const file = path.join(dir, "Pulumi.s.yaml");
+            const stack = single({ webs, ssh: { privateKeyPath: "/k" } });
+            fs.writeFileSync(file, yaml.dump({ config: Object.fromEntries(Object.entries(stack).map(([k, v]) => [`haproxy-ha:${k}`, v])) }));
+            const scanned: string[] = [];
+            pinHostKeys(file, {
+                scan: (hosts) => {
+                    scanned.push(...hosts);
+                    return hosts.map((h) => `${h} ${key}`).join("\n");
+                },
+            });
+            expect(scanned.sort()).to.deep.equal(["172.20.30.15", "172.20.30.25"]);
         });
 
         it("is managed by default (nothing set: every web is a WebBackend)", () => {
