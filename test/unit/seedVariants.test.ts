@@ -184,6 +184,21 @@ describe("the seed's variants", () => {
             expect(haproxyCheck(config.replace(/172\.20\.30\.25:8404/, "127.0.0.1:8404")).code).to.equal(0);
         });
 
+        it("a name libc cannot resolve fails the real haproxy -c (the validation every config passes on the host before the swap)", async () => {
+            const webs = [{ name: "www1", host: "www1.haproxy-ha.invalid", managed: false }, { name: "www2", host: "localhost", managed: false }];
+            const config = (await resolved(buildTopology(parseTopologyConfig(single({ webs })), "key").balancers[0].configText)).replace(/172\.20\.30\.25:8404/, "127.0.0.1:8404");
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-variants-")), "haproxy.cfg");
+            fs.writeFileSync(file, config);
+            // In a network namespace of its own: the lookup fails at once, and no query leaves the machine.
+            const r = spawnSync("unshare", ["--net", "haproxy", "-c", "-f", file], { encoding: "utf8", timeout: 60_000 });
+            expect(r.status, r.stdout + r.stderr).to.not.equal(0);
+            expect(r.stdout + r.stderr).to.include("www1.haproxy-ha.invalid");
+            // The control: the same config with a name /etc/hosts has passes in the same namespace.
+            fs.writeFileSync(file, config.replace("www1.haproxy-ha.invalid", "localhost"));
+            const control = spawnSync("unshare", ["--net", "haproxy", "-c", "-f", file], { encoding: "utf8", timeout: 60_000 });
+            expect(control.status, control.stdout + control.stderr).to.equal(0);
+        });
+
         it("with `nameservers`, a resolvers section the name's server line uses (an IP address's does not); haproxy -c accepts it", async () => {
             const webs = [{ name: "www1", host: "localhost", managed: false }, { name: "www2", host: "172.20.30.16" }];
             const topology = buildTopology(parseTopologyConfig(single({ webs, nameservers: ["127.0.0.53", "::1"] })), "key");
