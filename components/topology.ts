@@ -1,6 +1,7 @@
 /**
- * The whole two-tier topology from stack config: web servers, two HaproxyNodes, one
- * KeepalivedPair. The mapping tables below declare which stack key feeds which component arg;
+ * The whole two-tier topology from stack config: web servers (a WebBackend each, unless
+ * `managed: false`), two HaproxyNodes and one KeepalivedPair, or one HaproxyNode alone (no pair,
+ * no VIP: see stackVariants.ts). The mapping tables below declare which stack key feeds which component arg;
  * `buildTopology` builds every component's args from them, and `checkTopology` runs every
  * component's check on those args before any component exists, showing each problem under the
  * stack key the same rows name. The BACKUP balancer is changed before the MASTER.
