@@ -209,6 +209,19 @@ describe("the seed's variants", () => {
             expect(r.code, r.out).to.equal(0);
         });
 
+        it("with `frontends`/`backends` too: a backend server named in DNS uses the resolvers, one balancer binds what its frontend says", async () => {
+            const cfg = single({
+                webs: [{ name: "www1", host: "172.20.30.15" }],
+                nameservers: ["127.0.0.53"],
+                frontends: [{ name: "http", binds: [{ port: 80 }], defaultBackend: "app" }],
+                backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }, { name: "iis", address: "localhost", port: 8080 }] }],
+            });
+            const config = await resolved(buildTopology(parseTopologyConfig(cfg), "key").balancers[0].configText);
+            expect(config).to.include("server iis localhost:8080 check resolvers haproxy_ha_dns").and.match(/server www1 172\.20\.30\.15:80 check$/m).and.include("bind :80");
+            const r = haproxyCheck(config.replace(/172\.20\.30\.25:8404/, "127.0.0.1:8404"));
+            expect(r.code, r.out).to.equal(0);
+        });
+
         it("the resolvers section uses only what haproxy 1.6 knows (nameserver lines), the same for every version", () => {
             const spec = (haproxyVersion: string) =>
                 renderHaproxyConfig({
