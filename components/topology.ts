@@ -254,7 +254,18 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     if (isSingleBalancer(cfg)) {
         // No VIP: the service answers on the balancer's own address (its frontend binds `*`).
         const own = pulumi.output(cfg.balancers[0].host);
-        return { webs, webUrls, balancers, vip: own, url: own.apply(urlOf), vips: own.apply((a) => [a]), urls: own.apply((a) => [urlOf(a)]), balancerNames, masterName: pulumi.output(balancers[0].nodeName), masters: pulumi.output({} as Record<string, string>) };
+        return {
+            webs,
+            webUrls,
+            balancers,
+            vip: own,
+            url: own.apply(urlOf),
+            vips: own.apply((a) => [a]),
+            urls: own.apply((a) => [urlOf(a)]),
+            balancerNames,
+            masterName: pulumi.output(balancers[0].nodeName),
+            masters: pulumi.output({} as Record<string, string>),
+        };
     }
     const pairArgs = args.pair();
     const pair = new KeepalivedPair(PAIR_NAME, { ...pairArgs, installBeforeDependsOn, nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: balancers[i] })) });
