@@ -212,7 +212,8 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         });
 
         // The PEMs were checked once by the plan (now, or as they resolve); here only the warnings.
-        const pems = pulumi.all(certificates.map((c) => c.pem)).apply((texts) => {
+        // Secret whatever the caller passed: the stack program passes the PEMs plain, as checked.
+        const pems = pulumi.secret(pulumi.all(certificates.map((c) => c.pem))).apply((texts) => {
             // Before any step runs (they all wait for the PEMs): soon expiring, or not covering a routed Host.
             const inUse = certificates.map((c, i) => ({ name: c.name, field: `certificates[${i}].pem`, pem: texts[i] }));
             for (const w of certificateWarnings(inUse, plan.tlsHosts)) void pulumi.log.warn(`${where}: ${w}`, this);

@@ -30,7 +30,7 @@ import { ArgPath, ArgumentErrors } from "./model/problems";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, SERVER_STATES, ServerState } from "./render/haproxy";
 import { singleBalancerProblems, unmanagedWebProblems } from "./stackVariants";
-import { checkTopology } from "./topology";
+import { checkTopology, topologyProblems } from "./topology";
 import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines } from "./validate";
 
 /** The project's config namespace: keys are written `haproxy-ha:<key>`. */
@@ -739,6 +739,8 @@ export interface ShownProblem {
     unknown?: boolean;
     /** For an unknown key: the known key suggested in its place. */
     suggested?: ArgPath;
+    /** How the error names it, when not by its stack key (an arg no stack key feeds). */
+    field?: string;
 }
 
 /** Paths of the table's secret members that `raw` holds. */
@@ -758,14 +760,14 @@ export function throwStackProblems(problems: readonly ShownProblem[]): void {
     const suggested = new Set(problems.flatMap((p) => (p.suggested ? [stackKeyPath(p.suggested)] : [])));
     const seen = new Set<string>();
     const kept = problems.filter((p) => {
-        const field = stackKeyPath(p.path);
+        const field = p.field ?? stackKeyPath(p.path);
         const id = `${field}\n${p.rule}`;
         if (seen.has(id) || (p.unknown !== true && p.value === undefined && suggested.has(field))) return false;
         seen.add(id);
         return true;
     });
     if (kept.length === 0) return;
-    throw new ArgumentErrors(WHERE, kept.map((p) => ({ path: p.path, rule: p.rule, value: p.value, field: stackKeyPath(p.path) })));
+    throw new ArgumentErrors(WHERE, kept.map((p) => ({ path: p.path, rule: p.rule, value: p.value, field: p.field ?? stackKeyPath(p.path) })));
 }
 
 /**
@@ -774,7 +776,13 @@ export function throwStackProblems(problems: readonly ShownProblem[]): void {
  * reported at once; unknown keys are refused with the nearest known key suggested.
  */
 export function decodeTopologyConfig(raw: Record<string, unknown>, options: ParseOptions = {}): TopologyConfig {
-    const ctx = secretContext(options);
+    const { data, problems } = decode(raw, secretContext(options));
+    throwStackProblems(problems);
+    return data as TopologyConfig;
+}
+
+/** decodeTopologyConfig's problems (unknown keys first) instead of thrown, and what decoded. */
+function decode(raw: Record<string, unknown>, ctx: ErrorContext): { data?: TopologyConfig; problems: ShownProblem[] } {
     const problems: ShownProblem[] = [];
     if (ctx.secretKeys) {
         for (const exposed of secretPathsGiven(raw, STACK_CONFIG_KEYS).filter((p) => !ctx.secretKeys?.has(String(p[0])))) {
@@ -790,9 +798,22 @@ export function decodeTopologyConfig(raw: Record<string, unknown>, options: Pars
         // One of two keys, with no component arg for either: the stack program reads the file or takes the text.
         problems.push({ path: ["ssh"], rule: "needs `privateKeyPath` or a secret `privateKey`", value: Object.keys(raw.ssh as object) });
     }
-    throwStackProblems(problems.sort((a, b) => Number(b.unknown ?? false) - Number(a.unknown ?? false)));
-    return result.data as TopologyConfig;
+    problems.sort((a, b) => Number(b.unknown ?? false) - Number(a.unknown ?? false));
+    return { data: result.success ? (result.data as TopologyConfig) : undefined, problems };
 }
+
+/** A copy of `raw` without the values at `paths` (an object's key removed, a list's entry left empty). */
+function without(raw: Record<string, unknown>, paths: readonly ArgPath[]): Record<string, unknown> {
+    const copy = structuredClone(raw);
+    for (const path of paths) {
+        if (path.length === 0) continue;
+        const parent = valueAt(copy, path.slice(0, -1));
+        if (typeof parent === "object" && parent !== null) delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+    }
+    return copy;
+}
+
+const isUnder = (path: ArgPath, prefix: ArgPath) => prefix.every((seg, i) => path[i] === seg);
 
 /**
  * Rules that exist only at the stack level: no component arg holds them. Everything else is the
@@ -820,11 +841,22 @@ export function stackOnlyProblems(cfg: TopologyConfig): ShownProblem[] {
  * topology.ts, which buildTopology does not repeat for an unchanged config).
  */
 export function parseTopologyConfig(raw: Record<string, unknown>, options: ParseOptions = {}): TopologyConfig {
-    const cfg = decodeTopologyConfig(raw, options);
     const ctx = secretContext(options);
+    const show: ShowValue = (path, value) => shown(path, value, ctx);
+    const decoded = decode(raw, ctx);
     // topology.ts imports this module too; the cycle is only crossed at call time.
-    checkTopology(cfg, (path, value) => shown(path, value, ctx));
-    return cfg;
+    if (decoded.problems.length === 0) {
+        checkTopology(decoded.data as TopologyConfig, show);
+        return decoded.data as TopologyConfig;
+    }
+    // Every problem at once: the components also check what decodes with the refused values left
+    // out (an optional key then takes its default). When that does not decode (a required key
+    // refused), the decoder's problems come alone: the components' would only follow from them.
+    const refused = decoded.problems.map((p) => p.path);
+    const rest = decoded.data ?? decode(without(raw, refused), {}).data;
+    const components = rest ? topologyProblems(rest, show).problems.filter((p) => !refused.some((r) => isUnder(p.path, r))) : [];
+    throwStackProblems([...decoded.problems, ...components]);
+    return decoded.data as TopologyConfig;
 }
 
 function secretContext(options: ParseOptions): ErrorContext {

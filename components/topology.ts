@@ -14,30 +14,23 @@ import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./k
 import { ArgPath, ArgumentErrors, pathText, Problems } from "./model/problems";
 import { ShowValue, showWithTableSecrets, ShownProblem, stackKeyPath, stackOnlyProblems, TopologyConfig } from "./stackConfig";
 import { argsFromStack, ConfigForm, KeyMapping, ruleInStackTerms, stackPathOf } from "./stackMapping";
+import { normalizeHaproxyNode } from "./model/haproxy";
+import { normalizeKeepalivedPair } from "./model/keepalived";
+import { normalizeWebBackend } from "./model/webBackend";
 import { isSingleBalancer } from "./stackVariants";
 import { ArgumentError } from "./validate";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
 
-/** What the stack program adds to the config: the SSH key's text, and (once built) the web servers the balancers send to. */
-interface Wiring {
-    privateKey?: pulumi.Input<string>;
-    /** By `webs` index; undefined for a web the library does not manage (`managed: false`). */
-    webs?: (WebBackend | undefined)[];
-    /** Building: secret values become secret Outputs. Checking: they stay plain, so the checks see them now. */
-    secret?: (value: string) => pulumi.Input<string>;
-}
+type Row = KeyMapping<TopologyConfig>;
 
-type Row = KeyMapping<TopologyConfig, Wiring>;
-
-/** The connection to a host, from `haproxy-ha:ssh` and the host's address. */
-function connectionTo(host: string, { cfg, wiring }: { cfg: TopologyConfig; wiring: Wiring }): ConnectionArgs {
+/** The connection to a host, from `haproxy-ha:ssh` and the host's address (the SSH key is added by buildTopology). */
+function connectionTo(host: string, { cfg }: { cfg: TopologyConfig }): ConnectionArgs {
     return {
         host,
         port: cfg.ssh.port,
         user: cfg.ssh.user,
-        ...(wiring.privateKey === undefined ? {} : { privateKey: pulumi.secret(wiring.privateKey) }),
         hostKey: cfg.ssh.hostKeys?.[host],
         perDialTimeout: cfg.ssh.perDialTimeout,
         dialErrorLimit: cfg.ssh.dialErrorLimit,
@@ -70,9 +63,9 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["balancers", "$self", "host"], arg: ["connection"], value: connectionTo },
     // The stats page binds the balancer's own address.
     { stack: ["balancers", "$self", "host"], arg: ["address"] },
-    // Once the web servers exist, their outputs: the balancers' config waits for them.
-    { stack: ["webs", "$i", "name"], arg: ["servers", "$i", "name"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i]?.backendName ?? v },
-    { stack: ["webs", "$i", "host"], arg: ["servers", "$i", "address"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i]?.address ?? v },
+    // The web servers' own names and addresses (as their WebBackends take them): plain, so checked now.
+    { stack: ["webs", "$i", "name"], arg: ["servers", "$i", "name"], when: ["shorthand"] },
+    { stack: ["webs", "$i", "host"], arg: ["servers", "$i", "address"], when: ["shorthand"] },
     { stack: ["webs", "$i", "port"], arg: ["servers", "$i", "port"], when: ["shorthand"] },
     // Ready is the default: left out, so the args are what they were before states existed.
     { stack: ["webs", "$i", "state"], arg: ["servers", "$i", "state"], when: ["shorthand"], value: (v) => (v === "ready" ? undefined : v) },
@@ -95,11 +88,8 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["nameservers", "**"], arg: ["nameservers", "**"] },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
-    {
-        stack: ["certificates", "**"],
-        arg: ["certificates", "**"],
-        value: (list: TopologyConfig["certificates"], { wiring }) => list?.map((c) => ({ name: c.name, pem: wiring.secret ? wiring.secret(c.pem) : c.pem })),
-    },
+    // Plain, so checked now; HaproxyNode keeps every PEM secret from there on.
+    { stack: ["certificates", "**"], arg: ["certificates", "**"] },
 ];
 
 /** The two balancers → KeepalivedPair `nodes`; the single VIP or the instances. */
@@ -126,41 +116,66 @@ function formsOf(cfg: TopologyConfig): Set<ConfigForm> {
     return new Set<ConfigForm>([cfg.frontends === undefined && cfg.backends === undefined ? "shorthand" : "collections", cfg.instances === undefined ? "singleVip" : "instances"]);
 }
 
-/** The args of every component, as the rows build them; wiring (dependsOn, install order) added by the caller. */
-function componentArgs(cfg: TopologyConfig, wiring: Wiring) {
-    const forms = formsOf(cfg);
+/** Every component's args, built once from the rows: what checkTopology checks and buildTopology builds on. */
+interface TopologyArgs {
+    webs: WebBackendArgs[];
+    balancers: HaproxyNodeArgs[];
+    pair: KeepalivedPairArgs;
+}
+
+/**
+ * Args the stack program sets on every component itself, from no stack key. The order it builds
+ * (web servers before the balancers route to them, BACKUP before MASTER) matters to the running
+ * service only: on a first deployment every host installs at once.
+ */
+export const STACK_PROGRAM_ARGS = { installBeforeDependsOn: true } as const;
+
+function componentArgs(cfg: TopologyConfig, forms: ReadonlySet<ConfigForm>): TopologyArgs {
     return {
-        forms,
-        web: (i: number) => argsFromStack(WEB_BACKEND_ROWS, cfg, wiring, forms, i) as unknown as WebBackendArgs,
-        balancer: (i: number) => argsFromStack(HAPROXY_NODE_ROWS, cfg, wiring, forms, i) as unknown as HaproxyNodeArgs,
-        pair: () => argsFromStack(KEEPALIVED_PAIR_ROWS, cfg, wiring, forms) as unknown as KeepalivedPairArgs,
+        webs: cfg.webs.map((_, i) => ({ ...(argsFromStack(WEB_BACKEND_ROWS, cfg, forms, i) as unknown as WebBackendArgs), ...STACK_PROGRAM_ARGS })),
+        balancers: cfg.balancers.map((_, i) => ({ ...(argsFromStack(HAPROXY_NODE_ROWS, cfg, forms, i) as unknown as HaproxyNodeArgs), ...STACK_PROGRAM_ARGS })),
+        pair: { ...(argsFromStack(KEEPALIVED_PAIR_ROWS, cfg, forms) as unknown as KeepalivedPairArgs), ...STACK_PROGRAM_ARGS },
     };
 }
 
 /** The KeepalivedPair's resource name in the stack. */
 export const PAIR_NAME = "vip";
 
+/** A stack config checked whole: the args its components are built from, each already normalized once. */
+export interface TopologyPlan {
+    args: TopologyArgs;
+    /** Balancer indexes in the order they are changed: BACKUP first, so a bad change stops there (one balancer: `[0]`). */
+    updateOrder: readonly number[];
+}
+
 /** Configs already checked whole, with what they looked like then: buildTopology does not check them again. */
-const checked = new WeakMap<TopologyConfig, { shape: string; masterIndex: number }>();
+const checked = new WeakMap<TopologyConfig, { shape: string; plan: TopologyPlan }>();
 
 /**
  * Every rule the stack config has to meet, at once: the stack's own (stackOnlyProblems), and each
- * component's check run on the args the rows build, its problems shown under the stack keys.
- * Returns the pair's MASTER index (the BACKUP balancer is changed first).
+ * component's check run once on the args the rows build, its problems shown under the stack keys.
  */
-export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTableSecrets): { masterIndex: number } {
+export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTableSecrets): TopologyPlan {
+    const { plan, problems } = topologyProblems(cfg, show);
+    if (problems.length > 0) throw new ArgumentErrors("stack config", problems);
+    return plan as TopologyPlan;
+}
+
+/** checkTopology's problems, each with the field it is shown under, instead of thrown (parseTopologyConfig adds the decoder's). */
+export function topologyProblems(cfg: TopologyConfig, show: ShowValue = showWithTableSecrets): { plan?: TopologyPlan; problems: (ShownProblem & { field: string })[] } {
     const shape = JSON.stringify(cfg);
     const known = checked.get(cfg);
-    if (known && known.shape === shape) return known;
+    if (known && known.shape === shape) return { plan: known.plan, problems: [] };
 
     const shown: ShownProblem[] = stackOnlyProblems(cfg);
     const fields = new Map<ShownProblem, string>();
-    const args = componentArgs(cfg, {});
+    const forms = formsOf(cfg);
+    const args = componentArgs(cfg, forms);
     const inStackTerms = (rows: readonly Row[], where: string, self: number | undefined, problems: Problems) => {
         for (const p of problems.list) {
-            const stackPath = stackPathOf(rows, args.forms, p.path, self);
+            const stackPath = stackPathOf(rows, forms, p.path, self);
             const toStack = (argPath: ArgPath) => {
-                const at = stackPathOf(rows, args.forms, argPath, self);
+                const at = stackPathOf(rows, forms, argPath, self);
                 return at && stackKeyPath(at);
             };
             const rule = ruleInStackTerms(p.rule, toStack);
@@ -174,19 +189,19 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
         // A web the library only points to is no WebBackend: its address is the balancers' to check.
         if (!w.managed) return;
         const problems = new Problems();
-        problems.check([], () => checkWebBackendArgs(w.name, args.web(i)));
+        problems.check([], () => checkWebBackendArgs(w.name, args.webs[i]));
         inStackTerms(WEB_BACKEND_ROWS, `WebBackend "${w.name}"`, i, problems);
     });
     cfg.balancers.forEach((b, i) => {
         const problems = new Problems();
-        problems.check([], () => checkHaproxyNodeArgs(b.name, args.balancer(i)));
+        problems.check([], () => checkHaproxyNodeArgs(b.name, args.balancers[i]));
         inStackTerms(HAPROXY_NODE_ROWS, `HaproxyNode "${b.name}"`, i, problems);
     });
     // One balancer runs alone: no pair to check (the keys that would configure one are refused when decoded).
-    let pair: { masterIndex: number } | undefined = { masterIndex: 0 };
+    let pair: { updateOrder: readonly number[] } | undefined = { updateOrder: [0] };
     if (!isSingleBalancer(cfg)) {
         const pairProblems = new Problems();
-        pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair()));
+        pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair));
         inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
     }
     shown.push(...vipsBoundProblems(cfg));
@@ -199,10 +214,10 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
             const id = `${p.field}\n${p.rule}`;
             return seen.has(id) ? false : (seen.add(id), true);
         });
-    if (problems.length > 0) throw new ArgumentErrors("stack config", problems);
-    const result = { shape, masterIndex: (pair as { masterIndex: number }).masterIndex };
-    checked.set(cfg, result);
-    return result;
+    if (problems.length > 0 || pair === undefined) return { problems };
+    const plan: TopologyPlan = { args, updateOrder: pair.updateOrder };
+    checked.set(cfg, { shape, plan });
+    return { plan, problems };
 }
 
 export interface Topology {
@@ -230,22 +245,24 @@ export interface Topology {
 /** Builds every component. `privateKey` is the key text (a secret), however the caller got it. */
 export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<string>): Topology {
     // Every rule checked before the first component exists (already done when parseTopologyConfig made cfg).
-    const { masterIndex } = checkTopology(cfg);
-    // The order below matters to the running service only (web servers before the balancers
-    // route to them, BACKUP before MASTER): on a first deployment every host installs at once.
-    const installBeforeDependsOn = true;
-    const secret = (v: string) => pulumi.secret(v);
-    const first = componentArgs(cfg, { privateKey, secret });
+    const { args, updateOrder } = checkTopology(cfg);
+    // What the checked args lack is wiring only (the SSH key, dependsOn): each component takes the plan already made.
+    const withKey = (connection: pulumi.Input<ConnectionArgs>) => ({ ...(connection as ConnectionArgs), privateKey: pulumi.secret(privateKey) });
     // A web the library only points to gets no component: no SSH, no install.
-    const byIndex = cfg.webs.map((w, i) => (w.managed ? new WebBackend(w.name, { ...first.web(i), installBeforeDependsOn }) : undefined));
+    const byIndex = cfg.webs.map((w, i) => {
+        if (!w.managed) return undefined;
+        const checked = args.webs[i];
+        return new WebBackend(w.name, normalizeWebBackend.reuse(w.name, checked, { ...checked, connection: withKey(checked.connection) }));
+    });
     const webs = byIndex.filter((w): w is WebBackend => w !== undefined);
-    const args = componentArgs(cfg, { privateKey, secret, webs: byIndex });
     const balancers: HaproxyNode[] = [];
-    const order = isSingleBalancer(cfg) ? [0] : [1 - masterIndex, masterIndex];
-    for (const i of order) {
-        const dependsOn = i === masterIndex && order.length > 1 ? [balancers[1 - masterIndex]] : webs;
+    const [first] = updateOrder;
+    for (const i of updateOrder) {
+        const { name } = cfg.balancers[i];
+        const checked = args.balancers[i];
         // In the args, not the options: the node's packages must not wait for the component's registration.
-        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...args.balancer(i), installBeforeDependsOn, dependsOn });
+        const dependsOn = i === first ? webs : [balancers[first]];
+        balancers[i] = new HaproxyNode(name, normalizeHaproxyNode.reuse(name, checked, { ...checked, connection: withKey(checked.connection), dependsOn }));
     }
     const port = cfg.port ?? DEFAULTS.haproxyNode.port;
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
@@ -267,8 +284,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
             masters: pulumi.output({} as Record<string, string>),
         };
     }
-    const pairArgs = args.pair();
-    const pair = new KeepalivedPair(PAIR_NAME, { ...pairArgs, installBeforeDependsOn, nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: balancers[i] })) });
+    const nodes = args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: balancers[i] }));
+    const pair = new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes }));
     return {
         webs,
         webUrls,
@@ -328,7 +345,6 @@ function vipsBoundProblems(cfg: TopologyConfig): ShownProblem[] {
 }
 
 /** The args the rows build for every component (no SSH key, no wiring): what the checks see. */
-export function topologyArgs(cfg: TopologyConfig): { webs: WebBackendArgs[]; balancers: HaproxyNodeArgs[]; pair: KeepalivedPairArgs } {
-    const args = componentArgs(cfg, {});
-    return { webs: cfg.webs.map((_, i) => args.web(i)), balancers: cfg.balancers.map((_, i) => args.balancer(i)), pair: args.pair() };
+export function topologyArgs(cfg: TopologyConfig): TopologyArgs {
+    return componentArgs(cfg, formsOf(cfg));
 }

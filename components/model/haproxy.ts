@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkCertificatePem, TlsHost } from "../certificates";
-import { checkConnection, ConnectionArgs, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "../common";
+import { ConnectionArgs } from "../common";
 import { DEFAULTS } from "../defaults";
 import type { HaproxyNodeArgs } from "../haproxyNode";
 import { OsChoice, oldestHaproxy, versionAtLeast } from "../os";
@@ -30,7 +30,8 @@ import {
     isObject,
 } from "../validate";
 import { checkServerAddress, DnsPlan, normalizeDns } from "./dns";
-import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
+import { checkConnection, HostPlan, hostPlan } from "./host";
+import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
 import {
     BALANCE_ALGORITHMS,
     BalanceAlgorithm,
@@ -283,14 +284,7 @@ export interface StatsPlan {
 }
 
 /** Everything an HaproxyNode needs, checked and defaulted: collections only. */
-export interface HaproxyPlan {
-    where: string;
-    os: OsChoice;
-    reapply: number;
-    stepTimeoutS: number;
-    installDependsOn: [] | undefined;
-    become: boolean;
-    archiveRepos: boolean;
+export interface HaproxyPlan extends HostPlan {
     nodeName: string;
     /** The defaults section's mode. */
     mode: Mode;
@@ -714,17 +708,12 @@ export function tlsHosts(frontends: FrontendPlan[], key: (path: string) => strin
 
 const SHORTHAND_ONLY = ["servers", "bindAddress", "bindAddresses", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
 
-/** One plan per args object and name: buildTopology's early check and the constructor share it. */
-const plans: PlanCache<HaproxyPlan> = new WeakMap();
-
 /**
  * HaproxyNodeArgs → HaproxyPlan: every check and default of the node, before anything is
  * registered; every problem at once. The shorthand becomes one frontend and one backend whose
  * paths are the shorthand's own (`servers[2].state`), rendered exactly as it always was.
  */
-export function normalizeHaproxyNode(name: string, args: HaproxyNodeArgs): HaproxyPlan {
-    return memoized(plans, name, args, normalize);
-}
+export const normalizeHaproxyNode = memoizedNormalizer(normalize);
 
 function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     const where = `HaproxyNode "${name}"`;
@@ -732,10 +721,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     const at = <T>(path: ArgPath, fn: (f: string) => T) => c.at(path, fn);
     const d = DEFAULTS.haproxyNode;
     at(["connection"], (f) => checkConnection(where, f, args.connection));
-    const os = at(["os"], () => resolveOs(where, args.os)) ?? "auto";
-    const reapply = at(["reapply"], () => resolveReapply(where, args.reapply)) ?? 0;
-    const stepTimeoutS = at(["stepTimeoutS"], () => resolveStepTimeout(where, args.stepTimeoutS)) ?? DEFAULTS.host.stepTimeoutS;
-    const installDependsOn = at(["installBeforeDependsOn"], () => resolveInstallDependsOn(where, args.installBeforeDependsOn));
+    const host = hostPlan(c, args);
+    const os = host.os;
     const nodeName = at(["nodeName"], (f) => checkName(where, f, args.nodeName ?? name)) ?? name;
     const mode = at(["mode"], (f) => checkOneOf(where, f, args.mode ?? d.mode, MODES)) ?? d.mode;
     const t = args.timeouts ?? {};
@@ -861,13 +848,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     // The stats port is never opened to everyone by a port rule: only to `adminSources`, when there are any.
     const restrictedPort = stats && stats.adminSources.length ? { port: stats.port, sources: stats.adminSources } : undefined;
     return {
-        where,
-        os,
-        reapply,
-        stepTimeoutS,
-        installDependsOn,
-        become: args.become ?? DEFAULTS.host.become,
-        archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
+        ...host,
         nodeName,
         mode,
         timeouts,

@@ -21,7 +21,7 @@ import {
     StackConfigKey,
 } from "../../components/stackConfig";
 import { setRenderMocks } from "../../scripts/renderStack";
-import { referenceConfig } from "./fixtures";
+import { ACTIVE_ACTIVE, referenceConfig } from "./fixtures";
 import { REPO_ROOT } from "./helpers";
 
 setRenderMocks();
@@ -138,7 +138,7 @@ describe("stack config: a value of the wrong type names the key and the value", 
             const at = pathOf(name);
             const value = wrongValue(key);
             // A member of an optional list goes into an otherwise valid entry of it.
-            const base = at[0] === "instances" && at.length > 1 ? referenceConfig({ vip: undefined, instances: [{ ...INSTANCE }] }) : referenceConfig();
+            const base = at[0] === "instances" && at.length > 1 ? referenceConfig({ ...ACTIVE_ACTIVE, instances: [{ ...INSTANCE }] }) : referenceConfig();
             const error = parseError(withValueAt(base, at, value));
             // Text where a list or object with a secret member belongs may be that secret.
             const hidden = key.secret || (typeof value === "string" && key.fields?.some((f) => f.secret));
