@@ -3,13 +3,19 @@ import * as random from "@pulumi/random";
 import { certificateWarnings } from "./certificates";
 import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView } from "./common";
 import { DEFAULTS } from "./defaults";
-import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyPlan, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
+import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyMapArgs, HaproxyPlan, HaproxyRawSectionArgs, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
 import { pathText } from "./model/problems";
+import { EDGE_SINCE, HaproxyPeersArgs, HaproxyUserlistArgs } from "./model/edge";
+import { versionAtLeast } from "./os";
 import { CERT_DIR } from "./model/vocabulary";
 import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ManagedServer } from "./script/serverStates";
+import { mapPath, renderMapFile } from "./render/routing";
+import { errorPageFile } from "./render/responses";
+import { ERROR_DIR } from "./model/responses";
+import { createHash } from "crypto";
 import { checkConfigWord, checkUniqueNames } from "./validate";
 
 export type { HaproxyServerArgs } from "./model/haproxy";
@@ -89,6 +95,10 @@ export interface HaproxyNodeArgs extends HostArgs {
     backends?: HaproxyBackendArgs[];
     /** Certificates the frontends' TLS binds name: each lands as /etc/haproxy/certs/<name>.pem (0600 root). */
     certificates?: HaproxyCertificateArgs[];
+    /** Host → backend tables a frontend's `hostMap` names: each lands as /etc/haproxy/maps/<name>.map; a change of entries alone is applied through the runtime API without a reload (with `runtimeApi`). */
+    maps?: HaproxyMapArgs[];
+    /** Raw top-level sections (`userlist`, `resolvers`, `cache`, …), rendered after the backends and validated with the rest. */
+    sections?: HaproxyRawSectionArgs[];
     /** Where haproxy's log goes. Default `{ target: "devlog" }`. */
     logging?: HaproxyLoggingArgs;
     /** The runtime API socket /run/haproxy/admin.sock (mode 600, level admin; `expose-fd listeners` on haproxy ≥ 1.8). Default false. */
@@ -129,6 +139,14 @@ export interface HaproxyNodeArgs extends HostArgs {
     /** Node name in the rendered files. Default: the resource name. */
     nodeName?: string;
     /**
+     * A `peers` section with the other balancers: stick tables (`sticky.source`, rate limits) are
+     * shared, survive a reload and are on the BACKUP when it takes over. Plain: its port and
+     * members decide the firewall rule (the port open to the other members only). Default: none.
+     */
+    peers?: HaproxyPeersArgs;
+    /** Users for basic auth (`auth` on a frontend or route), their password hashes secrets. Default: none. */
+    userlists?: HaproxyUserlistArgs[];
+    /**
      * Nameservers (IP addresses, port 53) haproxy asks while it runs, for the servers whose
      * address is a DNS name: a `resolvers` section (haproxy ≥ 1.6, refused on centos7 and `auto`),
      * so a record that changes moves the traffic without a reload. Default: none — names are
@@ -162,6 +180,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const plan = normalizeHaproxyNode(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
         warnUnpinnedHostKey(this, args.connection);
+        if (plan.peers && !versionAtLeast(plan.haproxyVersion, EDGE_SINCE.localpeer)) {
+            // No `localpeer` below 2.2: haproxy drops a peers section none of whose names is the host name.
+            void pulumi.log.warn(
+                `${plan.where}: peers: haproxy ${plan.haproxyVersion} (${plan.os}) finds its local peer by the host name, not by \`localpeer\` (haproxy 2.2): ` +
+                    `the member named "${plan.peers.local}" must be this host's \`hostname\`, or haproxy drops the peers section and the tables stay local`,
+                this,
+            );
+        }
         const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, nonlocalBind, nonlocalBind6, ports, restrictedPort } = plan;
         this.nodeName = plan.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
@@ -190,7 +216,10 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const bindAddresses = pulumi.all(frontends.map((f) => pulumi.all(f.binds.map((b) => b.address))));
         const serverAddresses = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.address))));
         const serverNames = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.name))));
-        this.configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats]).apply(([binds, servers, names, statsSpec]) => {
+        // Each user's hash or password is a secret: so is the config text that holds it.
+        const userSecrets = pulumi.all(plan.userlists.map((l) => pulumi.all(l.users.map((u) => u.secret))));
+        const withSecrets = plan.userlists.some((l) => l.users.length > 0);
+        const configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, userSecrets]).apply(([binds, servers, names, statsSpec, secrets]) => {
             // Names that were Outputs at construction are unique only now that they are known.
             names.forEach((n, i) => {
                 if (backends[i].servers.some((s) => typeof s.name !== "string")) checkUniqueNames(where, pathText([...backends[i].path, "servers"]), n);
@@ -208,8 +237,12 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
                 ...(plan.dns ? { dns: plan.dns } : {}),
+                sections: plan.sections,
+                peers: plan.peers,
+                userlists: plan.userlists.map((l, i) => ({ name: l.name, users: l.users.map((u, j) => ({ name: u.name, insecure: u.insecure, secret: secrets[i][j] })) })),
             });
         });
+        this.configText = withSecrets ? pulumi.secret(configText) : configText;
 
         // The PEMs were checked once by the plan (now, or as they resolve); here only the warnings.
         // Secret whatever the caller passed: the stack program passes the PEMs plain, as checked.
@@ -220,20 +253,26 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             return texts;
         });
         const stdin: Record<string, pulumi.Input<string>> = { [HAPROXY_CONFIG_PATH]: this.configText };
-        if (certificates.length) {
-            stdin[HAPROXY_BUNDLE] = pulumi.secret(
-                pulumi.all([this.configText, pems]).apply(([config, texts]) => haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })))),
-            );
+        // Maps and error pages travel with the config (and any certificates) as one bundle, validated together.
+        const mapFiles = plan.maps.map((m) => ({ name: m.name, text: renderMapFile(m) }));
+        const errorFiles = [...frontends, ...backends].flatMap((x) => (x.errorPages ?? []).map((p) => ({ file: p.file, text: errorPageFile(p, plan.haproxyVersion) })));
+        const bundled = certificates.length > 0 || mapFiles.length > 0 || errorFiles.length > 0;
+        if (bundled) {
+            const bundle = pulumi.all([this.configText, pems]).apply(([config, texts]) => haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errorFiles }));
+            stdin[HAPROXY_BUNDLE] = certificates.length ? pulumi.secret(bundle) : bundle;
         }
+        const liveMaps = plan.runtimeApi && mapFiles.length > 0;
 
         const steps = haproxySteps({
             os,
             ports,
             restrictedPort,
+            peersPort: plan.peers ? { port: plan.peers.port, sources: plan.peers.members.filter((m) => m.name !== plan.peers?.local).map((m) => m.address) } : undefined,
             nonlocalBind,
             nonlocalBind6,
             archiveRepos: plan.archiveRepos,
-            certificates: certificates.length > 0,
+            certificates: bundled,
+            maps: liveMaps ? { paths: plan.maps.map((m) => mapPath(m.name)), digest: createHash("sha256").update(JSON.stringify(mapFiles)).digest("hex") } : undefined,
             rsyslog,
             runtimeApi: plan.runtimeApi,
             serverStates: plan.runtimeApi ? managedServerStates(backends) : undefined,
@@ -249,9 +288,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             group: "root",
             content: "# certificate chain and private key (secret): not rendered\n",
         }));
+        const otherFiles: RenderedFile[] = [
+            ...mapFiles.map((m) => ({ node: this.nodeName, path: mapPath(m.name), mode: "0600", owner: "root", group: "root", content: m.text })),
+            ...errorFiles.map((e) => ({ node: this.nodeName, path: `${ERROR_DIR}/${e.file}`, mode: "0600", owner: "root", group: "root", content: e.text })),
+        ];
         this.files = this.configText.apply((content) => [
             { node: this.nodeName, path: HAPROXY_CONFIG_PATH, mode: "0640", owner: "root", group: "haproxy", content },
             ...certFiles,
+            ...otherFiles,
         ]);
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
         this.registerOutputs({ nodeName: this.nodeName, statsPassword: this.statsPassword });

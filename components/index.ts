@@ -17,6 +17,9 @@ export {
     HaproxyStickyArgs,
     checkHaproxyCollections,
 } from "./model/haproxy";
+export { HaproxyHeaderMatchArgs, HaproxyMapArgs, HaproxyQueryParamMatchArgs, HaproxyRouteMatchArgs } from "./model/routing";
+export { HaproxyCompressionArgs, HaproxyErrorPageArgs, HaproxyRawSectionArgs } from "./model/responses";
+export { HaproxyAuthArgs, HaproxyPeerArgs, HaproxyPeersArgs, HaproxyRateLimitArgs, HaproxyUserArgs, HaproxyUserlistArgs } from "./model/edge";
 export {
     KeepalivedCheckArgs,
     KeepalivedGatewayCheckArgs,
@@ -26,6 +29,7 @@ export {
     VrrpInstanceArgs,
     VrrpNotifyArgs,
 } from "./keepalivedPair";
+export { VrrpGarpArgs, VrrpSyncGroupArgs, VrrpTrackFileArgs, VrrpTrackProcessArgs, VrrpTrackScriptArgs } from "./model/keepalivedHooks";
 export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./model/vocabulary";

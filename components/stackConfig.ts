@@ -22,7 +22,9 @@ import type {
     HaproxyHealthCheckArgs,
     HaproxyRouteArgs,
     HaproxyServerArgs,
+    HaproxyStickyArgs,
 } from "./model/haproxy";
+import type { HaproxyAuthArgs, HaproxyRateLimitArgs, HaproxyUserArgs } from "./model/edge";
 import type { HaproxyNodeArgs } from "./haproxyNode";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "./keepalivedPair";
 import { checkServerAddress } from "./model/dns";
@@ -212,6 +214,32 @@ const str = (what = "text") => z.string({ error: `must be ${what}` });
 const num = () => z.number({ error: "must be a number" });
 const bool = boolean;
 const strict = <S extends z.core.$ZodLooseShape>(shape: S, error: string) => z.strictObject(shape, { error });
+const RATE_LIMIT = strict({ requests: num(), periodS: num(), header: str("a header name").optional() }, "must be an object with `requests` and `periodS`");
+const AUTH = strict({ userlist: str("a userlist name"), realm: str().optional() }, "must be an object with `userlist`");
+const MATCH_SHAPE = {
+    hosts: words("a host name", "host names").optional(),
+    pathPrefixes: words("a path", "paths").optional(),
+    paths: words("a path", "paths").optional(),
+    pathSuffixes: words("a path suffix", "path suffixes").optional(),
+    pathRegexes: words("a regex", "regexes").optional(),
+    methods: words("a method", "methods").optional(),
+    headers: z.array(strict({ name: str("a header name"), values: words("a value", "values").optional(), regex: str("a regex").optional() }, "must be an object with `name`"), { error: "must be a list of header tests" }).optional(),
+    sources: words("a CIDR", "CIDRs").optional(),
+    queryParams: z.array(strict({ name: str("a parameter name"), values: words("a value", "values").optional() }, "must be an object with `name`"), { error: "must be a list of query parameter tests" }).optional(),
+};
+const MATCH = strict(MATCH_SHAPE, "must be an object of conditions");
+const ROUTE = strict(
+    {
+        ...MATCH_SHAPE,
+        anyOf: z.array(MATCH, { error: "must be a list of conditions" }).optional(),
+        not: z.array(MATCH, { error: "must be a list of conditions" }).optional(),
+        backend: str("a backend name"),
+        rateLimit: RATE_LIMIT.optional(),
+        auth: AUTH.optional(),
+    },
+    "must be an object with `backend`",
+);
+const ERROR_PAGES = z.array(strict({ status: num(), body: str("the page's text"), contentType: str().optional() }, "must be an object with `status` and `body`"), { error: "must be a list of error pages" });
 const HEADER_RULE = strict({ action: str(), name: str(), value: str().optional() }, "must be an object with `action` and `name`");
 const FRONTEND = strict(
     {
@@ -221,26 +249,28 @@ const FRONTEND = strict(
                 {
                     address: str("an address or `*`").optional(),
                     port: num(),
-                    tls: strict({ certificates: words("a certificate name", "certificate names"), minVersion: str().optional(), alpn: bool().optional() }, "must be an object with `certificates`").optional(),
+                    tls: strict({ certificates: words("a certificate name", "certificate names"), minVersion: str().optional(), alpn: bool().optional(), http2: bool().optional() }, "must be an object with `certificates`").optional(),
                 },
                 "must be an object with `port`",
             ),
             { error: "must be a list of binds" },
         ),
         mode: str().optional(),
-        routes: z
-            .array(strict({ hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name") }, "must be an object with `backend`"), { error: "must be a list of routes" })
-            .optional(),
+        routes: z.array(ROUTE, { error: "must be a list of routes" }).optional(),
         defaultBackend: str("a backend name").optional(),
         redirectToHttps: bool().optional(),
         hsts: strict({ maxAgeS: num() }, "must be an object with `maxAgeS`").optional(),
         tlsProfile: str().optional(),
         forwardFor: bool().optional(),
         maxconn: num().optional(),
+        rateLimit: RATE_LIMIT.optional(),
+        auth: AUTH.optional(),
         timeouts: strict({ clientMs: num().optional(), httpRequestMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         requestHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         responseHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         extraConfig: words("a line", "lines").optional(),
+        errorPages: ERROR_PAGES.optional(),
+        hostMap: str("a map name").optional(),
     },
     "must be an object with `name` and `binds`",
 );
@@ -265,17 +295,103 @@ const BACKEND = strict(
             { method: str().optional(), path: str().optional(), host: str().optional(), expectStatus: num().optional(), interMs: num().optional(), rise: num().optional(), fall: num().optional() },
             "must be an object of health-check settings",
         ).optional(),
-        sticky: strict({ cookie: str("a cookie name") }, "must be an object with `cookie`").optional(),
+        sticky: strict({ cookie: str("a cookie name").optional(), source: bool().optional(), expireS: num().optional() }, "must be an object with `cookie` or `source`").optional(),
         timeouts: strict({ connectMs: num().optional(), serverMs: num().optional(), queueMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         extraConfig: words("a line", "lines").optional(),
+        errorPages: ERROR_PAGES.optional(),
+        compression: strict({ algorithms: words("an algorithm", "algorithms").optional(), types: words("a MIME type", "MIME types").optional() }, "must be an object (`{}` for the defaults)").optional(),
     },
     "must be an object with `name` and `servers`",
 );
+const MAP = strict({ name: str("a name"), entries: z.record(z.string(), str("a backend name"), { error: "must map host names to backend names" }) }, "must be an object with `name` and `entries`");
+const RAW_SECTION = strict({ type: str("a section keyword"), name: str("a name"), lines: words("a line", "lines") }, "must be an object with `type`, `name` and `lines`");
 const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)") }, "must be an object with `name` and `pem`");
+const USERLIST = strict(
+    {
+        name: str("a name"),
+        users: z.array(strict({ name: str("a name"), passwordHash: str("a crypt(3) hash").optional(), insecurePassword: str("a password").optional() }, "must be an object with `name` and `passwordHash`"), {
+            error: "must be a list of users",
+        }),
+    },
+    "must be an object with `name` and `users`",
+);
+const PEERS_OBJECT = strict({ port: num().optional() }, "must be true, false or an object with `port`");
 const STATS_OBJECT = strict(
     { adminSources: words("a CIDR", "CIDRs").optional(), prometheus: boolean().optional() },
     "must be true, false or an object with `adminSources`, `prometheus`",
 );
+
+// keepalived's extension points (model/keepalivedHooks.ts checks them; here their shapes).
+const instanceNames = () => words("an instance name", "instance names");
+const hookScript = (state: string) =>
+    leaf(text("must be a whole script (a secret config value)"), { secret: true, description: `script run when an instance becomes ${state} (\`#!\` first; may hold tokens)` });
+const KEEPALIVED_HOOK_KEYS = {
+    preemptDelayS: leaf(integer(1, 1000), {
+        description: "seconds (1–1000) a balancer that should take the VIP back waits first (keepalived `preempt_delay`; both then start BACKUP); not with `nopreempt`; unset: none",
+    }),
+    trackScripts: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_script track_<name>`" }),
+            command: leaf(str(), { description: "an absolute command with plain arguments (`/usr/bin/test -f /run/app/ok`), no shell; this or `script`" }),
+            script: leaf(text("must be a whole script (a secret config value)"), {
+                secret: true,
+                description: "a whole script (`#!` first), shipped as a root-owned 0700 file `/etc/keepalived/haproxy-ha-track-<name>`; this or `command`",
+            }),
+            intervalS: leaf(integer(1, 3600), { description: `seconds between runs; unset: ${DEFAULTS.keepalivedPair.trackScript.intervalS}` }),
+            timeoutS: leaf(integer(1, 3600), { description: "seconds before a run counts as failed; unset: keepalived's" }),
+            weight: leaf(integer(-253, 253), { description: "-253–253; unset or 0: a failure sends the instances to FAULT; negative: lowers their priority" }),
+            fall: leaf(integer(1, 100), { description: `failures before it counts as failed; unset: ${DEFAULTS.keepalivedPair.trackScript.fall}` }),
+            rise: leaf(integer(1, 100), { description: `successes before it counts as OK; unset: ${DEFAULTS.keepalivedPair.trackScript.rise}` }),
+            instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
+        },
+        { min: 1, max: 32 },
+        { description: "user track scripts, run as root like the haproxy check (see docs/vrrp.md)" },
+    ),
+    trackFiles: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_track_file file_<name>`" }),
+            path: leaf(str(), { required: true, description: "absolute path of the file holding a number" }),
+            weight: leaf(integer(-254, 254), { description: "-254–254: the number times it is added to the priority; 0: non-zero means FAULT; unset: 1" }),
+            initValue: leaf(integer(-254, 254), { description: "keepalived creates a missing file with this number; unset: not created (missing counts as 0)" }),
+            instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
+        },
+        { min: 1, max: 32 },
+        { description: "files whose number moves the priority (`vrrp_track_file`, keepalived ≥ 2.0.0: not `centos7`)" },
+    ),
+    trackProcesses: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_track_process proc_<name>`" }),
+            process: leaf(str(), { required: true, description: "process name as in /proc/PID/comm (≤ 15 characters)" }),
+            weight: leaf(integer(-254, 254), { description: "-254–254; unset or 0: too few processes means FAULT" }),
+            quorum: leaf(integer(1, 1000), { description: "processes needed; unset: 1" }),
+            delayS: leaf(seconds(60), { description: "seconds a change must last before it counts; unset: none" }),
+            instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
+        },
+        { min: 1, max: 32 },
+        { description: "processes that must run (`vrrp_track_process`, keepalived ≥ 2.0.11: not `centos7`)" },
+    ),
+    syncGroups: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_sync_group SG_<name>`" }),
+            instances: leaf(instanceNames(), { required: true, description: "two or more instances that move together; each in at most one group" }),
+        },
+        { min: 1, max: 16 },
+        { description: "instances that move together (`vrrp_sync_group`); with `instances`; their trackers unweighted" },
+    ),
+    garp: object(
+        {
+            masterDelayS: leaf(integer(1, 3600), { description: "seconds after becoming MASTER before the second burst of gratuitous ARPs (1–3600)" }),
+            masterRepeat: leaf(integer(1, 100), { description: "gratuitous ARPs per burst (1–100)" }),
+            masterRefreshS: leaf(integer(1, 3600), { description: "seconds between repeated bursts while MASTER (1–3600)" }),
+            masterRefreshRepeat: leaf(integer(1, 100), { description: "gratuitous ARPs per refresh (1–100)" }),
+        },
+        { description: "gratuitous ARP timing of a new MASTER, every instance; unset: keepalived's" },
+    ),
+    notify: object(
+        { master: hookScript("MASTER"), backup: hookScript("BACKUP"), fault: hookScript("FAULT") },
+        { description: "hooks run on a VRRP transition after the built-in notify script, with `INSTANCE <name> <STATE> <priority>` (see docs/vrrp.md)" },
+    ),
+};
 
 /** Every stack-config key, in the README's order (an object's members keep their order). */
 const KEYS = {
@@ -377,6 +493,7 @@ const KEYS = {
                 secret: true,
                 description: "VRRPv2 password, at most 8 characters; unset: a generated secret per instance",
             }),
+            preemptDelayS: leaf(integer(1, 1000), { defaultFromKey: "preemptDelayS", description: "unset: the stack's `preemptDelayS`" }),
         },
         { min: 1, max: 32 },
         {
@@ -401,10 +518,10 @@ const KEYS = {
     }),
     frontends: leaf(z.array(FRONTEND, { error: "must be a list of frontends" }), {
         description:
-            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
+            "named frontends (`name`, `binds: [{address, port, tls: {certificates, minVersion, alpn, http2}}]`, `mode`, `routes` (first match wins; each matches on `hosts`, `pathPrefixes`, `paths`, `pathSuffixes`, `pathRegexes`, `methods`, `headers`, `sources`, `queryParams`, all of them, plus `anyOf`/`not`), `hostMap`, `defaultBackend`, `errorPages`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it); `maxconn` caps the frontend's connections (more wait in the backlog); `rateLimit: { requests, periodS, header? }` on a frontend or a route answers 429 over N requests per period per source address (or header value; haproxy ≥ 1.6); `auth: { userlist, realm? }` asks for basic auth (a route's: haproxy ≥ 1.6) (see docs/frontends.md)",
     }),
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
-        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
+        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky: { cookie }` or `sticky: { source: true, expireS? }` (a stick table on the source address, shared through `peers`), `timeouts`, `errorPages: [{status, body, contentType}]`, `compression: {algorithms, types}`); with `frontends` (see docs/frontends.md)",
     }),
     certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }`" }), {
         secret: true,
@@ -412,6 +529,24 @@ const KEYS = {
             "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`; " +
             "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
             "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
+    }),
+    maps: leaf(z.array(MAP, { error: "must be a list of `{ name, entries }`" }), {
+        description:
+            "Host → backend tables `{ name, entries: { host: backend } }` (thousands of hosts are fine) a frontend's `hostMap` routes by, after its `routes`; each ships as /etc/haproxy/maps/<name>.map with the config and is validated with it; with `runtimeApi` a change of entries alone is applied through the runtime API without a reload (see docs/frontends.md)",
+    }),
+    sections: leaf(z.array(RAW_SECTION, { error: "must be a list of `{ type, name, lines }`" }), {
+        description:
+            "raw top-level sections `{ type, name, lines }`: `userlist`, `peers`, `resolvers` (haproxy ≥ 1.6), `mailers` (≥ 1.6), `cache` (≥ 1.8), `http-errors` (≥ 2.2), `ring` (≥ 2.2); rendered after the backends and validated by `haproxy -c` on the host with the rest",
+    }),
+    peers: leaf(z.union([boolean(), PEERS_OBJECT], { error: "must be true, false or an object with `port`" }), {
+        default: false,
+        description:
+            "`true` (or `{ port }`, default 10000): a haproxy `peers` section between the two balancers on their `host` addresses, so stick tables (`backends[].sticky.source`, rate limits) are shared, survive a reload and a failover; an active firewall opens the port to the other balancer only (see docs/frontends.md)",
+    }),
+    userlists: leaf(z.array(USERLIST, { error: "must be a list of `{ name, users }`" }), {
+        secret: true,
+        description:
+            "users for basic auth (`frontends[].auth`, `routes[].auth`): `[{ name, users: [{ name, passwordHash }] }]`, each `passwordHash` a SHA-512 `$6$` or SHA-256 `$5$` crypt(3) hash (`openssl passwd -6`); `insecurePassword` instead is the password in clear in haproxy.cfg, an explicit opt-in; set with `pulumi config set --secret --path 'haproxy-ha:userlists[0].users[0].passwordHash'`",
     }),
     logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
@@ -436,6 +571,7 @@ const KEYS = {
         },
         { description: "keepalived's check that haproxy runs" },
     ),
+    ...KEEPALIVED_HOOK_KEYS,
     gatewayCheck: leaf(typedAddress(), { description: "an address every healthy balancer pings: one that cannot loses priority, so the VIP goes to the one that still reaches it; unset: off" }),
     extraBackend: leaf(z.array(rawLine, { error: "must be a list of lines" }), {
         shorthandDefault: DEFAULTS.haproxyNode.extraBackend,
@@ -519,13 +655,16 @@ export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["frontends"]>, NonNullable<HaproxyNodeArgs["frontends"]>>,
     Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
     Assignable<NonNullable<TopologyConfig["certificates"]>, NonNullable<HaproxyNodeArgs["certificates"]>>,
+    Assignable<NonNullable<TopologyConfig["maps"]>, NonNullable<HaproxyNodeArgs["maps"]>>,
+    Assignable<NonNullable<TopologyConfig["sections"]>, NonNullable<HaproxyNodeArgs["sections"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
+    Assignable<NonNullable<TopologyConfig["userlists"]>, NonNullable<HaproxyNodeArgs["userlists"]>>,
     // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
     Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,
     Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,
 ];
 // And no member of the component's is missing from the stack's shapes (a new arg needs its stack key, or a decision not to have one).
-type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
 type Entry<T> = NonNullable<T> extends readonly (infer E)[] ? NonNullable<E> : never;
 type Frontend = Entry<TopologyConfig["frontends"]>;
 type Backend = Entry<TopologyConfig["backends"]>;
@@ -535,6 +674,10 @@ export type StackConfigCoversComponents = [
     Holds<SameKeys<Entry<Frontend["binds"]>, HaproxyBindArgs>>,
     Holds<SameKeys<NonNullable<Entry<Frontend["binds"]>["tls"]>, HaproxyBindTlsArgs>>,
     Holds<SameKeys<Entry<Frontend["routes"]>, HaproxyRouteArgs>>,
+    Holds<SameKeys<NonNullable<Frontend["rateLimit"]>, HaproxyRateLimitArgs>>,
+    Holds<SameKeys<NonNullable<Frontend["auth"]>, HaproxyAuthArgs>>,
+    Holds<SameKeys<NonNullable<Backend["sticky"]>, HaproxyStickyArgs>>,
+    Holds<SameKeys<Entry<Entry<TopologyConfig["userlists"]>["users"]>, HaproxyUserArgs>>,
     Holds<SameKeys<Backend, HaproxyBackendArgs>>,
     Holds<SameKeys<Entry<Backend["servers"]>, HaproxyServerArgs>>,
     Holds<SameKeys<NonNullable<Backend["healthCheck"]>, HaproxyHealthCheckArgs>>,

@@ -7,7 +7,25 @@
 import type { ArgPath } from "./model/problems";
 
 /** The keys that configure the keepalived pair: with one balancer there is none, so each is refused when typed. */
-export const PAIR_ONLY_KEYS = ["vip", "instances", "virtualRouterId", "interface", "advertInt", "nopreempt", "unicast", "vrrpVersion", "haproxyCheck", "gatewayCheck"] as const;
+export const PAIR_ONLY_KEYS = [
+    "vip",
+    "instances",
+    "virtualRouterId",
+    "interface",
+    "advertInt",
+    "nopreempt",
+    "unicast",
+    "vrrpVersion",
+    "haproxyCheck",
+    "gatewayCheck",
+    "preemptDelayS",
+    "trackScripts",
+    "trackFiles",
+    "trackProcesses",
+    "syncGroups",
+    "garp",
+    "notify",
+] as const;
 
 interface Problem {
     path: ArgPath;

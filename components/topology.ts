@@ -86,8 +86,18 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["logging"], arg: ["logging", "target"] },
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
     { stack: ["nameservers", "**"], arg: ["nameservers", "**"] },
+    // Both balancers, by their own addresses; each node finds its own entry by its name.
+    {
+        stack: ["peers", "**"],
+        arg: ["peers", "**"],
+        value: (v: TopologyConfig["peers"], { cfg }) => (v ? { ...(v === true ? {} : v), members: cfg.balancers.map((b) => ({ name: b.name, address: b.host })) } : undefined),
+    },
+    // Plain, so checked now; HaproxyNode keeps the config that holds them secret.
+    { stack: ["userlists", "**"], arg: ["userlists", "**"] },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
+    { stack: ["maps", "**"], arg: ["maps", "**"] },
+    { stack: ["sections", "**"], arg: ["sections", "**"] },
     // Plain, so checked now; HaproxyNode keeps every PEM secret from there on.
     { stack: ["certificates", "**"], arg: ["certificates", "**"] },
 ];
@@ -104,11 +114,16 @@ export const KEEPALIVED_PAIR_ROWS: readonly Row[] = [
     { stack: ["vip"], arg: ["vip"] },
     { stack: ["virtualRouterId"], arg: ["virtualRouterId"] },
     // With `instances` these are the entries' defaults (filled when decoded), not the pair's shorthand.
-    ...["interface", "advertInt", "nopreempt", "unicast", "vrrpVersion"].map((k): Row => ({ stack: [k], arg: [k], when: ["singleVip"] })),
+    ...["interface", "advertInt", "nopreempt", "unicast", "vrrpVersion", "preemptDelayS"].map((k): Row => ({ stack: [k], arg: [k], when: ["singleVip"] })),
     // Each entry's unset `interface`, `advertInt`, … are the stack's, filled when decoded.
     { stack: ["instances", "**"], arg: ["instances", "**"] },
     { stack: ["gatewayCheck"], arg: ["gatewayCheck", "address"] },
     { stack: ["haproxyCheck", "**"], arg: ["check", "**"] },
+    // keepalived's extension points. Scripts and hooks are plain here, so checked now; KeepalivedPair keeps them secret.
+    ...["trackFiles", "trackProcesses", "syncGroups", "trackScripts"].map((k): Row => ({ stack: [k, "**"], arg: [k, "**"] })),
+    // Both are objects of optional members: an empty one is unset (no notify step where there was none).
+    { stack: ["garp", "**"], arg: ["garp", "**"], value: (v?: object) => (v && Object.keys(v).length ? v : undefined) },
+    { stack: ["notify", "**"], arg: ["notify", "**"], value: (v?: object) => (v && Object.keys(v).length ? v : undefined) },
 ];
 
 /** The forms the config takes: which rows apply. */

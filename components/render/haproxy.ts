@@ -7,6 +7,11 @@
  */
 import { versionAtLeast } from "../os";
 import { HaproxyDns, resolversSection, serverResolverOptions } from "./dns";
+import type { CompressionPlan, ErrorPagePlan, RawSectionPlan } from "../model/responses";
+import { compressionLines, errorPageLines, rawSections } from "./responses";
+import { RoutingRoute, routeParts } from "./routing";
+import { EdgeAuth, edgeGlobalLines, EdgePeers, edgeSections, EdgeUserlist, frontendEdgeLines, rateTableSections, routeEdgeLines, stickSourceLines } from "./edge";
+import type { RateLimitPlan } from "../model/edge";
 import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
 /** The vocabulary lives in model/vocabulary.ts; re-exported for the renderer's existing importers. */
@@ -65,14 +70,12 @@ export interface HaproxyBind {
     address: string;
     port: number;
     /** `profile`: the frontend's Mozilla profile (ciphers, tickets); `minVersion` within what it allows. */
-    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile };
+    /** `http2: false` offers http/1.1 only in ALPN. */
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile; http2?: boolean };
 }
 
-export interface HaproxyRoute {
-    hosts: string[];
-    pathPrefixes: string[];
-    backend: string;
-}
+/** A route: its conditions (render/routing.ts), and its limit and auth (render/edge.ts). */
+export type HaproxyRoute = RoutingRoute & { rateLimit?: RateLimitPlan; auth?: EdgeAuth };
 
 export interface HaproxyHeaderRule {
     /** `set` or `delete`. */
@@ -95,7 +98,12 @@ export interface HaproxyFrontend {
     timeouts?: { clientMs?: number; httpRequestMs?: number; httpKeepAliveMs?: number };
     requestHeaders?: HaproxyHeaderRule[];
     responseHeaders?: HaproxyHeaderRule[];
+    rateLimit?: RateLimitPlan;
+    auth?: EdgeAuth;
     extra?: string[];
+    errorPages?: ErrorPagePlan[];
+    /** A map's name: `use_backend` by Host after the routes. */
+    hostMap?: string;
 }
 
 export interface HaproxyBackend {
@@ -105,8 +113,11 @@ export interface HaproxyBackend {
     healthCheck: HaproxyHealthCheck;
     servers: HaproxyServer[];
     sticky?: { cookie: string };
+    stickSource?: { expireS: number };
     timeouts?: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra?: string[];
+    errorPages?: ErrorPagePlan[];
+    compression?: CompressionPlan;
 }
 
 export interface HaproxyConfigSpec {
@@ -128,6 +139,12 @@ export interface HaproxyConfigSpec {
     extra?: { global?: string[]; defaults?: string[] };
     /** Run-time DNS resolution of server names (render/dns.ts). */
     dns?: HaproxyDns;
+    /** Raw top-level sections, after the backends. */
+    sections?: RawSectionPlan[];
+    /** The peers section every rendered stick table names. */
+    peers?: EdgePeers;
+    /** Userlists for basic auth (their secrets in clear here: the text is a secret). */
+    userlists?: EdgeUserlist[];
 }
 
 export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
@@ -149,6 +166,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         global.push(`stats socket ${RUNTIME_SOCKET} mode 600 level admin${versionAtLeast(version, "1.8") ? " expose-fd listeners" : ""}`);
     }
     if (tls) global.push(`crt-base ${CERT_DIR}`, ...tlsGlobalLines(frontends, version));
+    global.push(...edgeGlobalLines(spec.peers, version));
     global.push(...(extra.global ?? []));
     const sections: string[][] = [
         global,
@@ -166,8 +184,11 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
             ...(extra.defaults ?? []),
         ],
         ...(spec.dns ? [resolversSection(spec.dns)] : []),
+        ...edgeSections(spec.peers, spec.userlists ?? []),
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
-        ...backends.map((b) => backendSection(b, spec.mode, version, spec.dns)),
+        ...backends.map((b) => backendSection(b, spec.mode, version, spec.peers, spec.dns)),
+        ...rateTableSections(frontends, spec.peers),
+        ...rawSections(spec.sections),
     ];
     if (spec.stats) sections.push(...statsSections(spec.stats));
     const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
@@ -243,7 +264,7 @@ function bindLine(bind: HaproxyBind, version: string): string {
     if (bind.tls) {
         parts.push("ssl", ...bind.tls.certificates.map((c) => `crt ${c}.pem`));
         // h2 needs haproxy 1.8; older versions get no ALPN (clients fall back to HTTP/1.1).
-        if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push("alpn h2,http/1.1");
+        if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push(bind.tls.http2 === false ? "alpn http/1.1" : "alpn h2,http/1.1");
         parts.push(minVersionOptions(bind.tls.minVersion, version), ...bindCiphers(bind.tls.profile, version));
     }
     return parts.join(" ");
@@ -260,6 +281,8 @@ function headerRule(phase: "http-request" | "http-response", rule: HaproxyHeader
     return rule.action === "set" ? `${phase} set-header ${rule.name} ${rule.value}` : `${phase} del-header ${rule.name}`;
 }
 
+const REDIRECT_TO_HTTPS = "redirect scheme https code 301 if !{ ssl_fc }";
+
 function frontendSection(f: HaproxyFrontend, defaultMode: string, version: string): string[] {
     const lines = [`frontend ${f.name}`];
     if (f.mode !== defaultMode) lines.push(`mode ${f.mode}`, f.mode === "http" ? "option httplog" : "option tcplog");
@@ -270,31 +293,30 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (t.httpRequestMs !== undefined) lines.push(`timeout http-request ${t.httpRequestMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (f.forwardFor) lines.push("option forwardfor");
+    lines.push(...frontendEdgeLines(f));
     lines.push(...(f.requestHeaders ?? []).map((r) => headerRule("http-request", r)));
     lines.push(...(f.responseHeaders ?? []).map((r) => headerRule("http-response", r)));
     if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
     // After the http-request rules: haproxy runs those first whatever the order, and warns otherwise.
-    if (f.redirectToHttps) lines.push("redirect scheme https code 301 if !{ ssl_fc }");
-    const uses: string[] = [];
-    (f.routes ?? []).forEach((r, i) => {
-        const conds: string[] = [];
-        if (r.hosts.length) {
-            lines.push(`acl route${i}_host hdr(host) -i ${r.hosts.join(" ")}`);
-            conds.push(`route${i}_host`);
-        }
-        if (r.pathPrefixes.length) {
-            lines.push(`acl route${i}_path path_beg ${r.pathPrefixes.join(" ")}`);
-            conds.push(`route${i}_path`);
-        }
-        uses.push(`use_backend ${r.backend} if ${conds.join(" ")}`);
-    });
-    lines.push(...uses);
+    if (f.redirectToHttps) lines.push(REDIRECT_TO_HTTPS);
+    lines.push(...errorPageLines(f.errorPages, version));
+    const routing = routeParts(f.routes ?? [], f.hostMap);
+    lines.push(...routing.acls);
+    // Each route's condition as its alternatives (an OR of ANDs): the edge rules set the route's variable per alternative.
+    const routeRules = routeEdgeLines(f, routing.terms);
+    if (routeRules.length && f.redirectToHttps) {
+        // http-request rules after the redirect: haproxy would run them first anyway, and warn.
+        lines.splice(lines.indexOf(REDIRECT_TO_HTTPS), 1);
+        routeRules.push(REDIRECT_TO_HTTPS);
+    }
+    lines.push(...routeRules);
+    lines.push(...routing.uses);
     if (f.defaultBackend !== undefined) lines.push(`default_backend ${f.defaultBackend}`);
     lines.push(...(f.extra ?? []));
     return lines;
 }
 
-function backendSection(b: HaproxyBackend, defaultMode: string, version: string, dns?: HaproxyDns): string[] {
+function backendSection(b: HaproxyBackend, defaultMode: string, version: string, peers?: EdgePeers, dns?: HaproxyDns): string[] {
     const lines = [`backend ${b.name}`];
     if (b.mode !== defaultMode) lines.push(`mode ${b.mode}`);
     lines.push(`balance ${b.balance}`);
@@ -305,9 +327,11 @@ function backendSection(b: HaproxyBackend, defaultMode: string, version: string,
     if (t.queueMs !== undefined) lines.push(`timeout queue ${t.queueMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (b.sticky) lines.push(`cookie ${b.sticky.cookie} insert indirect nocache`);
+    lines.push(...stickSourceLines(b.stickSource, peers));
     const hc = b.healthCheck;
     lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
     lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined, dns)));
+    lines.push(...compressionLines(b.compression), ...errorPageLines(b.errorPages, version));
     lines.push(...(b.extra ?? []));
     return lines;
 }
