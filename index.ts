@@ -1,6 +1,6 @@
 /**
- * The stack program: stack config (namespace `haproxy-ha`) -> web servers, two HAProxy nodes,
- * one keepalived pair. See the README's configuration reference.
+ * The stack program: stack config (namespace `haproxy-ha`) -> web servers, two HAProxy nodes and
+ * one keepalived pair (or one HAProxy node alone). See the README's configuration reference.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -26,13 +26,16 @@ const privateKey = pulumi.secret(cfg.ssh.privateKey ?? readKey(cfg.ssh.privateKe
 
 const topology = buildTopology(cfg, privateKey);
 
+/** The VIP; with one balancer (no keepalived), that balancer's own address. */
 export const vip = topology.vip;
 export const url = topology.url;
 /** Every VIP (all instances'), and its URL: publish them all in DNS when the pair is active-active. */
 export const vips = topology.vips;
 export const urls = topology.urls;
-export const balancers = topology.pair.nodeNames;
-export const master = topology.pair.masterName;
-/** Per instance, the balancer that starts as its MASTER. */
-export const masters = topology.pair.masters;
-export const webs = topology.webs.map((w) => w.url);
+export const balancers = topology.balancerNames;
+/** The balancer that starts as MASTER; with one balancer, that one. */
+export const master = topology.masterName;
+/** Per instance, the balancer that starts as its MASTER (none with one balancer). */
+export const masters = topology.masters;
+/** Every web server's URL, managed or not. */
+export const webs = topology.webUrls;

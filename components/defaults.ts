@@ -91,5 +91,7 @@ export const DEFAULTS = deepFreeze({
     stack: {
         /** Interface carrying the VIP and the adverts. */
         interface: "eth0",
+        /** A web server of `webs` is installed and configured by the library (a WebBackend over SSH). */
+        webManaged: true,
     },
 } as const);

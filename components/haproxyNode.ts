@@ -146,6 +146,13 @@ export interface HaproxyNodeArgs extends HostArgs {
     peers?: HaproxyPeersArgs;
     /** Users for basic auth (`auth` on a frontend or route), their password hashes secrets. Default: none. */
     userlists?: HaproxyUserlistArgs[];
+    /**
+     * Nameservers (IP addresses, port 53) haproxy asks while it runs, for the servers whose
+     * address is a DNS name: a `resolvers` section (haproxy ≥ 1.6, refused on centos7 and `auto`),
+     * so a record that changes moves the traffic without a reload. Default: none — names are
+     * resolved once, with libc, when haproxy starts (or reloads).
+     */
+    nameservers?: string[];
 }
 
 /**
@@ -229,6 +236,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 frontends: frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) })),
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
+                ...(plan.dns ? { dns: plan.dns } : {}),
                 sections: plan.sections,
                 peers: plan.peers,
                 userlists: plan.userlists.map((l, i) => ({ name: l.name, users: l.users.map((u, j) => ({ name: u.name, insecure: u.insecure, secret: secrets[i][j] })) })),

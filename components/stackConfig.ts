@@ -27,9 +27,11 @@ import type {
 import type { HaproxyAuthArgs, HaproxyRateLimitArgs, HaproxyUserArgs } from "./model/edge";
 import type { HaproxyNodeArgs } from "./haproxyNode";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "./keepalivedPair";
+import { checkServerAddress } from "./model/dns";
 import { ArgPath, ArgumentErrors } from "./model/problems";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, SERVER_STATES, ServerState } from "./render/haproxy";
+import { singleBalancerProblems, unmanagedWebProblems } from "./stackVariants";
 import { checkTopology, topologyProblems } from "./topology";
 import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines } from "./validate";
 
@@ -426,9 +428,18 @@ const KEYS = {
     webs: listOfObjects(
         {
             name: leaf(typedName(), { required: true, description: "server name in haproxy.cfg; unique, and no balancer's name" }),
-            host: leaf(typedAddress(), { required: true, description: "address Pulumi connects to and the balancers send requests to" }),
+            host: leaf(typedString(checkServerAddress, "IP address or DNS name"), {
+                required: true,
+                description:
+                    "address Pulumi connects to and the balancers send requests to: an IP address or a DNS name (RFC 1123), which haproxy resolves with libc when it starts and, with `nameservers`, again while it runs",
+            }),
             port: leaf(integer(1, 65535), { default: DEFAULTS.webBackend.port, description: "port the web server listens on" }),
-            content: leaf(z.string({ error: "must be the index page's text" }), { description: "the index page; unset: a page that names the backend" }),
+            managed: leaf(boolean(), {
+                default: DEFAULTS.stack.webManaged,
+                description:
+                    "`false`: a server the library only points to (an existing machine, IIS on Windows…): no SSH to it, nothing installed, no host key needed; only its `host` and `port` in the balancers' backend, health-checked like the others",
+            }),
+            content: leaf(z.string({ error: "must be the index page's text" }), { description: "the index page; unset: a page that names the backend; not with `managed: false`" }),
             state: leaf(oneOf(SERVER_STATES as unknown as [ServerState, ...ServerState[]]), {
                 shorthandDefault: "ready",
                 shorthandOf: "collections",
@@ -449,11 +460,15 @@ const KEYS = {
                 description: "VRRP priority; the two must differ, the higher starts as MASTER",
             }),
         },
-        { min: 2, max: 2 },
-        { required: true, description: "the two HAProxy nodes sharing the VIP" },
+        { min: 1, max: 2 },
+        {
+            required: true,
+            description:
+                "the HAProxy nodes: two share the VIP through keepalived; one runs alone, without keepalived and without a VIP (the service's address is its `host`; the VRRP keys are refused)",
+        },
     ),
     vip: leaf(typedString(checkCidr, "address/prefix"), {
-        description: "the floating address with prefix, e.g. `172.20.30.69/24`; must lie in the balancers' subnet and be none of them. This or `instances` is required",
+        description: "the floating address with prefix, e.g. `172.20.30.69/24`; must lie in the balancers' subnet and be none of them. With two balancers this or `instances` is required; with one, unset",
     }),
     instances: listOfObjects(
         {
@@ -535,6 +550,10 @@ const KEYS = {
     }),
     logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
+    }),
+    nameservers: leaf(z.array(typedString(checkIp, "nameserver IP"), { error: "must be a list of nameserver IP addresses" }), {
+        description:
+            "nameservers (IP addresses, port 53) haproxy asks while it runs, for the web servers whose `host` is a DNS name: a `resolvers` section (haproxy ≥ 1.6: refused with `os` centos7 or auto), so a changed record moves the traffic without a reload; unset: names are resolved once, with libc, at each start or reload (see docs/variants.md)",
     }),
     runtimeApi: leaf(boolean(), { default: false, description: "haproxy's runtime API socket /run/haproxy/admin.sock (mode 600, level admin)" }),
     unicast: leaf(boolean(), { default: DEFAULTS.keepalivedPair.unicast, description: "VRRP adverts to the peer's address instead of multicast" }),
@@ -915,6 +934,8 @@ function decode(raw: Record<string, unknown>, ctx: ErrorContext): { data?: Topol
         }
     }
     const result = STACK_CONFIG_SCHEMA.safeParse(raw);
+    // Keys a single balancer would ignore: from what was typed, before the defaults fill them in.
+    problems.push(...singleBalancerProblems(raw).map((p) => ({ ...p, value: shown(p.path, p.value, ctx) })));
     if (!result.success) problems.push(...issueProblems(result.error.issues, raw, ctx));
     else if (result.data.ssh.privateKeyPath === undefined && result.data.ssh.privateKey === undefined) {
         // One of two keys, with no component arg for either: the stack program reads the file or takes the text.
@@ -942,7 +963,7 @@ const isUnder = (path: ArgPath, prefix: ArgPath) => prefix.every((seg, i) => pat
  * components' (see buildTopology).
  */
 export function stackOnlyProblems(cfg: TopologyConfig): ShownProblem[] {
-    const problems: ShownProblem[] = [];
+    const problems: ShownProblem[] = [...unmanagedWebProblems(cfg)];
     // The web servers and the balancers are separate components, but share one namespace of node names.
     const webNames = new Set(cfg.webs.map((w) => w.name));
     cfg.balancers.forEach((b, i) => {

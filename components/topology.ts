@@ -1,6 +1,7 @@
 /**
- * The whole two-tier topology from stack config: web servers, two HaproxyNodes, one
- * KeepalivedPair. The mapping tables below declare which stack key feeds which component arg;
+ * The whole two-tier topology from stack config: web servers (a WebBackend each, unless
+ * `managed: false`), two HaproxyNodes and one KeepalivedPair, or one HaproxyNode alone (no pair,
+ * no VIP: see stackVariants.ts). The mapping tables below declare which stack key feeds which component arg;
  * `buildTopology` builds every component's args from them, and `checkTopology` runs every
  * component's check on those args before any component exists, showing each problem under the
  * stack key the same rows name. The BACKUP balancer is changed before the MASTER.
@@ -16,6 +17,7 @@ import { argsFromStack, ConfigForm, KeyMapping, ruleInStackTerms, stackPathOf } 
 import { normalizeHaproxyNode } from "./model/haproxy";
 import { normalizeKeepalivedPair } from "./model/keepalived";
 import { normalizeWebBackend } from "./model/webBackend";
+import { isSingleBalancer } from "./stackVariants";
 import { ArgumentError } from "./validate";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
@@ -83,6 +85,7 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["stats", "**"], arg: ["stats", "**"], value: (v) => (v === true ? {} : v || undefined) },
     { stack: ["logging"], arg: ["logging", "target"] },
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
+    { stack: ["nameservers", "**"], arg: ["nameservers", "**"] },
     // Both balancers, by their own addresses; each node finds its own entry by its name.
     {
         stack: ["peers", "**"],
@@ -156,8 +159,8 @@ export const PAIR_NAME = "vip";
 /** A stack config checked whole: the args its components are built from, each already normalized once. */
 export interface TopologyPlan {
     args: TopologyArgs;
-    /** Balancer indexes in the order they are changed: BACKUP first, so a bad change stops there. */
-    updateOrder: readonly [number, number];
+    /** Balancer indexes in the order they are changed: BACKUP first, so a bad change stops there (one balancer: `[0]`). */
+    updateOrder: readonly number[];
 }
 
 /** Configs already checked whole, with what they looked like then: buildTopology does not check them again. */
@@ -198,6 +201,8 @@ export function topologyProblems(cfg: TopologyConfig, show: ShowValue = showWith
         }
     };
     cfg.webs.forEach((w, i) => {
+        // A web the library only points to is no WebBackend: its address is the balancers' to check.
+        if (!w.managed) return;
         const problems = new Problems();
         problems.check([], () => checkWebBackendArgs(w.name, args.webs[i]));
         inStackTerms(WEB_BACKEND_ROWS, `WebBackend "${w.name}"`, i, problems);
@@ -207,9 +212,13 @@ export function topologyProblems(cfg: TopologyConfig, show: ShowValue = showWith
         problems.check([], () => checkHaproxyNodeArgs(b.name, args.balancers[i]));
         inStackTerms(HAPROXY_NODE_ROWS, `HaproxyNode "${b.name}"`, i, problems);
     });
-    const pairProblems = new Problems();
-    const pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair));
-    inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
+    // One balancer runs alone: no pair to check (the keys that would configure one are refused when decoded).
+    let pair: { updateOrder: readonly number[] } | undefined = { updateOrder: [0] };
+    if (!isSingleBalancer(cfg)) {
+        const pairProblems = new Problems();
+        pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair));
+        inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
+    }
     shown.push(...vipsBoundProblems(cfg));
 
     // Both balancers take the same frontends: one problem, shown once.
@@ -227,15 +236,25 @@ export function topologyProblems(cfg: TopologyConfig, show: ShowValue = showWith
 }
 
 export interface Topology {
+    /** The web servers the library manages (`managed: false` ones are not components). */
     webs: WebBackend[];
+    /** Every web server's URL, in `webs` order, managed or not. */
+    webUrls: pulumi.Output<string>[];
     balancers: HaproxyNode[];
-    pair: KeepalivedPair;
-    /** The first VIP, without prefix, and its URL. */
+    /** Unset with one balancer: it runs without keepalived. */
+    pair?: KeepalivedPair;
+    /** The first VIP, without prefix, and its URL; with one balancer, that balancer's own address. */
     vip: pulumi.Output<string>;
     url: pulumi.Output<string>;
-    /** Every instance's VIPs, without prefix, and their URLs. */
+    /** Every instance's VIPs, without prefix, and their URLs; with one balancer, its address. */
     vips: pulumi.Output<string[]>;
     urls: pulumi.Output<string[]>;
+    /** The balancers' node names. */
+    balancerNames: pulumi.Output<string[]>;
+    /** The balancer that starts as MASTER; with one balancer, that one. */
+    masterName: pulumi.Output<string>;
+    /** Per instance, the balancer that starts as its MASTER; with one balancer, none. */
+    masters: pulumi.Output<Record<string, string>>;
 }
 
 /** Builds every component. `privateKey` is the key text (a secret), however the caller got it. */
@@ -244,24 +263,57 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const { args, updateOrder } = checkTopology(cfg);
     // What the checked args lack is wiring only (the SSH key, dependsOn): each component takes the plan already made.
     const withKey = (connection: pulumi.Input<ConnectionArgs>) => ({ ...(connection as ConnectionArgs), privateKey: pulumi.secret(privateKey) });
-    const webs = cfg.webs.map((w, i) => {
+    // A web the library only points to gets no component: no SSH, no install.
+    const byIndex = cfg.webs.map((w, i) => {
+        if (!w.managed) return undefined;
         const checked = args.webs[i];
         return new WebBackend(w.name, normalizeWebBackend.reuse(w.name, checked, { ...checked, connection: withKey(checked.connection) }));
     });
+    const webs = byIndex.filter((w): w is WebBackend => w !== undefined);
     const balancers: HaproxyNode[] = [];
-    const [first, second] = updateOrder;
-    for (const i of [first, second]) {
+    const [first] = updateOrder;
+    for (const i of updateOrder) {
         const { name } = cfg.balancers[i];
         const checked = args.balancers[i];
         // In the args, not the options: the node's packages must not wait for the component's registration.
         const dependsOn = i === first ? webs : [balancers[first]];
         balancers[i] = new HaproxyNode(name, normalizeHaproxyNode.reuse(name, checked, { ...checked, connection: withKey(checked.connection), dependsOn }));
     }
-    const nodes = args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: balancers[i] }));
-    const pair = new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes }));
     const port = cfg.port ?? DEFAULTS.haproxyNode.port;
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
-    return { webs, balancers, pair, vip: pair.vip, url: pair.vip.apply(urlOf), vips: pair.vips, urls: pair.vips.apply((v) => v.map(urlOf)) };
+    const webUrls = cfg.webs.map((w, i) => byIndex[i]?.url ?? pulumi.output(`http://${w.host.includes(":") ? `[${w.host}]` : w.host}:${w.port}/`));
+    const balancerNames = pulumi.output(balancers.map((b) => b.nodeName));
+    if (isSingleBalancer(cfg)) {
+        // No VIP: the service answers on the balancer's own address (its frontend binds `*`).
+        const own = pulumi.output(cfg.balancers[0].host);
+        return {
+            webs,
+            webUrls,
+            balancers,
+            vip: own,
+            url: own.apply(urlOf),
+            vips: own.apply((a) => [a]),
+            urls: own.apply((a) => [urlOf(a)]),
+            balancerNames,
+            masterName: pulumi.output(balancers[0].nodeName),
+            masters: pulumi.output({} as Record<string, string>),
+        };
+    }
+    const nodes = args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: balancers[i] }));
+    const pair = new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes }));
+    return {
+        webs,
+        webUrls,
+        balancers,
+        pair,
+        vip: pair.vip,
+        url: pair.vip.apply(urlOf),
+        vips: pair.vips,
+        urls: pair.vips.apply((v) => v.map(urlOf)),
+        balancerNames: pulumi.output(pair.nodeNames),
+        masterName: pulumi.output(pair.masterName),
+        masters: pulumi.output(pair.masters),
+    };
 }
 
 /**
@@ -272,7 +324,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
  */
 export function requirePinnedHostKeys(cfg: TopologyConfig, stack = "<stack>"): void {
     if (cfg.ssh.insecureSkipHostKeyCheck) return;
-    const hosts = [...cfg.webs, ...cfg.balancers].filter((h) => cfg.ssh.hostKeys?.[h.host] === undefined);
+    // A web the library only points to is never connected to: it needs no key.
+    const hosts = [...cfg.webs.filter((w) => w.managed), ...cfg.balancers].filter((h) => cfg.ssh.hostKeys?.[h.host] === undefined);
     if (hosts.length === 0) return;
     throw new ArgumentError(
         "stack config",

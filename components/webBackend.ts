@@ -9,7 +9,7 @@ import { WEB_PAGE, webBackendSteps, webIndexPath } from "./script/webBackendStep
 export interface WebBackendArgs extends HostArgs {
     /** How to reach the host over SSH (the shape of the command provider's remote ConnectionArgs). */
     connection: pulumi.Input<ConnectionArgs>;
-    /** Address the balancers use to reach this web server. Default: `connection.host`. */
+    /** Address the balancers use to reach this web server: an IP address or a DNS name. Default: `connection.host`. */
     address?: pulumi.Input<string>;
     /** Port the web server listens on. Default 80. Plain: it decides the firewall and site steps. */
     port?: number;

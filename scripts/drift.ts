@@ -81,7 +81,8 @@ export function checkStack(raw: Record<string, unknown>, recordedKnownHosts: str
         else if (!process.env.SSH_AUTH_SOCK) throw new Error("drift: the stack's key is a secret (`ssh.privateKey`): set `ssh.privateKeyPath`, or load the key into an ssh-agent");
         const files = { pinned: path.join(home, "known_hosts"), recorded: recordedKnownHosts };
         fs.writeFileSync(files.pinned, Object.entries(cfg.ssh.hostKeys ?? {}).map(([h, k]) => `${knownHostsName(h, cfg.ssh.port)} ${k}\n`).join(""));
-        const hosts = [...cfg.webs.map((w) => ({ name: w.name, address: w.host })), ...cfg.balancers.map((b) => ({ name: b.name, address: b.host }))];
+        // A web the library only points to (`managed: false`) has nothing of the library's to drift.
+        const hosts = [...cfg.webs.filter((w) => w.managed).map((w) => ({ name: w.name, address: w.host })), ...cfg.balancers.map((b) => ({ name: b.name, address: b.host }))];
         if (hosts.some((h) => cfg.ssh.hostKeys?.[h.address] === undefined)) fs.mkdirSync(path.dirname(recordedKnownHosts), { recursive: true });
         return hosts.map(({ name, address }) => {
             const pinned = cfg.ssh.hostKeys?.[address] !== undefined;

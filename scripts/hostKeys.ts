@@ -61,7 +61,8 @@ export interface PinResult {
  */
 export function pinHostKeys(stackFile: string, options: { replace?: boolean; scan?: Scanner } = {}): PinResult {
     const cfg = parseTopologyConfig(readStackConfig(stackFile));
-    const hosts = [...cfg.webs, ...cfg.balancers].map((h) => ({ name: h.name, address: h.host }));
+    // A web the library only points to (`managed: false`) is never connected to: no key to pin.
+    const hosts = [...cfg.webs.filter((w) => w.managed), ...cfg.balancers].map((h) => ({ name: h.name, address: h.host }));
     const scanned = preferredKeys((options.scan ?? sshKeyscan)([...new Set(hosts.map((h) => h.address))], cfg.ssh.port, cfg.ssh.perDialTimeout));
     const missing = hosts.filter((h) => scanned[h.address] === undefined);
     if (missing.length) {

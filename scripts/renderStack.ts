@@ -98,7 +98,7 @@ function resolved<T>(output: pulumi.Output<T>): Promise<T> {
 export async function renderStack(raw: Record<string, unknown>): Promise<RenderedStack> {
     setRenderMocks();
     const topology = buildTopology(parseTopologyConfig(raw), pulumi.secret("<private key>"));
-    const components = [...topology.webs, ...topology.balancers, topology.pair];
+    const components = [...topology.webs, ...topology.balancers, ...(topology.pair ? [topology.pair] : [])];
     const files = (await Promise.all(components.map((c) => resolved(c.files)))).flat();
     return { files, scripts: components.flatMap((c) => c.scripts) };
 }

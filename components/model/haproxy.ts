@@ -29,6 +29,7 @@ import {
     isIp,
     isObject,
 } from "../validate";
+import { checkServerAddress, DnsPlan, normalizeDns } from "./dns";
 import { checkConnection, HostPlan, hostPlan } from "./host";
 import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
 import { compressionPlan, CompressionPlan, errorPagePlans, ErrorPagePlan, HaproxyCompressionArgs, HaproxyErrorPageArgs, http2Refusal, rawSectionPlans, RawSectionPlan } from "./responses";
@@ -58,7 +59,11 @@ import {
 export interface HaproxyServerArgs {
     /** Server name in haproxy.cfg (letters, digits, `.`, `_`, `-`), e.g. a WebBackend's `backendName`. An Output is fine. */
     name: pulumi.Input<string>;
-    /** Address haproxy connects to, e.g. a WebBackend's `address`. An Output is fine. */
+    /**
+     * Address haproxy connects to, e.g. a WebBackend's `address`: an IP address or a DNS name
+     * (RFC 1123), resolved with libc when haproxy starts and, with the node's `nameservers`,
+     * again while it runs. An Output is fine.
+     */
     address: pulumi.Input<string>;
     /** Default 80. */
     port?: number;
@@ -356,6 +361,8 @@ export interface HaproxyPlan extends HostPlan {
     nonlocalBind6: boolean;
     /** The oldest haproxy the node may meet. */
     haproxyVersion: string;
+    /** Run-time resolution of server names (`nameservers`); unset: names resolved at start only. */
+    dns?: DnsPlan;
     /** The peers section (its port open to the other members only). */
     peers?: PeersPlan;
     userlists: UserlistPlan[];
@@ -490,7 +497,7 @@ function servers(c: Checks, path: ArgPath, raw: unknown): ServerPlan[] {
         return {
             path: [...path, i],
             name: whenKnown(c, [...path, i, "name"], s.name as pulumi.Input<string>, (f, n) => checkName(c.where, f, n)),
-            address: whenKnown(c, [...path, i, "address"], s.address as pulumi.Input<string>, (f, a) => checkIp(c.where, f, a)),
+            address: whenKnown(c, [...path, i, "address"], s.address as pulumi.Input<string>, (f, a) => checkServerAddress(c.where, f, a)),
             port: at("port", (f) => checkPort(c.where, f, s.port ?? d.port)) ?? d.port,
             weight: optionalInteger(c, [...path, i, "weight"], s.weight, 0, 256),
             backup: bool(c, [...path, i, "backup"], s.backup, d.backup),
@@ -916,6 +923,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         if (typeof s.name !== "string" && s.state !== "ready") c.add([...s.path, "state"], "needs a plain `name` (not an output of another resource) to be applied through the runtime API", s.state);
     }
     const address = args.address === undefined ? undefined : whenKnown(c, ["address"], args.address, (f, a) => checkIp(where, f, a));
+    const dns = normalizeDns(c, os, args.nameservers);
 
     const rawStats: unknown = args.stats;
     const statsArgs = rawStats === true ? {} : args.stats || undefined;
@@ -968,6 +976,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         nonlocalBind,
         nonlocalBind6,
         haproxyVersion: oldestHaproxy(os).version,
+        ...(dns ? { dns } : {}),
         ...(peers ? { peers } : {}),
         userlists,
     };

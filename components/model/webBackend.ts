@@ -4,7 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../defaults";
-import { checkIp, checkName, checkPort } from "../validate";
+import { checkName, checkPort } from "../validate";
+import { checkServerAddress } from "./dns";
 import type { WebBackendArgs } from "../webBackend";
 import { checkConnection, HostPlan, hostPlan } from "./host";
 import { Checks, memoizedNormalizer, whenKnown } from "./problems";
@@ -27,7 +28,7 @@ function normalize(name: string, args: WebBackendArgs): WebBackendPlan {
         ...hostPlan(c, args),
         backendName: c.at(["backendName"], (f) => checkName(where, f, args.backendName ?? name)) ?? name,
         port: c.at(["port"], (f) => checkPort(where, f, args.port ?? DEFAULTS.webBackend.port)) ?? DEFAULTS.webBackend.port,
-        address: whenKnown(c, ["address"], args.address ?? pulumi.output(args.connection).apply((conn) => conn.host), (f, a) => checkIp(where, f, a)),
+        address: whenKnown(c, ["address"], args.address ?? pulumi.output(args.connection).apply((conn) => conn.host), (f, a) => checkServerAddress(where, f, a)),
     };
     c.throwIfAny();
     return plan;

@@ -6,6 +6,7 @@
  * collections only: the shorthand args become collections in model/haproxy.ts.
  */
 import { versionAtLeast } from "../os";
+import { HaproxyDns, resolversSection, serverResolverOptions } from "./dns";
 import type { CompressionPlan, ErrorPagePlan, RawSectionPlan } from "../model/responses";
 import { compressionLines, errorPageLines, rawSections } from "./responses";
 import { RoutingRoute, routeParts } from "./routing";
@@ -136,6 +137,8 @@ export interface HaproxyConfigSpec {
     runtimeApi?: boolean;
     /** Raw lines appended to each section: the escape hatch for directives the args do not model. */
     extra?: { global?: string[]; defaults?: string[] };
+    /** Run-time DNS resolution of server names (render/dns.ts). */
+    dns?: HaproxyDns;
     /** Raw top-level sections, after the backends. */
     sections?: RawSectionPlan[];
     /** The peers section every rendered stick table names. */
@@ -180,9 +183,10 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
             `timeout server ${spec.timeouts.serverMs}ms`,
             ...(extra.defaults ?? []),
         ],
+        ...(spec.dns ? [resolversSection(spec.dns)] : []),
         ...edgeSections(spec.peers, spec.userlists ?? []),
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
-        ...backends.map((b) => backendSection(b, spec.mode, version, spec.peers)),
+        ...backends.map((b) => backendSection(b, spec.mode, version, spec.peers, spec.dns)),
         ...rateTableSections(frontends, spec.peers),
         ...rawSections(spec.sections),
     ];
@@ -312,7 +316,7 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     return lines;
 }
 
-function backendSection(b: HaproxyBackend, defaultMode: string, version: string, peers?: EdgePeers): string[] {
+function backendSection(b: HaproxyBackend, defaultMode: string, version: string, peers?: EdgePeers, dns?: HaproxyDns): string[] {
     const lines = [`backend ${b.name}`];
     if (b.mode !== defaultMode) lines.push(`mode ${b.mode}`);
     lines.push(`balance ${b.balance}`);
@@ -326,7 +330,7 @@ function backendSection(b: HaproxyBackend, defaultMode: string, version: string,
     lines.push(...stickSourceLines(b.stickSource, peers));
     const hc = b.healthCheck;
     lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
-    lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined)));
+    lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined, dns)));
     lines.push(...compressionLines(b.compression), ...errorPageLines(b.errorPages, version));
     lines.push(...(b.extra ?? []));
     return lines;
@@ -350,8 +354,8 @@ function httpCheckLines(hc: HaproxyHealthCheck, version: string): string[] {
  * DRAIN state does to the weight; no keyword for it before haproxy 3.x), maint as `disabled`
  * (last, so the config step can tell a change of state alone; see script/serverStates.ts).
  */
-function serverLine(server: HaproxyServer, cookie: boolean): string {
-    const parts = [`server ${server.name} ${hostPort(server.address, server.port)} check`];
+function serverLine(server: HaproxyServer, cookie: boolean, dns?: HaproxyDns): string {
+    const parts = [`server ${server.name} ${hostPort(server.address, server.port)} check`, ...serverResolverOptions(server.address, dns)];
     const weight = server.state === "drain" ? 0 : server.weight;
     if (weight !== undefined) parts.push(`weight ${weight}`);
     if (server.maxconn !== undefined) parts.push(`maxconn ${server.maxconn}`);

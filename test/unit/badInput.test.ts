@@ -11,7 +11,7 @@ const conn = { host: "10.77.0.21", user: "root", privateKey: pulumi.secret("k") 
 
 /** Each row: a bad stack config and the message that must name the key and the value. */
 const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
-    ["a malformed web host IP", { webs: [{ name: "www1", host: "172.20.30.300" }] }, /`haproxy-ha:webs\[0\]\.host` must be an IPv4 or IPv6 address, got "172\.20\.30\.300"/],
+    ["a malformed web host IP", { webs: [{ name: "www1", host: "172.20.30.300" }] }, /`haproxy-ha:webs\[0\]\.host` must be an IPv4 or IPv6 address or a DNS name \(RFC 1123.*got "172\.20\.30\.300"/],
     ["a VIP without prefix", { vip: "172.20.30.69" }, /`haproxy-ha:vip` must be an address with its prefix length.*got "172\.20\.30\.69"/],
     ["a VIP with prefix /33", { vip: "172.20.30.69/33" }, /`haproxy-ha:vip`.*got "172\.20\.30\.69\/33"/],
     ["a VIP outside the nodes' subnet", { vip: "10.9.9.9/24" }, /`haproxy-ha:vip` must lie in the subnet of `haproxy-ha:balancers\[0\]\.host` \(172\.20\.30\.25\).*got "10\.9\.9\.9\/24"/],
@@ -27,8 +27,9 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["duplicate backend names", { webs: [{ name: "www1", host: "172.20.30.15" }, { name: "www1", host: "172.20.30.16" }] }, /`haproxy-ha:webs\[1\]\.name` must be unique, got "www1"/],
     ["a name with a space", { webs: [{ name: "www 1", host: "172.20.30.15" }] }, /`haproxy-ha:webs\[0\]\.name`.*got "www 1"/],
     ["a name with a command substitution", { balancers: [{ name: "$(touch /tmp/pwned)", host: "172.20.30.25" }, { name: "hk2", host: "172.20.30.26" }] }, /`haproxy-ha:balancers\[0\]\.name`.*got "\$\(touch \/tmp\/pwned\)"/],
-    ["one balancer", { balancers: [{ name: "hk1", host: "172.20.30.25" }] }, /`haproxy-ha:balancers` must be a list of exactly 2 entries/],
-    ["three balancers", { balancers: [{ name: "a", host: "172.20.30.25" }, { name: "b", host: "172.20.30.26" }, { name: "c", host: "172.20.30.27" }] }, /`haproxy-ha:balancers` must be a list of exactly 2 entries/],
+    // One balancer runs without keepalived: the pair's keys typed beside it are what is refused.
+    ["one balancer with a VIP", { balancers: [{ name: "hk1", host: "172.20.30.25" }] }, /`haproxy-ha:vip` configures the keepalived pair, and one balancer has none.*got "172\.20\.30\.69\/24"/],
+    ["three balancers", { balancers: [{ name: "a", host: "172.20.30.25" }, { name: "b", host: "172.20.30.26" }, { name: "c", host: "172.20.30.27" }] }, /`haproxy-ha:balancers` must be a list of 1 to 2 entries/],
     ["an unknown server state", { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "draining" }, { name: "www2", host: "172.20.30.16" }] }, /`haproxy-ha:webs\[0\]\.state` must be one of ready, drain, maint, got "draining"/],
     ["a drained web without the runtime API", { webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16" }] }, /`haproxy-ha:webs\[0\]\.state` needs `haproxy-ha:runtimeApi: true`.*got "drain"/],
     ["every web drained or in maintenance", { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16", state: "maint" }] }, /`haproxy-ha:webs` would take every server out of rotation.*got \["www1: drain","www2: maint"\]/],
@@ -57,7 +58,7 @@ describe("bad input is refused before any host is touched", () => {
     }
 
     it("refuses a web server with a malformed address (component)", () => {
-        expect(() => new WebBackend("bad-web", { connection: conn, address: "10.1.1" })).to.throw(/WebBackend "bad-web": `address` must be an IPv4 or IPv6 address, got "10\.1\.1"/);
+        expect(() => new WebBackend("bad-web", { connection: conn, address: "10.1.1" })).to.throw(/WebBackend "bad-web": `address` must be an IPv4 or IPv6 address or a DNS name \(RFC 1123.*got "10\.1\.1"/);
     });
 
     it("refuses a mangled pinned host key in a component's connection, naming the field", () => {

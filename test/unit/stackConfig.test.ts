@@ -94,7 +94,7 @@ describe("stack config: unknown keys are refused with the nearest known key", ()
         ["a singular list key", { balancer: [] }, "`haproxy-ha:balancer` is unknown (did you mean `haproxy-ha:balancers`?), got []"],
         ["a key with a typo", { intreface: "eth1" }, '`haproxy-ha:intreface` is unknown (did you mean `haproxy-ha:interface`?), got "eth1"'],
         ["an SSH field typed as a key", { user: "admin" }, '`haproxy-ha:user` is unknown (did you mean `haproxy-ha:ssh.user`?), got "admin"'],
-        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, maps, sections, peers, userlists, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, preemptDelayS, trackScripts, trackFiles, trackProcesses, syncGroups, garp, notify, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
+        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, maps, sections, peers, userlists, logging, nameservers, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, preemptDelayS, trackScripts, trackFiles, trackProcesses, syncGroups, garp, notify, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
         ["a misspelt SSH field", { ssh: { user: "root", privateKeyPath: "/k", prot: 2222 } }, "`haproxy-ha:ssh.prot` is unknown (did you mean `haproxy-ha:ssh.port`?), got 2222"],
         ["a misspelt web field", { webs: [{ name: "www1", host: "172.20.30.15" }, { name: "www2", hots: "172.20.30.16" }] }, '`haproxy-ha:webs[1].hots` is unknown (did you mean `haproxy-ha:webs[1].host`?), got "172.20.30.16"'],
         ["a misspelt balancer field", { balancers: [{ name: "hk1", host: "172.20.30.25", priorty: 100 }, { name: "hk2", host: "172.20.30.26" }] }, "`haproxy-ha:balancers[0].priorty` is unknown (did you mean `haproxy-ha:balancers[0].priority`?), got 100"],
@@ -219,7 +219,7 @@ describe("stack config: secrets never appear in an error", () => {
         ["a private key beside a wrong port", { ssh: { privateKey: SECRET, port: "x" } }, { secretKeys: ["haproxy-ha:ssh"] }, "haproxy-ha:ssh.port"],
         ["a private key beside an unknown field", { ssh: { privateKey: SECRET, prot: 22 } }, { secretKeys: ["haproxy-ha:ssh"] }, "haproxy-ha:ssh.prot"],
         ["a secret scalar key", { vip: SECRET }, { secretKeys: ["haproxy-ha:vip"] }, "haproxy-ha:vip"],
-        ["a secret list with a bad entry", { webs: [{ name: "www1", host: SECRET }] }, { secretKeys: ["haproxy-ha:webs"] }, "haproxy-ha:webs[0].host"],
+        ["a secret list with a bad entry", { webs: [{ name: "www1", host: `${SECRET} ` }] }, { secretKeys: ["haproxy-ha:webs"] }, "haproxy-ha:webs[0].host"],
         ["a secret list that is too long", { webs: Array.from({ length: 65 }, (_, i) => ({ name: `w${i}`, host: "172.20.30.15", content: SECRET })) }, { secretKeys: ["haproxy-ha:webs"] }, "haproxy-ha:webs"],
     ];
     for (const [what, overrides, options, field] of ROWS) {

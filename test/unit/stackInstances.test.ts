@@ -74,7 +74,7 @@ describe("stack config `haproxy-ha:instances` in the stack program (render dry r
         expect(await resolved(topology.vips)).to.deep.equal(["172.20.30.69", "172.20.30.70", "fd77::100"]);
         expect(await resolved(topology.urls)).to.deep.equal(["http://172.20.30.69:80/", "http://172.20.30.70:80/", "http://[fd77::100]:80/"]);
         expect(await resolved(topology.url)).to.equal("http://172.20.30.69:80/");
-        expect(topology.pair.masters).to.deep.equal({ a: "hk1", b: "hk2", v6: "hk2" });
+        expect(topology.pair!.masters).to.deep.equal({ a: "hk1", b: "hk2", v6: "hk2" });
     });
 
     it("an IPv6 instance: haproxy binds the VIP (the last colon separates the port)", async () => {

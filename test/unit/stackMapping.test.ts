@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVER_ADDRESS_RULE } from "../../components/model/dns";
 import { normalizeHaproxyNode } from "../../components/model/haproxy";
 import { normalizeKeepalivedPair } from "../../components/model/keepalived";
 import { ArgumentErrors } from "../../components/model/problems";
@@ -58,7 +59,7 @@ describe("stack config: every problem at once, each under the stack key the user
         expect(problems.map((p) => p.field)).to.have.members(["haproxy-ha:balancers[0].name", "haproxy-ha:webs[1].host", "haproxy-ha:balancers[1].priority"]);
         // The web server and both balancers' HaproxyNodes refuse the address: shown once.
         expect(problems).to.have.length(3);
-        expect(problems.find((p) => p.field === "haproxy-ha:webs[1].host")).to.deep.include({ rule: "must be an IPv4 or IPv6 address", value: "172.20.30.300" });
+        expect(problems.find((p) => p.field === "haproxy-ha:webs[1].host")).to.deep.include({ rule: SERVER_ADDRESS_RULE, value: "172.20.30.300" });
         expect(problems.find((p) => p.field === "haproxy-ha:balancers[1].priority")).to.deep.equal({
             field: "haproxy-ha:balancers[1].priority",
             rule: "must differ from `haproxy-ha:balancers[0].priority` (equal priorities make the election arbitrary)",
