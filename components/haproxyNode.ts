@@ -5,6 +5,8 @@ import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, Rende
 import { DEFAULTS } from "./defaults";
 import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyPlan, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
 import { pathText } from "./model/problems";
+import { HaproxyAcmeArgs } from "./model/acme";
+import { ACME_RESPONDER_BUNDLE, acmeResponderStep } from "./script/acmeSteps";
 import { CERT_DIR } from "./model/vocabulary";
 import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -128,6 +130,12 @@ export interface HaproxyNodeArgs extends HostArgs {
     nonlocalBind?: boolean;
     /** Node name in the rendered files. Default: the resource name. */
     nodeName?: string;
+    /**
+     * ACME: every HTTP-mode frontend with a plain-HTTP bind answers the account's HTTP-01
+     * challenges (haproxy ≥ 2.2), and `certificates` named here load the account's placeholder
+     * until their AcmeCertificate is issued (see docs/acme.md). Default: off.
+     */
+    acme?: HaproxyAcmeArgs;
 }
 
 /**
@@ -150,6 +158,11 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     readonly statsPassword?: pulumi.Output<string>;
     readonly files: pulumi.Output<RenderedFile[]>;
     readonly scripts: RenderedScript[];
+    /**
+     * With `acme`: the step after which this node answers the account's HTTP-01 challenges. An
+     * AcmeCertificate whose binds are here waits for it (and for the VIP), not for the whole node.
+     */
+    readonly acmeResponder?: pulumi.Resource;
 
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = normalizeHaproxyNode(name, args);
@@ -183,7 +196,8 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const bindAddresses = pulumi.all(frontends.map((f) => pulumi.all(f.binds.map((b) => b.address))));
         const serverAddresses = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.address))));
         const serverNames = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.name))));
-        this.configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats]).apply(([binds, servers, names, statsSpec]) => {
+        const acme = plan.acme;
+        this.configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, acme?.thumbprint]).apply(([binds, servers, names, statsSpec, thumbprint]) => {
             // Names that were Outputs at construction are unique only now that they are known.
             names.forEach((n, i) => {
                 if (backends[i].servers.some((s) => typeof s.name !== "string")) checkUniqueNames(where, pathText([...backends[i].path, "servers"]), n);
@@ -197,7 +211,11 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 stats: statsSpec,
                 log,
                 runtimeApi: plan.runtimeApi || undefined,
-                frontends: frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) })),
+                frontends: frontends.map((f, i) => ({
+                    ...f,
+                    binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })),
+                    ...(thumbprint !== undefined && acme?.frontends.includes(f.name) ? { acmeThumbprint: thumbprint } : {}),
+                })),
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
             });
@@ -217,6 +235,15 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             );
         }
 
+        // ACME: the same config with the placeholder for certificates not issued yet, put live first.
+        if (acme) {
+            const placeholder = acme.placeholderPem === undefined ? undefined : pulumi.secret(acme.placeholderPem);
+            stdin[ACME_RESPONDER_BUNDLE] = pulumi.secret(
+                pulumi.all([this.configText, pulumi.all(certificates.map((c) => (acme.certificates.includes(c.name) ? placeholder! : c.pem)))]).apply(([config, texts]) =>
+                    haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] }))),
+                ),
+            );
+        }
         const steps = haproxySteps({
             os,
             ports,
@@ -228,10 +255,13 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             rsyslog,
             runtimeApi: plan.runtimeApi,
             serverStates: plan.runtimeApi ? managedServerStates(backends) : undefined,
+            acmeResponder: acme ? acmeResponderStep(acme.thumbprint) : undefined,
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
-        const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
-        createSteps({ parent: this, prefix: name, connection, become: plan.become, reapply: plan.reapply, stepTimeoutS: plan.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: plan.installDependsOn }, steps);
+        // Not for an ACME certificate: it is ordered after the responder step, which uses this connection.
+        const known = certificates.filter((c) => !acme?.certificates.includes(c.name)).map((c) => c.pem);
+        const connection = known.length ? pulumi.all([args.connection, pulumi.all(known)]).apply(([c]) => c) : args.connection;
+        const commands = createSteps({ parent: this, prefix: name, connection, become: plan.become, reapply: plan.reapply, stepTimeoutS: plan.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: plan.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,
@@ -245,6 +275,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             ...certFiles,
         ]);
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
+        this.acmeResponder = acme ? commands[steps.findIndex((s) => s.name === "acme-responder")] : undefined;
         this.registerOutputs({ nodeName: this.nodeName, statsPassword: this.statsPassword });
     }
 }

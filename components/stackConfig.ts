@@ -269,7 +269,19 @@ const BACKEND = strict(
     },
     "must be an object with `name` and `servers`",
 );
-const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)") }, "must be an object with `name` and `pem`");
+const ACME_SETTINGS = strict(
+    {
+        directory: str("the ACME directory URL"),
+        email: str("an email address").optional(),
+        domains: words("a domain name"),
+        challenge: str().optional(),
+        renewBeforeDays: num().optional(),
+        dnsHook: str("a command").optional(),
+    },
+    "must be an object with `directory` and `domains`",
+);
+// `acme` instead of `pem`: the topology orders the certificate (components/acme) and feeds both balancers.
+const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)").optional(), acme: ACME_SETTINGS.optional() }, "must be an object with `name` and `pem` (or `acme`)");
 const STATS_OBJECT = strict(
     { adminSources: words("a CIDR", "CIDRs").optional(), prometheus: boolean().optional() },
     "must be true, false or an object with `adminSources`, `prometheus`",
@@ -391,10 +403,12 @@ const KEYS = {
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
         description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
     }),
-    certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }`" }), {
+    certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }` or `{ name, acme }`" }), {
         secret: true,
         description:
-            "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`; " +
+            "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`, " +
+            "or `{ name, acme: { directory, email, domains, challenge, renewBeforeDays, dnsHook } }`: issued and renewed by `pulumi up` from that ACME directory " +
+            "(challenge `http-01`, the default, answered by the balancers on port 80; `dns-01` through `dnsHook`, for wildcards; renewBeforeDays default 30; see docs/acme.md); " +
             "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
             "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
     }),
@@ -499,7 +513,8 @@ type Assignable<A extends B, B> = A;
 export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["frontends"]>, NonNullable<HaproxyNodeArgs["frontends"]>>,
     Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
-    Assignable<NonNullable<TopologyConfig["certificates"]>, NonNullable<HaproxyNodeArgs["certificates"]>>,
+    // An `acme` entry's `pem` is the AcmeCertificate's, filled by the topology.
+    Assignable<(Omit<Entry<TopologyConfig["certificates"]>, "acme" | "pem"> & { pem: string })[], NonNullable<HaproxyNodeArgs["certificates"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
     // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
     Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,
@@ -519,7 +534,7 @@ export type StackConfigCoversComponents = [
     Holds<SameKeys<Backend, HaproxyBackendArgs>>,
     Holds<SameKeys<Entry<Backend["servers"]>, HaproxyServerArgs>>,
     Holds<SameKeys<NonNullable<Backend["healthCheck"]>, HaproxyHealthCheckArgs>>,
-    Holds<SameKeys<Entry<TopologyConfig["certificates"]>, HaproxyCertificateArgs>>,
+    Holds<SameKeys<Omit<Entry<TopologyConfig["certificates"]>, "acme">, HaproxyCertificateArgs>>,
     Holds<SameKeys<Entry<TopologyConfig["instances"]>, VrrpInstanceArgs>>,
 ];
 

@@ -14,6 +14,8 @@ import { ArgPath, ArgumentErrors, pathText, Problems } from "./model/problems";
 import { ShowValue, showWithTableSecrets, ShownProblem, stackKeyPath, stackOnlyProblems, TopologyConfig } from "./stackConfig";
 import { argsFromStack, ConfigForm, KeyMapping, ruleInStackTerms, stackPathOf } from "./stackMapping";
 import { ArgumentError } from "./validate";
+import { SECRET_PLACEHOLDER } from "./certificates";
+import { AcmeWiring, acmeNodeArgs, acmeStackProblems, buildAcme } from "./acmeTopology";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
@@ -24,6 +26,8 @@ interface Wiring {
     webs?: WebBackend[];
     /** Building: secret values become secret Outputs. Checking: they stay plain, so the checks see them now. */
     secret?: (value: string) => pulumi.Input<string>;
+    /** Building with `acme` certificates: their AcmeCertificates' PEMs, and the balancers' `acme` arg. */
+    acme?: AcmeWiring;
 }
 
 type Row = KeyMapping<TopologyConfig, Wiring>;
@@ -94,8 +98,11 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     {
         stack: ["certificates", "**"],
         arg: ["certificates", "**"],
-        value: (list: TopologyConfig["certificates"], { wiring }) => list?.map((c) => ({ name: c.name, pem: wiring.secret ? wiring.secret(c.pem) : c.pem })),
+        // An `acme` entry: the AcmeCertificate's PEM once built; the checks see the dry run's placeholder.
+        value: (list: TopologyConfig["certificates"], { wiring }) =>
+            list?.map((c) => ({ name: c.name, pem: c.acme ? (wiring.acme?.pems[c.name] ?? SECRET_PLACEHOLDER) : wiring.secret && c.pem !== undefined ? wiring.secret(c.pem) : c.pem })),
     },
+    { stack: ["certificates"], arg: ["acme"], value: (list: TopologyConfig["certificates"], { wiring }) => acmeNodeArgs(list, wiring) },
 ];
 
 /** The two balancers → KeepalivedPair `nodes`; the single VIP or the instances. */
@@ -179,7 +186,7 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
     const pairProblems = new Problems();
     const pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair()));
     inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
-    shown.push(...vipsBoundProblems(cfg));
+    shown.push(...vipsBoundProblems(cfg), ...acmeStackProblems(cfg));
 
     // Both balancers take the same frontends: one problem, shown once.
     const seen = new Set<string>();
@@ -217,7 +224,8 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const secret = (v: string) => pulumi.secret(v);
     const first = componentArgs(cfg, { privateKey, secret });
     const webs = cfg.webs.map((w, i) => new WebBackend(w.name, { ...first.web(i), installBeforeDependsOn }));
-    const args = componentArgs(cfg, { privateKey, secret, webs });
+    const acme = buildAcme(cfg);
+    const args = componentArgs(cfg, { privateKey, secret, webs, acme });
     const balancers: HaproxyNode[] = [];
     for (const i of [1 - masterIndex, masterIndex]) {
         const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
@@ -225,7 +233,13 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...args.balancer(i), installBeforeDependsOn, dependsOn });
     }
     const pairArgs = args.pair();
-    const pair = new KeepalivedPair(PAIR_NAME, { ...pairArgs, installBeforeDependsOn, nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: balancers[i] })) });
+    // With ACME the VIP comes up once the balancers answer the challenge, before their certificate exists.
+    const pair = new KeepalivedPair(PAIR_NAME, {
+        ...pairArgs,
+        installBeforeDependsOn,
+        nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: acme ? balancers[i].acmeResponder : balancers[i] })),
+    });
+    acme?.ready([pair, ...balancers.map((b) => b.acmeResponder!)]);
     const port = cfg.port ?? DEFAULTS.haproxyNode.port;
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
     return { webs, balancers, pair, vip: pair.vip, url: pair.vip.apply(urlOf), vips: pair.vips, urls: pair.vips.apply((v) => v.map(urlOf)) };

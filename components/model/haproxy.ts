@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkCertificatePem, TlsHost } from "../certificates";
+import { acmeNodePlan, AcmeNodePlan } from "./acme";
 import { checkConnection, ConnectionArgs, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "../common";
 import { DEFAULTS } from "../defaults";
 import type { HaproxyNodeArgs } from "../haproxyNode";
@@ -310,6 +311,8 @@ export interface HaproxyPlan {
     nonlocalBind6: boolean;
     /** The oldest haproxy the node may meet. */
     haproxyVersion: string;
+    /** ACME: the HTTP-01 answer and the certificates an AcmeCertificate fills (model/acme.ts). */
+    acme?: AcmeNodePlan;
 }
 
 export interface CollectionsInput {
@@ -823,6 +826,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         if (typeof s.name !== "string" && s.state !== "ready") c.add([...s.path, "state"], "needs a plain `name` (not an output of another resource) to be applied through the runtime API", s.state);
     }
     const address = args.address === undefined ? undefined : whenKnown(c, ["address"], args.address, (f, a) => checkIp(where, f, a));
+    const acme = acmeNodePlan(c, args.acme, frontends, certificates.map((x) => x.name), os, requireHaproxy);
 
     const rawStats: unknown = args.stats;
     const statsArgs = rawStats === true ? {} : args.stats || undefined;
@@ -857,7 +861,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         os,
         reapply,
         stepTimeoutS,
-        installDependsOn,
+        // The HTTP-01 answer must be live before the certificate its binds wait for: before `dependsOn`.
+        installDependsOn: acme ? (installDependsOn ?? []) : installDependsOn,
         become: args.become ?? DEFAULTS.host.become,
         archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
         nodeName,
@@ -878,6 +883,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         nonlocalBind,
         nonlocalBind6,
         haproxyVersion: oldestHaproxy(os).version,
+        ...(acme ? { acme } : {}),
     };
 }
 

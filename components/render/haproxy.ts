@@ -5,6 +5,7 @@
  * what the shorthand args render uses only directives haproxy 1.5 (CentOS 7) accepts. It takes
  * collections only: the shorthand args become collections in model/haproxy.ts.
  */
+import { acmeChallengeRule } from "./acme";
 import { versionAtLeast } from "../os";
 import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
@@ -95,6 +96,8 @@ export interface HaproxyFrontend {
     requestHeaders?: HaproxyHeaderRule[];
     responseHeaders?: HaproxyHeaderRule[];
     extra?: string[];
+    /** ACME: answer HTTP-01 challenges for this account (render/acme.ts). */
+    acmeThumbprint?: string;
 }
 
 export interface HaproxyBackend {
@@ -266,6 +269,7 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (t.httpRequestMs !== undefined) lines.push(`timeout http-request ${t.httpRequestMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (f.forwardFor) lines.push("option forwardfor");
+    if (f.acmeThumbprint !== undefined) lines.push(acmeChallengeRule(f.acmeThumbprint));
     lines.push(...(f.requestHeaders ?? []).map((r) => headerRule("http-request", r)));
     lines.push(...(f.responseHeaders ?? []).map((r) => headerRule("http-response", r)));
     if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);

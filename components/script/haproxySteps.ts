@@ -105,6 +105,8 @@ export interface HaproxyStepOptions {
     nonlocalBind6?: boolean;
     /** Switch to the family's archive repositories first (CentOS 7: the vault). */
     archiveRepos: boolean;
+    /** ACME: the step that puts the HTTP-01 answer live before the certificates exist (script/acmeSteps.ts). */
+    acmeResponder?: StepSpec;
 }
 
 const STATES_ONLY = `echo "haproxy-ha: only server states changed: the server-states step applies them through the runtime API, no reload"`;
@@ -164,7 +166,7 @@ const RELOAD_BUNDLE = reloadHaproxyVerifiedScript({
  * new set no longer has are removed. A changed file reloads haproxy (update only): rotating a
  * certificate is a reload, never a restart.
  */
-const installBundle = (reload: boolean, states?: ManagedServer[]) =>
+const installBundle = (reload: boolean, states?: ManagedServer[]): string =>
     [
         ...(reload && states ? [sameButStatesFunction(states)] : []),
         `umask 077`,
@@ -214,6 +216,9 @@ const installBundle = (reload: boolean, states?: ManagedServer[]) =>
         `cp "$dir/names" ${shQuote(CERT_MANIFEST)}`,
         ...(reload ? [`if [ "$changed" = 1 ]; then`, indent(RELOAD_BUNDLE), ...(states ? [`elif [ "$states_only" = 1 ]; then`, `  ${STATES_ONLY}`] : []), `fi`] : [`: "$changed"`]),
     ].join("\n");
+
+/** The bundle install (stdin), for the ACME responder step: the same validation, swap and reload. */
+export const installBundleScript = (reload: boolean): string => installBundle(reload);
 
 /** Removes the certificates the library installed, then puts back the config that was there before. */
 const removeBundle = (afterwards: string) =>
@@ -283,6 +288,7 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
         triggers: restricted ? [opts.ports, restricted] : [opts.ports],
     });
     if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
+    if (opts.acmeResponder) steps.push(opts.acmeResponder);
     steps.push(
         opts.certificates
             ? { name: "config", create: installBundle(false), update: installBundle(true, opts.serverStates), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
