@@ -281,7 +281,6 @@ const ACME_SETTINGS = strict(
     "must be an object with `directory` and `domains`",
 );
 // `acme` instead of `pem`: the topology orders the certificate (components/acme) and feeds both balancers.
-const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)").optional(), acme: ACME_SETTINGS.optional() }, "must be an object with `name` and `pem` (or `acme`)");
 const STATS_OBJECT = strict(
     { adminSources: words("a CIDR", "CIDRs").optional(), prometheus: boolean().optional() },
     "must be true, false or an object with `adminSources`, `prometheus`",
@@ -403,15 +402,25 @@ const KEYS = {
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
         description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
     }),
-    certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }` or `{ name, acme }`" }), {
-        secret: true,
-        description:
-            "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`, " +
-            "or `{ name, acme: { directory, email, domains, challenge, renewBeforeDays, dnsHook } }`: issued and renewed by `pulumi up` from that ACME directory " +
-            "(challenge `http-01`, the default, answered by the balancers on port 80; `dns-01` through `dnsHook`, for wildcards; renewBeforeDays default 30; see docs/acme.md); " +
-            "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
-            "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
-    }),
+    certificates: listOfObjects(
+        {
+            name: leaf(str("a name"), { required: true, description: "unique; the file /etc/haproxy/certs/<name>.pem the TLS binds name" }),
+            pem: leaf(str("the certificate chain and key (PEM)"), {
+                secret: true,
+                description:
+                    "chain and key, set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem' < file`; only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates)",
+            }),
+            acme: leaf(ACME_SETTINGS, {
+                description:
+                    "instead of `pem`: `{ directory, email, domains, challenge, renewBeforeDays, dnsHook }`, issued and renewed by `pulumi up` from that ACME directory (challenge `http-01`, the default, answered by the balancers on port 80; `dns-01` through `dnsHook`, for wildcards; `renewBeforeDays` default 30); one account (directory, email) per stack; haproxy ≥ 2.2 (see docs/acme.md)",
+            }),
+        },
+        { min: 0, max: 64 },
+        {
+            description:
+                "TLS certificates, each a `pem` or `acme`; `pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
+        },
+    ),
     logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
     }),

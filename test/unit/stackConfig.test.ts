@@ -138,7 +138,12 @@ describe("stack config: a value of the wrong type names the key and the value", 
             const at = pathOf(name);
             const value = wrongValue(key);
             // A member of an optional list goes into an otherwise valid entry of it.
-            const base = at[0] === "instances" && at.length > 1 ? referenceConfig({ vip: undefined, instances: [{ ...INSTANCE }] }) : referenceConfig();
+            const base =
+                at[0] === "instances" && at.length > 1
+                    ? referenceConfig({ vip: undefined, instances: [{ ...INSTANCE }] })
+                    : at[0] === "certificates" && at.length > 1
+                      ? referenceConfig({ certificates: [{ name: "site" }] })
+                      : referenceConfig();
             const error = parseError(withValueAt(base, at, value));
             // Text where a list or object with a secret member belongs may be that secret.
             const hidden = key.secret || (typeof value === "string" && key.fields?.some((f) => f.secret));
