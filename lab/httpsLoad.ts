@@ -1,8 +1,11 @@
 /**
  * A fixed-rate HTTPS client for the lab (`node dist/lab/httpsLoad.js`, run in the control
- * namespace): one new TLS connection per request, the server's chain verified against a CA file
- * with SNI, so a certificate swap is seen as it happens. SIGTERM ends it; it then prints one JSON
- * line: requests sent, answered 2xx/3xx, failed (by kind), and the leaf serials served.
+ * namespace), as a browser behaves: persistent connections (at most 32), the server's chain
+ * verified against a CA file with SNI, and a GET whose reused connection the server had just
+ * closed (haproxy's old workers close idle keep-alive connections after a reload) sent again
+ * once on a new connection, as browsers and curl do (RFC 9112 §9.3.1); those are counted apart.
+ * A new worker's connections show the new certificate. SIGTERM ends it; it then prints one JSON
+ * line: requests sent, answered 2xx/3xx, failed (by kind), retried, and the leaf serials served.
  */
 import * as fs from "fs";
 import * as https from "https";
@@ -14,6 +17,8 @@ export interface HttpsLoadSummary {
     ok: number;
     failed: number;
     errors: Record<string, number>;
+    /** Requests sent again after their reused connection was found closed (not failures: nothing was answered). */
+    retried: number;
     /** Leaf serial → requests answered with it. */
     serials: Record<string, number>;
     seconds: number;
@@ -43,17 +48,18 @@ export function startHttpsLoad(info: LabInfo, opts: { address: string; servernam
 function main([address, servername, caFile, rateText]: string[]): void {
     const ca = fs.readFileSync(caFile);
     const rate = Number(rateText);
-    const s: HttpsLoadSummary = { sent: 0, ok: 0, failed: 0, errors: {}, serials: {}, seconds: 0 };
+    const s: HttpsLoadSummary = { sent: 0, ok: 0, failed: 0, errors: {}, retried: 0, serials: {}, seconds: 0 };
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca, servername });
     const started = Date.now();
     let inFlight = 0;
     const fail = (kind: string) => {
         s.failed++;
         s.errors[kind] = (s.errors[kind] ?? 0) + 1;
     };
-    const one = () => {
-        s.sent++;
+    const one = (retry = false) => {
+        if (!retry) s.sent++;
         inFlight++;
-        const req = https.get({ host: address, port: 443, path: "/", servername, headers: { host: servername }, ca, agent: false, timeout: 5000 }, (res) => {
+        const req = https.get({ host: address, port: 443, path: "/", servername, headers: { host: servername }, agent, timeout: 5000 }, (res) => {
             const serial = (res.socket as import("tls").TLSSocket).getPeerCertificate()?.serialNumber ?? "?";
             res.resume();
             res.on("end", () => {
@@ -67,6 +73,11 @@ function main([address, servername, caFile, rateText]: string[]): void {
         req.on("timeout", () => req.destroy(new Error("timeout")));
         req.on("error", (e: NodeJS.ErrnoException) => {
             inFlight--;
+            // A reused connection closed under the request, before any answer: once more on a new one.
+            if (req.reusedSocket && !retry && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
+                s.retried++;
+                return one(true);
+            }
             fail(e.code ?? e.message);
         });
     };
