@@ -50,6 +50,8 @@ function main([address, servername, caFile, rateText]: string[]): void {
     const rate = Number(rateText);
     const s: HttpsLoadSummary = { sent: 0, ok: 0, failed: 0, errors: {}, retried: 0, serials: {}, seconds: 0 };
     const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca, servername });
+    // The retry goes out on a connection of its own, never another idle one the old worker is closing.
+    const fresh = new https.Agent({ keepAlive: false, ca, servername });
     const started = Date.now();
     let inFlight = 0;
     const fail = (kind: string) => {
@@ -59,7 +61,7 @@ function main([address, servername, caFile, rateText]: string[]): void {
     const one = (retry = false) => {
         if (!retry) s.sent++;
         inFlight++;
-        const req = https.get({ host: address, port: 443, path: "/", servername, headers: { host: servername }, agent, timeout: 5000 }, (res) => {
+        const req = https.get({ host: address, port: 443, path: "/", servername, headers: { host: servername }, agent: retry ? fresh : agent, timeout: 5000 }, (res) => {
             const serial = (res.socket as import("tls").TLSSocket).getPeerCertificate()?.serialNumber ?? "?";
             res.resume();
             res.on("end", () => {

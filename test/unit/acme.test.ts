@@ -152,7 +152,7 @@ describe("ACME in stack config: certificates[].acme", () => {
         expect(msg).to.include("`haproxy-ha:certificates[0].acme.renewBeforeDays` must be a whole number of days from 1 to 36500");
     });
 
-    it("needs a dnsHook with dns-01, refuses `pem` with `acme`, and one ACME account per stack", () => {
+    it("needs a dnsHook with dns-01, and one ACME account per stack", () => {
         const msg = errorOf(() =>
             parseTopologyConfig(
                 structuredClone({
@@ -176,5 +176,21 @@ describe("ACME in stack config: certificates[].acme", () => {
     it("refuses ACME certificates on centos7 under the stack key", () => {
         const msg = errorOf(() => parseTopologyConfig(structuredClone({ ...STACK, os: "centos7", certificates: [{ name: "site", acme: ACME }] })));
         expect(msg).to.match(/haproxy-ha:certificates.*needs the ACME HTTP-01 answer/);
+    });
+});
+
+describe("ACME: npm run certs (days left per certificate and balancer)", () => {
+    it("reads only the leaf of each installed bundle (never the key) and prints its days left", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { LEAF_SCRIPT, parseLeaves } = require("../../scripts/certs") as typeof import("../../scripts/certs");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-certs-"));
+        const pem = await placeholderPem();
+        fs.writeFileSync(path.join(dir, "site.pem"), pem);
+        const r = spawnSync("sh", ["-c", LEAF_SCRIPT.split("/etc/haproxy/certs").join(dir)], { encoding: "utf8" });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.stdout).to.not.include("PRIVATE KEY");
+        const [line] = parseLeaves("lb1", r.stdout, new Date());
+        expect(line).to.include({ host: "lb1", name: "site" });
+        expect(line.days).to.be.within(3648, 3650);
     });
 });
