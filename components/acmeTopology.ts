@@ -50,7 +50,7 @@ export function acmeStackProblems(cfg: Pick<TopologyConfig, "certificates">): Sh
 }
 
 /** The balancers' `acme` arg: built (the account's outputs) or for the checks (a well-formed stand-in). */
-export function acmeNodeArgs(list: TopologyConfig["certificates"], wiring: { acme?: AcmeWiring }): HaproxyAcmeArgs | undefined {
+export function acmeNodeArgs(list: TopologyConfig["certificates"], wiring: { acme?: AcmeWiring } = {}): HaproxyAcmeArgs | undefined {
     const names = (list ?? []).filter((c) => c.acme !== undefined).map((c) => c.name);
     if (names.length === 0) return undefined;
     return wiring.acme?.node ?? { thumbprint: "A".repeat(43), certificates: names, placeholderPem: SECRET_PLACEHOLDER };

@@ -1,10 +1,9 @@
 /** What every component shares: the connection args, the OS choice, and the rendered view. */
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "./defaults";
-import { OS_CHOICES, OsChoice } from "./os";
 import { Dependencies, RenderedFile, RenderedScript } from "./remoteSteps";
 import { ConnectionArgs } from "./remoteSteps";
-import { ArgumentError, checkBoolean, checkHostKey, checkInteger, checkOneOf } from "./validate";
+import { ArgumentError } from "./validate";
 
 export type { ConnectionArgs, RenderedFile, RenderedScript } from "./remoteSteps";
 
@@ -40,36 +39,10 @@ export interface HostArgs {
     stepTimeoutS?: number;
 }
 
-/** The checked `reapply` of a component's args. */
-export function resolveReapply(where: string, value: unknown): number {
-    return checkInteger(where, "reapply", value ?? DEFAULTS.host.reapply, 0, 1_000_000);
-}
-
-/** The checked `stepTimeoutS` of a component's args. */
-export function resolveStepTimeout(where: string, value: unknown): number {
-    return checkInteger(where, "stepTimeoutS", value ?? DEFAULTS.host.stepTimeoutS, 10, 86_400);
-}
-
-/** `installDependsOn` for createSteps: what the packages step waits for when it does not wait for `dependsOn`. */
-export function resolveInstallDependsOn(where: string, value: unknown): [] | undefined {
-    return checkBoolean(where, "installBeforeDependsOn", value ?? DEFAULTS.host.installBeforeDependsOn) ? [] : undefined;
-}
-
-export function resolveOs(where: string, value: unknown): OsChoice {
-    return checkOneOf(where, "os", value ?? DEFAULTS.host.os, OS_CHOICES);
-}
-
 /** Everything a component would put on its host(s), for `npm run render` and reviews. */
 export interface RenderedView {
     files: pulumi.Output<RenderedFile[]>;
     scripts: RenderedScript[];
-}
-
-/** A pinned host key given as a plain string is checked now: a mangled one must fail closed, before any host is touched. */
-export function checkConnection(where: string, field: string, connection: pulumi.Input<ConnectionArgs>): void {
-    if (typeof connection !== "object" || connection === null || pulumi.Output.isInstance(connection) || connection instanceof Promise) return;
-    const hostKey = (connection as ConnectionArgs).hostKey;
-    if (typeof hostKey === "string") checkHostKey(where, `${field}.hostKey`, hostKey);
 }
 
 /**

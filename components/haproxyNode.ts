@@ -7,6 +7,8 @@ import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFronten
 import { pathText } from "./model/problems";
 import { HaproxyAcmeArgs } from "./model/acme";
 import { ACME_RESPONDER_BUNDLE, acmeResponderStep } from "./script/acmeSteps";
+import { EDGE_SINCE, HaproxyPeersArgs, HaproxyUserlistArgs } from "./model/edge";
+import { versionAtLeast } from "./os";
 import { CERT_DIR } from "./model/vocabulary";
 import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
@@ -136,6 +138,14 @@ export interface HaproxyNodeArgs extends HostArgs {
      * until their AcmeCertificate is issued (see docs/acme.md). Default: off.
      */
     acme?: HaproxyAcmeArgs;
+    /**
+     * A `peers` section with the other balancers: stick tables (`sticky.source`, rate limits) are
+     * shared, survive a reload and are on the BACKUP when it takes over. Plain: its port and
+     * members decide the firewall rule (the port open to the other members only). Default: none.
+     */
+    peers?: HaproxyPeersArgs;
+    /** Users for basic auth (`auth` on a frontend or route), their password hashes secrets. Default: none. */
+    userlists?: HaproxyUserlistArgs[];
 }
 
 /**
@@ -168,6 +178,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const plan = normalizeHaproxyNode(name, args);
         super("haproxy-ha:index:HaproxyNode", name, {}, opts);
         warnUnpinnedHostKey(this, args.connection);
+        if (plan.peers && !versionAtLeast(plan.haproxyVersion, EDGE_SINCE.localpeer)) {
+            // No `localpeer` below 2.2: haproxy drops a peers section none of whose names is the host name.
+            void pulumi.log.warn(
+                `${plan.where}: peers: haproxy ${plan.haproxyVersion} (${plan.os}) finds its local peer by the host name, not by \`localpeer\` (haproxy 2.2): ` +
+                    `the member named "${plan.peers.local}" must be this host's \`hostname\`, or haproxy drops the peers section and the tables stay local`,
+                this,
+            );
+        }
         const { where, os, mode, timeouts, maxconn, extra, frontends, backends, certificates, nonlocalBind, nonlocalBind6, ports, restrictedPort } = plan;
         this.nodeName = plan.nodeName;
         let stats: pulumi.Output<HaproxyConfigSpec["stats"]> = pulumi.output(undefined);
@@ -197,7 +215,10 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const serverAddresses = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.address))));
         const serverNames = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.name))));
         const acme = plan.acme;
-        this.configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, acme?.thumbprint]).apply(([binds, servers, names, statsSpec, thumbprint]) => {
+        // Each user's hash or password is a secret: so is the config text that holds it.
+        const userSecrets = pulumi.all(plan.userlists.map((l) => pulumi.all(l.users.map((u) => u.secret))));
+        const withSecrets = plan.userlists.some((l) => l.users.length > 0);
+        const configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, userSecrets, acme?.thumbprint]).apply(([binds, servers, names, statsSpec, secrets, thumbprint]) => {
             // Names that were Outputs at construction are unique only now that they are known.
             names.forEach((n, i) => {
                 if (backends[i].servers.some((s) => typeof s.name !== "string")) checkUniqueNames(where, pathText([...backends[i].path, "servers"]), n);
@@ -218,11 +239,15 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 })),
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
+                peers: plan.peers,
+                userlists: plan.userlists.map((l, i) => ({ name: l.name, users: l.users.map((u, j) => ({ name: u.name, insecure: u.insecure, secret: secrets[i][j] })) })),
             });
         });
+        this.configText = withSecrets ? pulumi.secret(configText) : configText;
 
         // The PEMs were checked once by the plan (now, or as they resolve); here only the warnings.
-        const pems = pulumi.all(certificates.map((c) => c.pem)).apply((texts) => {
+        // Secret whatever the caller passed: the stack program passes the PEMs plain, as checked.
+        const pems = pulumi.secret(pulumi.all(certificates.map((c) => c.pem))).apply((texts) => {
             // Before any step runs (they all wait for the PEMs): soon expiring, or not covering a routed Host.
             const inUse = certificates.map((c, i) => ({ name: c.name, field: `certificates[${i}].pem`, pem: texts[i] }));
             for (const w of certificateWarnings(inUse, plan.tlsHosts)) void pulumi.log.warn(`${where}: ${w}`, this);
@@ -248,6 +273,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             os,
             ports,
             restrictedPort,
+            peersPort: plan.peers ? { port: plan.peers.port, sources: plan.peers.members.filter((m) => m.name !== plan.peers?.local).map((m) => m.address) } : undefined,
             nonlocalBind,
             nonlocalBind6,
             archiveRepos: plan.archiveRepos,

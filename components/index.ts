@@ -17,6 +17,7 @@ export {
     HaproxyStickyArgs,
     checkHaproxyCollections,
 } from "./model/haproxy";
+export { HaproxyAuthArgs, HaproxyPeerArgs, HaproxyPeersArgs, HaproxyRateLimitArgs, HaproxyUserArgs, HaproxyUserlistArgs } from "./model/edge";
 export {
     KeepalivedCheckArgs,
     KeepalivedGatewayCheckArgs,

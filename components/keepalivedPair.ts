@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
-import { warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
+import { checkDependencies, warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
 import { checkPlacement, KeepalivedPlan, normalizeKeepalivedPair } from "./model/keepalived";
 import { pathText } from "./model/problems";
 import { OsAdapter, OsChoice, sameOnEveryFamily } from "./os";
@@ -259,12 +259,12 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                 {
                     parent: this,
                     prefix: `${name}-${node.name}`,
-                    connection: node.connection,
+                    connection: args.nodes[i].connection,
                     become: plan.become,
                     reapply: plan.reapply,
                     stepTimeoutS: plan.stepTimeoutS,
                     stdin,
-                    dependsOn: [opts?.dependsOn, node.dependsOn, ...(i === second ? [lastStepOf[first]] : [])],
+                    dependsOn: [opts?.dependsOn, checkDependencies(where, `nodes[${i}].dependsOn`, args.nodes[i].dependsOn), ...(i === second ? [lastStepOf[first]] : [])],
                     installDependsOn: plan.installDependsOn,
                 },
                 steps,

@@ -22,13 +22,15 @@ import type {
     HaproxyHealthCheckArgs,
     HaproxyRouteArgs,
     HaproxyServerArgs,
+    HaproxyStickyArgs,
 } from "./model/haproxy";
+import type { HaproxyAuthArgs, HaproxyRateLimitArgs, HaproxyUserArgs } from "./model/edge";
 import type { HaproxyNodeArgs } from "./haproxyNode";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "./keepalivedPair";
 import { ArgPath, ArgumentErrors } from "./model/problems";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, SERVER_STATES, ServerState } from "./render/haproxy";
-import { checkTopology } from "./topology";
+import { checkTopology, topologyProblems } from "./topology";
 import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines } from "./validate";
 
 /** The project's config namespace: keys are written `haproxy-ha:<key>`. */
@@ -210,6 +212,8 @@ const str = (what = "text") => z.string({ error: `must be ${what}` });
 const num = () => z.number({ error: "must be a number" });
 const bool = boolean;
 const strict = <S extends z.core.$ZodLooseShape>(shape: S, error: string) => z.strictObject(shape, { error });
+const RATE_LIMIT = strict({ requests: num(), periodS: num(), header: str("a header name").optional() }, "must be an object with `requests` and `periodS`");
+const AUTH = strict({ userlist: str("a userlist name"), realm: str().optional() }, "must be an object with `userlist`");
 const HEADER_RULE = strict({ action: str(), name: str(), value: str().optional() }, "must be an object with `action` and `name`");
 const FRONTEND = strict(
     {
@@ -227,7 +231,13 @@ const FRONTEND = strict(
         ),
         mode: str().optional(),
         routes: z
-            .array(strict({ hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name") }, "must be an object with `backend`"), { error: "must be a list of routes" })
+            .array(
+                strict(
+                    { hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name"), rateLimit: RATE_LIMIT.optional(), auth: AUTH.optional() },
+                    "must be an object with `backend`",
+                ),
+                { error: "must be a list of routes" },
+            )
             .optional(),
         defaultBackend: str("a backend name").optional(),
         redirectToHttps: bool().optional(),
@@ -235,6 +245,8 @@ const FRONTEND = strict(
         tlsProfile: str().optional(),
         forwardFor: bool().optional(),
         maxconn: num().optional(),
+        rateLimit: RATE_LIMIT.optional(),
+        auth: AUTH.optional(),
         timeouts: strict({ clientMs: num().optional(), httpRequestMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         requestHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         responseHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
@@ -263,7 +275,7 @@ const BACKEND = strict(
             { method: str().optional(), path: str().optional(), host: str().optional(), expectStatus: num().optional(), interMs: num().optional(), rise: num().optional(), fall: num().optional() },
             "must be an object of health-check settings",
         ).optional(),
-        sticky: strict({ cookie: str("a cookie name") }, "must be an object with `cookie`").optional(),
+        sticky: strict({ cookie: str("a cookie name").optional(), source: bool().optional(), expireS: num().optional() }, "must be an object with `cookie` or `source`").optional(),
         timeouts: strict({ connectMs: num().optional(), serverMs: num().optional(), queueMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         extraConfig: words("a line", "lines").optional(),
     },
@@ -281,6 +293,16 @@ const ACME_SETTINGS = strict(
     "must be an object with `directory` and `domains`",
 );
 // `acme` instead of `pem`: the topology orders the certificate (components/acme) and feeds both balancers.
+const USERLIST = strict(
+    {
+        name: str("a name"),
+        users: z.array(strict({ name: str("a name"), passwordHash: str("a crypt(3) hash").optional(), insecurePassword: str("a password").optional() }, "must be an object with `name` and `passwordHash`"), {
+            error: "must be a list of users",
+        }),
+    },
+    "must be an object with `name` and `users`",
+);
+const PEERS_OBJECT = strict({ port: num().optional() }, "must be true, false or an object with `port`");
 const STATS_OBJECT = strict(
     { adminSources: words("a CIDR", "CIDRs").optional(), prometheus: boolean().optional() },
     "must be true, false or an object with `adminSources`, `prometheus`",
@@ -397,10 +419,10 @@ const KEYS = {
     }),
     frontends: leaf(z.array(FRONTEND, { error: "must be a list of frontends" }), {
         description:
-            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it) (see docs/frontends.md)",
+            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it); `maxconn` caps the frontend's connections (more wait in the backlog); `rateLimit: { requests, periodS, header? }` on a frontend or a route answers 429 over N requests per period per source address (or header value; haproxy ≥ 1.6); `auth: { userlist, realm? }` asks for basic auth (a route's: haproxy ≥ 1.6) (see docs/frontends.md)",
     }),
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
-        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky`, `timeouts`); with `frontends`",
+        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky: { cookie }` or `sticky: { source: true, expireS? }` (a stick table on the source address, shared through `peers`), `timeouts`); with `frontends`",
     }),
     certificates: listOfObjects(
         {
@@ -421,6 +443,16 @@ const KEYS = {
                 "TLS certificates, each a `pem` or `acme`; `pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
         },
     ),
+    peers: leaf(z.union([boolean(), PEERS_OBJECT], { error: "must be true, false or an object with `port`" }), {
+        default: false,
+        description:
+            "`true` (or `{ port }`, default 10000): a haproxy `peers` section between the two balancers on their `host` addresses, so stick tables (`backends[].sticky.source`, rate limits) are shared, survive a reload and a failover; an active firewall opens the port to the other balancer only (see docs/frontends.md)",
+    }),
+    userlists: leaf(z.array(USERLIST, { error: "must be a list of `{ name, users }`" }), {
+        secret: true,
+        description:
+            "users for basic auth (`frontends[].auth`, `routes[].auth`): `[{ name, users: [{ name, passwordHash }] }]`, each `passwordHash` a SHA-512 `$6$` or SHA-256 `$5$` crypt(3) hash (`openssl passwd -6`); `insecurePassword` instead is the password in clear in haproxy.cfg, an explicit opt-in; set with `pulumi config set --secret --path 'haproxy-ha:userlists[0].users[0].passwordHash'`",
+    }),
     logging: leaf(oneOf(["devlog", "rsyslog"] as const), {
         description: "haproxy's logs: `rsyslog` (they arrive in /var/log/haproxy.log on every family; rsyslog installed when missing) or `devlog` (`log /dev/log`, nothing installed); default `rsyslog` with `frontends`, `devlog` with the shorthand keys",
     }),
@@ -525,6 +557,7 @@ export type StackConfigFitsComponents = [
     // An `acme` entry's `pem` is the AcmeCertificate's, filled by the topology.
     Assignable<(Omit<Entry<TopologyConfig["certificates"]>, "acme" | "pem"> & { pem: string })[], NonNullable<HaproxyNodeArgs["certificates"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
+    Assignable<NonNullable<TopologyConfig["userlists"]>, NonNullable<HaproxyNodeArgs["userlists"]>>,
     // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
     Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,
     Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,
@@ -540,6 +573,10 @@ export type StackConfigCoversComponents = [
     Holds<SameKeys<Entry<Frontend["binds"]>, HaproxyBindArgs>>,
     Holds<SameKeys<NonNullable<Entry<Frontend["binds"]>["tls"]>, HaproxyBindTlsArgs>>,
     Holds<SameKeys<Entry<Frontend["routes"]>, HaproxyRouteArgs>>,
+    Holds<SameKeys<NonNullable<Frontend["rateLimit"]>, HaproxyRateLimitArgs>>,
+    Holds<SameKeys<NonNullable<Frontend["auth"]>, HaproxyAuthArgs>>,
+    Holds<SameKeys<NonNullable<Backend["sticky"]>, HaproxyStickyArgs>>,
+    Holds<SameKeys<Entry<Entry<TopologyConfig["userlists"]>["users"]>, HaproxyUserArgs>>,
     Holds<SameKeys<Backend, HaproxyBackendArgs>>,
     Holds<SameKeys<Entry<Backend["servers"]>, HaproxyServerArgs>>,
     Holds<SameKeys<NonNullable<Backend["healthCheck"]>, HaproxyHealthCheckArgs>>,
@@ -744,6 +781,8 @@ export interface ShownProblem {
     unknown?: boolean;
     /** For an unknown key: the known key suggested in its place. */
     suggested?: ArgPath;
+    /** How the error names it, when not by its stack key (an arg no stack key feeds). */
+    field?: string;
 }
 
 /** Paths of the table's secret members that `raw` holds. */
@@ -763,14 +802,14 @@ export function throwStackProblems(problems: readonly ShownProblem[]): void {
     const suggested = new Set(problems.flatMap((p) => (p.suggested ? [stackKeyPath(p.suggested)] : [])));
     const seen = new Set<string>();
     const kept = problems.filter((p) => {
-        const field = stackKeyPath(p.path);
+        const field = p.field ?? stackKeyPath(p.path);
         const id = `${field}\n${p.rule}`;
         if (seen.has(id) || (p.unknown !== true && p.value === undefined && suggested.has(field))) return false;
         seen.add(id);
         return true;
     });
     if (kept.length === 0) return;
-    throw new ArgumentErrors(WHERE, kept.map((p) => ({ path: p.path, rule: p.rule, value: p.value, field: stackKeyPath(p.path) })));
+    throw new ArgumentErrors(WHERE, kept.map((p) => ({ path: p.path, rule: p.rule, value: p.value, field: p.field ?? stackKeyPath(p.path) })));
 }
 
 /**
@@ -779,7 +818,13 @@ export function throwStackProblems(problems: readonly ShownProblem[]): void {
  * reported at once; unknown keys are refused with the nearest known key suggested.
  */
 export function decodeTopologyConfig(raw: Record<string, unknown>, options: ParseOptions = {}): TopologyConfig {
-    const ctx = secretContext(options);
+    const { data, problems } = decode(raw, secretContext(options));
+    throwStackProblems(problems);
+    return data as TopologyConfig;
+}
+
+/** decodeTopologyConfig's problems (unknown keys first) instead of thrown, and what decoded. */
+function decode(raw: Record<string, unknown>, ctx: ErrorContext): { data?: TopologyConfig; problems: ShownProblem[] } {
     const problems: ShownProblem[] = [];
     if (ctx.secretKeys) {
         for (const exposed of secretPathsGiven(raw, STACK_CONFIG_KEYS).filter((p) => !ctx.secretKeys?.has(String(p[0])))) {
@@ -793,9 +838,22 @@ export function decodeTopologyConfig(raw: Record<string, unknown>, options: Pars
         // One of two keys, with no component arg for either: the stack program reads the file or takes the text.
         problems.push({ path: ["ssh"], rule: "needs `privateKeyPath` or a secret `privateKey`", value: Object.keys(raw.ssh as object) });
     }
-    throwStackProblems(problems.sort((a, b) => Number(b.unknown ?? false) - Number(a.unknown ?? false)));
-    return result.data as TopologyConfig;
+    problems.sort((a, b) => Number(b.unknown ?? false) - Number(a.unknown ?? false));
+    return { data: result.success ? (result.data as TopologyConfig) : undefined, problems };
 }
+
+/** A copy of `raw` without the values at `paths` (an object's key removed, a list's entry left empty). */
+function without(raw: Record<string, unknown>, paths: readonly ArgPath[]): Record<string, unknown> {
+    const copy = structuredClone(raw);
+    for (const path of paths) {
+        if (path.length === 0) continue;
+        const parent = valueAt(copy, path.slice(0, -1));
+        if (typeof parent === "object" && parent !== null) delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+    }
+    return copy;
+}
+
+const isUnder = (path: ArgPath, prefix: ArgPath) => prefix.every((seg, i) => path[i] === seg);
 
 /**
  * Rules that exist only at the stack level: no component arg holds them. Everything else is the
@@ -823,11 +881,22 @@ export function stackOnlyProblems(cfg: TopologyConfig): ShownProblem[] {
  * topology.ts, which buildTopology does not repeat for an unchanged config).
  */
 export function parseTopologyConfig(raw: Record<string, unknown>, options: ParseOptions = {}): TopologyConfig {
-    const cfg = decodeTopologyConfig(raw, options);
     const ctx = secretContext(options);
+    const show: ShowValue = (path, value) => shown(path, value, ctx);
+    const decoded = decode(raw, ctx);
     // topology.ts imports this module too; the cycle is only crossed at call time.
-    checkTopology(cfg, (path, value) => shown(path, value, ctx));
-    return cfg;
+    if (decoded.problems.length === 0) {
+        checkTopology(decoded.data as TopologyConfig, show);
+        return decoded.data as TopologyConfig;
+    }
+    // Every problem at once: the components also check what decodes with the refused values left
+    // out (an optional key then takes its default). When that does not decode (a required key
+    // refused), the decoder's problems come alone: the components' would only follow from them.
+    const refused = decoded.problems.map((p) => p.path);
+    const rest = decoded.data ?? decode(without(raw, refused), {}).data;
+    const components = rest ? topologyProblems(rest, show).problems.filter((p) => !refused.some((r) => isUnder(p.path, r))) : [];
+    throwStackProblems([...decoded.problems, ...components]);
+    return decoded.data as TopologyConfig;
 }
 
 function secretContext(options: ParseOptions): ErrorContext {

@@ -15,10 +15,8 @@ export type Segment = string | number;
 export type Pattern = readonly Segment[];
 
 /** What a value function sees: the whole decoded config, the entry the component stands for, the bound indices. */
-export interface MappingContext<C, W> {
+export interface MappingContext<C> {
     cfg: C;
-    /** What the caller adds that is no stack key: the SSH key's text, the built web servers. */
-    wiring: W;
     self?: number;
     bound: Record<string, number>;
 }
@@ -26,13 +24,13 @@ export interface MappingContext<C, W> {
 /** Which form of the config a row belongs to; a row of the other form neither builds nor translates. */
 export type ConfigForm = "shorthand" | "collections" | "singleVip" | "instances";
 
-export interface KeyMapping<C = any, W = any> {
+export interface KeyMapping<C = any> {
     stack: Pattern;
     arg: Pattern;
     /** Only with these forms of the stack config (all of them). */
     when?: readonly ConfigForm[];
     /** The arg's value from the stack key's (default: as is); undefined leaves the arg unset. */
-    value?: (v: any, ctx: MappingContext<C, W>) => unknown;
+    value?: (v: any, ctx: MappingContext<C>) => unknown;
     /** A row that only names the stack key for errors at `arg` (the value is built by other rows). */
     errorsOnly?: boolean;
 }
@@ -76,14 +74,14 @@ const substitute = (pattern: Pattern, bound: Record<string, number>): Segment[] 
  * A component's args from the stack config: each row that applies to the config's forms, in
  * order (a later row may fill a member inside an earlier row's value).
  */
-export function argsFromStack<C, W>(rows: readonly KeyMapping<C, W>[], cfg: C, wiring: W, forms: ReadonlySet<ConfigForm>, self?: number): Record<string, unknown> {
+export function argsFromStack<C>(rows: readonly KeyMapping<C>[], cfg: C, forms: ReadonlySet<ConfigForm>, self?: number): Record<string, unknown> {
     const args: Record<string, unknown> = {};
     for (const row of rows) {
         if (row.errorsOnly || !applies(row, forms)) continue;
         const start: Record<string, number> = self === undefined ? {} : { $self: self };
         for (const { path, bound } of expand(row.stack, cfg, start)) {
             const given = valueAt(cfg, path);
-            const value = row.value ? row.value(given, { cfg, wiring, self, bound }) : given;
+            const value = row.value ? row.value(given, { cfg, self, bound }) : given;
             if (value !== undefined) setAt(args, substitute(row.arg, bound), value);
         }
     }

@@ -13,32 +13,24 @@ import { checkKeepalivedPairArgs, KeepalivedPair, KeepalivedPairArgs } from "./k
 import { ArgPath, ArgumentErrors, pathText, Problems } from "./model/problems";
 import { ShowValue, showWithTableSecrets, ShownProblem, stackKeyPath, stackOnlyProblems, TopologyConfig } from "./stackConfig";
 import { argsFromStack, ConfigForm, KeyMapping, ruleInStackTerms, stackPathOf } from "./stackMapping";
+import { normalizeHaproxyNode } from "./model/haproxy";
+import { normalizeKeepalivedPair } from "./model/keepalived";
+import { normalizeWebBackend } from "./model/webBackend";
 import { ArgumentError } from "./validate";
 import { SECRET_PLACEHOLDER } from "./certificates";
-import { AcmeWiring, acmeNodeArgs, acmeStackProblems, buildAcme } from "./acmeTopology";
+import { acmeNodeArgs, acmeStackProblems, buildAcme } from "./acmeTopology";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
 
-/** What the stack program adds to the config: the SSH key's text, and (once built) the web servers the balancers send to. */
-interface Wiring {
-    privateKey?: pulumi.Input<string>;
-    webs?: WebBackend[];
-    /** Building: secret values become secret Outputs. Checking: they stay plain, so the checks see them now. */
-    secret?: (value: string) => pulumi.Input<string>;
-    /** Building with `acme` certificates: their AcmeCertificates' PEMs, and the balancers' `acme` arg. */
-    acme?: AcmeWiring;
-}
+type Row = KeyMapping<TopologyConfig>;
 
-type Row = KeyMapping<TopologyConfig, Wiring>;
-
-/** The connection to a host, from `haproxy-ha:ssh` and the host's address. */
-function connectionTo(host: string, { cfg, wiring }: { cfg: TopologyConfig; wiring: Wiring }): ConnectionArgs {
+/** The connection to a host, from `haproxy-ha:ssh` and the host's address (the SSH key is added by buildTopology). */
+function connectionTo(host: string, { cfg }: { cfg: TopologyConfig }): ConnectionArgs {
     return {
         host,
         port: cfg.ssh.port,
         user: cfg.ssh.user,
-        ...(wiring.privateKey === undefined ? {} : { privateKey: pulumi.secret(wiring.privateKey) }),
         hostKey: cfg.ssh.hostKeys?.[host],
         perDialTimeout: cfg.ssh.perDialTimeout,
         dialErrorLimit: cfg.ssh.dialErrorLimit,
@@ -71,9 +63,9 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["balancers", "$self", "host"], arg: ["connection"], value: connectionTo },
     // The stats page binds the balancer's own address.
     { stack: ["balancers", "$self", "host"], arg: ["address"] },
-    // Once the web servers exist, their outputs: the balancers' config waits for them.
-    { stack: ["webs", "$i", "name"], arg: ["servers", "$i", "name"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i].backendName ?? v },
-    { stack: ["webs", "$i", "host"], arg: ["servers", "$i", "address"], when: ["shorthand"], value: (v, { wiring, bound }) => wiring.webs?.[bound.$i].address ?? v },
+    // The web servers' own names and addresses (as their WebBackends take them): plain, so checked now.
+    { stack: ["webs", "$i", "name"], arg: ["servers", "$i", "name"], when: ["shorthand"] },
+    { stack: ["webs", "$i", "host"], arg: ["servers", "$i", "address"], when: ["shorthand"] },
     { stack: ["webs", "$i", "port"], arg: ["servers", "$i", "port"], when: ["shorthand"] },
     // Ready is the default: left out, so the args are what they were before states existed.
     { stack: ["webs", "$i", "state"], arg: ["servers", "$i", "state"], when: ["shorthand"], value: (v) => (v === "ready" ? undefined : v) },
@@ -93,16 +85,24 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["stats", "**"], arg: ["stats", "**"], value: (v) => (v === true ? {} : v || undefined) },
     { stack: ["logging"], arg: ["logging", "target"] },
     { stack: ["runtimeApi"], arg: ["runtimeApi"], value: (v) => v || undefined },
+    // Both balancers, by their own addresses; each node finds its own entry by its name.
+    {
+        stack: ["peers", "**"],
+        arg: ["peers", "**"],
+        value: (v: TopologyConfig["peers"], { cfg }) => (v ? { ...(v === true ? {} : v), members: cfg.balancers.map((b) => ({ name: b.name, address: b.host })) } : undefined),
+    },
+    // Plain, so checked now; HaproxyNode keeps the config that holds them secret.
+    { stack: ["userlists", "**"], arg: ["userlists", "**"] },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
+    // Plain, so checked now; HaproxyNode keeps every PEM secret from there on.
     {
         stack: ["certificates", "**"],
         arg: ["certificates", "**"],
-        // An `acme` entry: the AcmeCertificate's PEM once built; the checks see the dry run's placeholder.
-        value: (list: TopologyConfig["certificates"], { wiring }) =>
-            list?.map((c) => ({ name: c.name, pem: c.acme ? (wiring.acme?.pems[c.name] ?? SECRET_PLACEHOLDER) : wiring.secret && c.pem !== undefined ? wiring.secret(c.pem) : c.pem })),
+        // An `acme` entry is checked with the dry run's placeholder; buildTopology puts its AcmeCertificate's PEM there.
+        value: (list: TopologyConfig["certificates"]) => list?.map((c) => (c.acme ? { name: c.name, pem: SECRET_PLACEHOLDER } : c)),
     },
-    { stack: ["certificates"], arg: ["acme"], value: (list: TopologyConfig["certificates"], { wiring }) => acmeNodeArgs(list, wiring) },
+    { stack: ["certificates"], arg: ["acme"], value: (list: TopologyConfig["certificates"]) => acmeNodeArgs(list, {}) },
 ];
 
 /** The two balancers → KeepalivedPair `nodes`; the single VIP or the instances. */
@@ -117,11 +117,16 @@ export const KEEPALIVED_PAIR_ROWS: readonly Row[] = [
     { stack: ["vip"], arg: ["vip"] },
     { stack: ["virtualRouterId"], arg: ["virtualRouterId"] },
     // With `instances` these are the entries' defaults (filled when decoded), not the pair's shorthand.
-    ...["interface", "advertInt", "nopreempt", "unicast", "vrrpVersion"].map((k): Row => ({ stack: [k], arg: [k], when: ["singleVip"] })),
+    ...["interface", "advertInt", "nopreempt", "unicast", "vrrpVersion", "preemptDelayS"].map((k): Row => ({ stack: [k], arg: [k], when: ["singleVip"] })),
     // Each entry's unset `interface`, `advertInt`, … are the stack's, filled when decoded.
     { stack: ["instances", "**"], arg: ["instances", "**"] },
     { stack: ["gatewayCheck"], arg: ["gatewayCheck", "address"] },
     { stack: ["haproxyCheck", "**"], arg: ["check", "**"] },
+    // keepalived's extension points. Scripts and hooks are plain here, so checked now; KeepalivedPair keeps them secret.
+    ...["trackFiles", "trackProcesses", "syncGroups", "trackScripts"].map((k): Row => ({ stack: [k, "**"], arg: [k, "**"] })),
+    // Both are objects of optional members: an empty one is unset (no notify step where there was none).
+    { stack: ["garp", "**"], arg: ["garp", "**"], value: (v?: object) => (v && Object.keys(v).length ? v : undefined) },
+    { stack: ["notify", "**"], arg: ["notify", "**"], value: (v?: object) => (v && Object.keys(v).length ? v : undefined) },
 ];
 
 /** The forms the config takes: which rows apply. */
@@ -129,41 +134,66 @@ function formsOf(cfg: TopologyConfig): Set<ConfigForm> {
     return new Set<ConfigForm>([cfg.frontends === undefined && cfg.backends === undefined ? "shorthand" : "collections", cfg.instances === undefined ? "singleVip" : "instances"]);
 }
 
-/** The args of every component, as the rows build them; wiring (dependsOn, install order) added by the caller. */
-function componentArgs(cfg: TopologyConfig, wiring: Wiring) {
-    const forms = formsOf(cfg);
+/** Every component's args, built once from the rows: what checkTopology checks and buildTopology builds on. */
+interface TopologyArgs {
+    webs: WebBackendArgs[];
+    balancers: HaproxyNodeArgs[];
+    pair: KeepalivedPairArgs;
+}
+
+/**
+ * Args the stack program sets on every component itself, from no stack key. The order it builds
+ * (web servers before the balancers route to them, BACKUP before MASTER) matters to the running
+ * service only: on a first deployment every host installs at once.
+ */
+export const STACK_PROGRAM_ARGS = { installBeforeDependsOn: true } as const;
+
+function componentArgs(cfg: TopologyConfig, forms: ReadonlySet<ConfigForm>): TopologyArgs {
     return {
-        forms,
-        web: (i: number) => argsFromStack(WEB_BACKEND_ROWS, cfg, wiring, forms, i) as unknown as WebBackendArgs,
-        balancer: (i: number) => argsFromStack(HAPROXY_NODE_ROWS, cfg, wiring, forms, i) as unknown as HaproxyNodeArgs,
-        pair: () => argsFromStack(KEEPALIVED_PAIR_ROWS, cfg, wiring, forms) as unknown as KeepalivedPairArgs,
+        webs: cfg.webs.map((_, i) => ({ ...(argsFromStack(WEB_BACKEND_ROWS, cfg, forms, i) as unknown as WebBackendArgs), ...STACK_PROGRAM_ARGS })),
+        balancers: cfg.balancers.map((_, i) => ({ ...(argsFromStack(HAPROXY_NODE_ROWS, cfg, forms, i) as unknown as HaproxyNodeArgs), ...STACK_PROGRAM_ARGS })),
+        pair: { ...(argsFromStack(KEEPALIVED_PAIR_ROWS, cfg, forms) as unknown as KeepalivedPairArgs), ...STACK_PROGRAM_ARGS },
     };
 }
 
 /** The KeepalivedPair's resource name in the stack. */
 export const PAIR_NAME = "vip";
 
+/** A stack config checked whole: the args its components are built from, each already normalized once. */
+export interface TopologyPlan {
+    args: TopologyArgs;
+    /** Balancer indexes in the order they are changed: BACKUP first, so a bad change stops there. */
+    updateOrder: readonly [number, number];
+}
+
 /** Configs already checked whole, with what they looked like then: buildTopology does not check them again. */
-const checked = new WeakMap<TopologyConfig, { shape: string; masterIndex: number }>();
+const checked = new WeakMap<TopologyConfig, { shape: string; plan: TopologyPlan }>();
 
 /**
  * Every rule the stack config has to meet, at once: the stack's own (stackOnlyProblems), and each
- * component's check run on the args the rows build, its problems shown under the stack keys.
- * Returns the pair's MASTER index (the BACKUP balancer is changed first).
+ * component's check run once on the args the rows build, its problems shown under the stack keys.
  */
-export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTableSecrets): { masterIndex: number } {
+export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTableSecrets): TopologyPlan {
+    const { plan, problems } = topologyProblems(cfg, show);
+    if (problems.length > 0) throw new ArgumentErrors("stack config", problems);
+    return plan as TopologyPlan;
+}
+
+/** checkTopology's problems, each with the field it is shown under, instead of thrown (parseTopologyConfig adds the decoder's). */
+export function topologyProblems(cfg: TopologyConfig, show: ShowValue = showWithTableSecrets): { plan?: TopologyPlan; problems: (ShownProblem & { field: string })[] } {
     const shape = JSON.stringify(cfg);
     const known = checked.get(cfg);
-    if (known && known.shape === shape) return known;
+    if (known && known.shape === shape) return { plan: known.plan, problems: [] };
 
     const shown: ShownProblem[] = stackOnlyProblems(cfg);
     const fields = new Map<ShownProblem, string>();
-    const args = componentArgs(cfg, {});
+    const forms = formsOf(cfg);
+    const args = componentArgs(cfg, forms);
     const inStackTerms = (rows: readonly Row[], where: string, self: number | undefined, problems: Problems) => {
         for (const p of problems.list) {
-            const stackPath = stackPathOf(rows, args.forms, p.path, self);
+            const stackPath = stackPathOf(rows, forms, p.path, self);
             const toStack = (argPath: ArgPath) => {
-                const at = stackPathOf(rows, args.forms, argPath, self);
+                const at = stackPathOf(rows, forms, argPath, self);
                 return at && stackKeyPath(at);
             };
             const rule = ruleInStackTerms(p.rule, toStack);
@@ -175,16 +205,16 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
     };
     cfg.webs.forEach((w, i) => {
         const problems = new Problems();
-        problems.check([], () => checkWebBackendArgs(w.name, args.web(i)));
+        problems.check([], () => checkWebBackendArgs(w.name, args.webs[i]));
         inStackTerms(WEB_BACKEND_ROWS, `WebBackend "${w.name}"`, i, problems);
     });
     cfg.balancers.forEach((b, i) => {
         const problems = new Problems();
-        problems.check([], () => checkHaproxyNodeArgs(b.name, args.balancer(i)));
+        problems.check([], () => checkHaproxyNodeArgs(b.name, args.balancers[i]));
         inStackTerms(HAPROXY_NODE_ROWS, `HaproxyNode "${b.name}"`, i, problems);
     });
     const pairProblems = new Problems();
-    const pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair()));
+    const pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair));
     inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
     shown.push(...vipsBoundProblems(cfg), ...acmeStackProblems(cfg));
 
@@ -196,10 +226,10 @@ export function checkTopology(cfg: TopologyConfig, show: ShowValue = showWithTab
             const id = `${p.field}\n${p.rule}`;
             return seen.has(id) ? false : (seen.add(id), true);
         });
-    if (problems.length > 0) throw new ArgumentErrors("stack config", problems);
-    const result = { shape, masterIndex: (pair as { masterIndex: number }).masterIndex };
-    checked.set(cfg, result);
-    return result;
+    if (problems.length > 0 || pair === undefined) return { problems };
+    const plan: TopologyPlan = { args, updateOrder: pair.updateOrder };
+    checked.set(cfg, { shape, plan });
+    return { plan, problems };
 }
 
 export interface Topology {
@@ -217,28 +247,30 @@ export interface Topology {
 /** Builds every component. `privateKey` is the key text (a secret), however the caller got it. */
 export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<string>): Topology {
     // Every rule checked before the first component exists (already done when parseTopologyConfig made cfg).
-    const { masterIndex } = checkTopology(cfg);
-    // The order below matters to the running service only (web servers before the balancers
-    // route to them, BACKUP before MASTER): on a first deployment every host installs at once.
-    const installBeforeDependsOn = true;
-    const secret = (v: string) => pulumi.secret(v);
-    const first = componentArgs(cfg, { privateKey, secret });
-    const webs = cfg.webs.map((w, i) => new WebBackend(w.name, { ...first.web(i), installBeforeDependsOn }));
-    const acme = buildAcme(cfg);
-    const args = componentArgs(cfg, { privateKey, secret, webs, acme });
-    const balancers: HaproxyNode[] = [];
-    for (const i of [1 - masterIndex, masterIndex]) {
-        const dependsOn = i === masterIndex ? [balancers[1 - masterIndex]] : webs;
-        // In the args, not the options: the node's packages must not wait for the component's registration.
-        balancers[i] = new HaproxyNode(cfg.balancers[i].name, { ...args.balancer(i), installBeforeDependsOn, dependsOn });
-    }
-    const pairArgs = args.pair();
-    // With ACME the VIP comes up once the balancers answer the challenge, before their certificate exists.
-    const pair = new KeepalivedPair(PAIR_NAME, {
-        ...pairArgs,
-        installBeforeDependsOn,
-        nodes: pairArgs.nodes.map((n, i) => ({ ...n, dependsOn: acme ? balancers[i].acmeResponder : balancers[i] })),
+    const { args, updateOrder } = checkTopology(cfg);
+    // What the checked args lack is wiring only (the SSH key, dependsOn): each component takes the plan already made.
+    const withKey = (connection: pulumi.Input<ConnectionArgs>) => ({ ...(connection as ConnectionArgs), privateKey: pulumi.secret(privateKey) });
+    const webs = cfg.webs.map((w, i) => {
+        const checked = args.webs[i];
+        return new WebBackend(w.name, normalizeWebBackend.reuse(w.name, checked, { ...checked, connection: withKey(checked.connection) }));
     });
+    const balancers: HaproxyNode[] = [];
+    const [first, second] = updateOrder;
+    // ACME: the account and certificates first; each balancer takes their outputs (so its plan is made again, with them).
+    const acme = buildAcme(cfg);
+    for (const i of [first, second]) {
+        const { name } = cfg.balancers[i];
+        const checked = args.balancers[i];
+        // In the args, not the options: the node's packages must not wait for the component's registration.
+        const dependsOn = i === first ? webs : [balancers[first]];
+        const built = { ...checked, connection: withKey(checked.connection), dependsOn };
+        balancers[i] = acme
+            ? new HaproxyNode(name, { ...built, certificates: checked.certificates?.map((c) => ({ name: c.name, pem: acme.pems[c.name] ?? c.pem })), acme: acme.node })
+            : new HaproxyNode(name, normalizeHaproxyNode.reuse(name, checked, built));
+    }
+    // With ACME the VIP comes up once the balancers answer the challenge, before their certificate exists.
+    const nodes = args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: acme ? balancers[i].acmeResponder : balancers[i] }));
+    const pair = new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes }));
     acme?.ready([pair, ...balancers.map((b) => b.acmeResponder!)]);
     const port = cfg.port ?? DEFAULTS.haproxyNode.port;
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
@@ -288,7 +320,6 @@ function vipsBoundProblems(cfg: TopologyConfig): ShownProblem[] {
 }
 
 /** The args the rows build for every component (no SSH key, no wiring): what the checks see. */
-export function topologyArgs(cfg: TopologyConfig): { webs: WebBackendArgs[]; balancers: HaproxyNodeArgs[]; pair: KeepalivedPairArgs } {
-    const args = componentArgs(cfg, {});
-    return { webs: cfg.webs.map((_, i) => args.web(i)), balancers: cfg.balancers.map((_, i) => args.balancer(i)), pair: args.pair() };
+export function topologyArgs(cfg: TopologyConfig): TopologyArgs {
+    return componentArgs(cfg, formsOf(cfg));
 }

@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkCertificatePem, TlsHost } from "../certificates";
 import { acmeNodePlan, AcmeNodePlan } from "./acme";
-import { checkConnection, ConnectionArgs, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "../common";
+import { ConnectionArgs } from "../common";
 import { DEFAULTS } from "../defaults";
 import type { HaproxyNodeArgs } from "../haproxyNode";
 import { OsChoice, oldestHaproxy, versionAtLeast } from "../os";
@@ -30,7 +30,9 @@ import {
     isIp,
     isObject,
 } from "../validate";
-import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
+import { checkConnection, HostPlan, hostPlan } from "./host";
+import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
+import { AuthPlan, authPlan, HaproxyAuthArgs, HaproxyRateLimitArgs, PeersPlan, peersPlan, RateLimitPlan, rateLimitPlan, requireRouteVar, RESERVED_PREFIX, stickSourcePlan, UserlistPlan, userlistsPlan } from "./edge";
 import {
     BALANCE_ALGORITHMS,
     BalanceAlgorithm,
@@ -89,8 +91,15 @@ export interface HaproxyHealthCheckArgs {
 }
 
 export interface HaproxyStickyArgs {
-    /** Cookie that pins a client to a server (inserted by haproxy). */
-    cookie: string;
+    /** Cookie that pins a client to a server (inserted by haproxy). One of this or `source`. */
+    cookie?: string;
+    /**
+     * Pin by source address in a stick table (`stick on src`), shared with the other balancers
+     * when `peers` is set: a client keeps its server across a reload and a failover. Default false.
+     */
+    source?: boolean;
+    /** With `source`: seconds a client stays pinned after its last request. Default 1800. */
+    expireS?: number;
 }
 
 export interface HaproxyBackendTimeoutsArgs {
@@ -144,6 +153,10 @@ export interface HaproxyRouteArgs {
     pathPrefixes?: string[];
     /** Name of a backend in `backends`. */
     backend: string;
+    /** Requests this route matches (first match wins), limited per source address or header value; over it, 429. haproxy ≥ 1.6. */
+    rateLimit?: HaproxyRateLimitArgs;
+    /** Basic auth on the requests this route matches (first match wins). haproxy ≥ 1.6. */
+    auth?: HaproxyAuthArgs;
 }
 
 export interface HaproxyHeaderRuleArgs {
@@ -189,8 +202,15 @@ export interface HaproxyFrontendArgs {
     tlsProfile?: string;
     /** X-Forwarded-For to the servers. Default true in http mode. */
     forwardFor?: boolean;
-    /** Connections this frontend accepts at once. Default: haproxy's. */
+    /**
+     * Connections this frontend accepts at once; more wait in the kernel's backlog (the global
+     * `maxconn` caps every frontend together). Default: haproxy's (the global `maxconn`).
+     */
     maxconn?: number;
+    /** Every request of this frontend, limited per source address (or header value); over it, 429. haproxy ≥ 1.6. */
+    rateLimit?: HaproxyRateLimitArgs;
+    /** Basic auth on every request of this frontend (401 without valid credentials). */
+    auth?: HaproxyAuthArgs;
     timeouts?: HaproxyFrontendTimeoutsArgs;
     requestHeaders?: HaproxyHeaderRuleArgs[];
     responseHeaders?: HaproxyHeaderRuleArgs[];
@@ -234,6 +254,8 @@ export interface BackendPlan {
     healthCheck: HaproxyHealthCheck;
     servers: ServerPlan[];
     sticky?: { cookie: string };
+    /** `sticky.source`: a stick table on the source address. */
+    stickSource?: { expireS: number };
     timeouts: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra: string[];
 }
@@ -244,7 +266,7 @@ export interface FrontendPlan {
     name: string;
     mode: Mode;
     binds: BindPlan[];
-    routes: { hosts: string[]; pathPrefixes: string[]; backend: string }[];
+    routes: { hosts: string[]; pathPrefixes: string[]; backend: string; rateLimit?: RateLimitPlan; auth?: AuthPlan }[];
     defaultBackend?: string;
     redirectToHttps: boolean;
     hstsMaxAgeS?: number;
@@ -253,6 +275,8 @@ export interface FrontendPlan {
     timeouts: { clientMs?: number; httpRequestMs?: number; httpKeepAliveMs?: number };
     requestHeaders: HaproxyHeaderRule[];
     responseHeaders: HaproxyHeaderRule[];
+    rateLimit?: RateLimitPlan;
+    auth?: AuthPlan;
     extra: string[];
 }
 
@@ -279,14 +303,7 @@ export interface StatsPlan {
 }
 
 /** Everything an HaproxyNode needs, checked and defaulted: collections only. */
-export interface HaproxyPlan {
-    where: string;
-    os: OsChoice;
-    reapply: number;
-    stepTimeoutS: number;
-    installDependsOn: [] | undefined;
-    become: boolean;
-    archiveRepos: boolean;
+export interface HaproxyPlan extends HostPlan {
     nodeName: string;
     /** The defaults section's mode. */
     mode: Mode;
@@ -313,15 +330,19 @@ export interface HaproxyPlan {
     haproxyVersion: string;
     /** ACME: the HTTP-01 answer and the certificates an AcmeCertificate fills (model/acme.ts). */
     acme?: AcmeNodePlan;
+    /** The peers section (its port open to the other members only). */
+    peers?: PeersPlan;
+    userlists: UserlistPlan[];
 }
 
 export interface CollectionsInput {
     frontends?: unknown;
     backends?: unknown;
     certificates?: unknown;
+    userlists?: unknown;
 }
 
-const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "timeouts", "requestHeaders", "responseHeaders", "extraConfig"] as const;
+const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "rateLimit", "auth", "timeouts", "requestHeaders", "responseHeaders", "extraConfig"] as const;
 const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig"] as const;
 const SERVER_KEYS = ["name", "address", "port", "weight", "backup", "maxconn", "state"] as const;
 const HEALTH_CHECK_KEYS = ["method", "path", "host", "expectStatus", "interMs", "rise", "fall"] as const;
@@ -483,9 +504,10 @@ function knownAddress(a: pulumi.Input<string>): string | undefined {
  * The named collections, checked and defaulted. `defaultMode` is the node's `mode`. A problem is
  * recorded at its path and the walk goes on: rules that need a refused value skip it.
  */
-export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode }): { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[] } {
+export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode; userlists?: string[] }): { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[] } {
     const { os } = opts;
     const { where } = c;
+    const userlists = opts.userlists ?? [];
 
     const certEntries = list(c, ["certificates"], input.certificates, "certificates with `name` and `pem`", 0, ["name", "pem"]) ?? [];
     const certNames = certEntries.map(({ entry, i }) => {
@@ -508,6 +530,9 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
 
     const backendEntries = list(c, ["backends"], input.backends, "backends with `name` and `servers`", 1, BACKEND_KEYS) ?? [];
     const backendNames = backendEntries.map(({ entry, i }) => c.at(["backends", i, "name"], (f) => checkName(where, f, entry.name)));
+    backendNames.forEach((n, k) => {
+        if (n?.startsWith(RESERVED_PREFIX)) c.add(["backends", backendEntries[k].i, "name"], `must not start with \`${RESERVED_PREFIX}\` (the library's own sections, e.g. rate-limit tables)`, n);
+    });
     if (backendNames.every((n): n is string => n !== undefined)) c.at(["backends"], (f) => checkUniqueNames(where, f, backendNames));
     const backendRef = (path: ArgPath, v: unknown): string | undefined => {
         if (typeof v !== "string" || !backendNames.includes(v)) {
@@ -577,7 +602,7 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
         if (f.tlsProfile !== undefined && Array.isArray(f.binds) && !(f.binds as unknown[]).some((b) => isObject(b) && b.tls !== undefined)) {
             c.add(p("tlsProfile"), "applies to TLS binds, and this frontend has none (add `tls` to a bind or remove `tlsProfile`)", f.tlsProfile);
         }
-        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, ["hosts", "pathPrefixes", "backend"]) ?? []).flatMap(({ entry: r, i: j }) => {
+        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, ["hosts", "pathPrefixes", "backend", "rateLimit", "auth"]) ?? []).flatMap(({ entry: r, i: j }) => {
             const rp = (...rest: (string | number)[]) => p("routes", j, ...rest);
             const hosts = strings(c, rp("hosts"), r.hosts, (path, s) => c.at(path, (x) => checkHost(where, x, s)));
             const pathPrefixes = strings(c, rp("pathPrefixes"), r.pathPrefixes, (path, s) => c.at(path, (x) => checkHttpPath(where, x, s)));
@@ -585,7 +610,11 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
             const empty = (r.hosts === undefined || (Array.isArray(r.hosts) && r.hosts.length === 0)) && (r.pathPrefixes === undefined || (Array.isArray(r.pathPrefixes) && r.pathPrefixes.length === 0));
             if (empty) c.add(p("routes", j), "needs `hosts` or `pathPrefixes`", r);
             if (mode === "tcp") c.add(p("routes", j), "routes by Host header and path need `mode: http`", r);
-            return backend === undefined ? [] : [{ hosts, pathPrefixes, backend }];
+            const rateLimit = rateLimitPlan(c, rp("rateLimit"), r.rateLimit, os, mode);
+            const auth = authPlan(c, rp("auth"), r.auth, userlists, mode);
+            // A route's limit is refused with the limits' own version rule; its auth needs the variable.
+            if (r.auth !== undefined) requireRouteVar(c, rp("auth"), os, r.auth);
+            return backend === undefined ? [] : [{ hosts, pathPrefixes, backend, ...(rateLimit ? { rateLimit } : {}), ...(auth ? { auth } : {}) }];
         });
         const defaultBackend = f.defaultBackend === undefined ? undefined : backendRef(p("defaultBackend"), f.defaultBackend);
         const redirectToHttps = bool(c, p("redirectToHttps"), f.redirectToHttps, DEFAULTS.haproxyNode.frontend.redirectToHttps);
@@ -630,6 +659,8 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
             timeouts,
             requestHeaders,
             responseHeaders,
+            rateLimit: rateLimitPlan(c, p("rateLimit"), f.rateLimit, os, mode),
+            auth: authPlan(c, p("auth"), f.auth, userlists, mode),
             extra: c.at(p("extraConfig"), (x) => checkRawLines(where, x, f.extraConfig)) ?? [],
         };
     });
@@ -654,7 +685,12 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
         const t = object(c, p("timeouts"), b.timeouts);
         checkKeys(c, p("timeouts"), t, ["connectMs", "serverMs", "queueMs", "httpKeepAliveMs"]);
         let sticky: BackendPlan["sticky"];
-        if (b.sticky !== undefined) {
+        let stickSource: BackendPlan["stickSource"];
+        if (isObject(b.sticky)) checkKeys(c, p("sticky"), b.sticky, ["cookie", "source", "expireS"]);
+        if (isObject(b.sticky) && (b.sticky.source !== undefined || b.sticky.expireS !== undefined)) {
+            stickSource = stickSourcePlan(c, p("sticky"), b.sticky, mode);
+        }
+        if (b.sticky !== undefined && !(isObject(b.sticky) && b.sticky.cookie === undefined && b.sticky.source !== undefined)) {
             const s = b.sticky as Record<string, unknown>;
             if (!isObject(s) || typeof s.cookie !== "string" || !COOKIE_RE.test(s.cookie)) {
                 c.add(p("sticky", "cookie"), "must be a cookie name (letters, digits, '_', '-')", isObject(s) ? s.cookie : s);
@@ -671,6 +707,7 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
             healthCheck: healthCheck(c, p("healthCheck"), b.healthCheck),
             servers: servers(c, p("servers"), b.servers),
             sticky,
+            ...(stickSource ? { stickSource } : {}),
             timeouts: {
                 connectMs: optionalInteger(c, p("timeouts", "connectMs"), t.connectMs, 1, MS_MAX),
                 serverMs: optionalInteger(c, p("timeouts", "serverMs"), t.serverMs, 1, MS_MAX),
@@ -710,17 +747,12 @@ export function tlsHosts(frontends: FrontendPlan[], key: (path: string) => strin
 
 const SHORTHAND_ONLY = ["servers", "bindAddress", "bindAddresses", "port", "frontendName", "backendName", "balance", "healthCheck"] as const;
 
-/** One plan per args object and name: buildTopology's early check and the constructor share it. */
-const plans: PlanCache<HaproxyPlan> = new WeakMap();
-
 /**
  * HaproxyNodeArgs → HaproxyPlan: every check and default of the node, before anything is
  * registered; every problem at once. The shorthand becomes one frontend and one backend whose
  * paths are the shorthand's own (`servers[2].state`), rendered exactly as it always was.
  */
-export function normalizeHaproxyNode(name: string, args: HaproxyNodeArgs): HaproxyPlan {
-    return memoized(plans, name, args, normalize);
-}
+export const normalizeHaproxyNode = memoizedNormalizer(normalize);
 
 function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     const where = `HaproxyNode "${name}"`;
@@ -728,10 +760,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     const at = <T>(path: ArgPath, fn: (f: string) => T) => c.at(path, fn);
     const d = DEFAULTS.haproxyNode;
     at(["connection"], (f) => checkConnection(where, f, args.connection));
-    const os = at(["os"], () => resolveOs(where, args.os)) ?? "auto";
-    const reapply = at(["reapply"], () => resolveReapply(where, args.reapply)) ?? 0;
-    const stepTimeoutS = at(["stepTimeoutS"], () => resolveStepTimeout(where, args.stepTimeoutS)) ?? DEFAULTS.host.stepTimeoutS;
-    const installDependsOn = at(["installBeforeDependsOn"], () => resolveInstallDependsOn(where, args.installBeforeDependsOn));
+    const host = hostPlan(c, args);
+    const os = host.os;
     const nodeName = at(["nodeName"], (f) => checkName(where, f, args.nodeName ?? name)) ?? name;
     const mode = at(["mode"], (f) => checkOneOf(where, f, args.mode ?? d.mode, MODES)) ?? d.mode;
     const t = args.timeouts ?? {};
@@ -748,6 +778,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     let backends: BackendPlan[];
     let certificates: CertificatePlan[] = [];
     const shorthand = args.frontends === undefined && args.backends === undefined;
+    const userlists = userlistsPlan(c, args.userlists);
+    if (shorthand && args.userlists !== undefined) c.add(["userlists"], "need `frontends` (or routes) whose `auth` names them", (args.userlists as unknown[]).length);
     if (!shorthand) {
         if (args.frontends === undefined || args.backends === undefined) {
             c.add([args.frontends === undefined ? "frontends" : "backends"], "must be set together with `frontends` and `backends`", undefined);
@@ -760,7 +792,9 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         }
         // The missing half is the one problem: no echo from the half that is there.
         ({ frontends, backends, certificates } =
-            args.frontends !== undefined && args.backends !== undefined ? haproxyCollections(c, args, { os, defaultMode: mode }) : { frontends: [], backends: [], certificates: [] });
+            args.frontends !== undefined && args.backends !== undefined
+                ? haproxyCollections(c, args, { os, defaultMode: mode, userlists: userlists.map((l) => l.name) })
+                : { frontends: [], backends: [], certificates: [] });
     } else {
         if (args.certificates !== undefined) c.add(["certificates"], "need `frontends` whose binds name them", Array.isArray(args.certificates) ? args.certificates.map((x) => x?.name) : args.certificates);
         const port = at(["port"], (f) => checkPort(where, f, args.port ?? d.port)) ?? d.port;
@@ -853,18 +887,14 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
             bindAddress: address ?? statsBindFromConnection(c, args.connection),
         };
     }
+    const peers = peersPlan(c, args.peers, nodeName, [...ports, ...(stats ? [stats.port] : [])]);
     c.throwIfAny();
     // The stats port is never opened to everyone by a port rule: only to `adminSources`, when there are any.
     const restrictedPort = stats && stats.adminSources.length ? { port: stats.port, sources: stats.adminSources } : undefined;
     return {
-        where,
-        os,
-        reapply,
-        stepTimeoutS,
+        ...host,
         // The HTTP-01 answer must be live before the certificate its binds wait for: before `dependsOn`.
-        installDependsOn: acme ? (installDependsOn ?? []) : installDependsOn,
-        become: args.become ?? DEFAULTS.host.become,
-        archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
+        ...(acme ? { installDependsOn: host.installDependsOn ?? [] } : {}),
         nodeName,
         mode,
         timeouts,
@@ -884,6 +914,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         nonlocalBind6,
         haproxyVersion: oldestHaproxy(os).version,
         ...(acme ? { acme } : {}),
+        ...(peers ? { peers } : {}),
+        userlists,
     };
 }
 

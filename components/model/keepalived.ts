@@ -7,7 +7,7 @@
  * Outputs are checked once, when they resolve. PURE: no resources.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkConnection, checkDependencies, ConnectionArgs, resolveInstallDependsOn, resolveOs, resolveReapply, resolveStepTimeout } from "../common";
+import { checkDependencies } from "../common";
 import { DEFAULTS } from "../defaults";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "../keepalivedPair";
 import { KEEPALIVED_VRRP3_SINCE, oldestVersions, OsChoice, versionAtLeast } from "../os";
@@ -25,13 +25,13 @@ import {
     checkVipForNodes,
     Cidr,
 } from "../validate";
-import { ArgPath, Checks, isKnown, memoized, pathText, PlanCache, whenKnown } from "./problems";
+import { checkConnection, HostPlan, hostPlan } from "./host";
+import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
 
+/** Checked values only: the wiring (`connection`, `dependsOn`) is read from the args where it is used. */
 export interface KeepalivedNodePlan {
     name: string;
-    connection: pulumi.Input<ConnectionArgs>;
     address: pulumi.Input<string>;
-    dependsOn: ReturnType<typeof checkDependencies>;
 }
 
 export interface VrrpInstancePlan {
@@ -62,14 +62,7 @@ export interface VrrpInstancePlan {
     ipv6: boolean;
 }
 
-export interface KeepalivedPlan {
-    where: string;
-    os: OsChoice;
-    reapply: number;
-    stepTimeoutS: number;
-    installDependsOn: [] | undefined;
-    become: boolean;
-    archiveRepos: boolean;
+export interface KeepalivedPlan extends HostPlan {
     nodes: [KeepalivedNodePlan, KeepalivedNodePlan];
     instances: VrrpInstancePlan[];
     check: { intervalS: number; fall: number; rise: number };
@@ -244,36 +237,31 @@ function checkHook(where: string, field: string, value: string): string {
     return value;
 }
 
-const plans: PlanCache<KeepalivedPlan> = new WeakMap();
-
 /**
  * KeepalivedPairArgs → KeepalivedPlan: every check and default of the pair, before anything is
  * registered; every problem known then, at once. Memoized by the args object (and the name).
  */
-export function normalizeKeepalivedPair(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
-    return memoized(plans, name, args, normalize);
-}
+export const normalizeKeepalivedPair = memoizedNormalizer(normalize);
 
 function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
     const where = `KeepalivedPair "${name}"`;
     const c = new Checks(where);
-    const os = c.at(["os"], () => resolveOs(where, args.os)) ?? "auto";
-    const reapply = c.at(["reapply"], () => resolveReapply(where, args.reapply)) ?? 0;
-    const stepTimeoutS = c.at(["stepTimeoutS"], () => resolveStepTimeout(where, args.stepTimeoutS)) ?? DEFAULTS.host.stepTimeoutS;
-    const installDependsOn = c.at(["installBeforeDependsOn"], () => resolveInstallDependsOn(where, args.installBeforeDependsOn));
+    const host = hostPlan(c, args);
+    const os = host.os;
     if (!Array.isArray(args.nodes) || args.nodes.length !== 2) {
         // Everything else is about two nodes: nothing more to say.
         c.add(["nodes"], "must list exactly two nodes", Array.isArray(args.nodes) ? args.nodes.map((n) => n?.name) : args.nodes);
         c.throwIfAny();
     }
-    const nodes = args.nodes.map((n, i) => ({
-        name: c.at(["nodes", i, "name"], (f) => checkName(where, f, n?.name)) ?? String(n?.name),
-        connection: n?.connection,
-        address: whenKnown(c, ["nodes", i, "address"], n?.address, (f, a) => checkIp(where, f, a)),
-        dependsOn: c.at(["nodes", i, "dependsOn"], (f) => checkDependencies(where, f, n?.dependsOn)),
-    })) as [KeepalivedNodePlan, KeepalivedNodePlan];
+    const nodes = args.nodes.map((n, i) => {
+        c.at(["nodes", i, "connection"], (f) => checkConnection(where, f, n?.connection));
+        c.at(["nodes", i, "dependsOn"], (f) => checkDependencies(where, f, n?.dependsOn));
+        return {
+            name: c.at(["nodes", i, "name"], (f) => checkName(where, f, n?.name)) ?? String(n?.name),
+            address: whenKnown(c, ["nodes", i, "address"], n?.address, (f, a) => checkIp(where, f, a)),
+        };
+    }) as [KeepalivedNodePlan, KeepalivedNodePlan];
     if (!nodes.some((_, i) => c.has(["nodes", i, "name"]))) c.at(["nodes"], (f) => checkUniqueNames(where, f, nodes.map((n) => n.name)));
-    nodes.forEach((n, i) => c.at(["nodes", i, "connection"], (f) => checkConnection(where, f, n.connection)));
 
     let instances: VrrpInstancePlan[] = [];
     if (args.instances !== undefined) {
@@ -331,13 +319,7 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
     c.throwIfAny();
     const masterIndex = instances[0].masterIndex;
     return {
-        where,
-        os,
-        reapply,
-        stepTimeoutS,
-        installDependsOn,
-        become: args.become ?? DEFAULTS.host.become,
-        archiveRepos: args.centos7Vault ?? DEFAULTS.host.centos7Vault,
+        ...host,
         nodes,
         instances,
         check,

@@ -117,29 +117,55 @@ export class Checks {
     }
 }
 
-/** Normalizations already done, by args object and component name (a failed one keeps its error). */
-export type PlanCache<P> = WeakMap<object, Map<string, { plan: P } | { error: unknown }>>;
-
 /**
- * `normalize(name, args)` once per args object (by identity) and name: the stack program's early
- * check and the component's constructor share one normalization when they pass the same object.
- * Args are not to be changed after they were given to a component (they never were).
+ * A component's `normalize(name, args)`, once per args object (by identity) and name: the stack
+ * program's early check and the component's constructor share one normalization. Args are not to
+ * be changed after they were given to a component (they never were).
  */
-export function memoized<A, P>(cache: PlanCache<P>, name: string, args: A, normalize: (name: string, args: A) => P): P {
-    if (typeof args !== "object" || args === null) return normalize(name, args);
-    let byName = cache.get(args);
-    if (!byName) cache.set(args, (byName = new Map()));
-    let entry = byName.get(name);
-    if (entry === undefined) {
-        try {
-            entry = { plan: normalize(name, args) };
-        } catch (error) {
-            entry = { error };
+export interface Normalizer<A extends object, P> {
+    (name: string, args: A): P;
+    /**
+     * Not public (the stack program's): `built` is `checked` plus wiring the plan does not read (the
+     * SSH key in the connection, `dependsOn`), so it takes the plan `checked` already has.
+     */
+    reuse(name: string, checked: A, built: A): A;
+    /** Normalizations run (not taken from the cache): what the tests count. */
+    readonly runs: number;
+}
+
+export function memoizedNormalizer<A extends object, P>(normalize: (name: string, args: A) => P): Normalizer<A, P> {
+    // A failed normalization keeps its error: the constructor throws what the early check found.
+    const cache = new WeakMap<object, Map<string, { plan: P } | { error: unknown }>>();
+    let runs = 0;
+    const entryOf = (name: string, args: A) => {
+        let byName = cache.get(args);
+        if (!byName) cache.set(args, (byName = new Map()));
+        let entry = byName.get(name);
+        if (entry === undefined) {
+            runs++;
+            try {
+                entry = { plan: normalize(name, args) };
+            } catch (error) {
+                entry = { error };
+            }
+            byName.set(name, entry);
         }
+        return entry;
+    };
+    const normalizer = (name: string, args: A): P => {
+        if (typeof args !== "object" || args === null) return normalize(name, args);
+        const entry = entryOf(name, args);
+        if ("error" in entry) throw entry.error;
+        return entry.plan;
+    };
+    const reuse = (name: string, checked: A, built: A): A => {
+        const entry = entryOf(name, checked);
+        let byName = cache.get(built);
+        if (!byName) cache.set(built, (byName = new Map()));
         byName.set(name, entry);
-    }
-    if ("error" in entry) throw entry.error;
-    return entry.plan;
+        return built;
+    };
+    return Object.defineProperties(normalizer, { reuse: { value: reuse }, runs: { get: () => runs } }) as Normalizer<A, P>;
 }
 
 /** A plain value (not an Output or a Promise): checkable now. */

@@ -7,6 +7,8 @@
  */
 import { acmeChallengeRule } from "./acme";
 import { versionAtLeast } from "../os";
+import { EdgeAuth, edgeGlobalLines, EdgePeers, edgeSections, EdgeUserlist, frontendEdgeLines, rateTableSections, routeEdgeLines, stickSourceLines } from "./edge";
+import type { RateLimitPlan } from "../model/edge";
 import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
 
 /** The vocabulary lives in model/vocabulary.ts; re-exported for the renderer's existing importers. */
@@ -72,6 +74,8 @@ export interface HaproxyRoute {
     hosts: string[];
     pathPrefixes: string[];
     backend: string;
+    rateLimit?: RateLimitPlan;
+    auth?: EdgeAuth;
 }
 
 export interface HaproxyHeaderRule {
@@ -95,6 +99,8 @@ export interface HaproxyFrontend {
     timeouts?: { clientMs?: number; httpRequestMs?: number; httpKeepAliveMs?: number };
     requestHeaders?: HaproxyHeaderRule[];
     responseHeaders?: HaproxyHeaderRule[];
+    rateLimit?: RateLimitPlan;
+    auth?: EdgeAuth;
     extra?: string[];
     /** ACME: answer HTTP-01 challenges for this account (render/acme.ts). */
     acmeThumbprint?: string;
@@ -107,6 +113,7 @@ export interface HaproxyBackend {
     healthCheck: HaproxyHealthCheck;
     servers: HaproxyServer[];
     sticky?: { cookie: string };
+    stickSource?: { expireS: number };
     timeouts?: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra?: string[];
 }
@@ -128,6 +135,10 @@ export interface HaproxyConfigSpec {
     runtimeApi?: boolean;
     /** Raw lines appended to each section: the escape hatch for directives the args do not model. */
     extra?: { global?: string[]; defaults?: string[] };
+    /** The peers section every rendered stick table names. */
+    peers?: EdgePeers;
+    /** Userlists for basic auth (their secrets in clear here: the text is a secret). */
+    userlists?: EdgeUserlist[];
 }
 
 export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
@@ -149,6 +160,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         global.push(`stats socket ${RUNTIME_SOCKET} mode 600 level admin${versionAtLeast(version, "1.8") ? " expose-fd listeners" : ""}`);
     }
     if (tls) global.push(`crt-base ${CERT_DIR}`, ...tlsGlobalLines(frontends, version));
+    global.push(...edgeGlobalLines(spec.peers, version));
     global.push(...(extra.global ?? []));
     const sections: string[][] = [
         global,
@@ -165,8 +177,10 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
             `timeout server ${spec.timeouts.serverMs}ms`,
             ...(extra.defaults ?? []),
         ],
+        ...edgeSections(spec.peers, spec.userlists ?? []),
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
-        ...backends.map((b) => backendSection(b, spec.mode, version)),
+        ...backends.map((b) => backendSection(b, spec.mode, version, spec.peers)),
+        ...rateTableSections(frontends, spec.peers),
     ];
     if (spec.stats) sections.push(...statsSections(spec.stats));
     const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
@@ -259,6 +273,8 @@ function headerRule(phase: "http-request" | "http-response", rule: HaproxyHeader
     return rule.action === "set" ? `${phase} set-header ${rule.name} ${rule.value}` : `${phase} del-header ${rule.name}`;
 }
 
+const REDIRECT_TO_HTTPS = "redirect scheme https code 301 if !{ ssl_fc }";
+
 function frontendSection(f: HaproxyFrontend, defaultMode: string, version: string): string[] {
     const lines = [`frontend ${f.name}`];
     if (f.mode !== defaultMode) lines.push(`mode ${f.mode}`, f.mode === "http" ? "option httplog" : "option tcplog");
@@ -270,12 +286,14 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (f.forwardFor) lines.push("option forwardfor");
     if (f.acmeThumbprint !== undefined) lines.push(acmeChallengeRule(f.acmeThumbprint));
+    lines.push(...frontendEdgeLines(f));
     lines.push(...(f.requestHeaders ?? []).map((r) => headerRule("http-request", r)));
     lines.push(...(f.responseHeaders ?? []).map((r) => headerRule("http-response", r)));
     if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
     // After the http-request rules: haproxy runs those first whatever the order, and warns otherwise.
-    if (f.redirectToHttps) lines.push("redirect scheme https code 301 if !{ ssl_fc }");
+    if (f.redirectToHttps) lines.push(REDIRECT_TO_HTTPS);
     const uses: string[] = [];
+    const routeConditions: string[] = [];
     (f.routes ?? []).forEach((r, i) => {
         const conds: string[] = [];
         if (r.hosts.length) {
@@ -287,14 +305,22 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
             conds.push(`route${i}_path`);
         }
         uses.push(`use_backend ${r.backend} if ${conds.join(" ")}`);
+        routeConditions.push(conds.join(" "));
     });
+    const routeRules = routeEdgeLines(f, routeConditions);
+    if (routeRules.length && f.redirectToHttps) {
+        // http-request rules after the redirect: haproxy would run them first anyway, and warn.
+        lines.splice(lines.indexOf(REDIRECT_TO_HTTPS), 1);
+        routeRules.push(REDIRECT_TO_HTTPS);
+    }
+    lines.push(...routeRules);
     lines.push(...uses);
     if (f.defaultBackend !== undefined) lines.push(`default_backend ${f.defaultBackend}`);
     lines.push(...(f.extra ?? []));
     return lines;
 }
 
-function backendSection(b: HaproxyBackend, defaultMode: string, version: string): string[] {
+function backendSection(b: HaproxyBackend, defaultMode: string, version: string, peers?: EdgePeers): string[] {
     const lines = [`backend ${b.name}`];
     if (b.mode !== defaultMode) lines.push(`mode ${b.mode}`);
     lines.push(`balance ${b.balance}`);
@@ -305,6 +331,7 @@ function backendSection(b: HaproxyBackend, defaultMode: string, version: string)
     if (t.queueMs !== undefined) lines.push(`timeout queue ${t.queueMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (b.sticky) lines.push(`cookie ${b.sticky.cookie} insert indirect nocache`);
+    lines.push(...stickSourceLines(b.stickSource, peers));
     const hc = b.healthCheck;
     lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
     lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined)));

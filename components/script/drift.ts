@@ -11,8 +11,8 @@ import { shQuote } from "../shell/quote";
 import { STATE_DIR } from "../os/stateDir";
 import { WANTED_DIR } from "./files";
 
-/** Lines whose value is a secret (the stats userlist's password too), redacted even in a `plain` file's diff (a second guard). */
-const REDACT = `s/^([[:space:]]*(auth_pass|stats auth|user [^[:space:]]+ insecure-password)[[:space:]]+).*/\\1REDACTED/`;
+/** Lines whose value is a secret (the userlists' passwords and hashes too), redacted even in a `plain` file's diff (a second guard). */
+const REDACT = `s/^([[:space:]]*(auth_pass|stats auth|user [^[:space:]]+ (insecure-)?password)[[:space:]]+).*/\\1REDACTED/`;
 
 export function driftCheckScript(): string {
     return [

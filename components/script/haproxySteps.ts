@@ -88,6 +88,8 @@ export interface HaproxyStepOptions {
     ports: number[];
     /** A port opened only to these CIDRs (the stats page with `adminSources`). */
     restrictedPort?: { port: number; sources: string[] };
+    /** The peers port, opened only to the other members' addresses. */
+    peersPort?: { port: number; sources: string[] };
     /** Certificates travel with the config as one bundle, validated together. */
     certificates?: boolean;
     /** Logs through rsyslog: rsyslog installed, the family's drop-in, rsyslog restarted. */
@@ -277,15 +279,21 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     }
     if (opts.rsyslog) steps.push(loggingStep(os));
     const restricted = opts.restrictedPort;
+    const peers = opts.peersPort;
     const firewall = (a: OsAdapter, action: "open" | "close") =>
-        [portsFirewallScript(a.firewalls, opts.ports, action), ...(restricted ? [sourcePortFirewallScript(a.firewalls, restricted.port, restricted.sources, action)] : [])]
+        [
+            portsFirewallScript(a.firewalls, opts.ports, action),
+            ...(restricted ? [sourcePortFirewallScript(a.firewalls, restricted.port, restricted.sources, action)] : []),
+            ...(peers ? [sourcePortFirewallScript(a.firewalls, peers.port, peers.sources, action)] : []),
+        ]
             .filter((l) => l !== ":")
             .join("\n") || ":";
     steps.push({
         name: "firewall",
         create: forOs(os, (a) => firewall(a, "open")),
         delete: forOs(os, (a) => firewall(a, "close")),
-        triggers: restricted ? [opts.ports, restricted] : [opts.ports],
+        // The peers port joins the triggers only when set: a stack without peers keeps its step as it was.
+        triggers: [opts.ports, ...(restricted ? [restricted] : []), ...(peers ? [{ peers }] : [])],
     });
     if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
     if (opts.acmeResponder) steps.push(opts.acmeResponder);

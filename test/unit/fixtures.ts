@@ -18,3 +18,17 @@ export function referenceConfig(overrides: Record<string, unknown> = {}): Record
         ...overrides,
     };
 }
+
+/** The reference topology's overrides for an active-active pair: hk1 MASTER of VIP .69, hk2 MASTER of VIP .70. */
+export const ACTIVE_ACTIVE = {
+    vip: undefined,
+    virtualRouterId: undefined,
+    balancers: [
+        { name: "hk1", host: "172.20.30.25" },
+        { name: "hk2", host: "172.20.30.26" },
+    ],
+    instances: [
+        { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" },
+        { name: "b", vips: ["172.20.30.70/24"], virtualRouterId: 62, master: "hk2" },
+    ],
+};

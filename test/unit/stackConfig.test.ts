@@ -21,7 +21,7 @@ import {
     StackConfigKey,
 } from "../../components/stackConfig";
 import { setRenderMocks } from "../../scripts/renderStack";
-import { referenceConfig } from "./fixtures";
+import { ACTIVE_ACTIVE, referenceConfig } from "./fixtures";
 import { REPO_ROOT } from "./helpers";
 
 setRenderMocks();
@@ -83,7 +83,7 @@ describe("stack config: unknown keys are refused with the nearest known key", ()
         ["a singular list key", { balancer: [] }, "`haproxy-ha:balancer` is unknown (did you mean `haproxy-ha:balancers`?), got []"],
         ["a key with a typo", { intreface: "eth1" }, '`haproxy-ha:intreface` is unknown (did you mean `haproxy-ha:interface`?), got "eth1"'],
         ["an SSH field typed as a key", { user: "admin" }, '`haproxy-ha:user` is unknown (did you mean `haproxy-ha:ssh.user`?), got "admin"'],
-        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
+        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, peers, userlists, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
         ["a misspelt SSH field", { ssh: { user: "root", privateKeyPath: "/k", prot: 2222 } }, "`haproxy-ha:ssh.prot` is unknown (did you mean `haproxy-ha:ssh.port`?), got 2222"],
         ["a misspelt web field", { webs: [{ name: "www1", host: "172.20.30.15" }, { name: "www2", hots: "172.20.30.16" }] }, '`haproxy-ha:webs[1].hots` is unknown (did you mean `haproxy-ha:webs[1].host`?), got "172.20.30.16"'],
         ["a misspelt balancer field", { balancers: [{ name: "hk1", host: "172.20.30.25", priorty: 100 }, { name: "hk2", host: "172.20.30.26" }] }, "`haproxy-ha:balancers[0].priorty` is unknown (did you mean `haproxy-ha:balancers[0].priority`?), got 100"],
@@ -140,7 +140,7 @@ describe("stack config: a value of the wrong type names the key and the value", 
             // A member of an optional list goes into an otherwise valid entry of it.
             const base =
                 at[0] === "instances" && at.length > 1
-                    ? referenceConfig({ vip: undefined, instances: [{ ...INSTANCE }] })
+                    ? referenceConfig({ ...ACTIVE_ACTIVE, instances: [{ ...INSTANCE }] })
                     : at[0] === "certificates" && at.length > 1
                       ? referenceConfig({ certificates: [{ name: "site" }] })
                       : referenceConfig();

@@ -5,25 +5,12 @@ import * as os from "os";
 import * as path from "path";
 import { ArgumentError, buildTopology, parseTopologyConfig } from "../../components";
 import { readStackConfig, renderStack } from "../../scripts/renderStack";
-import { referenceConfig } from "./fixtures";
+import { ACTIVE_ACTIVE, referenceConfig } from "./fixtures";
 import { CASES_GOLDEN_DIR, matchesGolden, REPO_ROOT, resolved, scriptsSnapshot } from "./helpers";
 
 /** The reference topology made active-active: hk1 MASTER of VIP .69, hk2 MASTER of VIP .70. */
 function activeActive(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return referenceConfig({
-        os: "debian",
-        vip: undefined,
-        virtualRouterId: undefined,
-        balancers: [
-            { name: "hk1", host: "172.20.30.25" },
-            { name: "hk2", host: "172.20.30.26" },
-        ],
-        instances: [
-            { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" },
-            { name: "b", vips: ["172.20.30.70/24"], virtualRouterId: 62, master: "hk2" },
-        ],
-        ...overrides,
-    });
+    return referenceConfig({ os: "debian", ...ACTIVE_ACTIVE, ...overrides });
 }
 
 function fileOf(rendered: Awaited<ReturnType<typeof renderStack>>, node: string, file: string): string {

@@ -1,11 +1,14 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import { normalizeHaproxyNode } from "../../components/model/haproxy";
+import { normalizeKeepalivedPair } from "../../components/model/keepalived";
 import { ArgumentErrors } from "../../components/model/problems";
+import { normalizeWebBackend } from "../../components/model/webBackend";
 import { parseTopologyConfig, TopologyConfig } from "../../components/stackConfig";
 import { ConfigForm, ruleInStackTerms, stackPathOf } from "../../components/stackMapping";
-import { buildTopology, HAPROXY_NODE_ROWS, KEEPALIVED_PAIR_ROWS, topologyArgs, WEB_BACKEND_ROWS } from "../../components/topology";
+import { buildTopology, HAPROXY_NODE_ROWS, KEEPALIVED_PAIR_ROWS, STACK_PROGRAM_ARGS, topologyArgs, WEB_BACKEND_ROWS } from "../../components/topology";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
-import { referenceConfig } from "./fixtures";
+import { ACTIVE_ACTIVE, referenceConfig } from "./fixtures";
 
 setRenderMocks();
 
@@ -27,18 +30,7 @@ const COLLECTIONS = {
     backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }] }],
     stats: { adminSources: ["172.20.30.0/24"] },
 };
-const INSTANCES = {
-    vip: undefined,
-    virtualRouterId: undefined,
-    balancers: [
-        { name: "hk1", host: "172.20.30.25" },
-        { name: "hk2", host: "172.20.30.26" },
-    ],
-    instances: [
-        { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" },
-        { name: "b", vips: ["172.20.30.70/24"], virtualRouterId: 62, master: "hk2", authPassword: "pw" },
-    ],
-};
+const INSTANCES = { ...ACTIVE_ACTIVE, instances: [ACTIVE_ACTIVE.instances[0], { ...ACTIVE_ACTIVE.instances[1], authPassword: "pw" }] };
 
 describe("stack config: every problem at once, each under the stack key the user typed", () => {
     it("decoding reports every unknown key and wrong value of the config in one error, unknown keys first", () => {
@@ -73,6 +65,54 @@ describe("stack config: every problem at once, each under the stack key the user
             value: 100,
         });
         expect(mockedResources.length, "a resource was registered").to.equal(before);
+    });
+
+    it("the decoder's problems and the components' come in one error: the components check what decodes without the refused values", () => {
+        const problems = problemsOf(() =>
+            parseTopologyConfig(
+                referenceConfig({
+                    // The decoder's: an unknown key and an optional value out of range (its default stands in).
+                    intreface: "eth1",
+                    balance: "fastest",
+                    // The components': equal priorities, a malformed web address.
+                    balancers: [
+                        { name: "hk1", host: "172.20.30.25", priority: 100 },
+                        { name: "hk2", host: "172.20.30.26", priority: 100 },
+                    ],
+                    webs: [
+                        { name: "www1", host: "172.20.30.15" },
+                        { name: "www2", host: "172.20.30.300" },
+                    ],
+                }),
+            ),
+        );
+        expect(problems.map((p) => p.field)).to.have.members(["haproxy-ha:intreface", "haproxy-ha:balance", "haproxy-ha:balancers[1].priority", "haproxy-ha:webs[1].host"]);
+        expect(problems[0].field, "unknown keys first").to.equal("haproxy-ha:intreface");
+    });
+
+    it("a refused required key comes alone: what the components would say only follows from it", () => {
+        const problems = problemsOf(() =>
+            parseTopologyConfig(
+                referenceConfig({
+                    balancers: [
+                        { name: "hk1", host: 7, priority: 100 },
+                        { name: "hk2", host: "172.20.30.26", priority: 100 },
+                    ],
+                }),
+            ),
+        );
+        expect(problems.map((p) => p.field)).to.deep.equal(["haproxy-ha:balancers[0].host"]);
+    });
+
+    it("each component is normalized once: the constructors take the plans the stack config's check made", () => {
+        const runs = () => [normalizeWebBackend.runs, normalizeHaproxyNode.runs, normalizeKeepalivedPair.runs];
+        const before = runs();
+        const cfg = parseTopologyConfig(referenceConfig(INSTANCES));
+        const checked = runs();
+        expect(checked.map((n, i) => n - before[i]), "webs, balancers, pair").to.deep.equal([2, 2, 1]);
+        const topology = buildTopology(cfg, "key");
+        expect(runs(), "normalized again when built").to.deep.equal(checked);
+        expect(topology.balancers.map((b) => b.nodeName)).to.deep.equal(["hk1", "hk2"]);
     });
 
     it("a component's problem inside a collection keeps its whole path under the stack key", () => {
@@ -126,6 +166,7 @@ describe("the stack key ↔ arg mapping", () => {
             let count = 0;
             for (const { rows, args: a, self } of built) {
                 for (const leaf of leaves(a)) {
+                    if (leaf.length === 1 && leaf[0] in STACK_PROGRAM_ARGS) continue;
                     const stack = stackPathOf(rows, forms, leaf, self);
                     expect(stack, `arg ${leaf.join(".")}`).to.not.equal(undefined);
                     expect(valueAt(cfg, stack as (string | number)[]), `arg ${leaf.join(".")} → ${stack?.join(".")}`).to.not.equal(undefined);
