@@ -35,7 +35,8 @@ export function acmeStackProblems(cfg: Pick<TopologyConfig, "certificates">): Sh
     const checks = new Checks("stack config");
     const list = cfg.certificates ?? [];
     list.forEach((c, i) => {
-        if (c.pem === undefined && c.acme === undefined) checks.add(["certificates", i], "needs `pem` (the chain and key) or `acme` (issued by an ACME CA)", c.name);
+        // Under `acme`: when a refused `acme` left the entry without either, the decoder's problem says it.
+        if (c.pem === undefined && c.acme === undefined) checks.add(["certificates", i, "acme"], "or `pem` must be set: a certificate is its chain and key (`pem`) or issued by an ACME CA (`acme`)", undefined);
         if (c.pem !== undefined && c.acme !== undefined) checks.add(["certificates", i, "pem"], "and `acme` exclude each other: `acme` issues the certificate", "<hidden>");
         if (c.acme !== undefined) acmeSettings(checks, ["certificates", i, "acme"], c.acme);
     });

@@ -100,7 +100,8 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
         stack: ["certificates", "**"],
         arg: ["certificates", "**"],
         // An `acme` entry is checked with the dry run's placeholder; buildTopology puts its AcmeCertificate's PEM there.
-        value: (list: TopologyConfig["certificates"]) => list?.map((c) => (c.acme ? { name: c.name, pem: SECRET_PLACEHOLDER } : c)),
+        // (Neither `pem` nor `acme`: the stack's own problem, acmeStackProblems.)
+        value: (list: TopologyConfig["certificates"]) => list?.map((c) => (c.acme || c.pem === undefined ? { name: c.name, pem: SECRET_PLACEHOLDER } : c)),
     },
     { stack: ["certificates"], arg: ["acme"], value: (list: TopologyConfig["certificates"]) => acmeNodeArgs(list, {}) },
 ];

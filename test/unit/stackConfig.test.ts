@@ -72,6 +72,17 @@ const MINIMAL = {
     vip: "172.20.30.69/24",
 };
 
+/** A TLS frontend whose certificate is ACME's, on a family whose haproxy answers HTTP-01: a certificate member's refusal comes alone. */
+const ACME_TLS = {
+    os: "debian",
+    frontends: [
+        { name: "http", binds: [{ address: "172.20.30.69", port: 80 }], redirectToHttps: true },
+        { name: "https", binds: [{ address: "172.20.30.69", port: 443, tls: { certificates: ["site"] } }], defaultBackend: "app" },
+    ],
+    backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }] }],
+    certificates: [{ name: "site", acme: { directory: "https://acme.example/directory", domains: ["app.example"] } }],
+};
+
 /** A valid `haproxy-ha:instances` entry for the reference topology. */
 const INSTANCE = { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" };
 
@@ -142,7 +153,7 @@ describe("stack config: a value of the wrong type names the key and the value", 
                 at[0] === "instances" && at.length > 1
                     ? referenceConfig({ ...ACTIVE_ACTIVE, instances: [{ ...INSTANCE }] })
                     : at[0] === "certificates" && at.length > 1
-                      ? referenceConfig({ certificates: [{ name: "site" }] })
+                      ? referenceConfig(ACME_TLS)
                       : referenceConfig();
             const error = parseError(withValueAt(base, at, value));
             // Text where a list or object with a secret member belongs may be that secret.
