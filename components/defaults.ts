@@ -82,6 +82,8 @@ export const DEFAULTS = deepFreeze({
         /** keepalived's haproxy check: seconds between runs, failures before FAULT, successes before OK. */
         haproxyCheck: { intervalS: 2, fall: 2, rise: 2 },
         gatewayCheck: { intervalS: 1, fall: 2, rise: 2 },
+        /** A user track script's: seconds between runs, failures before it counts as failed, successes before OK. */
+        trackScript: { intervalS: 2, fall: 2, rise: 2 },
         /** VRRP PASS passwords hold at most 8 characters. */
         generatedAuthPasswordLength: 8,
     },

@@ -27,6 +27,7 @@ export {
     VrrpInstanceArgs,
     VrrpNotifyArgs,
 } from "./keepalivedPair";
+export { VrrpGarpArgs, VrrpSyncGroupArgs, VrrpTrackFileArgs, VrrpTrackProcessArgs, VrrpTrackScriptArgs } from "./model/keepalivedHooks";
 export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./model/vocabulary";

@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
 import { checkDependencies, warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
 import { checkPlacement, KeepalivedPlan, normalizeKeepalivedPair } from "./model/keepalived";
+import type { VrrpGarpArgs, VrrpSyncGroupArgs, VrrpTrackFileArgs, VrrpTrackProcessArgs, VrrpTrackScriptArgs } from "./model/keepalivedHooks";
 import { pathText } from "./model/problems";
 import { OsAdapter, OsChoice, sameOnEveryFamily } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
@@ -61,6 +62,11 @@ export interface VrrpInstanceArgs {
     trackInterfaces?: string[];
     /** VRRPv2 PASS password, at most 8 characters. Default: a generated secret per instance. */
     authPassword?: pulumi.Input<string>;
+    /**
+     * Seconds (1–1000) a node that should preempt waits first (keepalived `preempt_delay`); both
+     * nodes then start as BACKUP, as keepalived needs. Not with `nopreempt`. Default none.
+     */
+    preemptDelayS?: number;
 }
 
 /**
@@ -122,6 +128,18 @@ export interface KeepalivedPairArgs extends HostArgs {
     vrrpVersion?: number;
     /** Shorthand: more interfaces to track (the VIP's own interface always counts). Default none. */
     trackInterfaces?: string[];
+    /** Shorthand: seconds a node that should preempt waits first (`preempt_delay`, 1–1000); not with `nopreempt`. Default none. */
+    preemptDelayS?: number;
+    /** User `vrrp_script`s: a command or a whole script, run as root like the haproxy check. Default none. See docs/vrrp.md. */
+    trackScripts?: VrrpTrackScriptArgs[];
+    /** Files holding a number that moves the priority (`vrrp_track_file`, keepalived ≥ 2.0.0: not centos7). Default none. */
+    trackFiles?: VrrpTrackFileArgs[];
+    /** Processes that must run (`vrrp_track_process`, keepalived ≥ 2.0.11: not centos7). Default none. */
+    trackProcesses?: VrrpTrackProcessArgs[];
+    /** Instances that move together (`vrrp_sync_group`); needs `instances`. Default none. */
+    syncGroups?: VrrpSyncGroupArgs[];
+    /** Gratuitous ARP timing after a node becomes MASTER, for every instance. Default keepalived's. */
+    garp?: VrrpGarpArgs;
     /**
      * Every transition is recorded by a built-in notify script (a syslog line and
      * `/run/haproxy-ha/vrrp/<instance>.state`); these hooks run after it. The built-in script is
@@ -180,8 +198,20 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
         const plan = normalizeKeepalivedPair(name, args);
         super("haproxy-ha:index:KeepalivedPair", name, {}, opts);
         args.nodes.forEach((n) => warnUnpinnedHostKey(this, n.connection));
-        const { where, os, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex } = plan;
+        const { where, os, nodes, instances, check, garp, gatewayCheck, notify, hooks, masterIndex, extensions } = plan;
         const scripts: VrrpTrackScript[] = [{ name: "chk_haproxy", command: commandOnEveryFamily(os, (a) => a.haproxyCheck), ...check }];
+        // Which vrrp_scripts an instance tracks: the built-in ones always, the user's where they name it.
+        const builtIn = new Set(["chk_haproxy", "chk_gateway"]);
+        const userScripts = extensions.trackScripts.map((t): VrrpTrackScript & { instances: string[] } => ({
+            name: t.renderedName,
+            command: t.command,
+            intervalS: t.intervalS,
+            timeoutS: t.timeoutS,
+            fall: t.fall,
+            rise: t.rise,
+            weight: t.weight,
+            instances: t.instances,
+        }));
         if (gatewayCheck) {
             const { address, ...timing } = gatewayCheck;
             // Weighted, not FAULT: an unreachable gateway (rebooting, rate-limiting ICMP) must not take the
@@ -208,8 +238,13 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
 
         this.masterName = nodes[masterIndex].name;
         this.masters = Object.fromEntries(instances.map((i) => [i.name, nodes[i.masterIndex].name]));
-        const steps = keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined });
-        const hookBodies: Record<string, pulumi.Output<string>> = Object.fromEntries(hooks.map((h) => [hookPath(h.state), pulumi.secret(pulumi.output(h.body))]));
+        const shipped = extensions.trackScripts.flatMap((t) => (t.file ? [{ step: t.renderedName.replace(/^track_/, "track-"), path: t.file.path, content: t.file.content }] : []));
+        const steps = keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined, trackScripts: shipped });
+        const hookBodies: Record<string, pulumi.Output<string>> = Object.fromEntries([
+            ...hooks.map((h) => [hookPath(h.state), pulumi.secret(pulumi.output(h.body))]),
+            // A user track script may hold tokens like a hook: a secret, on stdin, in a 0700 file.
+            ...shipped.map((t) => [t.path, pulumi.secret(pulumi.output(t.content))]),
+        ]);
         const notifyScript = renderNotifyScript();
         const files: pulumi.Output<RenderedFile[]>[] = [];
         const [first, second] = plan.updateOrder;
@@ -233,10 +268,14 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     renderKeepalivedConfig({
                         nodeName: node.name,
                         vrrpVersion: allV3 ? 3 : 2,
-                        scripts,
+                        scripts: [...scripts, ...userScripts.map(({ instances: _, ...s }) => s)],
+                        trackFiles: extensions.trackFiles.map((f) => ({ name: f.renderedName, file: f.file, weight: f.weight, initValue: f.initValue })),
+                        trackProcesses: extensions.trackProcesses.map((p) => ({ name: p.renderedName, process: p.process, weight: p.weight, quorum: p.quorum, delayS: p.delayS })),
+                        syncGroups: extensions.syncGroups.map((g) => ({ name: g.renderedName, instances: g.instances })),
                         instances: resolved.map(({ inst, authPass, cidrs, ifaceName, addresses }) => ({
                             name: inst.renderedName,
-                            state: !inst.nopreempt && i === inst.masterIndex ? "MASTER" : "BACKUP",
+                            // keepalived delays preemption only for a node that starts as BACKUP.
+                            state: !inst.nopreempt && inst.preemptDelayS === undefined && i === inst.masterIndex ? "MASTER" : "BACKUP",
                             priority: inst.priorities[i],
                             virtualRouterId: inst.virtualRouterId,
                             advertInt: inst.advertInt,
@@ -246,10 +285,14 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                             vips: cidrs,
                             authPass: authPass ?? undefined,
                             unicast: inst.unicast ? { sourceIp: addresses[i], peers: [addresses[1 - i]] } : undefined,
-                            trackScripts: scripts.map((s) => s.name),
+                            trackScripts: [...scripts.filter((s) => builtIn.has(s.name)), ...userScripts.filter((s) => s.instances.includes(inst.name))].map((s) => s.name),
                             trackInterfaces: inst.trackInterfaces,
-                            garpMasterRefreshS: garp,
+                            garpMasterRefreshS: garp ?? extensions.garpRefreshS,
                             notify: notify ? NOTIFY_SCRIPT_PATH : undefined,
+                            preemptDelayS: inst.preemptDelayS,
+                            garp: extensions.garp,
+                            trackFiles: extensions.trackFiles.filter((f) => f.instances.includes(inst.name)).map((f) => f.renderedName),
+                            trackProcesses: extensions.trackProcesses.filter((p) => p.instances.includes(inst.name)).map((p) => p.renderedName),
                         })),
                     }),
                 ),
@@ -273,11 +316,9 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
             const nodeFiles: pulumi.Output<RenderedFile>[] = [
                 config.apply((content) => ({ node: node.name, path: KEEPALIVED_CONFIG_PATH, mode: "0600", owner: "root", group: "root", content })),
             ];
-            if (notify) {
-                nodeFiles.push(pulumi.output({ node: node.name, path: NOTIFY_SCRIPT_PATH, mode: "0700", owner: "root", group: "root", content: notifyScript }));
-                for (const [path, body] of Object.entries(hookBodies)) {
-                    nodeFiles.push(body.apply((content) => ({ node: node.name, path, mode: "0700", owner: "root", group: "root", content })));
-                }
+            if (notify) nodeFiles.push(pulumi.output({ node: node.name, path: NOTIFY_SCRIPT_PATH, mode: "0700", owner: "root", group: "root", content: notifyScript }));
+            for (const [path, body] of Object.entries(hookBodies)) {
+                nodeFiles.push(body.apply((content) => ({ node: node.name, path, mode: "0700", owner: "root", group: "root", content })));
             }
             files[i] = pulumi.all(nodeFiles);
         }

@@ -308,6 +308,78 @@ const STATS_OBJECT = strict(
     "must be true, false or an object with `adminSources`, `prometheus`",
 );
 
+// keepalived's extension points (model/keepalivedHooks.ts checks them; here their shapes).
+const instanceNames = () => words("an instance name", "instance names");
+const hookScript = (state: string) =>
+    leaf(text("must be a whole script (a secret config value)"), { secret: true, description: `script run when an instance becomes ${state} (\`#!\` first; may hold tokens)` });
+const KEEPALIVED_HOOK_KEYS = {
+    preemptDelayS: leaf(integer(1, 1000), {
+        description: "seconds (1–1000) a balancer that should take the VIP back waits first (keepalived `preempt_delay`; both then start BACKUP); not with `nopreempt`; unset: none",
+    }),
+    trackScripts: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_script track_<name>`" }),
+            command: leaf(str(), { description: "an absolute command with plain arguments (`/usr/bin/test -f /run/app/ok`), no shell; this or `script`" }),
+            script: leaf(text("must be a whole script (a secret config value)"), {
+                secret: true,
+                description: "a whole script (`#!` first), shipped as a root-owned 0700 file `/etc/keepalived/haproxy-ha-track-<name>`; this or `command`",
+            }),
+            intervalS: leaf(integer(1, 3600), { description: `seconds between runs; unset: ${DEFAULTS.keepalivedPair.trackScript.intervalS}` }),
+            timeoutS: leaf(integer(1, 3600), { description: "seconds before a run counts as failed; unset: keepalived's" }),
+            weight: leaf(integer(-253, 253), { description: "-253–253; unset or 0: a failure sends the instances to FAULT; negative: lowers their priority" }),
+            fall: leaf(integer(1, 100), { description: `failures before it counts as failed; unset: ${DEFAULTS.keepalivedPair.trackScript.fall}` }),
+            rise: leaf(integer(1, 100), { description: `successes before it counts as OK; unset: ${DEFAULTS.keepalivedPair.trackScript.rise}` }),
+            instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
+        },
+        { min: 1, max: 32 },
+        { description: "user track scripts, run as root like the haproxy check (see docs/vrrp.md)" },
+    ),
+    trackFiles: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_track_file file_<name>`" }),
+            path: leaf(str(), { required: true, description: "absolute path of the file holding a number" }),
+            weight: leaf(integer(-254, 254), { description: "-254–254: the number times it is added to the priority; 0: non-zero means FAULT; unset: 1" }),
+            initValue: leaf(integer(-254, 254), { description: "keepalived creates a missing file with this number; unset: not created (missing counts as 0)" }),
+            instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
+        },
+        { min: 1, max: 32 },
+        { description: "files whose number moves the priority (`vrrp_track_file`, keepalived ≥ 2.0.0: not `centos7`)" },
+    ),
+    trackProcesses: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_track_process proc_<name>`" }),
+            process: leaf(str(), { required: true, description: "process name as in /proc/PID/comm (≤ 15 characters)" }),
+            weight: leaf(integer(-254, 254), { description: "-254–254; unset or 0: too few processes means FAULT" }),
+            quorum: leaf(integer(1, 1000), { description: "processes needed; unset: 1" }),
+            delayS: leaf(seconds(60), { description: "seconds a change must last before it counts; unset: none" }),
+            instances: leaf(instanceNames(), { description: "instances that track it; unset: every instance" }),
+        },
+        { min: 1, max: 32 },
+        { description: "processes that must run (`vrrp_track_process`, keepalived ≥ 2.0.11: not `centos7`)" },
+    ),
+    syncGroups: listOfObjects(
+        {
+            name: leaf(typedName(), { required: true, description: "unique; rendered `vrrp_sync_group SG_<name>`" }),
+            instances: leaf(instanceNames(), { required: true, description: "two or more instances that move together; each in at most one group" }),
+        },
+        { min: 1, max: 16 },
+        { description: "instances that move together (`vrrp_sync_group`); with `instances`; their trackers unweighted" },
+    ),
+    garp: object(
+        {
+            masterDelayS: leaf(integer(1, 3600), { description: "seconds after becoming MASTER before the second burst of gratuitous ARPs (1–3600)" }),
+            masterRepeat: leaf(integer(1, 100), { description: "gratuitous ARPs per burst (1–100)" }),
+            masterRefreshS: leaf(integer(1, 3600), { description: "seconds between repeated bursts while MASTER (1–3600)" }),
+            masterRefreshRepeat: leaf(integer(1, 100), { description: "gratuitous ARPs per refresh (1–100)" }),
+        },
+        { description: "gratuitous ARP timing of a new MASTER, every instance; unset: keepalived's" },
+    ),
+    notify: object(
+        { master: hookScript("MASTER"), backup: hookScript("BACKUP"), fault: hookScript("FAULT") },
+        { description: "hooks run on a VRRP transition after the built-in notify script, with `INSTANCE <name> <STATE> <priority>` (see docs/vrrp.md)" },
+    ),
+};
+
 /** Every stack-config key, in the README's order (an object's members keep their order). */
 const KEYS = {
     os: leaf(oneOf(OS_CHOICES as unknown as [OsChoice, ...OsChoice[]]), {
@@ -395,6 +467,7 @@ const KEYS = {
                 secret: true,
                 description: "VRRPv2 password, at most 8 characters; unset: a generated secret per instance",
             }),
+            preemptDelayS: leaf(integer(1, 1000), { defaultFromKey: "preemptDelayS", description: "unset: the stack's `preemptDelayS`" }),
         },
         { min: 1, max: 32 },
         {
@@ -472,6 +545,7 @@ const KEYS = {
         },
         { description: "keepalived's check that haproxy runs" },
     ),
+    ...KEEPALIVED_HOOK_KEYS,
     gatewayCheck: leaf(typedAddress(), { description: "an address every healthy balancer pings: one that cannot loses priority, so the VIP goes to the one that still reaches it; unset: off" }),
     extraBackend: leaf(z.array(rawLine, { error: "must be a list of lines" }), {
         shorthandDefault: DEFAULTS.haproxyNode.extraBackend,

@@ -12,6 +12,7 @@ import { DEFAULTS } from "../defaults";
 import type { KeepalivedPairArgs, VrrpInstanceArgs } from "../keepalivedPair";
 import { KEEPALIVED_VRRP3_SINCE, oldestVersions, OsChoice, versionAtLeast } from "../os";
 import { NOTIFY_STATES, NotifyState } from "../script/vrrpNotify";
+import { KeepalivedHooksPlan, normalizeKeepalivedHooks, preemptDelay } from "./keepalivedHooks";
 import {
     ArgumentError,
     checkCidr,
@@ -57,6 +58,8 @@ export interface VrrpInstancePlan {
     unicast: boolean;
     vrrpVersion: 2 | 3;
     trackInterfaces: string[];
+    /** `preempt_delay` (both nodes then start as BACKUP). */
+    preemptDelayS?: number;
     authPassword?: pulumi.Input<string>;
     /** Known at construction: some VIP is IPv6 (decides the sysctl step). */
     ipv6: boolean;
@@ -71,13 +74,15 @@ export interface KeepalivedPlan extends HostPlan {
     /** The built-in notify script is installed. */
     notify: boolean;
     hooks: { state: NotifyState; body: pulumi.Input<string> }[];
+    /** keepalived's extension points: user trackers, sync groups, GARP (model/keepalivedHooks.ts). */
+    extensions: KeepalivedHooksPlan;
     /** The node that starts as MASTER of the first instance. */
     masterIndex: number;
     /** Node indexes in the order they are changed: the BACKUP of the first instance first, so a bad change stops there. */
     updateOrder: [number, number];
 }
 
-const SHORTHAND_ONLY = ["vip", "interface", "virtualRouterId", "advertInt", "nopreempt", "unicast", "authPassword", "vrrpVersion", "trackInterfaces"] as const;
+const SHORTHAND_ONLY = ["vip", "interface", "virtualRouterId", "advertInt", "nopreempt", "unicast", "authPassword", "vrrpVersion", "trackInterfaces", "preemptDelayS"] as const;
 
 /** The one place a priority defaults: by role (0 the master, 1 the backup), which is the shorthand's node position. */
 function defaultPriority(role: number): number {
@@ -179,6 +184,7 @@ function shorthandInstance(c: Checks, name: string, os: OsChoice, args: Keepaliv
         unicast: args.unicast ?? DEFAULTS.keepalivedPair.unicast,
         vrrpVersion,
         trackInterfaces: trackInterfaces(c, ["trackInterfaces"], args.trackInterfaces),
+        preemptDelayS: preemptDelay(c, [], args.preemptDelayS, args.nopreempt ?? DEFAULTS.keepalivedPair.nopreempt),
         authPassword: args.authPassword,
         ipv6: false,
     };
@@ -222,6 +228,7 @@ function instance(c: Checks, pairName: string, os: OsChoice, raw: VrrpInstanceAr
         unicast: raw.unicast ?? DEFAULTS.keepalivedPair.unicast,
         vrrpVersion,
         trackInterfaces: trackInterfaces(c, p("trackInterfaces"), raw.trackInterfaces),
+        preemptDelayS: preemptDelay(c, path, raw.preemptDelayS, raw.nopreempt ?? DEFAULTS.keepalivedPair.nopreempt),
         authPassword: raw.authPassword,
         ipv6: false,
     };
@@ -316,6 +323,10 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
         state: s,
         body: whenKnown(c, ["notify", s], notifyArgs[s] as pulumi.Input<string>, (f, v) => checkHook(where, f, v)),
     }));
+    // Entries name instances as the user wrote them (the shorthand's one is the pair's name).
+    const instanceNames = Array.isArray(args.instances) ? args.instances.map((x) => String(x?.name)) : [name];
+    const renderedOf = (n: string) => instances.find((x) => x.name === n)?.renderedName ?? `VI_${n}`;
+    const extensions = normalizeKeepalivedHooks(c, os, args, instanceNames, renderedOf);
     c.throwIfAny();
     const masterIndex = instances[0].masterIndex;
     return {
@@ -327,6 +338,7 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
         gatewayCheck,
         notify: args.instances !== undefined || args.notify !== undefined,
         hooks,
+        extensions,
         masterIndex,
         updateOrder: [1 - masterIndex, masterIndex],
     };

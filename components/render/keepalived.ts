@@ -3,6 +3,7 @@
  * keepalived 1.3.5 (CentOS 7) accepts; never `vrrp_strict`, which adds DROP rules and forbids
  * unicast and authentication.
  */
+import { ConfigHooksSpec, InstanceHooksSpec, renderHookSections, renderInstanceHooks } from "./keepalivedHooks";
 
 export interface VrrpTrackScript {
     name: string;
@@ -11,6 +12,8 @@ export interface VrrpTrackScript {
     intervalS: number;
     fall: number;
     rise: number;
+    /** Seconds before a run counts as failed; unset: keepalived's default. */
+    timeoutS?: number;
     /**
      * Unset: a failing check puts the node in FAULT (always releases the VIP). Negative: a failing
      * check lowers the priority by that much, so the peer takes the VIP only if its check passes.
@@ -18,7 +21,7 @@ export interface VrrpTrackScript {
     weight?: number;
 }
 
-export interface VrrpInstanceSpec {
+export interface VrrpInstanceSpec extends InstanceHooksSpec {
     /** The rendered `vrrp_instance` name, e.g. `VI_a`. */
     name: string;
     /** With nopreempt both nodes start as BACKUP: keepalived ignores nopreempt on a MASTER. */
@@ -47,7 +50,7 @@ export interface VrrpInstanceSpec {
     notify?: string;
 }
 
-export interface KeepalivedConfigSpec {
+export interface KeepalivedConfigSpec extends ConfigHooksSpec {
     nodeName: string;
     /** The global VRRP version (`vrrp_version 3` is rendered only for 3). */
     vrrpVersion: 2 | 3;
@@ -80,7 +83,7 @@ function renderInstance(spec: VrrpInstanceSpec): string[] {
     if (spec.trackScripts.length > 0) lines.push("    track_script {", ...spec.trackScripts.map((t) => `        ${t}`), "    }");
     if (spec.trackInterfaces?.length) lines.push("    track_interface {", ...spec.trackInterfaces.map((t) => `        ${t}`), "    }");
     if (spec.notify !== undefined) lines.push(`    notify "${spec.notify}"`);
-    lines.push("}");
+    lines.push(...renderInstanceHooks(spec), "}");
     return lines;
 }
 
@@ -102,11 +105,13 @@ export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
             `    interval ${track.intervalS}`,
             `    fall ${track.fall}`,
             `    rise ${track.rise}`,
+            ...(track.timeoutS === undefined ? [] : [`    timeout ${track.timeoutS}`]),
             ...(track.weight === undefined ? [] : [`    weight ${track.weight}`]),
             "}",
             "",
         );
     }
+    lines.push(...renderHookSections(spec));
     spec.instances.forEach((instance, i) => {
         if (i > 0) lines.push("");
         lines.push(...renderInstance(instance));

@@ -1,6 +1,6 @@
 /**
  * The remote steps of one KeepalivedPair node, in order: packages → firewall → [sysctl] →
- * [notify, hook-*] → config → service. PURE.
+ * [notify, hook-*] → [track-*] → config → service. PURE.
  */
 import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
@@ -34,8 +34,9 @@ function keepalivedValidation(os: OsChoice): (tmp: string) => string {
 
 /**
  * What `keepalived -t` cannot tell on keepalived 1.3.5, checked on every family before the swap:
- * each interface the candidate names exists on this host, and each IPv4 VIP lies in a subnet of
- * an address its interface already holds (the node's own). A config that could never start does
+ * each interface the candidate names exists on this host, each IPv4 VIP lies in a subnet of
+ * an address its interface already holds (the node's own), and each track script's program is an
+ * executable file (shipped scripts are installed by the steps before). A config that could never start does
  * not go live while \`pulumi up\` reports success. Interface names are validated words. `NF > 1`
  * first: mawk aborts on `$(NF-1)` at a blank line, and the rest of the file would go unchecked.
  */
@@ -50,6 +51,12 @@ export function keepalivedHostChecks(tmp: string): string {
         `  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }`,
         `    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||`,
         `    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }`,
+        `done`,
+        // keepalived drops a vrrp_script it cannot run and carries on without it (1.3.5 silently, having no -t).
+        `awk '$1 == "script" && $2 ~ /^"[/]/ { sub(/^"/, "", $2); sub(/"$/, "", $2); print $2 }' ${tmp} | sort -u | while read -r kprog; do`,
+        `  if [ -d "$kprog" ] || [ ! -x "$kprog" ]; then`,
+        `    echo "haproxy-ha: track script program $kprog is not an executable file on this host; the old config stays" >&2; exit 1`,
+        `  fi`,
         `done`,
     ].join("\n");
 }
@@ -82,6 +89,8 @@ export interface KeepalivedStepOptions {
     ipv6: boolean;
     /** Install the built-in notify script (and these user hooks, from stdin). Unset: no notify step. */
     notify?: { hooks: NotifyState[] };
+    /** User track scripts shipped as files (from stdin), by step name → path; before the config that runs them. */
+    trackScripts?: { step: string; path: string }[];
 }
 
 const IPV6_NONLOCAL_BIND = "net.ipv6.ip_nonlocal_bind";
@@ -109,6 +118,8 @@ export function keepalivedSteps(opts: KeepalivedStepOptions): StepSpec[] {
         notify.delete = `${notify.delete}\nrm -rf ${shQuote(VRRP_STATE_DIR)}`;
         steps.push(notify, ...opts.notify.hooks.map((s) => executableStep(`hook-${s}`, hookPath(s), false)));
     }
+    // A user script may hold tokens: not `plain`, like the hooks.
+    for (const t of opts.trackScripts ?? []) steps.push(executableStep(t.step, t.path, false));
     steps.push(
         {
             name: "config",

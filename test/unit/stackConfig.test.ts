@@ -6,6 +6,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError, DEFAULTS } from "../../components";
+import { ArgumentErrors } from "../../components/model/problems";
 import {
     defaultOf,
     flattenedKeys,
@@ -85,6 +86,17 @@ const ACME_TLS = {
 
 /** A valid `haproxy-ha:instances` entry for the reference topology. */
 const INSTANCE = { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" };
+/** A valid entry of each optional list, for a member's wrong value to go into. */
+/** Instances a and b with one master: a sync group's members must move together. */
+const SAME_MASTER = { ...ACTIVE_ACTIVE, instances: ACTIVE_ACTIVE.instances.map((i) => ({ ...i, master: "hk1" })) };
+const VALID_ENTRIES: Record<string, Record<string, unknown>> = {
+    instances: INSTANCE,
+    trackScripts: { name: "x", command: "/bin/true" },
+    trackFiles: { name: "f", path: "/run/f" },
+    trackProcesses: { name: "p", process: "haproxy" },
+    syncGroups: { name: "g", instances: ["a", "b"] },
+    certificates: ACME_TLS.certificates[0],
+};
 
 describe("stack config: unknown keys are refused with the nearest known key", () => {
     const ROWS: [string, Record<string, unknown>, string][] = [
@@ -94,7 +106,7 @@ describe("stack config: unknown keys are refused with the nearest known key", ()
         ["a singular list key", { balancer: [] }, "`haproxy-ha:balancer` is unknown (did you mean `haproxy-ha:balancers`?), got []"],
         ["a key with a typo", { intreface: "eth1" }, '`haproxy-ha:intreface` is unknown (did you mean `haproxy-ha:interface`?), got "eth1"'],
         ["an SSH field typed as a key", { user: "admin" }, '`haproxy-ha:user` is unknown (did you mean `haproxy-ha:ssh.user`?), got "admin"'],
-        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, peers, userlists, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
+        ["a key nothing resembles", { colour: "blue" }, '`haproxy-ha:colour` is unknown (known keys: os, ssh, webs, balancers, vip, instances, interface, virtualRouterId, port, balance, stats, frontends, backends, certificates, peers, userlists, logging, runtimeApi, unicast, nopreempt, advertInt, vrrpVersion, haproxyCheck, preemptDelayS, trackScripts, trackFiles, trackProcesses, syncGroups, garp, notify, gatewayCheck, extraBackend, become, centos7Vault, reapply, stepTimeoutS), got "blue"'],
         ["a misspelt SSH field", { ssh: { user: "root", privateKeyPath: "/k", prot: 2222 } }, "`haproxy-ha:ssh.prot` is unknown (did you mean `haproxy-ha:ssh.port`?), got 2222"],
         ["a misspelt web field", { webs: [{ name: "www1", host: "172.20.30.15" }, { name: "www2", hots: "172.20.30.16" }] }, '`haproxy-ha:webs[1].hots` is unknown (did you mean `haproxy-ha:webs[1].host`?), got "172.20.30.16"'],
         ["a misspelt balancer field", { balancers: [{ name: "hk1", host: "172.20.30.25", priorty: 100 }, { name: "hk2", host: "172.20.30.26" }] }, "`haproxy-ha:balancers[0].priorty` is unknown (did you mean `haproxy-ha:balancers[0].priority`?), got 100"],
@@ -149,17 +161,17 @@ describe("stack config: a value of the wrong type names the key and the value", 
             const at = pathOf(name);
             const value = wrongValue(key);
             // A member of an optional list goes into an otherwise valid entry of it.
-            const base =
-                at[0] === "instances" && at.length > 1
-                    ? referenceConfig({ ...ACTIVE_ACTIVE, instances: [{ ...INSTANCE }] })
-                    : at[0] === "certificates" && at.length > 1
-                      ? referenceConfig(ACME_TLS)
-                      : referenceConfig();
+            const entry = at.length > 1 ? VALID_ENTRIES[String(at[0])] : undefined;
+            // The rest of the config valid for the components too: their problems would come in the same error.
+            const around = at[0] === "instances" ? ACTIVE_ACTIVE : at[0] === "syncGroups" ? SAME_MASTER : at[0] === "certificates" ? ACME_TLS : {};
+            const base = entry ? referenceConfig({ ...around, [at[0]]: [{ ...entry }] }) : referenceConfig();
             const error = parseError(withValueAt(base, at, value));
             // Text where a list or object with a secret member belongs may be that secret.
             const hidden = key.secret || (typeof value === "string" && key.fields?.some((f) => f.secret));
             const shown = hidden ? JSON.stringify("<hidden>") : JSON.stringify(value);
-            expect(error.message).to.match(new RegExp(`^stack config: \`${escaped(stackKey(at))}\` must .*, got ${escaped(shown)}$`));
+            // The decoder's problem comes first; the components' (what the default in its place leads to) may follow.
+            const first = error instanceof ArgumentErrors ? new ArgumentError("stack config", error.problems[0].field, error.problems[0].rule, error.problems[0].value).message : error.message;
+            expect(first).to.match(new RegExp(`^stack config: \`${escaped(stackKey(at))}\` must .*, got ${escaped(shown)}$`));
         });
     }
 });

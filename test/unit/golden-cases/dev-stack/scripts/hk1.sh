@@ -427,6 +427,11 @@ awk 'NF > 1 && $(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' 
     BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
     { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
 done
+awk '$1 == "script" && $2 ~ /^"[/]/ { sub(/^"/, "", $2); sub(/"$/, "", $2); print $2 }' "$tmp" | sort -u | while read -r kprog; do
+  if [ -d "$kprog" ] || [ ! -x "$kprog" ]; then
+    echo "haproxy-ha: track script program $kprog is not an executable file on this host; the old config stays" >&2; exit 1
+  fi
+done
 if keepalived --help 2>&1 | grep -q -- --config-test; then
   if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
     printf '%s\n' "$kt_out" | keepalived_redact "$tmp" "$target" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
@@ -608,6 +613,11 @@ awk 'NF > 1 && $(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' 
   ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
     BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
     { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
+awk '$1 == "script" && $2 ~ /^"[/]/ { sub(/^"/, "", $2); sub(/"$/, "", $2); print $2 }' "$tmp" | sort -u | while read -r kprog; do
+  if [ -d "$kprog" ] || [ ! -x "$kprog" ]; then
+    echo "haproxy-ha: track script program $kprog is not an executable file on this host; the old config stays" >&2; exit 1
+  fi
 done
 if keepalived --help 2>&1 | grep -q -- --config-test; then
   if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
