@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import { certificateWarnings } from "./certificates";
 import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView } from "./common";
 import { DEFAULTS } from "./defaults";
-import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyPlan, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
+import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyMapArgs, HaproxyPlan, HaproxyRawSectionArgs, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
 import { pathText } from "./model/problems";
 import { HaproxyAcmeArgs } from "./model/acme";
 import { ACME_RESPONDER_BUNDLE, acmeResponderStep } from "./script/acmeSteps";
@@ -14,6 +14,10 @@ import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ManagedServer } from "./script/serverStates";
+import { mapPath, renderMapFile } from "./render/routing";
+import { errorPageFile } from "./render/responses";
+import { ERROR_DIR } from "./model/responses";
+import { createHash } from "crypto";
 import { checkConfigWord, checkUniqueNames } from "./validate";
 
 export type { HaproxyServerArgs } from "./model/haproxy";
@@ -93,6 +97,10 @@ export interface HaproxyNodeArgs extends HostArgs {
     backends?: HaproxyBackendArgs[];
     /** Certificates the frontends' TLS binds name: each lands as /etc/haproxy/certs/<name>.pem (0600 root). */
     certificates?: HaproxyCertificateArgs[];
+    /** Host → backend tables a frontend's `hostMap` names: each lands as /etc/haproxy/maps/<name>.map; a change of entries alone is applied through the runtime API without a reload (with `runtimeApi`). */
+    maps?: HaproxyMapArgs[];
+    /** Raw top-level sections (`userlist`, `resolvers`, `cache`, …), rendered after the backends and validated with the rest. */
+    sections?: HaproxyRawSectionArgs[];
     /** Where haproxy's log goes. Default `{ target: "devlog" }`. */
     logging?: HaproxyLoggingArgs;
     /** The runtime API socket /run/haproxy/admin.sock (mode 600, level admin; `expose-fd listeners` on haproxy ≥ 1.8). Default false. */
@@ -239,6 +247,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 })),
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
+                sections: plan.sections,
                 peers: plan.peers,
                 userlists: plan.userlists.map((l, i) => ({ name: l.name, users: l.users.map((u, j) => ({ name: u.name, insecure: u.insecure, secret: secrets[i][j] })) })),
             });
@@ -254,18 +263,22 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             return texts;
         });
         const stdin: Record<string, pulumi.Input<string>> = { [HAPROXY_CONFIG_PATH]: this.configText };
-        if (certificates.length) {
-            stdin[HAPROXY_BUNDLE] = pulumi.secret(
-                pulumi.all([this.configText, pems]).apply(([config, texts]) => haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })))),
-            );
+        // Maps and error pages travel with the config (and any certificates) as one bundle, validated together.
+        const mapFiles = plan.maps.map((m) => ({ name: m.name, text: renderMapFile(m) }));
+        const errorFiles = [...frontends, ...backends].flatMap((x) => (x.errorPages ?? []).map((p) => ({ file: p.file, text: errorPageFile(p, plan.haproxyVersion) })));
+        const bundled = certificates.length > 0 || mapFiles.length > 0 || errorFiles.length > 0;
+        if (bundled) {
+            const bundle = pulumi.all([this.configText, pems]).apply(([config, texts]) => haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errorFiles }));
+            stdin[HAPROXY_BUNDLE] = certificates.length ? pulumi.secret(bundle) : bundle;
         }
+        const liveMaps = plan.runtimeApi && mapFiles.length > 0;
 
         // ACME: the same config with the placeholder for certificates not issued yet, put live first.
         if (acme) {
             const placeholder = acme.placeholderPem === undefined ? undefined : pulumi.secret(acme.placeholderPem);
             stdin[ACME_RESPONDER_BUNDLE] = pulumi.secret(
                 pulumi.all([this.configText, pulumi.all(certificates.map((c) => (acme.certificates.includes(c.name) ? placeholder! : c.pem)))]).apply(([config, texts]) =>
-                    haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] }))),
+                    haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errorFiles }),
                 ),
             );
         }
@@ -277,7 +290,8 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             nonlocalBind,
             nonlocalBind6,
             archiveRepos: plan.archiveRepos,
-            certificates: certificates.length > 0,
+            certificates: bundled,
+            maps: liveMaps ? { paths: plan.maps.map((m) => mapPath(m.name)), digest: createHash("sha256").update(JSON.stringify(mapFiles)).digest("hex") } : undefined,
             rsyslog,
             runtimeApi: plan.runtimeApi,
             serverStates: plan.runtimeApi ? managedServerStates(backends) : undefined,
@@ -296,9 +310,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             group: "root",
             content: "# certificate chain and private key (secret): not rendered\n",
         }));
+        const otherFiles: RenderedFile[] = [
+            ...mapFiles.map((m) => ({ node: this.nodeName, path: mapPath(m.name), mode: "0600", owner: "root", group: "root", content: m.text })),
+            ...errorFiles.map((e) => ({ node: this.nodeName, path: `${ERROR_DIR}/${e.file}`, mode: "0600", owner: "root", group: "root", content: e.text })),
+        ];
         this.files = this.configText.apply((content) => [
             { node: this.nodeName, path: HAPROXY_CONFIG_PATH, mode: "0640", owner: "root", group: "haproxy", content },
             ...certFiles,
+            ...otherFiles,
         ]);
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
         this.acmeResponder = acme ? commands[steps.findIndex((s) => s.name === "acme-responder")] : undefined;

@@ -17,6 +17,8 @@ export {
     HaproxyStickyArgs,
     checkHaproxyCollections,
 } from "./model/haproxy";
+export { HaproxyHeaderMatchArgs, HaproxyMapArgs, HaproxyQueryParamMatchArgs, HaproxyRouteMatchArgs } from "./model/routing";
+export { HaproxyCompressionArgs, HaproxyErrorPageArgs, HaproxyRawSectionArgs } from "./model/responses";
 export { HaproxyAuthArgs, HaproxyPeerArgs, HaproxyPeersArgs, HaproxyRateLimitArgs, HaproxyUserArgs, HaproxyUserlistArgs } from "./model/edge";
 export {
     KeepalivedCheckArgs,

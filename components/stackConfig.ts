@@ -214,6 +214,30 @@ const bool = boolean;
 const strict = <S extends z.core.$ZodLooseShape>(shape: S, error: string) => z.strictObject(shape, { error });
 const RATE_LIMIT = strict({ requests: num(), periodS: num(), header: str("a header name").optional() }, "must be an object with `requests` and `periodS`");
 const AUTH = strict({ userlist: str("a userlist name"), realm: str().optional() }, "must be an object with `userlist`");
+const MATCH_SHAPE = {
+    hosts: words("a host name", "host names").optional(),
+    pathPrefixes: words("a path", "paths").optional(),
+    paths: words("a path", "paths").optional(),
+    pathSuffixes: words("a path suffix", "path suffixes").optional(),
+    pathRegexes: words("a regex", "regexes").optional(),
+    methods: words("a method", "methods").optional(),
+    headers: z.array(strict({ name: str("a header name"), values: words("a value", "values").optional(), regex: str("a regex").optional() }, "must be an object with `name`"), { error: "must be a list of header tests" }).optional(),
+    sources: words("a CIDR", "CIDRs").optional(),
+    queryParams: z.array(strict({ name: str("a parameter name"), values: words("a value", "values").optional() }, "must be an object with `name`"), { error: "must be a list of query parameter tests" }).optional(),
+};
+const MATCH = strict(MATCH_SHAPE, "must be an object of conditions");
+const ROUTE = strict(
+    {
+        ...MATCH_SHAPE,
+        anyOf: z.array(MATCH, { error: "must be a list of conditions" }).optional(),
+        not: z.array(MATCH, { error: "must be a list of conditions" }).optional(),
+        backend: str("a backend name"),
+        rateLimit: RATE_LIMIT.optional(),
+        auth: AUTH.optional(),
+    },
+    "must be an object with `backend`",
+);
+const ERROR_PAGES = z.array(strict({ status: num(), body: str("the page's text"), contentType: str().optional() }, "must be an object with `status` and `body`"), { error: "must be a list of error pages" });
 const HEADER_RULE = strict({ action: str(), name: str(), value: str().optional() }, "must be an object with `action` and `name`");
 const FRONTEND = strict(
     {
@@ -223,22 +247,14 @@ const FRONTEND = strict(
                 {
                     address: str("an address or `*`").optional(),
                     port: num(),
-                    tls: strict({ certificates: words("a certificate name", "certificate names"), minVersion: str().optional(), alpn: bool().optional() }, "must be an object with `certificates`").optional(),
+                    tls: strict({ certificates: words("a certificate name", "certificate names"), minVersion: str().optional(), alpn: bool().optional(), http2: bool().optional() }, "must be an object with `certificates`").optional(),
                 },
                 "must be an object with `port`",
             ),
             { error: "must be a list of binds" },
         ),
         mode: str().optional(),
-        routes: z
-            .array(
-                strict(
-                    { hosts: words("a host name", "host names").optional(), pathPrefixes: words("a path", "paths").optional(), backend: str("a backend name"), rateLimit: RATE_LIMIT.optional(), auth: AUTH.optional() },
-                    "must be an object with `backend`",
-                ),
-                { error: "must be a list of routes" },
-            )
-            .optional(),
+        routes: z.array(ROUTE, { error: "must be a list of routes" }).optional(),
         defaultBackend: str("a backend name").optional(),
         redirectToHttps: bool().optional(),
         hsts: strict({ maxAgeS: num() }, "must be an object with `maxAgeS`").optional(),
@@ -251,6 +267,8 @@ const FRONTEND = strict(
         requestHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         responseHeaders: z.array(HEADER_RULE, { error: "must be a list of header rules" }).optional(),
         extraConfig: words("a line", "lines").optional(),
+        errorPages: ERROR_PAGES.optional(),
+        hostMap: str("a map name").optional(),
     },
     "must be an object with `name` and `binds`",
 );
@@ -278,6 +296,8 @@ const BACKEND = strict(
         sticky: strict({ cookie: str("a cookie name").optional(), source: bool().optional(), expireS: num().optional() }, "must be an object with `cookie` or `source`").optional(),
         timeouts: strict({ connectMs: num().optional(), serverMs: num().optional(), queueMs: num().optional(), httpKeepAliveMs: num().optional() }, "must be an object of timeouts").optional(),
         extraConfig: words("a line", "lines").optional(),
+        errorPages: ERROR_PAGES.optional(),
+        compression: strict({ algorithms: words("an algorithm", "algorithms").optional(), types: words("a MIME type", "MIME types").optional() }, "must be an object (`{}` for the defaults)").optional(),
     },
     "must be an object with `name` and `servers`",
 );
@@ -293,6 +313,8 @@ const ACME_SETTINGS = strict(
     "must be an object with `directory` and `domains`",
 );
 // `acme` instead of `pem`: the topology orders the certificate (components/acme) and feeds both balancers.
+const MAP = strict({ name: str("a name"), entries: z.record(z.string(), str("a backend name"), { error: "must map host names to backend names" }) }, "must be an object with `name` and `entries`");
+const RAW_SECTION = strict({ type: str("a section keyword"), name: str("a name"), lines: words("a line", "lines") }, "must be an object with `type`, `name` and `lines`");
 const USERLIST = strict(
     {
         name: str("a name"),
@@ -492,10 +514,10 @@ const KEYS = {
     }),
     frontends: leaf(z.array(FRONTEND, { error: "must be a list of frontends" }), {
         description:
-            "named frontends (`name`, `binds: [{address, port, tls}]`, `mode`, `routes`, `defaultBackend`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it); `maxconn` caps the frontend's connections (more wait in the backlog); `rateLimit: { requests, periodS, header? }` on a frontend or a route answers 429 over N requests per period per source address (or header value; haproxy ≥ 1.6); `auth: { userlist, realm? }` asks for basic auth (a route's: haproxy ≥ 1.6) (see docs/frontends.md)",
+            "named frontends (`name`, `binds: [{address, port, tls: {certificates, minVersion, alpn, http2}}]`, `mode`, `routes` (first match wins; each matches on `hosts`, `pathPrefixes`, `paths`, `pathSuffixes`, `pathRegexes`, `methods`, `headers`, `sources`, `queryParams`, all of them, plus `anyOf`/`not`), `hostMap`, `defaultBackend`, `errorPages`, `redirectToHttps`, `hsts`, `tlsProfile`, …): replaces `port`/`balance`/`extraBackend`; with `backends`. `tlsProfile`: Mozilla's `intermediate` (default: TLS 1.2+, forward-secret AEAD suites, no session tickets), `modern` (TLS 1.3 only) or `old` (TLS 1.0+, only for clients that need it; a `tls.minVersion` below TLSv1.2 needs it); `maxconn` caps the frontend's connections (more wait in the backlog); `rateLimit: { requests, periodS, header? }` on a frontend or a route answers 429 over N requests per period per source address (or header value; haproxy ≥ 1.6); `auth: { userlist, realm? }` asks for basic auth (a route's: haproxy ≥ 1.6) (see docs/frontends.md)",
     }),
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
-        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky: { cookie }` or `sticky: { source: true, expireS? }` (a stick table on the source address, shared through `peers`), `timeouts`); with `frontends`",
+        description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky: { cookie }` or `sticky: { source: true, expireS? }` (a stick table on the source address, shared through `peers`), `timeouts`, `errorPages: [{status, body, contentType}]`, `compression: {algorithms, types}`); with `frontends` (see docs/frontends.md)",
     }),
     certificates: listOfObjects(
         {
@@ -516,6 +538,14 @@ const KEYS = {
                 "TLS certificates, each a `pem` or `acme`; `pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
         },
     ),
+    maps: leaf(z.array(MAP, { error: "must be a list of `{ name, entries }`" }), {
+        description:
+            "Host → backend tables `{ name, entries: { host: backend } }` (thousands of hosts are fine) a frontend's `hostMap` routes by, after its `routes`; each ships as /etc/haproxy/maps/<name>.map with the config and is validated with it; with `runtimeApi` a change of entries alone is applied through the runtime API without a reload (see docs/frontends.md)",
+    }),
+    sections: leaf(z.array(RAW_SECTION, { error: "must be a list of `{ type, name, lines }`" }), {
+        description:
+            "raw top-level sections `{ type, name, lines }`: `userlist`, `peers`, `resolvers` (haproxy ≥ 1.6), `mailers` (≥ 1.6), `cache` (≥ 1.8), `http-errors` (≥ 2.2), `ring` (≥ 2.2); rendered after the backends and validated by `haproxy -c` on the host with the rest",
+    }),
     peers: leaf(z.union([boolean(), PEERS_OBJECT], { error: "must be true, false or an object with `port`" }), {
         default: false,
         description:
@@ -630,6 +660,8 @@ export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
     // An `acme` entry's `pem` is the AcmeCertificate's, filled by the topology.
     Assignable<(Omit<Entry<TopologyConfig["certificates"]>, "acme" | "pem"> & { pem: string })[], NonNullable<HaproxyNodeArgs["certificates"]>>,
+    Assignable<NonNullable<TopologyConfig["maps"]>, NonNullable<HaproxyNodeArgs["maps"]>>,
+    Assignable<NonNullable<TopologyConfig["sections"]>, NonNullable<HaproxyNodeArgs["sections"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
     Assignable<NonNullable<TopologyConfig["userlists"]>, NonNullable<HaproxyNodeArgs["userlists"]>>,
     // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
@@ -637,7 +669,7 @@ export type StackConfigFitsComponents = [
     Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,
 ];
 // And no member of the component's is missing from the stack's shapes (a new arg needs its stack key, or a decision not to have one).
-type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
 type Entry<T> = NonNullable<T> extends readonly (infer E)[] ? NonNullable<E> : never;
 type Frontend = Entry<TopologyConfig["frontends"]>;
 type Backend = Entry<TopologyConfig["backends"]>;

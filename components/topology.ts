@@ -95,6 +95,8 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["userlists", "**"], arg: ["userlists", "**"] },
     { stack: ["frontends", "**"], arg: ["frontends", "**"] },
     { stack: ["backends", "**"], arg: ["backends", "**"] },
+    { stack: ["maps", "**"], arg: ["maps", "**"] },
+    { stack: ["sections", "**"], arg: ["sections", "**"] },
     // Plain, so checked now; HaproxyNode keeps every PEM secret from there on.
     {
         stack: ["certificates", "**"],

@@ -32,6 +32,11 @@ import {
 } from "../validate";
 import { checkConnection, HostPlan, hostPlan } from "./host";
 import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
+import { compressionPlan, CompressionPlan, errorPagePlans, ErrorPagePlan, HaproxyCompressionArgs, HaproxyErrorPageArgs, http2Refusal, rawSectionPlans, RawSectionPlan } from "./responses";
+import { HaproxyRouteMatchArgs, MapPlan, mapPlans, ROUTE_CONDITION_KEYS, routeConditions, RoutePlan } from "./routing";
+
+export type { HaproxyCompressionArgs, HaproxyErrorPageArgs, HaproxyRawSectionArgs } from "./responses";
+export type { HaproxyHeaderMatchArgs, HaproxyMapArgs, HaproxyQueryParamMatchArgs, HaproxyRouteMatchArgs } from "./routing";
 import { AuthPlan, authPlan, HaproxyAuthArgs, HaproxyRateLimitArgs, PeersPlan, peersPlan, RateLimitPlan, rateLimitPlan, requireRouteVar, RESERVED_PREFIX, stickSourcePlan, UserlistPlan, userlistsPlan } from "./edge";
 import {
     BALANCE_ALGORITHMS,
@@ -124,6 +129,10 @@ export interface HaproxyBackendArgs {
     timeouts?: HaproxyBackendTimeoutsArgs;
     /** Raw directives appended to this backend (validated by `haproxy -c` on the host). */
     extraConfig?: string[];
+    /** Pages haproxy answers with for its own errors of this backend (a 503 when no server is up…), per status. Default: haproxy's. */
+    errorPages?: HaproxyErrorPageArgs[];
+    /** Compress responses (`{}`: gzip of the usual text types) for clients that accept it. Default off. */
+    compression?: HaproxyCompressionArgs;
 }
 
 export interface HaproxyBindTlsArgs {
@@ -137,6 +146,8 @@ export interface HaproxyBindTlsArgs {
     minVersion?: string;
     /** ALPN `h2,http/1.1` where haproxy ≥ 1.8 (http mode). Default true; older versions get none. */
     alpn?: boolean;
+    /** Offer HTTP/2 in ALPN (haproxy ≥ 1.8); false offers `http/1.1` only. Default true where `alpn` is on. */
+    http2?: boolean;
 }
 
 export interface HaproxyBindArgs {
@@ -146,11 +157,16 @@ export interface HaproxyBindArgs {
     tls?: HaproxyBindTlsArgs;
 }
 
-export interface HaproxyRouteArgs {
-    /** Host header values (any of them), e.g. `api.example.com`. */
-    hosts?: string[];
-    /** Path prefixes (any of them), e.g. `/api/`. With `hosts`, both must match. */
-    pathPrefixes?: string[];
+/**
+ * A route: its conditions all hold (each list matches when any of its values does: `hosts`,
+ * `pathPrefixes`, `paths`, `methods`, …), and at least one of `anyOf`, and none of `not`.
+ * Routes are tried in order; the first that matches wins.
+ */
+export interface HaproxyRouteArgs extends HaproxyRouteMatchArgs {
+    /** At least one of these must hold too (each an AND of its tests). */
+    anyOf?: HaproxyRouteMatchArgs[];
+    /** None of these may hold (each an AND of its tests). */
+    not?: HaproxyRouteMatchArgs[];
     /** Name of a backend in `backends`. */
     backend: string;
     /** Requests this route matches (first match wins), limited per source address or header value; over it, 429. haproxy ≥ 1.6. */
@@ -216,6 +232,10 @@ export interface HaproxyFrontendArgs {
     responseHeaders?: HaproxyHeaderRuleArgs[];
     /** Raw directives appended to this frontend (validated by `haproxy -c` on the host). */
     extraConfig?: string[];
+    /** Pages haproxy answers with for its own errors of this frontend, per status. Default: haproxy's. */
+    errorPages?: HaproxyErrorPageArgs[];
+    /** A map in `maps` (Host → backend), tried after `routes` and before `defaultBackend`. */
+    hostMap?: string;
 }
 
 export interface HaproxyCertificateArgs {
@@ -229,7 +249,7 @@ export interface HaproxyCertificateArgs {
 export interface BindPlan {
     address: pulumi.Input<string>;
     port: number;
-    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile };
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile; http2?: boolean };
 }
 
 export interface ServerPlan {
@@ -258,6 +278,8 @@ export interface BackendPlan {
     stickSource?: { expireS: number };
     timeouts: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra: string[];
+    errorPages?: ErrorPagePlan[];
+    compression?: CompressionPlan;
 }
 
 export interface FrontendPlan {
@@ -266,7 +288,7 @@ export interface FrontendPlan {
     name: string;
     mode: Mode;
     binds: BindPlan[];
-    routes: { hosts: string[]; pathPrefixes: string[]; backend: string; rateLimit?: RateLimitPlan; auth?: AuthPlan }[];
+    routes: (RoutePlan & { rateLimit?: RateLimitPlan; auth?: AuthPlan })[];
     defaultBackend?: string;
     redirectToHttps: boolean;
     hstsMaxAgeS?: number;
@@ -278,6 +300,9 @@ export interface FrontendPlan {
     rateLimit?: RateLimitPlan;
     auth?: AuthPlan;
     extra: string[];
+    errorPages?: ErrorPagePlan[];
+    /** A map's name: `use_backend` by the Host it maps, after the routes. */
+    hostMap?: string;
 }
 
 export interface CertificatePlan {
@@ -314,6 +339,10 @@ export interface HaproxyPlan extends HostPlan {
     frontends: FrontendPlan[];
     backends: BackendPlan[];
     certificates: CertificatePlan[];
+    /** Host → backend tables, shipped as files with the config (see script/maps.ts). */
+    maps: MapPlan[];
+    /** Raw top-level sections, rendered after the backends. */
+    sections: RawSectionPlan[];
     /** The Hosts each TLS frontend routes, with its certificates (for the SAN warnings). */
     tlsHosts: TlsHost[];
     logging: LoggingTarget;
@@ -339,11 +368,15 @@ export interface CollectionsInput {
     frontends?: unknown;
     backends?: unknown;
     certificates?: unknown;
+    maps?: unknown;
+    sections?: unknown;
     userlists?: unknown;
 }
 
-const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "rateLimit", "auth", "timeouts", "requestHeaders", "responseHeaders", "extraConfig"] as const;
-const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig"] as const;
+type Collections = { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[]; maps: MapPlan[]; sections: RawSectionPlan[] };
+
+const FRONTEND_KEYS = ["name", "binds", "mode", "routes", "defaultBackend", "redirectToHttps", "hsts", "tlsProfile", "forwardFor", "maxconn", "rateLimit", "auth", "timeouts", "requestHeaders", "responseHeaders", "extraConfig", "errorPages", "hostMap"] as const;
+const BACKEND_KEYS = ["name", "servers", "balance", "healthCheck", "sticky", "timeouts", "extraConfig", "errorPages", "compression"] as const;
 const SERVER_KEYS = ["name", "address", "port", "weight", "backup", "maxconn", "state"] as const;
 const HEALTH_CHECK_KEYS = ["method", "path", "host", "expectStatus", "interMs", "rise", "fall"] as const;
 
@@ -504,7 +537,7 @@ function knownAddress(a: pulumi.Input<string>): string | undefined {
  * The named collections, checked and defaulted. `defaultMode` is the node's `mode`. A problem is
  * recorded at its path and the walk goes on: rules that need a refused value skip it.
  */
-export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode; userlists?: string[] }): { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[] } {
+export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { os: OsChoice; defaultMode: Mode; userlists?: string[] }): Collections {
     const { os } = opts;
     const { where } = c;
     const userlists = opts.userlists ?? [];
@@ -575,7 +608,7 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
                 const t = b.tls as Record<string, unknown>;
                 if (!isObject(t)) c.add(bp("tls"), "must be an object with `certificates`", t);
                 else {
-                    checkKeys(c, bp("tls"), t, ["certificates", "minVersion", "alpn"]);
+                    checkKeys(c, bp("tls"), t, ["certificates", "minVersion", "alpn", "http2"]);
                     const certs = strings(c, bp("tls", "certificates"), t.certificates, (path, s) => {
                         if (typeof s !== "string" || !known.includes(s)) {
                             c.add(path, `is not a certificate; certificates are: ${known.join(", ") || "(none)"}`, s);
@@ -594,7 +627,14 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
                         const hint = tlsProfile === "modern" ? "modern is TLS 1.3 only; use `tlsProfile: intermediate` for TLS 1.2" : "set the frontend's `tlsProfile: old` to allow TLS below 1.2 (clients that need it)";
                         c.add(bp("tls", "minVersion"), `is below the ${tlsProfile} TLS profile's ${floor}: ${hint}`, minVersion);
                     }
-                    tls = { certificates: certs, minVersion: minVersion ?? floor, alpn: bool(c, bp("tls", "alpn"), t.alpn, mode === "http"), profile };
+                    const alpn = bool(c, bp("tls", "alpn"), t.alpn, mode === "http");
+                    const http2 = bool(c, bp("tls", "http2"), t.http2, alpn);
+                    if (t.http2 === true && !alpn) c.add(bp("tls", "http2"), "needs `alpn` (clients pick HTTP/2 through ALPN)", t.http2);
+                    if (t.http2 === true) {
+                        const old = http2Refusal(os);
+                        if (old) c.add(bp("tls", "http2"), old, t.http2);
+                    }
+                    tls = { certificates: certs, minVersion: minVersion ?? floor, alpn, profile, ...(t.http2 === undefined ? {} : { http2 }) };
                 }
             }
             return { address, port: port ?? 0, tls };
@@ -602,23 +642,27 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
         if (f.tlsProfile !== undefined && Array.isArray(f.binds) && !(f.binds as unknown[]).some((b) => isObject(b) && b.tls !== undefined)) {
             c.add(p("tlsProfile"), "applies to TLS binds, and this frontend has none (add `tls` to a bind or remove `tlsProfile`)", f.tlsProfile);
         }
-        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, ["hosts", "pathPrefixes", "backend", "rateLimit", "auth"]) ?? []).flatMap(({ entry: r, i: j }) => {
+        const routes = (list(c, p("routes"), f.routes, "routes with `backend`", 0, [...ROUTE_CONDITION_KEYS, "backend", "rateLimit", "auth"]) ?? []).flatMap(({ entry: r, i: j }): FrontendPlan["routes"] => {
             const rp = (...rest: (string | number)[]) => p("routes", j, ...rest);
-            const hosts = strings(c, rp("hosts"), r.hosts, (path, s) => c.at(path, (x) => checkHost(where, x, s)));
-            const pathPrefixes = strings(c, rp("pathPrefixes"), r.pathPrefixes, (path, s) => c.at(path, (x) => checkHttpPath(where, x, s)));
+            const conditions = routeConditions(c, rp(), r);
             const backend = backendRef(rp("backend"), r.backend);
-            const empty = (r.hosts === undefined || (Array.isArray(r.hosts) && r.hosts.length === 0)) && (r.pathPrefixes === undefined || (Array.isArray(r.pathPrefixes) && r.pathPrefixes.length === 0));
-            if (empty) c.add(p("routes", j), "needs `hosts` or `pathPrefixes`", r);
             if (mode === "tcp") c.add(p("routes", j), "routes by Host header and path need `mode: http`", r);
             const rateLimit = rateLimitPlan(c, rp("rateLimit"), r.rateLimit, os, mode);
             const auth = authPlan(c, rp("auth"), r.auth, userlists, mode);
             // A route's limit is refused with the limits' own version rule; its auth needs the variable.
             if (r.auth !== undefined) requireRouteVar(c, rp("auth"), os, r.auth);
-            return backend === undefined ? [] : [{ hosts, pathPrefixes, backend, ...(rateLimit ? { rateLimit } : {}), ...(auth ? { auth } : {}) }];
+            return backend === undefined ? [] : [{ ...conditions, backend, ...(rateLimit ? { rateLimit } : {}), ...(auth ? { auth } : {}) }];
         });
+        let hostMap: string | undefined;
+        if (f.hostMap !== undefined) {
+            const maps = Array.isArray(input.maps) ? (input.maps as unknown[]).map((m) => (isObject(m) ? m.name : undefined)) : [];
+            if (typeof f.hostMap !== "string" || !maps.includes(f.hostMap)) c.add(p("hostMap"), `is not a map; maps are: ${maps.join(", ") || "(none)"}`, f.hostMap);
+            else hostMap = f.hostMap;
+            if (mode !== "http") c.add(p("hostMap"), "routes by Host header and needs `mode: http`", f.hostMap);
+        }
         const defaultBackend = f.defaultBackend === undefined ? undefined : backendRef(p("defaultBackend"), f.defaultBackend);
         const redirectToHttps = bool(c, p("redirectToHttps"), f.redirectToHttps, DEFAULTS.haproxyNode.frontend.redirectToHttps);
-        if (!redirectToHttps && f.defaultBackend === undefined && (f.routes === undefined || (Array.isArray(f.routes) && f.routes.length === 0))) {
+        if (!redirectToHttps && f.defaultBackend === undefined && f.hostMap === undefined && (f.routes === undefined || (Array.isArray(f.routes) && f.routes.length === 0))) {
             c.add(p("defaultBackend"), "must be set (or `routes`, or `redirectToHttps`): the frontend sends requests nowhere", undefined);
         }
         const httpOnly = (field: string, v: unknown) => {
@@ -662,6 +706,8 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
             rateLimit: rateLimitPlan(c, p("rateLimit"), f.rateLimit, os, mode),
             auth: authPlan(c, p("auth"), f.auth, userlists, mode),
             extra: c.at(p("extraConfig"), (x) => checkRawLines(where, x, f.extraConfig)) ?? [],
+            errorPages: errorPagePlans(c, p("errorPages"), f.errorPages, os, "fe", name, mode),
+            hostMap,
         };
     });
     const frontendNames = frontends.map((f) => f.name);
@@ -670,7 +716,8 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
     // A backend's mode is the mode of the frontends that send to it; they must agree.
     const modeOf = new Map<string, { mode: Mode; by: ArgPath }>();
     frontends.forEach((f) => {
-        for (const b of [f.defaultBackend, ...f.routes.map((r) => r.backend)]) {
+        const mapped = input.maps === undefined || f.hostMap === undefined ? [] : ((input.maps as { name?: unknown; entries?: Record<string, unknown> }[]).find((m) => isObject(m) && m.name === f.hostMap)?.entries ?? {});
+        for (const b of [f.defaultBackend, ...f.routes.map((r) => r.backend), ...new Set(Object.values(mapped).filter((v): v is string => typeof v === "string"))]) {
             if (b === undefined) continue;
             const seen = modeOf.get(b);
             if (seen && seen.mode !== f.mode) c.add([...f.path, "mode"], `is ${f.mode}, but ${c.show(seen.by)} (${seen.mode}) also sends to backend "${b}"`, f.mode);
@@ -715,9 +762,17 @@ export function haproxyCollections(c: Checks, input: CollectionsInput, opts: { o
                 httpKeepAliveMs: optionalInteger(c, p("timeouts", "httpKeepAliveMs"), t.httpKeepAliveMs, 1, MS_MAX),
             },
             extra: c.at(p("extraConfig"), (x) => checkRawLines(where, x, b.extraConfig)) ?? [],
+            errorPages: errorPagePlans(c, p("errorPages"), b.errorPages, os, "be", name, mode),
+            compression: compressionPlan(c, p("compression"), b.compression, mode),
         };
     });
-    return { frontends, backends, certificates };
+    const maps = mapPlans(c, input.maps, backendNames);
+    const sections = rawSectionPlans(c, input.sections, os);
+    // Sections the library renders itself from other args: a raw one of the same name would be a duplicate.
+    sections.forEach((s, i) => {
+        if (s.type === "userlist" && (opts.userlists ?? []).includes(s.name)) c.add(["sections", i, "name"], "is a userlist of `userlists` already (rendered by the library)", s.name);
+    });
+    return { frontends, backends, certificates, maps, sections };
 }
 
 /**
@@ -728,7 +783,7 @@ export function checkHaproxyCollections(
     where: string,
     input: CollectionsInput,
     opts: { os: OsChoice; defaultMode: Mode; key?: (path: string) => string },
-): { frontends: FrontendPlan[]; backends: BackendPlan[]; certificates: CertificatePlan[] } {
+): Collections {
     const key = opts.key ?? ((p: string) => p);
     const c = new Checks(where, (path) => key(pathText(path)));
     const out = haproxyCollections(c, input, opts);
@@ -777,6 +832,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     let frontends: FrontendPlan[];
     let backends: BackendPlan[];
     let certificates: CertificatePlan[] = [];
+    let maps: MapPlan[] = [];
+    let sections: RawSectionPlan[] = [];
     const shorthand = args.frontends === undefined && args.backends === undefined;
     const userlists = userlistsPlan(c, args.userlists);
     if (shorthand && args.userlists !== undefined) c.add(["userlists"], "need `frontends` (or routes) whose `auth` names them", (args.userlists as unknown[]).length);
@@ -791,12 +848,14 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
             if (args.extraConfig?.[k] !== undefined) c.add(["extraConfig", k], `must move into each entry's \`extraConfig\` with \`${k}s\``, args.extraConfig[k]);
         }
         // The missing half is the one problem: no echo from the half that is there.
-        ({ frontends, backends, certificates } =
+        ({ frontends, backends, certificates, maps, sections } =
             args.frontends !== undefined && args.backends !== undefined
                 ? haproxyCollections(c, args, { os, defaultMode: mode, userlists: userlists.map((l) => l.name) })
-                : { frontends: [], backends: [], certificates: [] });
+                : { frontends: [], backends: [], certificates: [], maps: [], sections: [] });
     } else {
         if (args.certificates !== undefined) c.add(["certificates"], "need `frontends` whose binds name them", Array.isArray(args.certificates) ? args.certificates.map((x) => x?.name) : args.certificates);
+        if (args.maps !== undefined) c.add(["maps"], "need `frontends` whose `hostMap` names them", args.maps);
+        sections = rawSectionPlans(c, args.sections, os);
         const port = at(["port"], (f) => checkPort(where, f, args.port ?? d.port)) ?? d.port;
         const frontendName = at(["frontendName"], (f) => checkName(where, f, args.frontendName ?? d.frontendName)) ?? d.frontendName;
         const backendName = at(["backendName"], (f) => checkName(where, f, args.backendName ?? d.backendName)) ?? d.backendName;
@@ -903,6 +962,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         frontends,
         backends,
         certificates,
+        maps,
+        sections,
         tlsHosts: tlsHosts(frontends),
         logging,
         runtimeApi,

@@ -91,14 +91,15 @@ export function frontendEdgeLines(f: EdgeFrontend): string[] {
 }
 
 /**
- * A route's limit and auth, after the routes' ACLs (`conditions[i]`, each route's ACL names ANDed):
+ * A route's limit and auth, after the routes' ACLs (`conditions[i]`: route i's alternatives, each its ACL names ANDed):
  * the index of the first route that matches goes into a variable, so a request is counted and
  * asked for credentials by the route that will serve it, as `use_backend` picks it.
  */
-export function routeEdgeLines(f: EdgeFrontend, conditions: string[]): string[] {
+export function routeEdgeLines(f: EdgeFrontend, conditions: string[][]): string[] {
     const routes = f.routes ?? [];
     if (!routes.some((r) => r.rateLimit || r.auth)) return [];
-    const lines = conditions.map((cond, i) => `http-request set-var(${ROUTE_VAR}) int(${i}) if ${cond} !{ var(${ROUTE_VAR}) -m found }`);
+    // One line per alternative of a route's condition (render/routing.ts): the guard holds for each.
+    const lines = conditions.flatMap((alternatives, i) => alternatives.map((cond) => `http-request set-var(${ROUTE_VAR}) int(${i}) if ${cond} !{ var(${ROUTE_VAR}) -m found }`));
     routes.forEach((r, i) => {
         const matched = `{ var(${ROUTE_VAR}) -m int ${i} }`;
         if (r.rateLimit) {

@@ -7,6 +7,9 @@
  */
 import { acmeChallengeRule } from "./acme";
 import { versionAtLeast } from "../os";
+import type { CompressionPlan, ErrorPagePlan, RawSectionPlan } from "../model/responses";
+import { compressionLines, errorPageLines, rawSections } from "./responses";
+import { RoutingRoute, routeParts } from "./routing";
 import { EdgeAuth, edgeGlobalLines, EdgePeers, edgeSections, EdgeUserlist, frontendEdgeLines, rateTableSections, routeEdgeLines, stickSourceLines } from "./edge";
 import type { RateLimitPlan } from "../model/edge";
 import { BalanceAlgorithm, CERT_DIR, Mode, RUNTIME_SOCKET, ServerState, TLS_DH_BITS, TLS_PROFILE_SETTINGS, TLS_VERSIONS, TlsProfile, TlsVersion } from "../model/vocabulary";
@@ -67,16 +70,12 @@ export interface HaproxyBind {
     address: string;
     port: number;
     /** `profile`: the frontend's Mozilla profile (ciphers, tickets); `minVersion` within what it allows. */
-    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile };
+    /** `http2: false` offers http/1.1 only in ALPN. */
+    tls?: { certificates: string[]; minVersion: TlsVersion; alpn: boolean; profile: TlsProfile; http2?: boolean };
 }
 
-export interface HaproxyRoute {
-    hosts: string[];
-    pathPrefixes: string[];
-    backend: string;
-    rateLimit?: RateLimitPlan;
-    auth?: EdgeAuth;
-}
+/** A route: its conditions (render/routing.ts), and its limit and auth (render/edge.ts). */
+export type HaproxyRoute = RoutingRoute & { rateLimit?: RateLimitPlan; auth?: EdgeAuth };
 
 export interface HaproxyHeaderRule {
     /** `set` or `delete`. */
@@ -104,6 +103,9 @@ export interface HaproxyFrontend {
     extra?: string[];
     /** ACME: answer HTTP-01 challenges for this account (render/acme.ts). */
     acmeThumbprint?: string;
+    errorPages?: ErrorPagePlan[];
+    /** A map's name: `use_backend` by Host after the routes. */
+    hostMap?: string;
 }
 
 export interface HaproxyBackend {
@@ -116,6 +118,8 @@ export interface HaproxyBackend {
     stickSource?: { expireS: number };
     timeouts?: { connectMs?: number; serverMs?: number; queueMs?: number; httpKeepAliveMs?: number };
     extra?: string[];
+    errorPages?: ErrorPagePlan[];
+    compression?: CompressionPlan;
 }
 
 export interface HaproxyConfigSpec {
@@ -135,6 +139,8 @@ export interface HaproxyConfigSpec {
     runtimeApi?: boolean;
     /** Raw lines appended to each section: the escape hatch for directives the args do not model. */
     extra?: { global?: string[]; defaults?: string[] };
+    /** Raw top-level sections, after the backends. */
+    sections?: RawSectionPlan[];
     /** The peers section every rendered stick table names. */
     peers?: EdgePeers;
     /** Userlists for basic auth (their secrets in clear here: the text is a secret). */
@@ -181,6 +187,7 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         ...frontends.map((f) => frontendSection(f, spec.mode, version)),
         ...backends.map((b) => backendSection(b, spec.mode, version, spec.peers)),
         ...rateTableSections(frontends, spec.peers),
+        ...rawSections(spec.sections),
     ];
     if (spec.stats) sections.push(...statsSections(spec.stats));
     const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
@@ -256,7 +263,7 @@ function bindLine(bind: HaproxyBind, version: string): string {
     if (bind.tls) {
         parts.push("ssl", ...bind.tls.certificates.map((c) => `crt ${c}.pem`));
         // h2 needs haproxy 1.8; older versions get no ALPN (clients fall back to HTTP/1.1).
-        if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push("alpn h2,http/1.1");
+        if (bind.tls.alpn && versionAtLeast(version, "1.8")) parts.push(bind.tls.http2 === false ? "alpn http/1.1" : "alpn h2,http/1.1");
         parts.push(minVersionOptions(bind.tls.minVersion, version), ...bindCiphers(bind.tls.profile, version));
     }
     return parts.join(" ");
@@ -292,29 +299,18 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (f.hstsMaxAgeS !== undefined) lines.push(`http-response set-header Strict-Transport-Security max-age=${f.hstsMaxAgeS} if { ssl_fc }`);
     // After the http-request rules: haproxy runs those first whatever the order, and warns otherwise.
     if (f.redirectToHttps) lines.push(REDIRECT_TO_HTTPS);
-    const uses: string[] = [];
-    const routeConditions: string[] = [];
-    (f.routes ?? []).forEach((r, i) => {
-        const conds: string[] = [];
-        if (r.hosts.length) {
-            lines.push(`acl route${i}_host hdr(host) -i ${r.hosts.join(" ")}`);
-            conds.push(`route${i}_host`);
-        }
-        if (r.pathPrefixes.length) {
-            lines.push(`acl route${i}_path path_beg ${r.pathPrefixes.join(" ")}`);
-            conds.push(`route${i}_path`);
-        }
-        uses.push(`use_backend ${r.backend} if ${conds.join(" ")}`);
-        routeConditions.push(conds.join(" "));
-    });
-    const routeRules = routeEdgeLines(f, routeConditions);
+    lines.push(...errorPageLines(f.errorPages, version));
+    const routing = routeParts(f.routes ?? [], f.hostMap);
+    lines.push(...routing.acls);
+    // Each route's condition as its alternatives (an OR of ANDs): the edge rules set the route's variable per alternative.
+    const routeRules = routeEdgeLines(f, routing.terms);
     if (routeRules.length && f.redirectToHttps) {
         // http-request rules after the redirect: haproxy would run them first anyway, and warn.
         lines.splice(lines.indexOf(REDIRECT_TO_HTTPS), 1);
         routeRules.push(REDIRECT_TO_HTTPS);
     }
     lines.push(...routeRules);
-    lines.push(...uses);
+    lines.push(...routing.uses);
     if (f.defaultBackend !== undefined) lines.push(`default_backend ${f.defaultBackend}`);
     lines.push(...(f.extra ?? []));
     return lines;
@@ -335,6 +331,7 @@ function backendSection(b: HaproxyBackend, defaultMode: string, version: string,
     const hc = b.healthCheck;
     lines.push(`default-server inter ${hc.interMs}ms rise ${hc.rise} fall ${hc.fall}`);
     lines.push(...b.servers.map((s) => serverLine(s, b.sticky !== undefined)));
+    lines.push(...compressionLines(b.compression), ...errorPageLines(b.errorPages, version));
     lines.push(...(b.extra ?? []));
     return lines;
 }

@@ -37,6 +37,13 @@ export function acmeResponderScript(): string {
         `    printf 'cert-%s %s\\n' "\${f##*/}" "$(size "$f")"`,
         `    cat "$f"`,
         `  done`,
+        // The config's maps and error pages travel with it, as the config step ships them.
+        `  for f in "$dir/maps"/* "$dir/errors"/*; do`,
+        `    [ -f "$f" ] || continue`,
+        `    case "$f" in "$dir/maps/"*) kind=map ;; *) kind=errorpage ;; esac`,
+        `    printf '%s-%s %s\\n' "$kind" "\${f##*/}" "$(size "$f")"`,
+        `    cat "$f"`,
+        `  done`,
         `} > "$pre/bundle"`,
         // The config step's own install, reloading (or starting) haproxy when anything changed.
         `( ${installBundleScript(true).split("\n").join("\n  ")}\n) < "$pre/bundle"`,

@@ -5,6 +5,8 @@
 import { candidateAdapters, forOs, OsAdapter, OsChoice, RSYSLOG_DROP_IN, sameOnEveryFamily, UDP_HAPROXY_LOG } from "../os";
 import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 import { CERT_DIR } from "../model/vocabulary";
+import { ERROR_DIR } from "../model/responses";
+import { MAP_DIR } from "../render/routing";
 import type { StepSpec } from "../remoteSteps";
 import { shQuote } from "../shell/quote";
 import { installFileScript, removeFileScript, restorePreviousFileScript, wantedPath } from "./files";
@@ -14,6 +16,7 @@ import { indent } from "./text";
 import { packagesStep } from "./packages";
 import { restoreSeBoolScript, setSeBoolScript } from "./selinux";
 import { restoreSysctlScript, setSysctlScript } from "./sysctl";
+import { mapsSyncScript } from "./maps";
 import { ManagedServer, SAME_BUT_STATES, sameButStatesFunction, serverStatesScript } from "./serverStates";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
@@ -26,6 +29,18 @@ const SE_BOOL = "haproxy_connect_any";
 export const HAPROXY_BUNDLE = "haproxy-bundle";
 /** The certificate names the library installed, one per line: what destroy and the next update remove. */
 const CERT_MANIFEST = `${STATE_DIR}/haproxy-certs`;
+
+/**
+ * The kinds of file the bundle carries beside haproxy.cfg: each lands in its folder under
+ * /etc/haproxy (0600 root: haproxy reads them as root before it drops privileges), with a
+ * manifest of the names the library installed. `live`: a change of these alone needs no reload
+ * (maps, with the runtime API: the maps step applies it).
+ */
+const BUNDLE_KINDS = [
+    { kind: "certs", live: CERT_DIR, manifest: CERT_MANIFEST },
+    { kind: "maps", live: MAP_DIR, manifest: `${STATE_DIR}/haproxy-maps` },
+    { kind: "errors", live: ERROR_DIR, manifest: `${STATE_DIR}/haproxy-errors` },
+] as const;
 const TMPFILES_DROP_IN = "/etc/tmpfiles.d/haproxy-ha.conf";
 
 /** The bundle's entry names: the library's own (haproxy.cfg, cert-<name>.pem), never a path. */
@@ -35,15 +50,25 @@ const ENTRY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 /**
  * The bundle: each entry a header line `<name> <byte length>` and then exactly that many bytes,
- * haproxy.cfg first, then each certificate as cert-<name>.pem. No marker inside the data: the
- * parser reads each entry by its length, so a PEM or config cannot start an entry of its own.
+ * haproxy.cfg first, then each certificate as cert-<name>.pem, each map as map-<name>.map, each
+ * error page as errorpage-<file>. No marker inside the data: the parser reads each entry by its
+ * length, so a PEM or config cannot start an entry of its own.
  */
-export function haproxyBundle(config: string, certificates: { name: string; pem: string }[]): string {
+export function haproxyBundle(
+    config: string,
+    certificates: { name: string; pem: string }[],
+    extra: { maps?: { name: string; text: string }[]; errorPages?: { file: string; text: string }[] } = {},
+): string {
     const entry = (name: string, text: string) => {
         if (!ENTRY_NAME_RE.test(name) || name.includes("..")) throw new Error(`haproxy-ha: ${JSON.stringify(name)} cannot name a bundle entry`);
         return `${name} ${Buffer.byteLength(text, "utf8")}\n${text}`;
     };
-    return [entry("haproxy.cfg", config), ...certificates.map((c) => entry(`cert-${c.name}.pem`, c.pem))].join("");
+    return [
+        entry("haproxy.cfg", config),
+        ...certificates.map((c) => entry(`cert-${c.name}.pem`, c.pem)),
+        ...(extra.maps ?? []).map((m) => entry(`map-${m.name}.map`, m.text)),
+        ...(extra.errorPages ?? []).map((e) => entry(`errorpage-${e.file}`, e.text)),
+    ].join("");
 }
 
 /**
@@ -60,6 +85,8 @@ export function bundleParserScript(): string {
         `    ''|*[!${ENTRY_CHARS}]*|*..*) bundle_refused "holds an entry name outside [A-Za-z0-9._-] or with '..'" ;;`,
         `    haproxy.cfg) out="$dir/haproxy.cfg" ;;`,
         `    cert-?*.pem) out="$dir/certs/\${entry#cert-}" ;;`,
+        `    map-?*.map) mkdir -p "$dir/maps"; out="$dir/maps/\${entry#map-}" ;;`,
+        `    errorpage-?*) mkdir -p "$dir/errors"; out="$dir/errors/\${entry#errorpage-}" ;;`,
         `    *) bundle_refused "holds an entry the library does not write" ;;`,
         `  esac`,
         `  case "$size" in ''|*[!0123456789]*) bundle_refused "holds an entry without its length" ;; esac`,
@@ -90,8 +117,14 @@ export interface HaproxyStepOptions {
     restrictedPort?: { port: number; sources: string[] };
     /** The peers port, opened only to the other members' addresses. */
     peersPort?: { port: number; sources: string[] };
-    /** Certificates travel with the config as one bundle, validated together. */
+    /** Certificates (and maps, error pages) travel with the config as one bundle, validated together. */
     certificates?: boolean;
+    /**
+     * With the runtime API: the map files the `maps` step keeps the running haproxy equal to, and a
+     * digest of their contents (a change re-runs the step). A change of map files alone then swaps
+     * them without a reload.
+     */
+    maps?: { paths: string[]; digest: string };
     /** Logs through rsyslog: rsyslog installed, the family's drop-in, rsyslog restarted. */
     rsyslog?: boolean;
     /** The runtime API socket needs /run/haproxy, and a client (socat) for the server states. */
@@ -140,21 +173,26 @@ const RELOAD_REJECTED = `echo "haproxy-ha: haproxy rejected the new config; the 
 
 const WANTED_CONFIG = shQuote(wantedPath(HAPROXY_CONFIG_PATH));
 
-/** Before anything is replaced: the config, its wanted copy, the certificates and their manifest, in "$dir/prev". */
+/** Before anything is replaced: the config, its wanted copy, each kind's files and manifest, in "$dir/prev". */
 const keepPreviousBundle = [
-    `mkdir "$dir/prev" "$dir/prev/certs"`,
+    `mkdir "$dir/prev"`,
     `if [ -e ${shQuote(HAPROXY_CONFIG_PATH)} ]; then cp -p ${shQuote(HAPROXY_CONFIG_PATH)} "$dir/prev/file"; fi`,
     `if [ -e ${WANTED_CONFIG} ]; then cp -p ${WANTED_CONFIG} "$dir/prev/wanted"; fi`,
-    `if [ -e ${shQuote(CERT_MANIFEST)} ]; then cp -p ${shQuote(CERT_MANIFEST)} "$dir/prev/manifest"; fi`,
-    `for f in ${shQuote(CERT_DIR)}/*; do if [ -f "$f" ]; then cp -p "$f" "$dir/prev/certs/"; fi; done`,
+    ...BUNDLE_KINDS.flatMap(({ kind, live, manifest }) => [
+        `mkdir "$dir/prev/${kind}"`,
+        `if [ -e ${shQuote(manifest)} ]; then cp -p ${shQuote(manifest)} "$dir/prev/manifest-${kind}"; fi`,
+        `for f in ${shQuote(live)}/*; do if [ -f "$f" ]; then cp -p "$f" "$dir/prev/${kind}/"; fi; done`,
+    ]),
 ];
 
-/** The bundle's reload: a set haproxy does not load puts back the previous certificates, manifest and config. */
+/** The bundle's reload: a set haproxy does not load puts back the previous files, manifests and config. */
 const RELOAD_BUNDLE = reloadHaproxyVerifiedScript({
     rollback: [
-        `while read -r name; do rm -f ${shQuote(CERT_DIR)}/"$name"; done < "$dir/names"`,
-        `for f in "$dir/prev/certs"/*; do if [ -f "$f" ]; then cp -p "$f" ${shQuote(CERT_DIR)}/ || return 1; fi; done`,
-        `if [ -e "$dir/prev/manifest" ]; then cp -p "$dir/prev/manifest" ${shQuote(CERT_MANIFEST)}; else rm -f ${shQuote(CERT_MANIFEST)}; fi`,
+        ...BUNDLE_KINDS.flatMap(({ kind, live, manifest }) => [
+            `while read -r name; do rm -f ${shQuote(live)}/"$name"; done < "$dir/names-${kind}"`,
+            `for f in "$dir/prev/${kind}"/*; do if [ -f "$f" ]; then cp -p "$f" ${shQuote(live)}/ || return 1; fi; done`,
+            `if [ -e "$dir/prev/manifest-${kind}" ]; then cp -p "$dir/prev/manifest-${kind}" ${shQuote(manifest)}; else rm -f ${shQuote(manifest)}; fi`,
+        ]),
         `target=${shQuote(HAPROXY_CONFIG_PATH)}`,
         `wanted=${WANTED_CONFIG}`,
         restorePreviousFileScript(`"$dir/prev"`),
@@ -168,18 +206,19 @@ const RELOAD_BUNDLE = reloadHaproxyVerifiedScript({
  * new set no longer has are removed. A changed file reloads haproxy (update only): rotating a
  * certificate is a reload, never a restart.
  */
-const installBundle = (reload: boolean, states?: ManagedServer[]): string =>
+const installBundle = (reload: boolean, states?: ManagedServer[], liveMaps = false): string =>
     [
         ...(reload && states ? [sameButStatesFunction(states)] : []),
         `umask 077`,
         `mkdir -p /etc/haproxy`,
         `dir=$(mktemp -d /etc/haproxy/.haproxy-ha.XXXXXX)`,
         `trap 'rm -rf "$dir"' EXIT`,
-        `mkdir "$dir/certs"`,
+        `mkdir "$dir/certs" "$dir/maps" "$dir/errors"`,
         bundleParserScript(),
         `[ -s "$dir/haproxy.cfg" ] || { echo "haproxy-ha: the bundle on stdin holds no haproxy.cfg" >&2; exit 1; }`,
-        `ls "$dir/certs" > "$dir/names"`,
-        `sed "s|^    crt-base .*|    crt-base $dir/certs|" "$dir/haproxy.cfg" > "$dir/check.cfg"`,
+        ...BUNDLE_KINDS.map(({ kind }) => `ls "$dir/${kind}" > "$dir/names-${kind}"`),
+        // The candidate is checked with its own certificates, maps and pages ($dir is mktemp's: no sed metacharacter).
+        `sed -e "s|^    crt-base .*|    crt-base $dir/certs|" -e "s|${MAP_DIR}/|$dir/maps/|g" -e "s|${ERROR_DIR}/|$dir/errors/|g" "$dir/haproxy.cfg" > "$dir/check.cfg"`,
         `haproxy -c -f "$dir/check.cfg" >/dev/null || { ${RELOAD_REJECTED}; }`,
         `changed=0`,
         `[ -e ${shQuote(HAPROXY_CONFIG_PATH)} ] && cmp -s "$dir/haproxy.cfg" ${shQuote(HAPROXY_CONFIG_PATH)} || changed=1`,
@@ -189,18 +228,22 @@ const installBundle = (reload: boolean, states?: ManagedServer[]): string =>
                   `if [ "$changed" = 1 ] && [ -e ${shQuote(HAPROXY_CONFIG_PATH)} ] && ${SAME_BUT_STATES} ${shQuote(HAPROXY_CONFIG_PATH)} "$dir/haproxy.cfg"; then changed=0; states_only=1; fi`,
               ]
             : []),
-        `mkdir -p ${shQuote(CERT_DIR)} ${shQuote(STATE_DIR)}`,
-        `chmod 0700 ${shQuote(CERT_DIR)}`,
+        ...(liveMaps ? [`maps_changed=0`] : []),
+        `mkdir -p ${BUNDLE_KINDS.map((k) => shQuote(k.live)).join(" ")} ${shQuote(STATE_DIR)}`,
+        `chmod 0700 ${BUNDLE_KINDS.map((k) => shQuote(k.live)).join(" ")}`,
         ...(reload ? keepPreviousBundle : []),
-        `while read -r name; do`,
-        `  target=${shQuote(CERT_DIR)}/"$name"`,
-        `  if [ -e "$target" ] && cmp -s "$dir/certs/$name" "$target"; then continue; fi`,
-        `  chown root:root "$dir/certs/$name"`,
-        `  chmod 0600 "$dir/certs/$name"`,
-        `  mv -f "$dir/certs/$name" "$target"`,
-        `  echo "installed: $target"`,
-        `  changed=1`,
-        `done < "$dir/names"`,
+        ...BUNDLE_KINDS.flatMap(({ kind, live }) => [
+            `while read -r name; do`,
+            `  target=${shQuote(live)}/"$name"`,
+            `  if [ -e "$target" ] && cmp -s "$dir/${kind}/$name" "$target"; then continue; fi`,
+            `  chown root:root "$dir/${kind}/$name"`,
+            `  chmod 0600 "$dir/${kind}/$name"`,
+            `  mv -f "$dir/${kind}/$name" "$target"`,
+            `  echo "installed: $target"`,
+            // A map's entries change through the runtime API (the maps step) when the file alone changed.
+            kind === "maps" && liveMaps ? `  maps_changed=1` : `  changed=1`,
+            `done < "$dir/names-${kind}"`,
+        ]),
         `(`,
         installFileScript({
             path: HAPROXY_CONFIG_PATH,
@@ -210,13 +253,23 @@ const installBundle = (reload: boolean, states?: ManagedServer[]): string =>
             validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { ${RELOAD_REJECTED}; }`,
         }),
         `) < "$dir/haproxy.cfg"`,
-        `if [ -e ${shQuote(CERT_MANIFEST)} ]; then`,
-        `  while read -r name; do`,
-        `    if ! grep -qxF "$name" "$dir/names"; then rm -f ${shQuote(CERT_DIR)}/"$name"; echo "removed: ${CERT_DIR}/$name"; changed=1; fi`,
-        `  done < ${shQuote(CERT_MANIFEST)}`,
-        `fi`,
-        `cp "$dir/names" ${shQuote(CERT_MANIFEST)}`,
-        ...(reload ? [`if [ "$changed" = 1 ]; then`, indent(RELOAD_BUNDLE), ...(states ? [`elif [ "$states_only" = 1 ]; then`, `  ${STATES_ONLY}`] : []), `fi`] : [`: "$changed"`]),
+        ...BUNDLE_KINDS.flatMap(({ kind, live, manifest }) => [
+            `if [ -e ${shQuote(manifest)} ]; then`,
+            `  while read -r name; do`,
+            `    if ! grep -qxF "$name" "$dir/names-${kind}"; then rm -f ${shQuote(live)}/"$name"; echo "removed: ${live}/$name"; changed=1; fi`,
+            `  done < ${shQuote(manifest)}`,
+            `fi`,
+            `if [ -s "$dir/names-${kind}" ]; then cp "$dir/names-${kind}" ${shQuote(manifest)}; else rm -f ${shQuote(manifest)}; rmdir ${shQuote(live)} 2>/dev/null || true; fi`,
+        ]),
+        ...(reload
+            ? [
+                  `if [ "$changed" = 1 ]; then`,
+                  indent(RELOAD_BUNDLE),
+                  ...(states ? [`elif [ "$states_only" = 1 ]; then`, `  ${STATES_ONLY}`] : []),
+                  `fi`,
+                  ...(liveMaps ? [`if [ "$changed" = 0 ] && [ "$maps_changed" = 1 ]; then echo "haproxy-ha: only map entries changed: the maps step applies them through the runtime API, no reload"; fi`] : []),
+              ]
+            : [`: "$changed"`]),
     ].join("\n");
 
 /** The bundle install (stdin), for the ACME responder step: the same validation, swap and reload. */
@@ -225,11 +278,13 @@ export const installBundleScript = (reload: boolean): string => installBundle(re
 /** Removes the certificates the library installed, then puts back the config that was there before. */
 const removeBundle = (afterwards: string) =>
     [
-        `if [ -e ${shQuote(CERT_MANIFEST)} ]; then`,
-        `  while read -r name; do rm -f ${shQuote(CERT_DIR)}/"$name"; done < ${shQuote(CERT_MANIFEST)}`,
-        `  rm -f ${shQuote(CERT_MANIFEST)}`,
-        `fi`,
-        `rmdir ${shQuote(CERT_DIR)} 2>/dev/null || true`,
+        ...BUNDLE_KINDS.flatMap(({ live, manifest }) => [
+            `if [ -e ${shQuote(manifest)} ]; then`,
+            `  while read -r name; do rm -f ${shQuote(live)}/"$name"; done < ${shQuote(manifest)}`,
+            `  rm -f ${shQuote(manifest)}`,
+            `fi`,
+            `rmdir ${shQuote(live)} 2>/dev/null || true`,
+        ]),
         removeFileScript(HAPROXY_CONFIG_PATH, afterwards),
     ].join("\n");
 
@@ -299,7 +354,7 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
     if (opts.acmeResponder) steps.push(opts.acmeResponder);
     steps.push(
         opts.certificates
-            ? { name: "config", create: installBundle(false), update: installBundle(true, opts.serverStates), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
+            ? { name: "config", create: installBundle(false), update: installBundle(true, opts.serverStates, opts.maps !== undefined), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }
             : {
                   name: "config",
                   create: installConfig(false),
@@ -315,6 +370,11 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
             delete: forOs(os, (a) => a.services.restore("haproxy")),
         },
     );
+    if (opts.maps) {
+        // After the service: a reload this run made has loaded the files already, and the step finds nothing to change.
+        const sync = mapsSyncScript(opts.maps.paths);
+        steps.push({ name: "maps", create: sync, update: sync, delete: ":", triggers: [opts.maps.digest] });
+    }
     if (opts.serverStates) {
         // After the service: haproxy runs, and a reload this run made (global changes) has recreated the socket.
         const apply = serverStatesScript(os, opts.serverStates);
