@@ -38,7 +38,8 @@ const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 /** Linux interface names: at most 15 characters, no slash or whitespace. */
 const INTERFACE_RE = /^[A-Za-z0-9_.:@-]{1,15}$/;
 /** URL path for health checks and the stats page: printable, no spaces or haproxy comment marks. */
-const HTTP_PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/?-]{0,200}$/;
+// No `'`: haproxy ≥ 1.6 reads it as the start of a quoted string (a path may write it as %27).
+const HTTP_PATH_RE = /^\/[A-Za-z0-9._~!$&()*+,;=:@%\/?-]{0,200}$/;
 /** Credentials written into haproxy.cfg / keepalived.conf as one bare word (1.5's parser has no quoting). */
 const CONFIG_WORD_RE = /^[A-Za-z0-9._+=@^*~-]+$/;
 
@@ -66,7 +67,7 @@ export function checkInterface(where: string, field: string, value: unknown): st
 
 export function checkHttpPath(where: string, field: string, value: unknown): string {
     if (typeof value !== "string" || !HTTP_PATH_RE.test(value)) {
-        throw new ArgumentError(where, field, "must be a URL path starting with '/' without spaces or '#'", value);
+        throw new ArgumentError(where, field, "must be a URL path starting with '/' without spaces, quotes or '#' (write a quote as %27)", value);
     }
     return value;
 }

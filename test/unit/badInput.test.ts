@@ -70,6 +70,8 @@ describe("bad input is refused before any host is touched", () => {
 
     it("refuses a health-check path with a space (component)", () => {
         expect(() => new HaproxyNode("bad-lb2", { connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], healthCheck: { path: "/ x" } })).to.throw(/`healthCheck\.path`.*got "\/ x"/);
+        // haproxy ≥ 1.6 would read the quote as the start of a quoted string.
+        expect(() => new HaproxyNode("bad-lb3", { connection: conn, servers: [{ name: "a", address: "10.77.0.11" }], healthCheck: { path: "/it's" } })).to.throw(/`healthCheck\.path`.*%27.*got "\/it's"/);
     });
 
     it("refuses a stats port equal to the frontend port (component)", () => {
