@@ -5,6 +5,8 @@ import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, Rende
 import { DEFAULTS } from "./defaults";
 import { BackendPlan, HaproxyBackendArgs, HaproxyCertificateArgs, HaproxyFrontendArgs, HaproxyHealthCheckArgs, HaproxyMapArgs, HaproxyPlan, HaproxyRawSectionArgs, HaproxyServerArgs, normalizeHaproxyNode } from "./model/haproxy";
 import { pathText } from "./model/problems";
+import { HaproxyAcmeArgs } from "./model/acme";
+import { ACME_RESPONDER_BUNDLE, acmeResponderStep } from "./script/acmeSteps";
 import { EDGE_SINCE, HaproxyPeersArgs, HaproxyUserlistArgs } from "./model/edge";
 import { versionAtLeast } from "./os";
 import { CERT_DIR } from "./model/vocabulary";
@@ -139,6 +141,12 @@ export interface HaproxyNodeArgs extends HostArgs {
     /** Node name in the rendered files. Default: the resource name. */
     nodeName?: string;
     /**
+     * ACME: every HTTP-mode frontend with a plain-HTTP bind answers the account's HTTP-01
+     * challenges (haproxy ≥ 2.2), and `certificates` named here load the account's placeholder
+     * until their AcmeCertificate is issued (see docs/acme.md). Default: off.
+     */
+    acme?: HaproxyAcmeArgs;
+    /**
      * A `peers` section with the other balancers: stick tables (`sticky.source`, rate limits) are
      * shared, survive a reload and are on the BACKUP when it takes over. Plain: its port and
      * members decide the firewall rule (the port open to the other members only). Default: none.
@@ -175,6 +183,11 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
     readonly statsPassword?: pulumi.Output<string>;
     readonly files: pulumi.Output<RenderedFile[]>;
     readonly scripts: RenderedScript[];
+    /**
+     * With `acme`: the step after which this node answers the account's HTTP-01 challenges. An
+     * AcmeCertificate whose binds are here waits for it (and for the VIP), not for the whole node.
+     */
+    readonly acmeResponder?: pulumi.Resource;
 
     constructor(name: string, args: HaproxyNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = normalizeHaproxyNode(name, args);
@@ -216,10 +229,11 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         const bindAddresses = pulumi.all(frontends.map((f) => pulumi.all(f.binds.map((b) => b.address))));
         const serverAddresses = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.address))));
         const serverNames = pulumi.all(backends.map((b) => pulumi.all(b.servers.map((s) => s.name))));
+        const acme = plan.acme;
         // Each user's hash or password is a secret: so is the config text that holds it.
         const userSecrets = pulumi.all(plan.userlists.map((l) => pulumi.all(l.users.map((u) => u.secret))));
         const withSecrets = plan.userlists.some((l) => l.users.length > 0);
-        const configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, userSecrets]).apply(([binds, servers, names, statsSpec, secrets]) => {
+        const configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, userSecrets, acme?.thumbprint]).apply(([binds, servers, names, statsSpec, secrets, thumbprint]) => {
             // Names that were Outputs at construction are unique only now that they are known.
             names.forEach((n, i) => {
                 if (backends[i].servers.some((s) => typeof s.name !== "string")) checkUniqueNames(where, pathText([...backends[i].path, "servers"]), n);
@@ -233,7 +247,11 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 stats: statsSpec,
                 log,
                 runtimeApi: plan.runtimeApi || undefined,
-                frontends: frontends.map((f, i) => ({ ...f, binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })) })),
+                frontends: frontends.map((f, i) => ({
+                    ...f,
+                    binds: f.binds.map((b, j) => ({ ...b, address: binds[i][j] })),
+                    ...(thumbprint !== undefined && acme?.frontends.includes(f.name) ? { acmeThumbprint: thumbprint } : {}),
+                })),
                 backends: backends.map((b, i) => ({ ...b, servers: b.servers.map((s, j) => ({ ...s, name: names[i][j], address: servers[i][j] })) })),
                 extra,
                 ...(plan.dns ? { dns: plan.dns } : {}),
@@ -263,6 +281,15 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         }
         const liveMaps = plan.runtimeApi && mapFiles.length > 0;
 
+        // ACME: the same config with the placeholder for certificates not issued yet, put live first.
+        if (acme) {
+            const placeholder = acme.placeholderPem === undefined ? undefined : pulumi.secret(acme.placeholderPem);
+            stdin[ACME_RESPONDER_BUNDLE] = pulumi.secret(
+                pulumi.all([this.configText, pulumi.all(certificates.map((c) => (acme.certificates.includes(c.name) ? placeholder! : c.pem)))]).apply(([config, texts]) =>
+                    haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errorFiles }),
+                ),
+            );
+        }
         const steps = haproxySteps({
             os,
             ports,
@@ -276,10 +303,13 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             rsyslog,
             runtimeApi: plan.runtimeApi,
             serverStates: plan.runtimeApi ? managedServerStates(backends) : undefined,
+            acmeResponder: acme ? acmeResponderStep(acme.thumbprint) : undefined,
         });
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
-        const connection = certificates.length ? pulumi.all([args.connection, pems]).apply(([c]) => c) : args.connection;
-        createSteps({ parent: this, prefix: name, connection, become: plan.become, reapply: plan.reapply, stepTimeoutS: plan.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: plan.installDependsOn }, steps);
+        // Not for an ACME certificate: it is ordered after the responder step, which uses this connection.
+        const known = certificates.filter((c) => !acme?.certificates.includes(c.name)).map((c) => c.pem);
+        const connection = known.length ? pulumi.all([args.connection, pulumi.all(known)]).apply(([c]) => c) : args.connection;
+        const commands = createSteps({ parent: this, prefix: name, connection, become: plan.become, reapply: plan.reapply, stepTimeoutS: plan.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: plan.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,
@@ -298,6 +328,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             ...otherFiles,
         ]);
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
+        this.acmeResponder = acme ? commands[steps.findIndex((s) => s.name === "acme-responder")] : undefined;
         this.registerOutputs({ nodeName: this.nodeName, statsPassword: this.statsPassword });
     }
 }

@@ -34,6 +34,8 @@ export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } 
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./model/vocabulary";
 export { ArgumentError } from "./validate";
+export { AcmeAccount, AcmeAccountArgs, AcmeCertificate, AcmeCertificateArgs } from "./acme/resources";
+export { HaproxyAcmeArgs, AcmeSettingsArgs, ACME_CHALLENGES } from "./model/acme";
 export { buildTopology, requirePinnedHostKeys, Topology } from "./topology";
 export { DEFAULTS } from "./defaults";
 export {

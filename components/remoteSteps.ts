@@ -25,6 +25,12 @@ export interface StepSpec {
     stdinFile?: string;
     /** A change of these replaces the step: its `delete` runs, then `create`. */
     triggers?: unknown[];
+    /**
+     * With `installDependsOn`: like the packages step, this step (and every step before it) waits
+     * only for `installDependsOn`, not for `dependsOn` (the ACME HTTP-01 answer, which the
+     * certificate the later steps carry waits for).
+     */
+    beforeDependsOn?: boolean;
 }
 
 /** A script as the host runs it, for `npm run render` and the golden files. */
@@ -114,10 +120,12 @@ export function renderedScripts(node: string, component: string, steps: StepSpec
 /** Creates one Command per step, each waiting for the one before. */
 export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote.Command[] {
     const commands: command.remote.Command[] = [];
+    // Steps before the gate wait only for installDependsOn: the packages step, and up to the last `beforeDependsOn` step.
+    const lastEarly = steps.reduce((last, s, i) => (s.beforeDependsOn ? i : last), 0);
     for (const step of steps) {
         // The SDK flattens nested lists, Outputs and Promises of resources in dependsOn
         // (runtime/dependsOn.ts gatherExplicitDependencies), so the caller's forms pass as they are.
-        const gate = ctx.installDependsOn === undefined ? 0 : 1;
+        const gate = ctx.installDependsOn === undefined ? 0 : lastEarly + 1;
         const previous = [
             ...(commands.length > 0 ? [commands[commands.length - 1]] : [sshReachable(ctx.connection)]),
             ...(commands.length === 0 ? (ctx.installDependsOn ?? ctx.dependsOn ?? []) : []),

@@ -303,9 +303,20 @@ const BACKEND = strict(
     },
     "must be an object with `name` and `servers`",
 );
+const ACME_SETTINGS = strict(
+    {
+        directory: str("the ACME directory URL"),
+        email: str("an email address").optional(),
+        domains: words("a domain name"),
+        challenge: str().optional(),
+        renewBeforeDays: num().optional(),
+        dnsHook: str("a command").optional(),
+    },
+    "must be an object with `directory` and `domains`",
+);
+// `acme` instead of `pem`: the topology orders the certificate (components/acme) and feeds both balancers.
 const MAP = strict({ name: str("a name"), entries: z.record(z.string(), str("a backend name"), { error: "must map host names to backend names" }) }, "must be an object with `name` and `entries`");
 const RAW_SECTION = strict({ type: str("a section keyword"), name: str("a name"), lines: words("a line", "lines") }, "must be an object with `type`, `name` and `lines`");
-const CERTIFICATE = strict({ name: str("a name"), pem: str("the certificate chain and key (PEM)") }, "must be an object with `name` and `pem`");
 const USERLIST = strict(
     {
         name: str("a name"),
@@ -523,13 +534,25 @@ const KEYS = {
     backends: leaf(z.array(BACKEND, { error: "must be a list of backends" }), {
         description: "named backends (`name`, `servers` by web name or address with `state` ready/drain/maint, `balance`, `healthCheck`, `sticky: { cookie }` or `sticky: { source: true, expireS? }` (a stick table on the source address, shared through `peers`), `timeouts`, `errorPages: [{status, body, contentType}]`, `compression: {algorithms, types}`); with `frontends` (see docs/frontends.md)",
     }),
-    certificates: leaf(z.array(CERTIFICATE, { error: "must be a list of `{ name, pem }`" }), {
-        secret: true,
-        description:
-            "TLS certificates `{ name, pem }` (chain and key), set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem'`; " +
-            "the PEM holds only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates); " +
-            "`pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
-    }),
+    certificates: listOfObjects(
+        {
+            name: leaf(str("a name"), { required: true, description: "unique; the file /etc/haproxy/certs/<name>.pem the TLS binds name" }),
+            pem: leaf(str("the certificate chain and key (PEM)"), {
+                secret: true,
+                description:
+                    "chain and key, set with `pulumi config set --secret --path 'haproxy-ha:certificates[0].pem' < file`; only PEM blocks and whitespace, every certificate of the chain valid now (expired or not yet valid: refused with the dates)",
+            }),
+            acme: leaf(ACME_SETTINGS, {
+                description:
+                    "instead of `pem`: `{ directory, email, domains, challenge, renewBeforeDays, dnsHook }`, issued and renewed by `pulumi up` from that ACME directory (challenge `http-01`, the default, answered by the balancers on port 80; `dns-01` through `dnsHook`, for wildcards; `renewBeforeDays` default 30); one account (directory, email) per stack; haproxy ≥ 2.2 (see docs/acme.md)",
+            }),
+        },
+        { min: 0, max: 64 },
+        {
+            description:
+                "TLS certificates, each a `pem` or `acme`; `pulumi preview`/`up` warn when one expires within 14 days or no subjectAltName covers a Host the TLS frontends route",
+        },
+    ),
     maps: leaf(z.array(MAP, { error: "must be a list of `{ name, entries }`" }), {
         description:
             "Host → backend tables `{ name, entries: { host: backend } }` (thousands of hosts are fine) a frontend's `hostMap` routes by, after its `routes`; each ships as /etc/haproxy/maps/<name>.map with the config and is validated with it; with `runtimeApi` a change of entries alone is applied through the runtime API without a reload (see docs/frontends.md)",
@@ -654,7 +677,8 @@ type Assignable<A extends B, B> = A;
 export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["frontends"]>, NonNullable<HaproxyNodeArgs["frontends"]>>,
     Assignable<NonNullable<TopologyConfig["backends"]>, NonNullable<HaproxyNodeArgs["backends"]>>,
-    Assignable<NonNullable<TopologyConfig["certificates"]>, NonNullable<HaproxyNodeArgs["certificates"]>>,
+    // An `acme` entry's `pem` is the AcmeCertificate's, filled by the topology.
+    Assignable<(Omit<Entry<TopologyConfig["certificates"]>, "acme" | "pem"> & { pem: string })[], NonNullable<HaproxyNodeArgs["certificates"]>>,
     Assignable<NonNullable<TopologyConfig["maps"]>, NonNullable<HaproxyNodeArgs["maps"]>>,
     Assignable<NonNullable<TopologyConfig["sections"]>, NonNullable<HaproxyNodeArgs["sections"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
@@ -681,7 +705,7 @@ export type StackConfigCoversComponents = [
     Holds<SameKeys<Backend, HaproxyBackendArgs>>,
     Holds<SameKeys<Entry<Backend["servers"]>, HaproxyServerArgs>>,
     Holds<SameKeys<NonNullable<Backend["healthCheck"]>, HaproxyHealthCheckArgs>>,
-    Holds<SameKeys<Entry<TopologyConfig["certificates"]>, HaproxyCertificateArgs>>,
+    Holds<SameKeys<Omit<Entry<TopologyConfig["certificates"]>, "acme">, HaproxyCertificateArgs>>,
     Holds<SameKeys<Entry<TopologyConfig["instances"]>, VrrpInstanceArgs>>,
 ];
 

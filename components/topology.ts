@@ -19,6 +19,8 @@ import { normalizeKeepalivedPair } from "./model/keepalived";
 import { normalizeWebBackend } from "./model/webBackend";
 import { isSingleBalancer } from "./stackVariants";
 import { ArgumentError } from "./validate";
+import { SECRET_PLACEHOLDER } from "./certificates";
+import { acmeNodeArgs, acmeStackProblems, buildAcme } from "./acmeTopology";
 import { checkWebBackendArgs, WebBackend, WebBackendArgs } from "./webBackend";
 
 export { parseTopologyConfig, SshConfig, TopologyConfig } from "./stackConfig";
@@ -99,7 +101,14 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
     { stack: ["maps", "**"], arg: ["maps", "**"] },
     { stack: ["sections", "**"], arg: ["sections", "**"] },
     // Plain, so checked now; HaproxyNode keeps every PEM secret from there on.
-    { stack: ["certificates", "**"], arg: ["certificates", "**"] },
+    {
+        stack: ["certificates", "**"],
+        arg: ["certificates", "**"],
+        // An `acme` entry is checked with the dry run's placeholder; buildTopology puts its AcmeCertificate's PEM there.
+        // (Neither `pem` nor `acme`: the stack's own problem, acmeStackProblems.)
+        value: (list: TopologyConfig["certificates"]) => list?.map((c) => (c.acme || c.pem === undefined ? { name: c.name, pem: SECRET_PLACEHOLDER } : c)),
+    },
+    { stack: ["certificates"], arg: ["acme"], value: (list: TopologyConfig["certificates"]) => acmeNodeArgs(list, {}) },
 ];
 
 /** The two balancers → KeepalivedPair `nodes`; the single VIP or the instances. */
@@ -219,7 +228,7 @@ export function topologyProblems(cfg: TopologyConfig, show: ShowValue = showWith
         pair = pairProblems.check([], () => checkKeepalivedPairArgs(PAIR_NAME, args.pair));
         inStackTerms(KEEPALIVED_PAIR_ROWS, `KeepalivedPair "${PAIR_NAME}"`, undefined, pairProblems);
     }
-    shown.push(...vipsBoundProblems(cfg));
+    shown.push(...vipsBoundProblems(cfg), ...acmeStackProblems(cfg));
 
     // Both balancers take the same frontends: one problem, shown once.
     const seen = new Set<string>();
@@ -272,19 +281,25 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const webs = byIndex.filter((w): w is WebBackend => w !== undefined);
     const balancers: HaproxyNode[] = [];
     const [first] = updateOrder;
+    // ACME: the account and certificates first; each balancer takes their outputs (so its plan is made again, with them).
+    const acme = buildAcme(cfg);
     for (const i of updateOrder) {
         const { name } = cfg.balancers[i];
         const checked = args.balancers[i];
         // In the args, not the options: the node's packages must not wait for the component's registration.
         const dependsOn = i === first ? webs : [balancers[first]];
-        balancers[i] = new HaproxyNode(name, normalizeHaproxyNode.reuse(name, checked, { ...checked, connection: withKey(checked.connection), dependsOn }));
+        const built = { ...checked, connection: withKey(checked.connection), dependsOn };
+        balancers[i] = acme
+            ? new HaproxyNode(name, { ...built, certificates: checked.certificates?.map((c) => ({ name: c.name, pem: acme.pems[c.name] ?? c.pem })), acme: acme.node })
+            : new HaproxyNode(name, normalizeHaproxyNode.reuse(name, checked, built));
     }
     const port = cfg.port ?? DEFAULTS.haproxyNode.port;
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
     const webUrls = cfg.webs.map((w, i) => byIndex[i]?.url ?? pulumi.output(`http://${w.host.includes(":") ? `[${w.host}]` : w.host}:${w.port}/`));
     const balancerNames = pulumi.output(balancers.map((b) => b.nodeName));
     if (isSingleBalancer(cfg)) {
-        // No VIP: the service answers on the balancer's own address (its frontend binds `*`).
+        // No VIP: the service answers on the balancer's own address (its frontend binds `*`), the challenge too.
+        acme?.ready(balancers.map((b) => b.acmeResponder!));
         const own = pulumi.output(cfg.balancers[0].host);
         return {
             webs,
@@ -299,8 +314,10 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
             masters: pulumi.output({} as Record<string, string>),
         };
     }
-    const nodes = args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: balancers[i] }));
+    // With ACME the VIP comes up once the balancers answer the challenge, before their certificate exists.
+    const nodes = args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: acme ? balancers[i].acmeResponder : balancers[i] }));
     const pair = new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes }));
+    acme?.ready([pair, ...balancers.map((b) => b.acmeResponder!)]);
     return {
         webs,
         webUrls,

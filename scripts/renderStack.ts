@@ -7,6 +7,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_PLACEHOLDER } from "../components/certificates";
+import { acmeDryRunOutputs } from "../components/acme/dryRun";
 import { buildTopology, decodeConfigText, parseTopologyConfig, RenderedFile, RenderedScript, selectProjectKeys } from "../components";
 
 /** What secrets look like in a dry run: values live only in the encrypted stack config. */
@@ -60,7 +61,7 @@ export function setRenderMocks(): void {
                 mockedResources.push({ ...args, dependencies: dependenciesByName.get(`${args.type}::${args.name}`) ?? [] });
                 return {
                     id: `${args.name}-id`,
-                    state: args.type.startsWith("random:") ? { ...args.inputs, result: SECRET_PLACEHOLDER } : args.inputs,
+                    state: args.type.startsWith("random:") ? { ...args.inputs, result: SECRET_PLACEHOLDER } : (acmeDryRunOutputs(args.type, args.inputs) ?? args.inputs),
                 };
             },
             call: (args) => args.inputs,

@@ -124,6 +124,18 @@ build tools/engine/yaml github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml p
 build tools/providers ./cmd/pulumi-resource-command pulumi-resource-command "$COMMAND_VERSION"
 build tools/providers ./cmd/pulumi-resource-random pulumi-resource-random "$RANDOM_VERSION"
 
+# Dynamic providers (the ACME resources) run in the CLI's bundled `pulumi-resource-pulumi-nodejs`, a
+# shim next to `pulumi` that the release archives carry and a CLI built from source lacks.
+shim="$BIN/pulumi-resource-pulumi-nodejs"
+# It runs in the program's directory (dist/ here): Node's own lookup finds the SDK above it.
+# shellcheck disable=SC2016 # the text is the shim's own script, expanded when it runs
+shim_text='#!/bin/sh
+provider=$(node -p "require.resolve(\"@pulumi/pulumi/cmd/dynamic-provider\", { paths: [process.cwd()] })") || exit 1
+exec node "$provider" "$@"'
+if [ "$(cat "$shim" 2>/dev/null)" != "$shim_text" ]; then
+    printf '%s\n' "$shim_text" >"$shim.tmp" && chmod 755 "$shim.tmp" && mv -f "$shim.tmp" "$shim"
+fi
+
 # The engine looks plugins up by exact version in PULUMI_HOME; installing from a file never downloads.
 stage=$((stage + 1))
 installed=0

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkCertificatePem, TlsHost } from "../certificates";
+import { acmeNodePlan, AcmeNodePlan } from "./acme";
 import { ConnectionArgs } from "../common";
 import { DEFAULTS } from "../defaults";
 import type { HaproxyNodeArgs } from "../haproxyNode";
@@ -363,6 +364,8 @@ export interface HaproxyPlan extends HostPlan {
     haproxyVersion: string;
     /** Run-time resolution of server names (`nameservers`); unset: names resolved at start only. */
     dns?: DnsPlan;
+    /** ACME: the HTTP-01 answer and the certificates an AcmeCertificate fills (model/acme.ts). */
+    acme?: AcmeNodePlan;
     /** The peers section (its port open to the other members only). */
     peers?: PeersPlan;
     userlists: UserlistPlan[];
@@ -924,6 +927,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     }
     const address = args.address === undefined ? undefined : whenKnown(c, ["address"], args.address, (f, a) => checkIp(where, f, a));
     const dns = normalizeDns(c, os, args.nameservers);
+    const acme = acmeNodePlan(c, args.acme, frontends, certificates.map((x) => x.name), os, requireHaproxy);
 
     const rawStats: unknown = args.stats;
     const statsArgs = rawStats === true ? {} : args.stats || undefined;
@@ -956,6 +960,8 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
     const restrictedPort = stats && stats.adminSources.length ? { port: stats.port, sources: stats.adminSources } : undefined;
     return {
         ...host,
+        // The HTTP-01 answer must be live before the certificate its binds wait for: before `dependsOn`.
+        ...(acme ? { installDependsOn: host.installDependsOn ?? [] } : {}),
         nodeName,
         mode,
         timeouts,
@@ -977,6 +983,7 @@ function normalize(name: string, args: HaproxyNodeArgs): HaproxyPlan {
         nonlocalBind6,
         haproxyVersion: oldestHaproxy(os).version,
         ...(dns ? { dns } : {}),
+        ...(acme ? { acme } : {}),
         ...(peers ? { peers } : {}),
         userlists,
     };

@@ -5,6 +5,7 @@
  * what the shorthand args render uses only directives haproxy 1.5 (CentOS 7) accepts. It takes
  * collections only: the shorthand args become collections in model/haproxy.ts.
  */
+import { acmeChallengeRule } from "./acme";
 import { versionAtLeast } from "../os";
 import { HaproxyDns, resolversSection, serverResolverOptions } from "./dns";
 import type { CompressionPlan, ErrorPagePlan, RawSectionPlan } from "../model/responses";
@@ -101,6 +102,8 @@ export interface HaproxyFrontend {
     rateLimit?: RateLimitPlan;
     auth?: EdgeAuth;
     extra?: string[];
+    /** ACME: answer HTTP-01 challenges for this account (render/acme.ts). */
+    acmeThumbprint?: string;
     errorPages?: ErrorPagePlan[];
     /** A map's name: `use_backend` by Host after the routes. */
     hostMap?: string;
@@ -293,6 +296,7 @@ function frontendSection(f: HaproxyFrontend, defaultMode: string, version: strin
     if (t.httpRequestMs !== undefined) lines.push(`timeout http-request ${t.httpRequestMs}ms`);
     if (t.httpKeepAliveMs !== undefined) lines.push(`timeout http-keep-alive ${t.httpKeepAliveMs}ms`);
     if (f.forwardFor) lines.push("option forwardfor");
+    if (f.acmeThumbprint !== undefined) lines.push(acmeChallengeRule(f.acmeThumbprint));
     lines.push(...frontendEdgeLines(f));
     lines.push(...(f.requestHeaders ?? []).map((r) => headerRule("http-request", r)));
     lines.push(...(f.responseHeaders ?? []).map((r) => headerRule("http-response", r)));

@@ -140,6 +140,8 @@ export interface HaproxyStepOptions {
     nonlocalBind6?: boolean;
     /** Switch to the family's archive repositories first (CentOS 7: the vault). */
     archiveRepos: boolean;
+    /** ACME: the step that puts the HTTP-01 answer live before the certificates exist (script/acmeSteps.ts). */
+    acmeResponder?: StepSpec;
 }
 
 const STATES_ONLY = `echo "haproxy-ha: only server states changed: the server-states step applies them through the runtime API, no reload"`;
@@ -204,7 +206,7 @@ const RELOAD_BUNDLE = reloadHaproxyVerifiedScript({
  * new set no longer has are removed. A changed file reloads haproxy (update only): rotating a
  * certificate is a reload, never a restart.
  */
-const installBundle = (reload: boolean, states?: ManagedServer[], liveMaps = false) =>
+const installBundle = (reload: boolean, states?: ManagedServer[], liveMaps = false): string =>
     [
         ...(reload && states ? [sameButStatesFunction(states)] : []),
         `umask 077`,
@@ -269,6 +271,9 @@ const installBundle = (reload: boolean, states?: ManagedServer[], liveMaps = fal
               ]
             : [`: "$changed"`]),
     ].join("\n");
+
+/** The bundle install (stdin), for the ACME responder step: the same validation, swap and reload. */
+export const installBundleScript = (reload: boolean): string => installBundle(reload);
 
 /** Removes the certificates the library installed, then puts back the config that was there before. */
 const removeBundle = (afterwards: string) =>
@@ -346,6 +351,7 @@ export function haproxySteps(opts: HaproxyStepOptions): StepSpec[] {
         triggers: [opts.ports, ...(restricted ? [restricted] : []), ...(peers ? [{ peers }] : [])],
     });
     if (opts.runtimeApi && candidateAdapters(os).some((a) => !a.haproxyRunDir)) steps.push(runtimeDirStep(os));
+    if (opts.acmeResponder) steps.push(opts.acmeResponder);
     steps.push(
         opts.certificates
             ? { name: "config", create: installBundle(false), update: installBundle(true, opts.serverStates, opts.maps !== undefined), delete: forOs(os, (a) => removeBundle(a.services.reloadIfActive("haproxy"))), stdinFile: HAPROXY_BUNDLE }

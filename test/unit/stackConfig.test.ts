@@ -73,6 +73,17 @@ const MINIMAL = {
     vip: "172.20.30.69/24",
 };
 
+/** A TLS frontend whose certificate is ACME's, on a family whose haproxy answers HTTP-01: a certificate member's refusal comes alone. */
+const ACME_TLS = {
+    os: "debian",
+    frontends: [
+        { name: "http", binds: [{ address: "172.20.30.69", port: 80 }], redirectToHttps: true },
+        { name: "https", binds: [{ address: "172.20.30.69", port: 443, tls: { certificates: ["site"] } }], defaultBackend: "app" },
+    ],
+    backends: [{ name: "app", servers: [{ name: "www1", address: "172.20.30.15" }] }],
+    certificates: [{ name: "site", acme: { directory: "https://acme.example/directory", domains: ["app.example"] } }],
+};
+
 /** A valid `haproxy-ha:instances` entry for the reference topology. */
 const INSTANCE = { name: "a", vips: ["172.20.30.69/24"], virtualRouterId: 61, master: "hk1" };
 /** A valid entry of each optional list, for a member's wrong value to go into. */
@@ -84,6 +95,7 @@ const VALID_ENTRIES: Record<string, Record<string, unknown>> = {
     trackFiles: { name: "f", path: "/run/f" },
     trackProcesses: { name: "p", process: "haproxy" },
     syncGroups: { name: "g", instances: ["a", "b"] },
+    certificates: ACME_TLS.certificates[0],
 };
 
 describe("stack config: unknown keys are refused with the nearest known key", () => {
@@ -151,7 +163,7 @@ describe("stack config: a value of the wrong type names the key and the value", 
             // A member of an optional list goes into an otherwise valid entry of it.
             const entry = at.length > 1 ? VALID_ENTRIES[String(at[0])] : undefined;
             // The rest of the config valid for the components too: their problems would come in the same error.
-            const around = at[0] === "instances" ? ACTIVE_ACTIVE : at[0] === "syncGroups" ? SAME_MASTER : {};
+            const around = at[0] === "instances" ? ACTIVE_ACTIVE : at[0] === "syncGroups" ? SAME_MASTER : at[0] === "certificates" ? ACME_TLS : {};
             const base = entry ? referenceConfig({ ...around, [at[0]]: [{ ...entry }] }) : referenceConfig();
             const error = parseError(withValueAt(base, at, value));
             // Text where a list or object with a secret member belongs may be that secret.
