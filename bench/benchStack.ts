@@ -19,6 +19,8 @@ export interface State {
     cert: number;
     /** web1's `servers[].state` (the drain event); ready when unset. */
     web1?: "ready" | "drain";
+    /** The acme-renewal event: app.example's certificate from this ACME directory instead of the throwaway CA. */
+    acme?: { directory: string; renewBeforeDays: number };
 }
 
 export function stack(info: LabInfo, s: State): Record<string, unknown> {
@@ -39,13 +41,15 @@ export function stack(info: LabInfo, s: State): Record<string, unknown> {
             },
         ],
         runtimeApi: true,
+        ...(s.acme ? { certificates: [{ name: "app", acme: { directory: s.acme.directory, email: "ops@example.com", domains: ["app.example"], renewBeforeDays: s.acme.renewBeforeDays } }] } : {}),
     });
 }
 
 /** Writes the stack file and sets the certificate as a secret, its PEM on stdin. */
 export function configure(info: LabInfo, s: State, leaves: string[]): void {
     writeStackFile(stack(info, s));
-    setCertificates(info, { app: leaves[s.cert] });
+    // With ACME the certificate is the engine's (no PEM to set).
+    if (!s.acme) setCertificates(info, { app: leaves[s.cert] });
 }
 
 /** vegeta targets through the VIP: plain HTTP, and HTTPS for app.example (verified against the CA). */

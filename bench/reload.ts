@@ -3,7 +3,9 @@
  * (vegeta in the lab's client). Events: `config-change` (a real `pulumi up` switching the
  * backend's `balance`), `cert-rotation` (a real `pulumi up` with a new certificate, load over
  * HTTPS) and `drain` (a real `pulumi up` setting web1's `servers[].state` to drain, which the
- * library applies through the runtime API without a reload, then one setting it back to ready).
+ * library applies through the runtime API without a reload, then one setting it back to ready) and
+ * `acme-renewal` (a real `pulumi up` renewing app.example's certificate from pebble in the control
+ * namespace, load over HTTPS checked against pebble's root; not in the default list).
  * One JSON line per run and a timeline SVG per event under bench/results/. Not a test: it
  * asserts nothing.
  *
@@ -11,7 +13,10 @@
  * (default 3), BENCH_EVENTS (comma list), BENCH_KEEPALIVE=0 (a new connection per request),
  * BENCH_RESULTS (the JSON lines file's name, default reload / reload-new-conn).
  */
-import { hostsOk, prepareTools, pulumiOk, removeStack } from "../lab/lab";
+import * as fs from "fs";
+import { hostsOk, LabInfo, prepareTools, pulumiOk, removeStack } from "../lab/lab";
+import { putOnClient } from "../lab/load";
+import { Pebble, startPebble } from "../lab/pebble";
 import { errorKinds, ok, RequestRecord, startAttack, summarize } from "../lab/load";
 import { benchLab, configure, makeCerts, State, vipTargets } from "./benchStack";
 import { load1, MACHINE, median, requestTimeline, Results, sleep } from "./common";
@@ -32,11 +37,18 @@ async function main(): Promise<void> {
     const results = new Results<Record<string, unknown>>(process.env.BENCH_RESULTS ?? (KEEPALIVE ? "reload" : "reload-new-conn"));
     const certs = makeCerts();
     const state: State = { balance: "roundrobin", cert: 0 };
+    let pebble: Pebble | undefined;
+    /** The engine trusts pebble's own HTTPS listener (NODE_EXTRA_CA_CERTS, as docs/acme.md says). */
+    let engineEnv: Record<string, string> = {};
     try {
         const lab = await benchLab(state, certs.leaves, certs.ca);
         const targets = vipTargets(lab);
         for (const event of EVENTS) {
-            const target = event === "cert-rotation" ? targets.https : targets.http;
+            if (event === "acme-renewal" && !pebble) {
+                pebble = await switchToAcme(lab, state, certs.leaves);
+                engineEnv = { NODE_EXTRA_CA_CERTS: pebble.listenerCa };
+            }
+            const target = event === "config-change" || event === "drain" ? targets.http : event === "acme-renewal" ? acmeTarget(targets.https) : targets.https;
             for (let run = 0; run < RUNS; run++) {
                 const attack = startAttack(target.url, { rate: RATE, timeoutMs: TIMEOUT_MS, flags: target.flags, keepalive: KEEPALIVE, maxWorkers: MAX_WORKERS, name: "reload" });
                 await sleep(2000);
@@ -44,20 +56,23 @@ async function main(): Promise<void> {
                 if (event === "config-change") {
                     state.balance = state.balance === "roundrobin" ? "static-rr" : "roundrobin";
                     configure(lab, state, certs.leaves);
-                    await pulumiOk(["up", "--yes", "--skip-preview"]);
+                    await pulumiOk(["up", "--yes", "--skip-preview"], { env: engineEnv });
                 } else if (event === "cert-rotation") {
                     state.cert = 1 - state.cert;
                     configure(lab, state, certs.leaves);
-                    await pulumiOk(["up", "--yes", "--skip-preview"]);
+                    await pulumiOk(["up", "--yes", "--skip-preview"], { env: engineEnv });
                 } else if (event === "drain") {
                     for (const wanted of ["drain", "ready"] as const) {
                         state.web1 = wanted;
                         configure(lab, state, certs.leaves);
-                        await pulumiOk(["up", "--yes", "--skip-preview"]);
+                        await pulumiOk(["up", "--yes", "--skip-preview"], { env: engineEnv });
                         if (wanted === "drain") await sleep(3000);
                     }
+                } else if (event === "acme-renewal") {
+                    // renewBeforeDays beyond pebble's 5-year certificates: every up renews.
+                    await pulumiOk(["up", "--yes", "--skip-preview"], { env: engineEnv });
                 } else {
-                    throw new Error(`BENCH_EVENTS: unknown event ${event} (config-change, cert-rotation, drain)`);
+                    throw new Error(`BENCH_EVENTS: unknown event ${event} (config-change, cert-rotation, drain, acme-renewal)`);
                 }
                 const t1 = Date.now() / 1000;
                 await sleep(2000);
@@ -68,6 +83,7 @@ async function main(): Promise<void> {
             }
         }
     } finally {
+        pebble?.stop();
         hostsOk(["down"]);
         removeStack();
     }
@@ -78,6 +94,23 @@ async function main(): Promise<void> {
         const med = (f: (r: ReturnType<typeof summarize>) => number) => median(rows.map(f));
         console.log(`${event.padEnd(14)} ${String(med((r) => r.rate_rps)).padStart(12)}  ${`${med((r) => r.failed)}/${med((r) => r.total)}`.padStart(12)} ${med((r) => r.p50_ms).toFixed(2).padStart(10)} ${med((r) => r.p99_ms).toFixed(2).padStart(9)}`);
     }
+}
+
+/** pebble's root in the client, where vegeta checks the served certificate against it. */
+const CLIENT_PEBBLE_ROOT = "/var/tmp/haproxy-ha-load/pebble-root.crt";
+
+function acmeTarget(https: { url: string; flags: string[] }): { url: string; flags: string[] } {
+    return { url: https.url, flags: https.flags.map((f) => (f.startsWith("-root-certs=") ? `-root-certs=${CLIENT_PEBBLE_ROOT}` : f)) };
+}
+
+/** pebble in the control namespace, and app.example's certificate issued by it (the first, untimed up). */
+async function switchToAcme(lab: LabInfo, state: State, leaves: string[]): Promise<Pebble> {
+    const pebble = await startPebble(lab, lab.vip.split("/")[0]);
+    putOnClient(CLIENT_PEBBLE_ROOT, fs.readFileSync(pebble.rootFile, "utf8"));
+    state.acme = { directory: pebble.directory, renewBeforeDays: 2000 };
+    configure(lab, state, leaves);
+    await pulumiOk(["up", "--yes", "--skip-preview"], { env: { NODE_EXTRA_CA_CERTS: pebble.listenerCa } });
+    return pebble;
 }
 
 function chart(event: string, records: RequestRecord[], t0: number, t1: number, url: string): void {
