@@ -32,7 +32,7 @@ import {
 } from "../validate";
 import { checkServerAddress, DnsPlan, normalizeDns } from "./dns";
 import { checkConnection, HostPlan, hostPlan } from "./host";
-import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
+import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, strings, whenKnown } from "./problems";
 import { compressionPlan, CompressionPlan, errorPagePlans, ErrorPagePlan, HaproxyCompressionArgs, HaproxyErrorPageArgs, http2Refusal, rawSectionPlans, RawSectionPlan } from "./responses";
 import { HaproxyRouteMatchArgs, MapPlan, mapPlans, ROUTE_CONDITION_KEYS, routeConditions, RoutePlan } from "./routing";
 
@@ -427,18 +427,6 @@ function list(c: Checks, path: ArgPath, v: unknown, what: string, min = 0, known
         }
         if (known) checkKeys(c, [...path, i], e, known);
         return [{ entry: e, i }];
-    });
-}
-
-function strings<T>(c: Checks, path: ArgPath, v: unknown, check: (path: ArgPath, s: unknown) => T | undefined): T[] {
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) {
-        c.add(path, "must be a list of strings", v);
-        return [];
-    }
-    return v.flatMap((s, i) => {
-        const r = check([...path, i], s);
-        return r === undefined ? [] : [r];
     });
 }
 

@@ -168,6 +168,19 @@ export function memoizedNormalizer<A extends object, P>(normalize: (name: string
     return Object.defineProperties(normalizer, { reuse: { value: reuse }, runs: { get: () => runs } }) as Normalizer<A, P>;
 }
 
+/** A list of strings at `path`, each entry through `check` (undefined: refused there, left out). */
+export function strings<T>(c: Checks, path: ArgPath, v: unknown, check: (path: ArgPath, s: unknown) => T | undefined): T[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) {
+        c.add(path, "must be a list of strings", v);
+        return [];
+    }
+    return v.flatMap((s, i) => {
+        const r = check([...path, i], s);
+        return r === undefined ? [] : [r];
+    });
+}
+
 /** A plain value (not an Output or a Promise): checkable now. */
 export function isKnown<T>(v: pulumi.Input<T>): v is T {
     return !pulumi.Output.isInstance(v) && !(v instanceof Promise);

@@ -6,7 +6,7 @@
  * version or (regexes) escaped by `configArg`; what neither can say is refused. PURE.
  */
 import { checkCidr, checkHttpPath, checkName } from "../validate";
-import { ArgPath, Checks } from "./problems";
+import { ArgPath, Checks, strings } from "./problems";
 
 /** One header test: `values` (any of them, exact), or `regex`, or neither (the header is present). */
 export interface HaproxyHeaderMatchArgs {
@@ -124,18 +124,6 @@ function regexProblem(v: unknown): string | undefined {
     return undefined;
 }
 
-function stringList(c: Checks, path: ArgPath, v: unknown, check: (p: ArgPath, s: unknown) => string | undefined): string[] {
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) {
-        c.add(path, "must be a list of strings", v);
-        return [];
-    }
-    return v.flatMap((s, i) => {
-        const r = check([...path, i], s);
-        return r === undefined ? [] : [r];
-    });
-}
-
 function objects(c: Checks, path: ArgPath, v: unknown, what: string, keys: readonly string[]): { e: Record<string, unknown>; i: number }[] {
     if (v === undefined) return [];
     if (!Array.isArray(v) || v.length === 0) {
@@ -164,14 +152,14 @@ const plain = (c: Checks) => (p: ArgPath, s: unknown) => {
 export function matchPlan(c: Checks, path: ArgPath, m: Record<string, unknown>): MatchPlan {
     const where = c.where;
     const at = (k: string) => [...path, k];
-    const hosts = stringList(c, at("hosts"), m.hosts, (p, s) => {
+    const hosts = strings(c, at("hosts"), m.hosts, (p, s) => {
         if (typeof s !== "string" || s.length > 253 || !HOST_RE.test(s)) {
             c.add(p, "must be a host name such as app.example.com", s);
             return undefined;
         }
         return s.toLowerCase();
     });
-    const pathPrefixes = stringList(c, at("pathPrefixes"), m.pathPrefixes, (p, s) => c.at(p, (f) => checkHttpPath(where, f, s)));
+    const pathPrefixes = strings(c, at("pathPrefixes"), m.pathPrefixes, (p, s) => c.at(p, (f) => checkHttpPath(where, f, s)));
     const pathLike = (p: ArgPath, s: unknown) => {
         if (typeof s !== "string" || !s.startsWith("/") || !isPlainWord(s)) {
             c.add(p, `must be a path starting with '/' (${PLAIN_RULE.slice(5)})`, s);
@@ -179,8 +167,8 @@ export function matchPlan(c: Checks, path: ArgPath, m: Record<string, unknown>):
         }
         return s;
     };
-    const paths = stringList(c, at("paths"), m.paths, pathLike);
-    const pathSuffixes = stringList(c, at("pathSuffixes"), m.pathSuffixes, plain(c));
+    const paths = strings(c, at("paths"), m.paths, pathLike);
+    const pathSuffixes = strings(c, at("pathSuffixes"), m.pathSuffixes, plain(c));
     const regex = (p: ArgPath, s: unknown) => {
         const problem = regexProblem(s);
         if (problem) {
@@ -189,8 +177,8 @@ export function matchPlan(c: Checks, path: ArgPath, m: Record<string, unknown>):
         }
         return s as string;
     };
-    const pathRegexes = stringList(c, at("pathRegexes"), m.pathRegexes, regex);
-    const methods = stringList(c, at("methods"), m.methods, (p, s) => {
+    const pathRegexes = strings(c, at("pathRegexes"), m.pathRegexes, regex);
+    const methods = strings(c, at("methods"), m.methods, (p, s) => {
         if (typeof s !== "string" || !METHOD_RE.test(s)) {
             c.add(p, "must be an HTTP method in capitals, e.g. GET", s);
             return undefined;
@@ -200,19 +188,19 @@ export function matchPlan(c: Checks, path: ArgPath, m: Record<string, unknown>):
     const headers = objects(c, at("headers"), m.headers, "header tests with `name`", ["name", "values", "regex"]).flatMap(({ e, i }): HeaderMatchPlan[] => {
         const hp = [...path, "headers", i];
         if (typeof e.name !== "string" || !HEADER_NAME_RE.test(e.name)) c.add([...hp, "name"], "must be a header name (letters, digits, '-')", e.name);
-        const values = stringList(c, [...hp, "values"], e.values, plain(c));
+        const values = strings(c, [...hp, "values"], e.values, plain(c));
         const rx = e.regex === undefined ? undefined : regex([...hp, "regex"], e.regex);
         if (e.values !== undefined && e.regex !== undefined) c.add([...hp, "regex"], "is an alternative to `values`: set one of them (or neither: the header is present)", e.regex);
         return typeof e.name === "string" ? [{ name: e.name, values, ...(rx === undefined ? {} : { regex: rx }) }] : [];
     });
-    const sources = stringList(c, at("sources"), m.sources, (p, s) => {
+    const sources = strings(c, at("sources"), m.sources, (p, s) => {
         if (typeof s === "string" && !s.includes("/")) return c.at(p, (f) => checkCidr(where, f, `${s}/${s.includes(":") ? 128 : 32}`)) === undefined ? undefined : s;
         return c.at(p, (f) => checkCidr(where, f, s)) === undefined ? undefined : (s as string);
     });
     const queryParams = objects(c, at("queryParams"), m.queryParams, "query parameter tests with `name`", ["name", "values"]).flatMap(({ e, i }): QueryParamMatchPlan[] => {
         const qp = [...path, "queryParams", i];
         if (typeof e.name !== "string" || !PARAM_NAME_RE.test(e.name)) c.add([...qp, "name"], "must be a parameter name (letters, digits, '.', '_', '~', '-')", e.name);
-        const values = stringList(c, [...qp, "values"], e.values, plain(c));
+        const values = strings(c, [...qp, "values"], e.values, plain(c));
         return typeof e.name === "string" ? [{ name: e.name, values }] : [];
     });
     return { hosts, pathPrefixes, paths, pathSuffixes, pathRegexes, methods, headers, sources, queryParams };

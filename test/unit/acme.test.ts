@@ -11,6 +11,7 @@ import { acmeChallengeRule } from "../../components/render/acme";
 import { acmeResponderScript } from "../../components/script/acmeSteps";
 import { setRenderMocks } from "../../scripts/renderStack";
 import { resolved } from "./helpers";
+import { MINIMAL } from "./fixtures";
 
 setRenderMocks();
 
@@ -44,14 +45,8 @@ function errorOf(fn: () => unknown): string {
 }
 
 const STACK = {
+    ...MINIMAL,
     os: "debian",
-    ssh: { privateKeyPath: "/dev/null" },
-    webs: [{ name: "www1", host: "172.20.30.15" }],
-    balancers: [
-        { name: "hk1", host: "172.20.30.25" },
-        { name: "hk2", host: "172.20.30.26" },
-    ],
-    vip: "172.20.30.69/24",
     frontends: [
         { name: "http", binds: [{ address: "172.20.30.69", port: 80 }], redirectToHttps: true },
         { name: "https", binds: [{ address: "172.20.30.69", port: 443, tls: { certificates: ["site"] } }], defaultBackend: "app" },

@@ -32,3 +32,14 @@ export const ACTIVE_ACTIVE = {
         { name: "b", vips: ["172.20.30.70/24"], virtualRouterId: 62, master: "hk2" },
     ],
 };
+
+/** The smallest config that names every required key. */
+export const MINIMAL = {
+    ssh: { privateKeyPath: "/dev/null" },
+    webs: [{ name: "www1", host: "172.20.30.15" }],
+    balancers: [
+        { name: "hk1", host: "172.20.30.25" },
+        { name: "hk2", host: "172.20.30.26" },
+    ],
+    vip: "172.20.30.69/24",
+};

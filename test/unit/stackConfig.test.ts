@@ -22,7 +22,7 @@ import {
     StackConfigKey,
 } from "../../components/stackConfig";
 import { setRenderMocks } from "../../scripts/renderStack";
-import { ACTIVE_ACTIVE, referenceConfig } from "./fixtures";
+import { ACTIVE_ACTIVE, MINIMAL, referenceConfig } from "./fixtures";
 import { REPO_ROOT } from "./helpers";
 
 setRenderMocks();
@@ -62,16 +62,6 @@ function stackKey(at: (string | number)[]): string {
 
 const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** The smallest config that names every required key. */
-const MINIMAL = {
-    ssh: { privateKeyPath: "/dev/null" },
-    webs: [{ name: "www1", host: "172.20.30.15" }],
-    balancers: [
-        { name: "hk1", host: "172.20.30.25" },
-        { name: "hk2", host: "172.20.30.26" },
-    ],
-    vip: "172.20.30.69/24",
-};
 
 /** A TLS frontend whose certificate is ACME's, on a family whose haproxy answers HTTP-01: a certificate member's refusal comes alone. */
 const ACME_TLS = {
