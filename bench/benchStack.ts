@@ -19,6 +19,8 @@ export interface State {
     cert: number;
     /** web1's `servers[].state` (the drain event); ready when unset. */
     web1?: "ready" | "drain";
+    /** lb1's `balancers[].state` (the maint event); ready when unset. */
+    lb1?: "ready" | "maint";
     /** The acme-renewal event: app.example's certificate from this ACME directory instead of the throwaway CA. */
     acme?: { directory: string; renewBeforeDays: number };
 }
@@ -41,6 +43,14 @@ export function stack(info: LabInfo, s: State): Record<string, unknown> {
             },
         ],
         runtimeApi: true,
+        ...(s.lb1
+            ? {
+                  balancers: [
+                      { name: "lb1", host: info.hosts.lb1.address, priority: 100, state: s.lb1 },
+                      { name: "lb2", host: info.hosts.lb2.address, priority: 90 },
+                  ],
+              }
+            : {}),
         ...(s.acme ? { certificates: [{ name: "app", acme: { directory: s.acme.directory, email: "ops@example.com", domains: ["app.example"], renewBeforeDays: s.acme.renewBeforeDays } }] } : {}),
     });
 }

@@ -5,7 +5,9 @@
  * HTTPS) and `drain` (a real `pulumi up` setting web1's `servers[].state` to drain, which the
  * library applies through the runtime API without a reload, then one setting it back to ready) and
  * `acme-renewal` (a real `pulumi up` renewing app.example's certificate from pebble in the control
- * namespace, load over HTTPS checked against pebble's root; not in the default list).
+ * namespace, load over HTTPS checked against pebble's root; not in the default list) and `maint`
+ * (a real `pulumi up` putting lb1, the MASTER, in `balancers[].state: maint`: the VIP moves to lb2
+ * by a priority drop; then one setting it ready, lb1 takes the VIP back; not in the default list).
  * One JSON line per run and a timeline SVG per event under bench/results/. Not a test: it
  * asserts nothing.
  *
@@ -14,7 +16,7 @@
  * BENCH_RESULTS (the JSON lines file's name, default reload / reload-new-conn).
  */
 import * as fs from "fs";
-import { hostsOk, LabInfo, prepareTools, pulumiOk, removeStack } from "../lab/lab";
+import { hostsOk, LabInfo, prepareTools, pulumiOk, removeStack, vipHolders, waitFor } from "../lab/lab";
 import { putOnClient } from "../lab/load";
 import { Pebble, startPebble } from "../lab/pebble";
 import { errorKinds, ok, RequestRecord, startAttack, summarize } from "../lab/load";
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
                 pebble = await switchToAcme(lab, state, certs.leaves);
                 engineEnv = { NODE_EXTRA_CA_CERTS: pebble.listenerCa };
             }
-            const target = event === "config-change" || event === "drain" ? targets.http : event === "acme-renewal" ? acmeTarget(targets.https) : targets.https;
+            const target = event === "config-change" || event === "drain" || event === "maint" ? targets.http : event === "acme-renewal" ? acmeTarget(targets.https) : targets.https;
             for (let run = 0; run < RUNS; run++) {
                 const attack = startAttack(target.url, { rate: RATE, timeoutMs: TIMEOUT_MS, flags: target.flags, keepalive: KEEPALIVE, maxWorkers: MAX_WORKERS, name: "reload" });
                 await sleep(2000);
@@ -68,11 +70,23 @@ async function main(): Promise<void> {
                         await pulumiOk(["up", "--yes", "--skip-preview"], { env: engineEnv });
                         if (wanted === "drain") await sleep(3000);
                     }
+                } else if (event === "maint") {
+                    for (const wanted of ["maint", "ready"] as const) {
+                        state.lb1 = wanted;
+                        configure(lab, state, certs.leaves);
+                        await pulumiOk(["up", "--yes", "--skip-preview"], { env: engineEnv });
+                        if (wanted === "maint") {
+                            const holders = vipHolders(lab).join();
+                            if (holders !== "lb2") throw new Error(`maint: the VIP is on ${holders || "no balancer"} after pulumi up, not on lb2`);
+                            await sleep(3000);
+                        }
+                    }
+                    await waitFor("the VIP back on lb1", () => vipHolders(lab).join() === "lb1", 15_000);
                 } else if (event === "acme-renewal") {
                     // renewBeforeDays beyond pebble's 5-year certificates: every up renews.
                     await pulumiOk(["up", "--yes", "--skip-preview"], { env: engineEnv });
                 } else {
-                    throw new Error(`BENCH_EVENTS: unknown event ${event} (config-change, cert-rotation, drain, acme-renewal)`);
+                    throw new Error(`BENCH_EVENTS: unknown event ${event} (config-change, cert-rotation, drain, acme-renewal, maint)`);
                 }
                 const t1 = Date.now() / 1000;
                 await sleep(2000);
@@ -132,8 +146,8 @@ function chart(event: string, records: RequestRecord[], t0: number, t1: number, 
                 { name: "failed", color: "#d62728", points: tl.failed, dots: true },
             ],
             markers: [
-                { x: 0, label: event === "drain" ? "pulumi up: drain web1" : "pulumi up starts", color: "#444" },
-                { x: Math.round((t1 - t0) * 100) / 100, label: event === "drain" ? "pulumi up: web1 ready again, done" : "pulumi up done", color: "#2ca02c" },
+                { x: 0, label: event === "drain" ? "pulumi up: drain web1" : event === "maint" ? "pulumi up: lb1 maint" : "pulumi up starts", color: "#444" },
+                { x: Math.round((t1 - t0) * 100) / 100, label: event === "drain" ? "pulumi up: web1 ready again, done" : event === "maint" ? "lb1 ready, VIP back on lb1" : "pulumi up done", color: "#2ca02c" },
             ],
         }),
     );

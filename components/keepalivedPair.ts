@@ -9,6 +9,7 @@ import { OsAdapter, OsChoice, sameOnEveryFamily } from "./os";
 import { renderKeepalivedConfig, VrrpTrackScript } from "./render/keepalived";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
+import { maintHandoverTimeoutS } from "./script/maintenance";
 import { hookPath, NOTIFY_SCRIPT_PATH, renderNotifyScript } from "./script/vrrpNotify";
 import { ArgumentError, checkConfigWord } from "./validate";
 
@@ -25,6 +26,14 @@ export interface KeepalivedNodeArgs {
      * `masterPriority`/`backupPriority` there instead.
      */
     priority?: number;
+    /**
+     * `ready` (default) or `maint`: a node in maint hands the VIPs to its peer and stays BACKUP
+     * (rendered with priority 1 in every instance; with `nopreempt` keepalived is restarted there,
+     * whose stop sends a priority-0 advert), and its config step waits until it holds none of
+     * them. `ready` puts the node's own priorities back. Not both nodes; the peer's priorities
+     * must be above 1. See docs/day2.md.
+     */
+    state?: string;
     /**
      * This node's steps wait for these (a resource or a list of them, as in `dependsOn` of the
      * resource options), e.g. the node's own HaproxyNode. The pair's `dependsOn` applies to both
@@ -239,7 +248,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
         this.masterName = nodes[masterIndex].name;
         this.masters = Object.fromEntries(instances.map((i) => [i.name, nodes[i.masterIndex].name]));
         const shipped = extensions.trackScripts.flatMap((t) => (t.file ? [{ step: t.renderedName.replace(/^track_/, "track-"), path: t.file.path, content: t.file.content }] : []));
-        const steps = keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined, trackScripts: shipped });
+        const steps = keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined, trackScripts: shipped, maintHandoverTimeoutS: maintHandoverTimeoutS(Math.max(...instances.map((x) => x.advertInt))) });
         const hookBodies: Record<string, pulumi.Output<string>> = Object.fromEntries([
             ...hooks.map((h) => [hookPath(h.state), pulumi.secret(pulumi.output(h.body))]),
             // A user track script may hold tokens like a hook: a secret, on stdin, in a 0700 file.
@@ -267,6 +276,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                 resolvedInstances.apply((resolved) =>
                     renderKeepalivedConfig({
                         nodeName: node.name,
+                        maint: node.state === "maint",
                         vrrpVersion: allV3 ? 3 : 2,
                         scripts: [...scripts, ...userScripts.map(({ instances: _, ...s }) => s)],
                         trackFiles: extensions.trackFiles.map((f) => ({ name: f.renderedName, file: f.file, weight: f.weight, initValue: f.initValue })),

@@ -31,6 +31,7 @@ import { checkServerAddress } from "./model/dns";
 import { ArgPath, ArgumentErrors } from "./model/problems";
 import { OS_CHOICES, OsChoice } from "./os";
 import { BALANCE_ALGORITHMS, BalanceAlgorithm, SERVER_STATES, ServerState } from "./render/haproxy";
+import { BALANCER_STATES } from "./model/maintenance";
 import { singleBalancerProblems, unmanagedWebProblems } from "./stackVariants";
 import { checkTopology, topologyProblems } from "./topology";
 import { ArgumentError, checkCidr, checkHostKey, checkInterface, checkIp, checkName, checkRawLines } from "./validate";
@@ -469,6 +470,11 @@ const KEYS = {
                 defaultByPosition: DEFAULTS.keepalivedPair.priorities,
                 shorthandOf: "instances",
                 description: "VRRP priority; the two must differ, the higher starts as MASTER",
+            }),
+            state: leaf(oneOf(BALANCER_STATES), {
+                default: "ready",
+                description:
+                    "`maint`: the balancer hands its VIPs to the other one and stays BACKUP (priority 1; `pulumi up` waits until the other holds them), for an upgrade or a rebuild; `ready` takes it back. One balancer at a time, and not with a single balancer (see docs/day2.md)",
             }),
         },
         { min: 1, max: 2 },

@@ -49,6 +49,9 @@ export function singleBalancerProblems(raw: Record<string, unknown>): Problem[] 
     const problems: Problem[] = PAIR_ONLY_KEYS.filter((k) => raw[k] !== undefined).map((k) => ({ path: [k], rule, value: raw[k] }));
     const only = balancers[0] as Record<string, unknown> | undefined;
     if (only && typeof only === "object" && only.priority !== undefined) problems.push({ path: ["balancers", 0, "priority"], rule, value: only.priority });
+    if (only && typeof only === "object" && only.state === "maint") {
+        problems.push({ path: ["balancers", 0, "state"], rule: "hands the VIPs to the other balancer, and one balancer has no other: it would take the service down (add a second balancer first)", value: only.state });
+    }
     return problems;
 }
 

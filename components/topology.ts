@@ -119,6 +119,7 @@ export const KEEPALIVED_PAIR_ROWS: readonly Row[] = [
     { stack: ["balancers", "$i", "host"], arg: ["nodes", "$i", "connection"], value: connectionTo },
     { stack: ["balancers", "$i", "host"], arg: ["nodes", "$i", "address"] },
     { stack: ["balancers", "$i", "priority"], arg: ["nodes", "$i", "priority"] },
+    { stack: ["balancers", "$i", "state"], arg: ["nodes", "$i", "state"] },
     { stack: ["balancers"], arg: ["nodes"], errorsOnly: true },
     { stack: ["vip"], arg: ["vip"] },
     { stack: ["virtualRouterId"], arg: ["virtualRouterId"] },

@@ -27,12 +27,15 @@ import {
     Cidr,
 } from "../validate";
 import { checkConnection, HostPlan, hostPlan } from "./host";
+import { BalancerState, nodeStates } from "./maintenance";
 import { ArgPath, Checks, isKnown, memoizedNormalizer, pathText, whenKnown } from "./problems";
 
 /** Checked values only: the wiring (`connection`, `dependsOn`) is read from the args where it is used. */
 export interface KeepalivedNodePlan {
     name: string;
     address: pulumi.Input<string>;
+    /** `maint`: rendered BACKUP with priority 1 in every instance, so the peer holds the VIPs (model/maintenance.ts). */
+    state: BalancerState;
 }
 
 export interface VrrpInstancePlan {
@@ -266,6 +269,7 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
         return {
             name: c.at(["nodes", i, "name"], (f) => checkName(where, f, n?.name)) ?? String(n?.name),
             address: whenKnown(c, ["nodes", i, "address"], n?.address, (f, a) => checkIp(where, f, a)),
+            state: "ready" as BalancerState,
         };
     }) as [KeepalivedNodePlan, KeepalivedNodePlan];
     if (!nodes.some((_, i) => c.has(["nodes", i, "name"]))) c.at(["nodes"], (f) => checkUniqueNames(where, f, nodes.map((n) => n.name)));
@@ -294,6 +298,12 @@ function normalize(name: string, args: KeepalivedPairArgs): KeepalivedPlan {
         const inst = shorthandInstance(c, name, os, args);
         if (inst) instances = [inst];
     }
+    nodeStates(
+        c,
+        args.nodes.map((n) => n?.state),
+        instances.map((x) => x.priorities),
+        instances.map((x) => x.path),
+    ).forEach((s, i) => (nodes[i].state = s));
     const keepalived = oldestVersions(os).keepalived;
     const mixed = instances.findIndex((x) => x.vrrpVersion !== instances[0].vrrpVersion);
     if (mixed >= 0 && !versionAtLeast(keepalived, "2")) {

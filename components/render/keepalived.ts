@@ -3,6 +3,7 @@
  * keepalived 1.3.5 (CentOS 7) accepts; never `vrrp_strict`, which adds DROP rules and forbids
  * unicast and authentication.
  */
+import { MAINT_MARKER, MAINT_PRIORITY } from "../model/maintenance";
 import { ConfigHooksSpec, InstanceHooksSpec, renderHookSections, renderInstanceHooks } from "./keepalivedHooks";
 
 export interface VrrpTrackScript {
@@ -56,6 +57,8 @@ export interface KeepalivedConfigSpec extends ConfigHooksSpec {
     vrrpVersion: 2 | 3;
     scripts: VrrpTrackScript[];
     instances: VrrpInstanceSpec[];
+    /** The node is in maint: every instance BACKUP with priority 1 (the peer takes the VIPs), and a marker line. */
+    maint?: boolean;
 }
 
 /** One instance, as the single-VIP shorthand has always rendered it; new directives come last. */
@@ -90,6 +93,7 @@ function renderInstance(spec: VrrpInstanceSpec): string[] {
 export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
     const lines: string[] = [
         `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`,
+        ...(spec.maint ? [MAINT_MARKER] : []),
         "global_defs {",
         `    router_id ${spec.nodeName}`,
         "    enable_script_security",
@@ -114,7 +118,7 @@ export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
     lines.push(...renderHookSections(spec));
     spec.instances.forEach((instance, i) => {
         if (i > 0) lines.push("");
-        lines.push(...renderInstance(instance));
+        lines.push(...renderInstance(spec.maint ? { ...instance, state: "BACKUP", priority: MAINT_PRIORITY } : instance));
     });
     return lines.join("\n") + "\n";
 }

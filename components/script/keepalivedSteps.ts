@@ -9,6 +9,7 @@ import { installFileScript, removeFileScript, restorePreviousFileScript } from "
 import { KEEPALIVED_REDACT_FUNCTION, reloadKeepalivedVerifiedScript } from "./keepalivedReload";
 import { vrrpFirewallScript } from "./firewall";
 import { vridCollisionCheckScript } from "./vrrpListen";
+import { maintHandoverScript, maintHandoverTimeoutS } from "./maintenance";
 import { packagesStep } from "./packages";
 import { restoreSysctlScript, setSysctlScript } from "./sysctl";
 import { indent } from "./text";
@@ -91,6 +92,8 @@ export interface KeepalivedStepOptions {
     notify?: { hooks: NotifyState[] };
     /** User track scripts shipped as files (from stdin), by step name → path; before the config that runs them. */
     trackScripts?: { step: string; path: string }[];
+    /** Seconds a node in maint waits for its peer to take the VIPs (script/maintenance.ts). Default: for adverts every second. */
+    maintHandoverTimeoutS?: number;
 }
 
 const IPV6_NONLOCAL_BIND = "net.ipv6.ip_nonlocal_bind";
@@ -120,17 +123,19 @@ export function keepalivedSteps(opts: KeepalivedStepOptions): StepSpec[] {
     }
     // A user script may hold tokens: not `plain`, like the hooks.
     for (const t of opts.trackScripts ?? []) steps.push(executableStep(t.step, t.path, false));
+    // A node in maint (a marker in its config) waits until the peer holds the VIPs, at every (re)start of keepalived.
+    const handover = maintHandoverScript(KEEPALIVED_CONFIG_PATH, opts.maintHandoverTimeoutS ?? maintHandoverTimeoutS(1));
     steps.push(
         {
             name: "config",
             create: installConfig(os, false),
-            update: installConfig(os, true),
+            update: `${installConfig(os, true)}\n${handover}`,
             delete: forOs(os, (a) => removeFileScript(KEEPALIVED_CONFIG_PATH, a.services.reloadIfActive("keepalived"))),
             stdinFile: KEEPALIVED_CONFIG_PATH,
         },
         {
             name: "service",
-            create: forOs(os, (a) => a.services.enableAndRestart("keepalived")),
+            create: `${forOs(os, (a) => a.services.enableAndRestart("keepalived"))}\n${handover}`,
             update: forOs(os, (a) => a.services.ensureRunning("keepalived")),
             delete: forOs(os, (a) => a.services.restore("keepalived")),
         },

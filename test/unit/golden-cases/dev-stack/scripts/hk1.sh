@@ -838,6 +838,28 @@ if [ "$changed" = 1 ]; then
     exit 1
   fi
 fi
+if grep -qxF '# haproxy-ha: state maint: priority 1 in every instance, the peer holds the VIPs' '/etc/keepalived/keepalived.conf'; then
+  maint_vips=$(awk 'NF == 3 && $2 == "dev" && $1 ~ /[/][0-9]+$/ { print $1, $3 }' '/etc/keepalived/keepalived.conf')
+  maint_held() {
+    printf '%s\n' "$maint_vips" | while read -r mv mif; do
+      [ -n "$mv" ] || continue
+      if ip -o addr show dev "$mif" 2>/dev/null | awk -v a="${mv%/*}" '{ split($4, x, "/"); if (x[1] == a) f = 1 } END { exit !f }'; then echo "${mv%/*}"; fi
+    done
+  }
+  if [ -n "$(maint_held)" ] && grep -Eq '^[[:space:]]*nopreempt[[:space:]]*$' '/etc/keepalived/keepalived.conf'; then
+    echo "haproxy-ha: state maint with nopreempt: restarting keepalived (its stop sends a priority-0 advert) to hand the VIPs over" >&2
+    systemctl restart keepalived
+  fi
+  maint_i=0
+  while held=$(maint_held) && [ -n "$held" ]; do
+    if [ "$maint_i" -ge 70 ]; then
+      echo "haproxy-ha: in state maint, but this node still holds $(printf '%s' "$held" | tr '\n' ' ') after 14 s: the peer did not take them (is keepalived running on the peer, and its priority above 1?)" >&2
+      exit 1
+    fi
+    sleep "${HAPROXY_HA_POLL_S:-0.2}"
+    maint_i=$((maint_i + 1))
+  done
+fi
 
 #### config.delete
 set -eu
@@ -858,6 +880,28 @@ if [ ! -e "$saved" ]; then
 fi
 [ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 systemctl restart 'keepalived'
+if grep -qxF '# haproxy-ha: state maint: priority 1 in every instance, the peer holds the VIPs' '/etc/keepalived/keepalived.conf'; then
+  maint_vips=$(awk 'NF == 3 && $2 == "dev" && $1 ~ /[/][0-9]+$/ { print $1, $3 }' '/etc/keepalived/keepalived.conf')
+  maint_held() {
+    printf '%s\n' "$maint_vips" | while read -r mv mif; do
+      [ -n "$mv" ] || continue
+      if ip -o addr show dev "$mif" 2>/dev/null | awk -v a="${mv%/*}" '{ split($4, x, "/"); if (x[1] == a) f = 1 } END { exit !f }'; then echo "${mv%/*}"; fi
+    done
+  }
+  if [ -n "$(maint_held)" ] && grep -Eq '^[[:space:]]*nopreempt[[:space:]]*$' '/etc/keepalived/keepalived.conf'; then
+    echo "haproxy-ha: state maint with nopreempt: restarting keepalived (its stop sends a priority-0 advert) to hand the VIPs over" >&2
+    systemctl restart keepalived
+  fi
+  maint_i=0
+  while held=$(maint_held) && [ -n "$held" ]; do
+    if [ "$maint_i" -ge 70 ]; then
+      echo "haproxy-ha: in state maint, but this node still holds $(printf '%s' "$held" | tr '\n' ' ') after 14 s: the peer did not take them (is keepalived running on the peer, and its priority above 1?)" >&2
+      exit 1
+    fi
+    sleep "${HAPROXY_HA_POLL_S:-0.2}"
+    maint_i=$((maint_i + 1))
+  done
+fi
 
 #### service.update
 set -eu
