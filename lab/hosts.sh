@@ -9,9 +9,17 @@
 # into a bridge that lives in a separate "switch" namespace; the SSH client / Pulumi engine
 # run in the control namespace `hactl`. Nothing touches the machine's own network namespace.
 #
-#   hosts.sh up [--webs N] | down | status
-#                                    N web servers web1..webN (default 2), see plan below
-#   hosts.sh plan [--webs N]         print each host's name, address and MAC (no root, no lab)
+#   hosts.sh up [--webs N] [--release R] [--host-release HOST=R]... | down | status
+#                                    N web servers web1..webN (default 2), see plan below; every
+#                                    host on Debian R (11, 12 or 13; default LAB_RELEASE, else
+#                                    12), HOST on R where --host-release says so (a mixed lab)
+#   hosts.sh plan [same options as up] print each host's name, address, MAC, release and suite
+#                                    (no root, no lab)
+#   hosts.sh prepare [--release R]...  build the rootfs and mirror caches of R only (no lab)
+#   hosts.sh rebuild HOST --release R [--new-host-key]
+#                                    stop HOST, throw its disk away and boot it afresh from R's
+#                                    rootfs at the same address and MAC, with the same SSH host
+#                                    keys (--new-host-key: new ones, written to known_hosts)
 #   hosts.sh exec HOST -- CMD...     run CMD inside HOST (exit code passed through)
 #   hosts.sh stage HOST nginx        prior state: nginx installed, enabled and running, with
 #                                    port 80 open in an active ufw (ssh stays allowed)
@@ -32,8 +40,11 @@
 # `up --webs N` records N in LAB_STATE; the other subcommands act on the hosts it recorded.
 set -Eeuo pipefail
 
-readonly SCRIPT_VERSION=4   # bump whenever the rootfs template below changes
-readonly SUITE=bookworm
+readonly SCRIPT_VERSION=5   # bump whenever the rootfs template below changes
+# Debian releases the lab boots, by number: each has its own cached rootfs and mirror.
+declare -rA SUITE_OF=([11]=bullseye [12]=bookworm [13]=trixie)
+readonly RELEASES="11 12 13"
+readonly DEFAULT_RELEASE=12
 # A minimal server image: init, sshd, ip, ps/pgrep, curl. python3 and python3-apt stay, as on
 # a real cloud image: the Ansible peer of the benchmark needs them on its targets.
 readonly ROOTFS_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,curl,ca-certificates,python3,python3-apt"
@@ -53,6 +64,7 @@ readonly MAX_WEBS=69          # web69 is .99, the last address below the VIPs
 readonly NET=10.77.0
 HOSTS=()
 declare -A ADDR=()
+declare -A REL=()             # each host's Debian release (11, 12, 13)
 readonly PREFIX=24
 readonly VIP=10.77.0.100      # reserved for keepalived, never assigned here
 readonly NS_PREFIX=${LAB_NS_PREFIX:-hal}
@@ -69,6 +81,7 @@ KNOWN_HOSTS=$SSH_DIR/known_hosts
 SSH_CONFIG=$SSH_DIR/config
 HOSTS_JSON=$LAB_STATE/hosts.json
 WEBS_FILE=$LAB_STATE/webs   # how many web servers `up` was given
+RELEASES_FILE=$LAB_STATE/releases   # `HOST R` per line: each host's release (up, rebuild)
 MIRROR_PID=$LAB_STATE/mirror.pid
 MIRROR_LOG=$LAB_STATE/mirror-http.log   # the server's request log: which host fetched which .deb
 
@@ -79,6 +92,11 @@ on_error() { local rc=$?; echo "$PROG: failed (exit $rc) at line $1: $2" >&2; ex
 trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
 
 # ---------------------------------------------------------------- hosts and addresses
+
+# Checks a release number given as OPTION (names the option and the value when it is not one).
+check_release() {
+    [[ $2 =~ ^[0-9]+$ && -n ${SUITE_OF[$2]+x} ]] || die "$1 must be one of ${RELEASES// /, } (Debian release), got '$2'"
+}
 
 # Address of webK: web1-web9 keep .11-.19 (web1, web2 as they always were); from web10 on they
 # continue at .40, past lb1/lb2 (.21/.22) and client (.31), up to web69 at .99.
@@ -111,6 +129,51 @@ recorded_webs() {
     done
     echo "$n"
 }
+
+# Sets REL of every host: R to all, then each HOST=R of HOST_RELEASES (the --host-release
+# options) over it. Names and releases are checked, each error naming the option and value.
+assign_releases() {
+    local r=$1 hr h
+    check_release --release "$r"
+    REL=()
+    for h in "${HOSTS[@]}"; do REL[$h]=$r; done
+    for hr in "${HOST_RELEASES[@]}"; do
+        [[ $hr == ?*=?* ]] || die "--host-release must be HOST=R (e.g. lb2=13), got '$hr'"
+        h=${hr%%=*}
+        is_lab_host "$h" || die "--host-release names unknown host '$h' (one of: ${HOSTS[*]})"
+        check_release "--host-release $h" "${hr#*=}"
+        REL[$h]=${hr#*=}
+    done
+}
+
+# The releases `up`/`rebuild` recorded (12 for a host not recorded: a lab up before releases).
+load_releases() {
+    local h r
+    REL=()
+    for h in "${HOSTS[@]}"; do REL[$h]=$DEFAULT_RELEASE; done
+    [[ -s $RELEASES_FILE ]] || return 0
+    while read -r h r; do
+        if is_lab_host "$h" && [[ -n ${SUITE_OF[$r]+x} ]]; then REL[$h]=$r; fi
+    done <"$RELEASES_FILE"
+}
+
+save_releases() {
+    local h
+    for h in "${HOSTS[@]}"; do echo "$h ${REL[$h]}"; done >"$RELEASES_FILE.tmp"
+    mv "$RELEASES_FILE.tmp" "$RELEASES_FILE"
+}
+
+# The suites the lab's hosts run, each once, in release order.
+lab_suites() {
+    local r h
+    for r in $RELEASES; do
+        for h in "${HOSTS[@]}"; do
+            if [[ ${REL[$h]} == "$r" ]]; then echo "${SUITE_OF[$r]}"; break; fi
+        done
+    done
+}
+
+host_suite() { echo "${SUITE_OF[${REL[$1]}]}"; }
 
 # ---------------------------------------------------------------- naming helpers
 
@@ -185,10 +248,21 @@ lock_state() {
 
 # ---------------------------------------------------------------- rootfs cache
 
-# Debian mirror the machine itself uses (one-line or deb822 sources), or LAB_MIRROR.
+# Debian mirror the machine itself uses (one-line or deb822 sources) for SUITE, else the one it
+# uses for its own release (a Debian mirror carries every suite), or LAB_MIRROR.
 debian_mirror() {
     if [[ -n ${LAB_MIRROR:-} ]]; then echo "$LAB_MIRROR"; return; fi
-    local m
+    local m s
+    for s in "$1" "$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)"; do
+        [[ -n $s ]] || continue
+        m=$(debian_mirror_for "$s")
+        [[ -z $m ]] || { echo "$m"; return; }
+    done
+    die "no Debian $1 mirror in /etc/apt sources: set LAB_MIRROR to one"
+}
+
+debian_mirror_for() {
+    local SUITE=$1 m
     m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
         sed -e 's/#.*//' -e 's/\[[^]]*\]//' |
         awk -v s="$SUITE" '$1=="deb" && $3==s && $2 ~ /^https?:/ {print $2; exit}' || true)
@@ -202,19 +276,26 @@ debian_mirror() {
             tolower($1)=="uris:"   { for (i=2;i<=NF;i++) if ($i ~ /^https?:/) { uri=$i; break } }
             END { flush() }' || true)
     fi
-    [[ -n $m ]] || die "no Debian $SUITE mirror in /etc/apt sources: set LAB_MIRROR to one"
     echo "$m"
 }
 
 short_hash() { sha256sum | cut -c1-12; }
 
-rootfs_dir() {
-    echo "$LAB_CACHE/rootfs-$(printf '%s\n%s\n%s\n' "$ROOTFS_PACKAGES" "$SUITE" "$SCRIPT_VERSION" | short_hash)"
+rootfs_dir() {  # rootfs_dir SUITE
+    echo "$LAB_CACHE/rootfs-$(printf '%s\n%s\n%s\n' "$ROOTFS_PACKAGES" "$1" "$SCRIPT_VERSION" | short_hash)"
 }
 
 # The mirror depends on the package list and on what the rootfs already has.
-mirror_dir() {
-    echo "$LAB_CACHE/mirror-$(printf '%s\n%s\n' "$MIRROR_PACKAGES" "$(rootfs_dir)" | short_hash)"
+mirror_dir() {  # mirror_dir SUITE
+    echo "$LAB_CACHE/mirror-$(printf '%s\n%s\n' "$MIRROR_PACKAGES" "$(rootfs_dir "$1")" | short_hash)"
+}
+
+# Both caches of a release, built when missing, marked as used now.
+ensure_release_caches() {
+    local suite=${SUITE_OF[$1]}
+    ensure_rootfs "$suite"
+    ensure_mirror "$suite"
+    touch "$(rootfs_dir "$suite").used" "$(mirror_dir "$suite").used"   # keeps them from another lab's pruning
 }
 
 # Serialises cache builds across labs (fd 7 stays open, so the lock lasts until the script exits).
@@ -227,13 +308,16 @@ lock_cache() {
 # Stage lines of a long build: what finished, and the seconds since the build started.
 stage() { note "$1: $2 ($((SECONDS - $3)) s)"; }
 
-# Removes the cache entries named like `$1-*` other than `$2` that no lab has used for a day
-# (other worktrees may share LAB_CACHE at another version) and none uses now (a running lab
-# keeps its rootfs as an overlay lower and its mirror open in its HTTP server).
+# Removes the cache entries named like `$1-*` that are not this version's cache of any release,
+# that no lab has used for a day (other worktrees may share LAB_CACHE at another version) and
+# that none uses now (a running lab keeps its rootfs as an overlay lower and its mirror dirs on
+# its HTTP server's command line).
 prune_cache() {
-    local old
+    local old r current=()
+    for r in $RELEASES; do current+=("$("${1}_dir" "${SUITE_OF[$r]}")"); done
     for old in "$LAB_CACHE/$1"-*; do
-        [[ $old == "$2" || ! -d $old || $old == *.partial || $old == *.used ]] && continue
+        [[ ! -d $old || $old == *.partial || $old == *.used ]] && continue
+        [[ " ${current[*]} " == *" $old "* ]] && continue
         [[ -n $(find "$old.used" -mtime -1 2>/dev/null) ]] && continue
         # The pattern comes from a file: in grep's own command line it would always match.
         grep -qsF -f <(echo "$old") /proc/[0-9]*/mountinfo /proc/[0-9]*/cmdline && continue
@@ -243,31 +327,31 @@ prune_cache() {
 
 # Builds the shared read-only lower layer once; a finished build is renamed into place,
 # so the existence of the directory means it is complete.
-ensure_rootfs() {
-    local dir tmp mirror t0 log
-    dir=$(rootfs_dir)
+ensure_rootfs() {  # ensure_rootfs SUITE
+    local suite=$1 dir tmp mirror t0 log
+    dir=$(rootfs_dir "$suite")
     [[ -d $dir ]] && return 0
     lock_cache
     [[ -d $dir ]] && return 0
     tmp=$dir.partial
-    log=$LAB_CACHE/debootstrap.log
+    log=$LAB_CACHE/debootstrap-$suite.log
     rm -rf "$tmp"
-    mirror=$(debian_mirror)
+    mirror=$(debian_mirror "$suite")
     t0=$SECONDS
-    stage rootfs "debootstrap $SUITE from $mirror into $dir, log: $log" "$t0"
+    stage rootfs "debootstrap $suite from $mirror into $dir, log: $log" "$t0"
     if ! debootstrap --variant=minbase --components=main --include="$ROOTFS_PACKAGES" \
-            "$SUITE" "$tmp" "$mirror" >"$log" 2>&1; then
+            "$suite" "$tmp" "$mirror" >"$log" 2>&1; then
         die "debootstrap failed, see $log"
     fi
-    stage rootfs "debootstrap done" "$t0"
-    customize_template "$tmp"
+    stage rootfs "debootstrap $suite done" "$t0"
+    customize_template "$tmp" "$suite"
     mv "$tmp" "$dir"
-    stage rootfs "template ready, $(du -sh "$dir" | cut -f1)" "$t0"
-    prune_cache rootfs "$dir"
+    stage rootfs "$suite template ready, $(du -sh "$dir" | cut -f1)" "$t0"
+    prune_cache rootfs
 }
 
 customize_template() {
-    local d=$1 h
+    local d=$1 suite=$2
     # Every host gets its own host keys and machine-id (in its overlay upper).
     rm -f "$d"/etc/ssh/ssh_host_*
     : >"$d/etc/machine-id"
@@ -278,10 +362,10 @@ PermitRootLogin prohibit-password
 PasswordAuthentication no
 UseDNS no
 CONF
-    # Lab hosts have no route out: their only apt source is the lab's mirror (flat repository,
-    # unsigned, so trusted), served from the control namespace.
+    # Lab hosts have no route out: their only apt source is the lab's mirror of their release
+    # (flat repository, unsigned, so trusted), served from the control namespace.
     rm -f "$d/etc/apt/sources.list" "$d"/etc/apt/sources.list.d/*
-    echo "deb [trusted=yes] http://$CTL_ADDR:$MIRROR_PORT/ ./" >"$d/etc/apt/sources.list.d/haproxy-ha-lab.list"
+    echo "deb [trusted=yes] http://$CTL_ADDR:$MIRROR_PORT/$suite/ ./" >"$d/etc/apt/sources.list.d/haproxy-ha-lab.list"
     rm -rf "$d"/var/lib/apt/lists/* "$d"/var/cache/apt/archives/*.deb "$d"/var/cache/apt/*.bin
     # As in Debian's container images: dpkg skips its fsyncs (a lab host's disk is thrown away),
     # which halves the time of a package installation on the overlay.
@@ -301,21 +385,21 @@ etc_hosts() {
 # Fills the local mirror once: apt resolves each package against the rootfs itself (in a
 # throw-away overlay over it, with this machine's Debian mirror as source), so the mirror
 # holds exactly what a bare host lacks; then it is indexed as a flat repository.
-ensure_mirror() {
-    local dir tmp rootfs log t0 mirror
-    dir=$(mirror_dir)
+ensure_mirror() {  # ensure_mirror SUITE
+    local suite=$1 dir tmp rootfs log t0 mirror
+    dir=$(mirror_dir "$suite")
     [[ -d $dir ]] && return 0
     lock_cache
     [[ -d $dir ]] && return 0
-    rootfs=$(rootfs_dir)
+    rootfs=$(rootfs_dir "$suite")
     tmp=$dir.partial
-    log=$LAB_CACHE/mirror-build.log
+    log=$LAB_CACHE/mirror-build-$suite.log
     rm -rf "$tmp"
     mkdir -p "$tmp/upper/etc" "$tmp/work" "$tmp/root" "$tmp/debs"
-    mirror=$(debian_mirror)
+    mirror=$(debian_mirror "$suite")
     t0=$SECONDS
-    stage mirror "resolving $MIRROR_PACKAGES against $rootfs, downloading from $mirror, log: $log" "$t0"
-    echo "deb $mirror $SUITE main" >"$tmp/upper/etc/debian.list"
+    stage mirror "$suite: resolving $MIRROR_PACKAGES against $rootfs, downloading from $mirror, log: $log" "$t0"
+    echo "deb $mirror $suite main" >"$tmp/upper/etc/debian.list"
     cat /etc/resolv.conf >"$tmp/upper/etc/resolv.conf"
     : >"$log"
     # Each package on its own (what one packages step installs) and all together (what the
@@ -344,8 +428,8 @@ ensure_mirror() {
         apt-ftparchive release . >Release 2>>"$log") || die "indexing the mirror failed, see $log"
     mv "$tmp/debs" "$dir"
     rm -rf "$tmp"
-    stage mirror "indexed $(find "$dir" -name '*.deb' | wc -l) packages, $(du -sh "$dir" | cut -f1), in $dir" "$t0"
-    prune_cache mirror "$dir"
+    stage mirror "$suite: indexed $(find "$dir" -name '*.deb' | wc -l) packages, $(du -sh "$dir" | cut -f1), in $dir" "$t0"
+    prune_cache mirror
 }
 
 # True while PID runs (a zombie counts as gone).
@@ -370,25 +454,45 @@ wait_started() {
     done
 }
 
-# The mirror's HTTP server, in the control namespace: hosts reach it at $CTL_ADDR:$MIRROR_PORT.
+# The mirror's HTTP server, in the control namespace: hosts reach it at $CTL_ADDR:$MIRROR_PORT,
+# each release's mirror at /SUITE/ (links in $MIRROR_ROOT), so a mixed lab has one server. The
+# mirror directories follow on its command line: cache pruning sees them in use there.
+readonly MIRROR_SERVER_PY='
+import functools, http.server, sys
+addr, port, root = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+http.server.ThreadingHTTPServer((addr, port), handler).serve_forever()'
+MIRROR_ROOT=$LAB_STATE/mirror-root
+
 mirror_server_pid() {
     local pid
     [[ -s $MIRROR_PID ]] || return 1
     pid=$(<"$MIRROR_PID")
-    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | grep -qF -- "http.server --bind $CTL_ADDR" || return 1
+    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | grep -qF -- "haproxy-ha-lab-mirror $CTL_ADDR" || return 1
     echo "$pid"
 }
 
 mirror_answers() { ip netns exec "$CTL_NS" bash -c "exec 3<>/dev/tcp/$CTL_ADDR/$MIRROR_PORT" 2>/dev/null; }
 
+# Serves the mirror of every release a host of the lab runs (restarted when that set grows).
 start_mirror_server() {
-    local dir pid rc=0
-    dir=$(mirror_dir)
-    if mirror_server_pid >/dev/null && grep -qsF "$dir" /proc/"$(mirror_server_pid)"/cmdline; then return 0; fi
+    local pid rc=0 suite dirs=() d cmdline=""
+    for suite in $(lab_suites); do
+        dirs+=("$(mirror_dir "$suite")")
+    done
+    if pid=$(mirror_server_pid); then
+        cmdline=$(tr '\0' '\n' </proc/"$pid"/cmdline 2>/dev/null) || cmdline=""
+        for d in "${dirs[@]}"; do grep -qxF -- "$d" <<<"$cmdline" || cmdline=""; done
+        [[ -n $cmdline ]] && return 0
+    fi
     stop_mirror_server
+    rm -rf "$MIRROR_ROOT"
+    mkdir -p "$MIRROR_ROOT"
+    for suite in $(lab_suites); do ln -s "$(mirror_dir "$suite")" "$MIRROR_ROOT/$suite"; done
     # `ip netns exec` and setsid exec in place, so $! becomes the server's own PID (once exec'd).
-    setsid ip netns exec "$CTL_NS" "$PYTHON" -m http.server --bind "$CTL_ADDR" --directory "$dir" "$MIRROR_PORT" \
-        </dev/null >"$MIRROR_LOG" 2>&1 7<&- 8<&- &
+    # The log is appended to: a restart (a host rebuilt on another release) keeps what was fetched.
+    setsid ip netns exec "$CTL_NS" "$PYTHON" -c "$MIRROR_SERVER_PY" haproxy-ha-lab-mirror "$CTL_ADDR" "$MIRROR_PORT" "$MIRROR_ROOT" "${dirs[@]}" \
+        </dev/null >>"$MIRROR_LOG" 2>&1 7<&- 8<&- &
     pid=$!
     echo "$pid" >"$MIRROR_PID"
     disown
@@ -499,7 +603,8 @@ write_hosts_json() {
         printf '  "ctlNamespace": "%s",\n  "ctlAddress": "%s",\n  "interface": "eth0",\n  "vip": "%s/%s",\n' "$CTL_NS" "$CTL_ADDR" "$VIP" "$PREFIX"
         printf '  "mirror": {"url": "http://%s:%s/", "log": "%s"},\n  "hosts": {' "$CTL_ADDR" "$MIRROR_PORT" "$MIRROR_LOG"
         for h in "${HOSTS[@]}"; do
-            printf '%s\n    "%s": {"address": "%s", "mac": "%s"}' "$sep" "$h" "${ADDR[$h]}" "$(host_mac "$h")"
+            printf '%s\n    "%s": {"address": "%s", "mac": "%s", "release": "%s", "suite": "%s"}' \
+                "$sep" "$h" "${ADDR[$h]}" "$(host_mac "$h")" "${REL[$h]}" "$(host_suite "$h")"
             sep=,
         done
         printf '\n  }\n}\n'
@@ -584,7 +689,7 @@ wait_pids_gone() {  # wait_pids_gone SECONDS PID...
 prepare_host_disk() {
     local h=$1 d upper lower
     d=$(host_dir "$h")
-    lower=$(rootfs_dir)
+    lower=$(rootfs_dir "$(host_suite "$h")")
     # An upper built on another rootfs would be inconsistent: start that host afresh.
     if [[ -e $d/lower && $(<"$d/lower") != "$lower" ]]; then
         note "$h: rootfs changed, resetting its disk"
@@ -610,7 +715,7 @@ prepare_host_disk() {
 boot_host() {
     local h=$1 d lower
     d=$(host_dir "$h")
-    lower=$(rootfs_dir)
+    lower=$(rootfs_dir "$(host_suite "$h")")
     mkdir -p /run/systemd/nspawn
     : >"$d/console.log"
     rm -f "$d/pid"
@@ -703,44 +808,91 @@ system_state() {
 
 # ---------------------------------------------------------------- subcommands
 
-# `--webs N` for up and plan (default: what `up` recorded, else 2).
-parse_webs() {
-    WEBS=""
+# Options of up and plan: `--webs N` (default: what `up` recorded, else 2), `--release R`
+# (default LAB_RELEASE, else 12) and `--host-release HOST=R` (repeatable), checked as given.
+parse_up_args() {
+    WEBS="" RELEASE=${LAB_RELEASE:-$DEFAULT_RELEASE} HOST_RELEASES=() RELEASE_GIVEN=${LAB_RELEASE:+1}
+    local usage="usage: $PROG up|plan [--webs N] [--release R] [--host-release HOST=R]..."
     while (($#)); do
         case $1 in
             --webs) (($# >= 2)) || die "--webs needs a number"; WEBS=$2; check_webs "$WEBS"; shift 2 ;;
             --webs=*) WEBS=${1#--webs=}; check_webs "$WEBS"; shift ;;
-            *) die "unknown argument '$1' (usage: $PROG up|plan [--webs N])" ;;
+            --release) (($# >= 2)) || die "--release needs a release (${RELEASES// /, })"; RELEASE=$2 RELEASE_GIVEN=1; shift 2 ;;
+            --release=*) RELEASE=${1#--release=} RELEASE_GIVEN=1; shift ;;
+            --host-release) (($# >= 2)) || die "--host-release needs HOST=R"; HOST_RELEASES+=("$2") RELEASE_GIVEN=1; shift 2 ;;
+            --host-release=*) HOST_RELEASES+=("${1#--host-release=}") RELEASE_GIVEN=1; shift ;;
+            *) die "unknown argument '$1' ($usage)" ;;
         esac
     done
+    check_release --release "$RELEASE"
 }
 
 cmd_plan() {
-    parse_webs "$@"
+    parse_up_args "$@"
     define_hosts "${WEBS:-$DEFAULT_WEBS}"
+    assign_releases "$RELEASE"
     local h
-    for h in "${HOSTS[@]}"; do printf '%s %s %s\n' "$h" "${ADDR[$h]}" "$(host_mac "$h")"; done
+    for h in "${HOSTS[@]}"; do printf '%s %s %s %s %s\n' "$h" "${ADDR[$h]}" "$(host_mac "$h")" "${REL[$h]}" "$(host_suite "$h")"; done
 }
 
+# Builds the caches of the given releases (default: LAB_RELEASE, else 12) without a lab: a
+# machine image or CI job can pay the cold builds ahead of the tests.
+cmd_prepare() {
+    local rels=() r t0=$SECONDS
+    while (($#)); do
+        case $1 in
+            --release) (($# >= 2)) || die "--release needs a release (${RELEASES// /, })"; rels+=("$2"); shift 2 ;;
+            --release=*) rels+=("${1#--release=}"); shift ;;
+            *) die "unknown argument '$1' (usage: $PROG prepare [--release R]...)" ;;
+        esac
+    done
+    ((${#rels[@]})) || rels=("${LAB_RELEASE:-$DEFAULT_RELEASE}")
+    for r in "${rels[@]}"; do check_release --release "$r"; done
+    need_root
+    ensure_tools
+    for r in "${rels[@]}"; do
+        ensure_release_caches "$r"
+        echo "Debian $r (${SUITE_OF[$r]}): rootfs $(rootfs_dir "${SUITE_OF[$r]}"), mirror $(mirror_dir "${SUITE_OF[$r]}")"
+    done
+    echo "caches ready in $((SECONDS - t0)) s"
+}
+
+# True when a lab (its switch or any host's state) exists under this prefix and state.
+lab_exists() { netns_exists "$SW_NS" || [[ -d $LAB_STATE/hosts ]]; }
+
 cmd_up() {
-    parse_webs "$@"
+    parse_up_args "$@"
     need_root
     ensure_tools
     check_kernel_support
     lock_state
-    local t0=$SECONDS h running
+    local t0=$SECONDS h running r
     running=$(recorded_webs)
     WEBS=${WEBS:-$running}
     # Hosts beyond the new count would keep running unlisted: a different count needs a fresh lab.
-    if [[ $WEBS != "$running" ]] && { netns_exists "$SW_NS" || [[ -d $LAB_STATE/hosts ]]; }; then
+    if [[ $WEBS != "$running" ]] && lab_exists; then
         die "the lab is up with $running web servers: run '$PROG down' before 'up --webs $WEBS'"
     fi
     define_hosts "$WEBS"
+    assign_releases "$RELEASE"
+    # So does another release (`rebuild` changes one host's release in a running lab); an `up`
+    # that names none converges the lab on the releases it has.
+    if lab_exists && [[ -s $RELEASES_FILE && -z $RELEASE_GIVEN ]]; then
+        load_releases
+    elif lab_exists && [[ -s $RELEASES_FILE ]]; then
+        local -A want=()
+        for h in "${HOSTS[@]}"; do want[$h]=${REL[$h]}; done
+        load_releases
+        for h in "${HOSTS[@]}"; do
+            [[ ${REL[$h]} == "${want[$h]}" ]] || die "the lab is up with $h on Debian ${REL[$h]}: run '$PROG down' first, or '$PROG rebuild $h --release ${want[$h]}'"
+        done
+    fi
     echo "$WEBS" >"$WEBS_FILE"
+    save_releases
     raise_inotify_limit 1024
-    ensure_rootfs
-    ensure_mirror
-    touch "$(rootfs_dir).used" "$(mirror_dir).used"   # keeps them from another lab's pruning
+    for r in $RELEASES; do
+        [[ " $(lab_suites | tr '\n' ' ')" == *" ${SUITE_OF[$r]} "* ]] && ensure_release_caches "$r"
+    done
     ensure_lab_keypair
     ensure_switch
     ensure_ctl_ns
@@ -756,10 +908,12 @@ cmd_up() {
     wait_for_ssh "${HOSTS[@]}"
     echo "lab up in $((SECONDS - t0)) s; ssh: ip netns exec $CTL_NS ssh -F $SSH_CONFIG HOST; hosts: $HOSTS_JSON"
     for h in "${HOSTS[@]}"; do
-        printf '  %-7s %-11s %-18s %s\n' "$h" "${ADDR[$h]}" "$(host_mac "$h")" "$(system_state "$h")"
+        printf '  %-7s %-11s %-18s Debian %-3s %s\n' "$h" "${ADDR[$h]}" "$(host_mac "$h")" "${REL[$h]}" "$(system_state "$h")"
     done
     printf '  %-7s %-11s (control namespace)   VIP reserved: %s/%s\n' "$CTL_NS" "$CTL_ADDR" "$VIP" "$PREFIX"
-    printf '  apt mirror http://%s:%s/ (the hosts'"'"' only source): %s\n' "$CTL_ADDR" "$MIRROR_PORT" "$(mirror_dir)"
+    for r in $(lab_suites); do
+        printf '  apt mirror http://%s:%s/%s/ (the only source of its hosts): %s\n' "$CTL_ADDR" "$MIRROR_PORT" "$r" "$(mirror_dir "$r")"
+    done
 }
 
 cmd_down() {
@@ -781,8 +935,8 @@ cmd_down() {
     while IFS= read -r m; do
         umount "$m" || umount -l "$m"
     done < <(awk -v p="$LAB_STATE/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r)
-    rm -rf "$LAB_STATE/hosts" "$SSH_DIR" "$HOSTS_JSON" "$HOSTS_JSON.tmp" "$MIRROR_LOG" "$WEBS_FILE"
-    echo "lab down in $((SECONDS - t0)) s (cache kept: $(rootfs_dir), $(mirror_dir))"
+    rm -rf "$LAB_STATE/hosts" "$SSH_DIR" "$HOSTS_JSON" "$HOSTS_JSON.tmp" "$MIRROR_LOG" "$WEBS_FILE" "$RELEASES_FILE" "$MIRROR_ROOT"
+    echo "lab down in $((SECONDS - t0)) s (caches kept in $LAB_CACHE)"
 }
 
 cmd_status() {
@@ -794,7 +948,7 @@ cmd_status() {
             state="not running"
         fi
         netns_exists "$(host_ns "$h")" || state="$state, no network"
-        printf '%-7s %-11s %s\n' "$h" "${ADDR[$h]}" "$state"
+        printf '%-7s %-11s Debian %-3s %s\n' "$h" "${ADDR[$h]}" "${REL[$h]}" "$state"
     done
     if netns_exists "$CTL_NS"; then state=present; else state=absent; fi
     printf '%-7s %-11s %s\n' "$CTL_NS" "$CTL_ADDR" "control namespace $state"
@@ -853,12 +1007,58 @@ cmd_kill() {
 
 cmd_start() {
     local h=${1:-}; need_host "$h"; need_root; lock_state
-    if ! netns_exists "$SW_NS" || [[ ! -d $(rootfs_dir) || ! -s $SSH_KEY ]]; then die "lab is not up (run: $PROG up)"; fi
+    if ! netns_exists "$SW_NS" || [[ ! -d $(rootfs_dir "$(host_suite "$h")") || ! -s $SSH_KEY ]]; then die "lab is not up (run: $PROG up)"; fi
     local t0=$SECONDS
     start_host "$h"
     wait_for_init "$h"
     wait_for_ssh "$h"
     echo "$h up in $((SECONDS - t0)) s ($(system_state "$h"))"
+}
+
+# Options of rebuild: HOST, `--release R` (required: what the host becomes), `--new-host-key`.
+parse_rebuild_args() {
+    REBUILD_HOST="" REBUILD_RELEASE="" NEW_HOST_KEY=0
+    local usage="usage: $PROG rebuild HOST --release R [--new-host-key]"
+    while (($#)); do
+        case $1 in
+            --release) (($# >= 2)) || die "--release needs a release (${RELEASES// /, })"; REBUILD_RELEASE=$2; shift 2 ;;
+            --release=*) REBUILD_RELEASE=${1#--release=}; shift ;;
+            --new-host-key) NEW_HOST_KEY=1; shift ;;
+            -*) die "unknown argument '$1' ($usage)" ;;
+            *) [[ -z $REBUILD_HOST ]] || die "one HOST only, got '$REBUILD_HOST' and '$1' ($usage)"; REBUILD_HOST=$1; shift ;;
+        esac
+    done
+    need_host "$REBUILD_HOST"
+    [[ -n $REBUILD_RELEASE ]] || die "rebuild $REBUILD_HOST needs --release R (${RELEASES// /, })"
+    check_release --release "$REBUILD_RELEASE"
+}
+
+# A host re-imaged in place: killed, its network and disk thrown away, booted from R's rootfs
+# with the same address and MAC. Its SSH host keys live outside the disk, so known_hosts (and
+# the stack's pinned keys) stay valid, as for a re-image that restores them; --new-host-key
+# makes new ones and rewrites known_hosts (a test then reads the new key from there).
+cmd_rebuild() {
+    parse_rebuild_args "$@"
+    need_root
+    local h=$REBUILD_HOST r=$REBUILD_RELEASE t0=$SECONDS from
+    lock_state
+    if ! netns_exists "$SW_NS" || [[ ! -s $SSH_KEY ]]; then die "lab is not up (run: $PROG up)"; fi
+    ensure_release_caches "$r"
+    from=${REL[$h]}
+    stop_host_processes "$h"
+    remove_host_net "$h"
+    rm -rf "$(host_dir "$h")/upper" "$(host_dir "$h")/work" "$(host_dir "$h")/root" "$(host_dir "$h")/lower"
+    REL[$h]=$r
+    save_releases
+    if ((NEW_HOST_KEY)); then rm -rf "$(host_dir "$h")/hostkeys"; fi
+    ensure_host_keys "$h"
+    write_known_hosts
+    write_hosts_json
+    start_mirror_server
+    start_host "$h"
+    wait_for_init "$h"
+    wait_for_ssh "$h"
+    echo "$h rebuilt from Debian $from as Debian $r (${SUITE_OF[$r]}) in $((SECONDS - t0)) s ($(system_state "$h"))"
 }
 
 cmd_link() {
@@ -883,11 +1083,13 @@ usage() {
 main() {
     local cmd=${1:-}
     (($#)) && shift
-    # Every subcommand but up and plan acts on the hosts the last `up` created.
-    [[ $cmd == up || $cmd == plan ]] || define_hosts "$(recorded_webs)"
+    # Every subcommand but up, plan and prepare acts on the hosts the last `up` created.
+    if [[ $cmd != up && $cmd != plan && $cmd != prepare ]]; then define_hosts "$(recorded_webs)"; load_releases; fi
     case $cmd in
         up)     cmd_up "$@" ;;
         plan)   cmd_plan "$@" ;;
+        prepare) cmd_prepare "$@" ;;
+        rebuild) cmd_rebuild "$@" ;;
         down)   cmd_down ;;
         status) cmd_status ;;
         exec)   cmd_exec "$@" ;;

@@ -26,7 +26,93 @@ export interface LabInfo {
     vip: string;
     /** The lab's apt mirror, the hosts' only package source, and its HTTP request log. */
     mirror: { url: string; log: string };
-    hosts: Record<string, { address: string }>;
+    hosts: Record<string, LabHost>;
+}
+
+/** A lab host as hosts.json lists it: `release` ("11", "12", "13") and its `suite` (bookworm …). */
+export interface LabHost {
+    address: string;
+    mac?: string;
+    release?: string;
+    suite?: string;
+}
+
+/**
+ * The Debian releases the lab boots (`hosts.sh up --release R`) and the haproxy and keepalived
+ * each one's own repositories ship: what `haproxy -v` / `keepalived -v` print on a host of it.
+ * Source: the Packages indexes of the lab's mirrors (deb.debian.org, main, point release of
+ * December 2026), `hosts.sh` builds them; `test/lab` checks this table against the mirror.
+ */
+export const DEBIAN_RELEASES: Record<string, { suite: string; haproxy: string; keepalived: string; haproxyPackage: string; keepalivedPackage: string }> = {
+    "11": { suite: "bullseye", haproxy: "2.2.9", keepalived: "2.1.5", haproxyPackage: "2.2.9-2+deb11u6", keepalivedPackage: "1:2.1.5-0.2+deb11u1" },
+    "12": { suite: "bookworm", haproxy: "2.6.12", keepalived: "2.2.7", haproxyPackage: "2.6.12-1+deb12u3", keepalivedPackage: "1:2.2.7-1+b2" },
+    "13": { suite: "trixie", haproxy: "3.0.11", keepalived: "2.3.3", haproxyPackage: "3.0.11-1+deb13u4", keepalivedPackage: "1:2.3.3-1" },
+};
+export const DEFAULT_RELEASE = "12";
+
+/** Checks a release number (as `what` names it): one of DEBIAN_RELEASES. */
+export function checkRelease(release: string, what = "release"): string {
+    if (!Object.hasOwn(DEBIAN_RELEASES, release)) throw new Error(`${what} must be one of ${Object.keys(DEBIAN_RELEASES).join(", ")} (Debian release), got '${release}'`);
+    return release;
+}
+
+/** The release the lab tests run on: LAB_RELEASE, else 12. */
+export function labRelease(env: NodeJS.ProcessEnv = process.env): string {
+    return checkRelease(env.LAB_RELEASE || DEFAULT_RELEASE, "LAB_RELEASE");
+}
+
+/** The release of a lab host (12 for a hosts.json written before releases). */
+export function hostRelease(info: Pick<LabInfo, "hosts">, host: string): string {
+    return info.hosts[host]?.release ?? DEFAULT_RELEASE;
+}
+
+/** Which release each lab host boots: `release` for all (default LAB_RELEASE, else 12), `hosts` per host (a mixed lab). */
+export interface LabReleaseOptions {
+    release?: string;
+    hosts?: Record<string, string>;
+}
+
+/** hosts.sh arguments for `opts` (checked first: an error names the option and the value). */
+export function releaseArgs(opts: LabReleaseOptions = {}, env: NodeJS.ProcessEnv = process.env): string[] {
+    const args = ["--release", opts.release === undefined ? labRelease(env) : checkRelease(opts.release)];
+    for (const [host, release] of Object.entries(opts.hosts ?? {})) {
+        if (!/^[a-z][a-z0-9]*$/.test(host)) throw new Error(`hosts: '${host}' is not a lab host name`);
+        args.push("--host-release", `${host}=${checkRelease(release, `hosts.${host}`)}`);
+    }
+    return args;
+}
+
+/** The haproxy and keepalived versions `haproxy -v` and `keepalived -v` print (upstream part), or undefined when not installed. */
+export function parseVersions(haproxyV: string, keepalivedV: string): { haproxy?: string; keepalived?: string } {
+    return {
+        haproxy: /^HA-?Proxy version (\d+\.\d+(?:\.\d+)?)/m.exec(haproxyV)?.[1],
+        keepalived: /^Keepalived v(\d+\.\d+(?:\.\d+)?)/m.exec(keepalivedV)?.[1],
+    };
+}
+
+/** What the host really runs: `haproxy -v` and `keepalived -v` on it (undefined for what is not installed). */
+export function hostVersions(host: string): { haproxy?: string; keepalived?: string } {
+    const h = onHost(host, "command -v haproxy >/dev/null && haproxy -v 2>&1 || true", 30_000).stdout;
+    const k = onHost(host, "command -v keepalived >/dev/null && keepalived -v 2>&1 || true", 30_000).stdout;
+    return parseVersions(h, k);
+}
+
+/**
+ * Compares what each balancer runs with its release's versions; throws naming host, release
+ * and both versions on a mismatch. Returns what was seen (host → versions) for a report.
+ */
+export function checkReleaseVersions(info: Pick<LabInfo, "hosts">, hostNames = ["lb1", "lb2"]): Record<string, { release: string; haproxy?: string; keepalived?: string }> {
+    const seen: Record<string, { release: string; haproxy?: string; keepalived?: string }> = {};
+    for (const host of hostNames) {
+        const release = hostRelease(info, host);
+        const want = DEBIAN_RELEASES[release];
+        const got = hostVersions(host);
+        for (const pkg of ["haproxy", "keepalived"] as const) {
+            if (got[pkg] !== undefined && got[pkg] !== want[pkg]) throw new Error(`${host} (Debian ${release}) runs ${pkg} ${got[pkg]}, not Debian ${release}'s ${want[pkg]}`);
+        }
+        seen[host] = { release, ...got };
+    }
+    return seen;
 }
 
 export interface Result {
@@ -362,8 +448,8 @@ export function mirrorDownloads(info: LabInfo): Record<string, Set<string>> {
     const byAddress = Object.fromEntries(Object.entries(info.hosts).map(([name, h]) => [h.address, name]));
     const downloads: Record<string, Set<string>> = {};
     for (const line of fs.readFileSync(info.mirror.log, "utf8").split("\n")) {
-        // 10.77.0.21 - - [date] "GET /./haproxy_2.6.12-1%2bdeb12u1_amd64.deb HTTP/1.1" 200 -
-        const m = /^(\S+) .*"GET \/(?:\.\/)?([^_/ ]+)_[^ ]*\.deb HTTP\/[\d.]+" 200 /.exec(line);
+        // 10.77.0.21 - - [date] "GET /bookworm/./haproxy_2.6.12-1%2bdeb12u1_amd64.deb HTTP/1.1" 200 -
+        const m = /^(\S+) .*"GET \/(?:[a-z]+\/)?(?:\.\/)?([^_/ ]+)_[^ ]*\.deb HTTP\/[\d.]+" 200 /.exec(line);
         const host = m && byAddress[m[1]];
         if (m && host) (downloads[host] ??= new Set()).add(m[2]);
     }
@@ -394,13 +480,29 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     }
 }
 
-/** A fresh lab with `webs` web servers (default 2): hosts rebuilt from the cached rootfs, no stack state. Returns the lab's description. */
-export function freshLab(webs?: number): LabInfo {
+/**
+ * A fresh lab with `webs` web servers (default 2): hosts rebuilt from the cached rootfs of their
+ * release (`opts`, default LAB_RELEASE, else 12), no stack state. Returns the lab's description.
+ */
+export function freshLab(webs?: number, opts: LabReleaseOptions = {}): LabInfo {
+    const releases = releaseArgs(opts);
     if (process.getuid?.() !== 0) throw new Error("the lab tests need root (network namespaces, overlay mounts, systemd-nspawn)");
     hostsOk(["down"]);
     removeStack();
     fs.rmSync(STACK_FILE, { force: true });
-    hostsOk(["up", ...(webs === undefined ? [] : ["--webs", String(webs)])]);
+    // A cold cache build of a release (rootfs and mirror) takes up to ~10 min on a loaded machine.
+    hostsOk(["up", ...(webs === undefined ? [] : ["--webs", String(webs)]), ...releases], { timeoutMs: 1_800_000 });
+    return labInfo();
+}
+
+/**
+ * Re-images `host` in place as Debian `release` (`hosts.sh rebuild`): same address and MAC,
+ * a fresh disk, the same SSH host keys unless `newHostKey` (then labInfo's known_hosts, and so
+ * `hostKeys(info)`, has the new one). Returns the lab's new description.
+ */
+export function rebuildHost(host: string, release: string, opts: { newHostKey?: boolean } = {}): LabInfo {
+    checkRelease(release);
+    hostsOk(["rebuild", host, "--release", release, ...(opts.newHostKey ? ["--new-host-key"] : [])], { timeoutMs: 1_800_000 });
     return labInfo();
 }
 

@@ -14,11 +14,15 @@
  * state, with their own config) is part of what they test.
  */
 import * as fs from "fs";
-import { DESTROY, freshLab, hostsOk, LabInfo, prepareTools, pulumiOk, PulumiOptions, removeStack, selectStack, UP, vipHolders, waitFor, writeStackFile } from "./lab";
+import { checkReleaseVersions, DEFAULT_RELEASE, DESTROY, freshLab, hostsOk, LabInfo, labInfo, labRelease, prepareTools, pulumiOk, PulumiOptions, removeStack, selectStack, UP, vipHolders, waitFor, writeStackFile } from "./lab";
 
 export interface ScenarioSpec {
     /** Web servers in the lab (`hosts.sh up --webs N`; default 2). */
     webs?: number;
+    /** Debian release of every host (`hosts.sh up --release R`; default LAB_RELEASE, else 12). */
+    release?: string;
+    /** Per-host releases over `release` (`--host-release HOST=R`): a mixed lab. */
+    hostReleases?: Record<string, string>;
     /** Prepare: on the bare hosts, before any stack config. */
     prepare?: (info: LabInfo) => void | Promise<void>;
     /** The `lab` stack's config, written to Pulumi.lab.yaml; the stack is then selected. */
@@ -51,10 +55,21 @@ export interface Scenario {
 export function labScenario(spec: ScenarioSpec): Scenario {
     let info: LabInfo | undefined;
     const timings: Record<string, number> = {};
+    // Each balancer's haproxy and keepalived are checked against its release's once installed
+    // (after a test, as the first `pulumi up` may be a test): off Debian 12, a file that never
+    // got to check them fails, so a release's run cannot pass on another release's versions.
+    const seen = new Set<string>();
+    const checkVersions = () => {
+        if (!info || seen.has("haproxy") && seen.has("keepalived")) return;
+        const versions = checkReleaseVersions(labInfo());
+        const line = Object.entries(versions).map(([h, v]) => `${h} Debian ${v.release}: haproxy ${v.haproxy ?? "-"}, keepalived ${v.keepalived ?? "-"}`);
+        for (const v of Object.values(versions)) for (const p of ["haproxy", "keepalived"] as const) if (v[p]) seen.add(p);
+        if (seen.size === 2) console.log(`      versions run: ${line.join("; ")}`);
+    };
 
     before(async () => {
         prepareTools();
-        info = freshLab(spec.webs);
+        info = freshLab(spec.webs, { release: spec.release, hosts: spec.hostReleases });
         await spec.prepare?.(info);
         if (spec.config) {
             writeStackFile(spec.config(info));
@@ -69,10 +84,15 @@ export function labScenario(spec: ScenarioSpec): Scenario {
         const lab = info;
         if (spec.vipOnLb1Ms !== undefined) await waitFor("the VIP on lb1", () => vipHolders(lab).join() === "lb1", spec.vipOnLb1Ms);
         await spec.ready?.(info);
+        checkVersions();
     });
+
+    afterEach(() => checkVersions());
 
     after(async () => {
         if (Object.keys(timings).length) console.log(`      timings (s): ${JSON.stringify(timings)}`);
+        const release = spec.release ?? labRelease();
+        const unchecked = info !== undefined && release !== DEFAULT_RELEASE && seen.size < 2;
         try {
             await spec.cleanup?.(info);
             if (spec.destroy && info) await pulumiOk(DESTROY, spec.program?.pulumi).catch((e) => console.log(`      destroy: ${(e as Error).message}`));
@@ -81,6 +101,7 @@ export function labScenario(spec: ScenarioSpec): Scenario {
             removeStack();
             for (const f of spec.program?.files ?? []) fs.rmSync(f, { force: true });
         }
+        if (unchecked) throw new Error(`Debian ${release}: haproxy and keepalived were never seen installed on lb1/lb2, so their versions were not checked against the release's`);
     });
 
     return {
