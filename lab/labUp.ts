@@ -11,7 +11,8 @@ const REQUESTS = 10;
 async function main(): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error("the lab needs root (network namespaces, overlay mounts, systemd-nspawn)");
     execFileSync("bash", [path.join(REPO_ROOT, "scripts/tools.sh")], { stdio: "inherit" });
-    process.stdout.write(hostsOk(["up"]));
+    // The hosts' release comes from LAB_RELEASE (hosts.sh reads it); a cold cache of one takes minutes.
+    process.stdout.write(hostsOk(["up"], { timeoutMs: 1_800_000 }));
     const info = labInfo();
     const config = labConfig(info);
     writeStackFile(config);

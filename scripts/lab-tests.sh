@@ -11,7 +11,8 @@
 # failover; verified reload; drain; TLS frontends), each on a lab whose hosts all run it. Off
 # Debian 12 mocha's titles carry the release (lab/mochaRelease.ts) and each file fails unless
 # it saw the release's own haproxy and keepalived on the balancers (lab/scenario.ts).
-# Every part runs even after one fails; the exit code is 1 if any did.
+# Every part runs even after one fails; the exit code is 1 if any did. LAB_TESTS_DRY_RUN=1 prints
+# each part's release and files instead of running it.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -25,6 +26,10 @@ die() { echo "$PROG: $*" >&2; exit 2; }
 run_part() {
     local release=$1 label=$2 t0=$SECONDS rc=0; shift 2
     echo "== $PROG: $label"
+    if [[ -n ${LAB_TESTS_DRY_RUN:-} ]]; then
+        echo "LAB_RELEASE=${release:-(unset)} mocha $*"
+        return 0
+    fi
     if [[ -n $release ]]; then
         LAB_RELEASE=$release bash scripts/with-tools.sh mocha --timeout 0 --require dist/lab/mochaRelease.js "$@" || rc=$?
     else
