@@ -80,7 +80,7 @@ main() {
             ;;
         *) die "usage: $PROG ci|all" ;;
     esac
-    ((${#SUMMARY[@]} > 1)) && printf '%s\n' "== $PROG summary" "${SUMMARY[@]}"
+    ((${#SUMMARY[@]})) && printf '%s\n' "== $PROG summary" "${SUMMARY[@]}"
     return "$RC"
 }
 
