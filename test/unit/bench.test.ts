@@ -245,7 +245,7 @@ describe("bench: load records, figures and SVG", () => {
             const none: ProvisionBenchRow[] = [{ ...base, tool: "pulumi", first_s: 1, noop_s: 1, teardown_s: 1 }];
             addFloorRatios(none);
             expect(none[0]).to.not.have.property("floor_ratio");
-            const t = provisionTable(rows);
+            const t = provisionTable(rows as unknown as Record<string, unknown>[]);
             expect(t).to.include("| 16 | floor (direct, 1 SSH per host) | 20.0 | 1.0 | 10.0 | — | — | — |");
             expect(t).to.include("| 16 | haproxy-ha (pulumi) | 40.0 | 5.0 | 15.0 | — | 2.00 · 5.00 · 1.50 | — |");
         });
