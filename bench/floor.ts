@@ -19,8 +19,13 @@ export interface FloorHost {
     packages: string[];
     files: RenderedFile[];
     services: string[];
-    /** Shell run before the services restart (nginx: Debian's default site out of the way, as the site step does). */
+    /**
+     * Shell run before the services restart: the library's own sysctl steps (haproxy binds the VIP
+     * the BACKUP lacks), nginx's default site out of the way (as the site step does).
+     */
     before: string[];
+    /** The sysctl steps' delete scripts, run by the removal. */
+    undo: string[];
 }
 
 /** Where the floor records the packages its install added (its removal purges exactly those). */
@@ -51,7 +56,7 @@ export function floorHosts(rendered: RenderedStack): FloorHost[] {
     const byNode = new Map<string, FloorHost>();
     const host = (node: string) => {
         let h = byNode.get(node);
-        if (!h) byNode.set(node, (h = { node, packages: [], files: [], services: [], before: [] }));
+        if (!h) byNode.set(node, (h = { node, packages: [], files: [], services: [], before: [], undo: [] }));
         return h;
     };
     for (const s of rendered.scripts) {
@@ -63,6 +68,10 @@ export function floorHosts(rendered: RenderedStack): FloorHost[] {
             if (!h.services.includes(unit)) h.services.push(unit);
         }
         if (s.component === "web" && s.step === "site") h.before.push("rm -f /etc/nginx/sites-enabled/default");
+        if (s.step.startsWith("sysctl")) {
+            h.before.push(s.create);
+            h.undo.push(s.delete);
+        }
     }
     for (const f of rendered.files) host(f.node).files.push(f);
     return [...byNode.values()];
@@ -118,6 +127,7 @@ export function floorRemoveScript(h: FloorHost): string {
         "export DEBIAN_FRONTEND=noninteractive",
         ...h.services.map((u) => `systemctl disable --quiet --now ${shQuote(u)} 2>/dev/null || true`),
         ...h.files.map((f) => `rm -f ${shQuote(f.path)}`),
+        ...h.undo,
         `pkgs=$(cat ${shQuote(FLOOR_RECORD)})`,
         `# shellcheck disable=SC2086 # package names, one word each`,
         `if [ -n "$pkgs" ]; then apt-get purge -y -q $pkgs >/dev/null; fi`,

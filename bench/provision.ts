@@ -121,7 +121,7 @@ function playbook(info: LabInfo, file: string, forks: number): number {
 }
 
 /** A fresh lab of `webs` web servers whose hosts lack what the topology installs, so both tools' first runs install it. */
-function bareLab(webs: number): LabInfo {
+export function bareLab(webs: number): LabInfo {
     const info = freshLab(webs);
     const names = webHosts(info);
     if (names.length !== webs) throw new Error(`the lab has ${names.length} web servers, ${webs} were asked for`);
@@ -196,7 +196,7 @@ function ansibleRow(webs: number, forks: number, label: string): Row {
  * CPU-seconds the hosts' sshd reaped so far (its sessions: handshakes, scripts, package installs;
  * not the services systemd starts), summed over the stack's hosts, read outside SSH (nsenter).
  */
-function sshdCpuSeconds(info: LabInfo): number {
+export function sshdCpuSeconds(info: LabInfo): number {
     let sum = 0;
     for (const h of [...webHosts(info), "lb1", "lb2"]) {
         const r = hostsOk(["exec", h, "--", "sh", "-c", `for p in $(pgrep -x sshd); do cat /proc/$p/stat; echo; done`]);

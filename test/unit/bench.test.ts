@@ -183,6 +183,9 @@ describe("bench: load records, figures and SVG", () => {
             // haproxy's and keepalived's packages steps, in one install; the runtime API's socket client too.
             expect(lb.packages).to.deep.equal(["haproxy", "socat", "keepalived", "iputils-ping"]);
             expect(lb.services).to.deep.equal(["haproxy", "keepalived"]);
+            // The library's sysctl step (haproxy binds the VIP the BACKUP lacks), undone by the removal.
+            expect(lb.before.join("\n")).to.include("net.ipv4.ip_nonlocal_bind");
+            expect(floorRemoveScript(lb)).to.include("90-haproxy-ha-net.ipv4.ip_nonlocal_bind.conf");
             expect(lb.files.map((f) => f.path)).to.include.members(["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf"]);
             expect(hosts.map((h) => h.node).sort()).to.deep.equal(["hk1", "hk2", "www1", "www2"]);
         });
@@ -209,7 +212,7 @@ describe("bench: load records, figures and SVG", () => {
         it("the install writes each file as rendered, the check passes on it and fails on one byte changed", () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "floor-"));
             const file = { node: "t", path: path.join(dir, "sub dir", "a'b.conf"), mode: "0640", owner: String(os.userInfo().uid), group: String(os.userInfo().gid), content: "x = 'y' $HOME `z`\n\u00e9\n" };
-            const h: FloorHost = { node: "t", packages: [], files: [file], services: [], before: [] };
+            const h: FloorHost = { node: "t", packages: [], files: [file], services: [], before: [], undo: [] };
             // The file-writing lines of the install script (no apt-get here).
             const writes = floorInstallScript(h).split("\n").filter((l) => /^(mkdir|printf|chmod|chown|mv) /.test(l)).join("\n");
             execFileSync("sh", ["-euc", writes]);
