@@ -26,8 +26,11 @@ import { provisionChartSvg, ProvisionRow } from "./provisionChart";
 
 const ANSIBLE_DIR = path.join(REPO_ROOT, "bench/ansible");
 const RESULTS = path.join(REPO_ROOT, "bench/results");
-const JSONL = path.join(RESULTS, "provision.jsonl");
-const SVG = path.join(RESULTS, "provision.svg");
+/** BENCH_LABEL (e.g. `loaded`): figures that must not replace the published ones go to provision-LABEL.jsonl/.svg, each row labelled. */
+const LABEL = process.env.BENCH_LABEL ?? "";
+if (LABEL && !/^[a-z0-9-]+$/.test(LABEL)) throw new Error(`BENCH_LABEL must be lower-case letters, digits and dashes, got ${JSON.stringify(LABEL)}`);
+const JSONL = path.join(RESULTS, `provision${LABEL ? `-${LABEL}` : ""}.jsonl`);
+const SVG = path.join(RESULTS, `provision${LABEL ? `-${LABEL}` : ""}.svg`);
 /** Ansible's own default (ansible.cfg states it too). */
 const DEFAULT_FORKS = 5;
 
@@ -63,6 +66,8 @@ export interface Row extends ProvisionRow {
     cpu_busy_first: number;
     machine: string;
     date: string;
+    /** BENCH_LABEL: e.g. `loaded` (taken while other work ran on the machine). */
+    label?: string;
 }
 
 const MACHINE = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${osName()}, nspawn lab`;
@@ -303,6 +308,7 @@ async function main(): Promise<void> {
                 }
             }
             addFloorRatios(measured);
+            if (LABEL) for (const r of measured) r.label = LABEL;
             for (const r of measured) console.log(JSON.stringify(r));
             rows.push(...measured);
             writeResults(rows);
