@@ -65,7 +65,7 @@ export interface RunSplit {
     commands_run: number;
     /** Summed seconds of those commands (they overlap: this is work, not wall). */
     commands_sum_s: number;
-    /** Per step name (the Command's name after its component's prefix: `packages`, `config`…): count and summed seconds. */
+    /** Per component and step (`WebBackend packages`, `HaproxyNode config`…): count, summed and longest seconds. */
     by_step: Record<string, { count: number; sum_s: number; max_s: number }>;
 }
 
@@ -73,11 +73,24 @@ const COMMAND = "command:remote:Command";
 const RUN_OPS = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** The step name of a Command's URN: `...::web3-packages` → `packages` (the part after the component's name). */
+const STEPS = new Set(["acme-responder", "config", "firewall", "logging", "maps", "packages", "page", "runtime-dir", "selinux", "server-states", "service", "site", "sysctl", "sysctl-ipv6", "notify"]);
+
+/**
+ * The step name of a Command's URN, its component's name taken off: `...::web3-packages` →
+ * `packages`, `...::pair-lb1-config` → `config` (names may hold dashes: the longest known step wins).
+ */
 export function stepName(urn: string): string {
-    const name = urn.slice(urn.lastIndexOf("::") + 2);
-    const dash = name.indexOf("-");
-    return dash < 0 ? name : name.slice(dash + 1);
+    const parts = urn.slice(urn.lastIndexOf("::") + 2).split("-");
+    for (let i = 1; i < parts.length; i++) {
+        const rest = parts.slice(i).join("-");
+        if (STEPS.has(rest) || /^(hook|track)-/.test(rest)) return rest;
+    }
+    return parts[parts.length - 1];
+}
+
+/** The component a Command belongs to, from its URN's type chain: `WebBackend`, `HaproxyNode`, `KeepalivedPair`. */
+export function componentOf(urn: string): string {
+    return /:([A-Za-z0-9]+)\$command:remote:Command::/.exec(urn)?.[1] ?? "?";
 }
 
 export function runSplit(events: StampedEvent[], total_ms: number): RunSplit {
@@ -98,7 +111,7 @@ export function runSplit(events: StampedEvent[], total_ms: number): RunSplit {
         if (t.type === COMMAND && RUN_OPS.has(t.op)) {
             commands++;
             commandMs += t.ms;
-            const s = stepName(t.urn);
+            const s = `${componentOf(t.urn)} ${stepName(t.urn)}`;
             byStep[s] ??= { count: 0, sum_s: 0, max_s: 0 };
             byStep[s].count++;
             byStep[s].sum_s = round(byStep[s].sum_s + t.ms / 1000);

@@ -6,6 +6,7 @@ import * as path from "path";
 import { busyShare, cpuTimes, masterDownInterval, requestTimeline } from "../../bench/common";
 import { childrenCpuSeconds, FloorHost, floorCheckScript, floorHosts, floorInstallScript, floorRatio, floorRemoveScript, packagesOfScript, sshArgv } from "../../bench/floor";
 import { addFloorRatios, Row as ProvisionBenchRow } from "../../bench/provision";
+import { category, componentOf, CpuProfile, profileSplit, runSplit, splitEvents, stepName } from "../../bench/profileSplit";
 import { renderStack } from "../../scripts/renderStack";
 import { referenceConfig } from "./fixtures";
 import { failoverTable, provisionTable, reloadTable, throughputTable } from "../../bench/report";
@@ -251,6 +252,73 @@ describe("bench: load records, figures and SVG", () => {
             const t = provisionTable(rows as unknown as Record<string, unknown>[]);
             expect(t).to.include("| 16 | floor (direct, 1 SSH per host) | 20.0 | 1.0 | 10.0 | — | — | — |");
             expect(t).to.include("| 16 | haproxy-ha (pulumi) | 40.0 | 5.0 | 15.0 | — | 2.00 · 5.00 · 1.50 | — |");
+        });
+    });
+
+    describe("the profile split (bench/profileSplit.ts)", () => {
+        const urn = (comp: string, name: string) => `urn:pulumi:lab::haproxy-ha::haproxy-ha:index:${comp}$command:remote:Command::${name}`;
+        const pre = (u: string, op: string, type = "command:remote:Command") => ({ resourcePreEvent: { metadata: { urn: u, type, op } } });
+        const out = (u: string) => ({ resOutputsEvent: { metadata: { urn: u } } });
+        it("splits stamped event-log lines, a partial last line kept for the next read", () => {
+            const r = splitEvents('{"a":1}\n{"b":2}\n{"c":', 120);
+            expect(r.events).to.deep.equal([
+                { at_ms: 120, event: { a: 1 } },
+                { at_ms: 120, event: { b: 2 } },
+            ]);
+            expect(r.rest).to.equal('{"c":');
+            expect(splitEvents(r.rest + "3}\n", 130).events[0].event).to.deep.equal({ c: 3 });
+        });
+        it("names a Command's component and step, dashes in names included", () => {
+            expect(stepName(urn("WebBackend", "web3-packages"))).to.equal("packages");
+            expect(stepName(urn("KeepalivedPair", "pair-lb-a-sysctl-ipv6"))).to.equal("sysctl-ipv6");
+            expect(stepName(urn("KeepalivedPair", "pair-lb1-hook-master"))).to.equal("hook-master");
+            expect(componentOf(urn("HaproxyNode", "lb1-config"))).to.equal("HaproxyNode");
+        });
+        it("startup, resources and shutdown phases; the Commands that ran, summed per component and step", () => {
+            const w1 = urn("WebBackend", "web1-packages");
+            const w2 = urn("WebBackend", "web2-packages");
+            const c = urn("HaproxyNode", "lb1-config");
+            const stack = "urn:pulumi:lab::haproxy-ha::pulumi:pulumi:Stack::haproxy-ha-lab";
+            const ev = [
+                { at_ms: 100, event: { preludeEvent: {} } },
+                { at_ms: 2000, event: pre(stack, "same", "pulumi:pulumi:Stack") },
+                { at_ms: 2500, event: pre(w1, "create") },
+                { at_ms: 2600, event: pre(w2, "create") },
+                { at_ms: 9500, event: out(w1) },
+                { at_ms: 10600, event: out(w2) },
+                { at_ms: 10700, event: pre(c, "same") },
+                { at_ms: 10800, event: out(c) },
+                { at_ms: 11000, event: out(stack) },
+                { at_ms: 11500, event: { summaryEvent: {} } },
+            ];
+            const r = runSplit(ev, 12000);
+            expect(r).to.include({ total_s: 12, startup_s: 2, resources_s: 9, shutdown_s: 1, commands_run: 2, commands_sum_s: 15 });
+            expect(r.by_step).to.deep.equal({ "WebBackend packages": { count: 2, sum_s: 15, max_s: 8 } });
+            expect(r.steps).to.deep.equal({ "command:remote:Command create": { count: 2, sum_s: 15 } });
+            // No resource events at all: everything is startup.
+            expect(runSplit([], 3000)).to.include({ startup_s: 3, resources_s: 0, shutdown_s: 0, commands_run: 0 });
+        });
+        it("a CPU profile's self time by package, idle apart", () => {
+            expect(category("file:///r/node_modules/@pulumi/pulumi/runtime/rpc.js", "f")).to.equal("@pulumi/pulumi");
+            expect(category("file:///r/node_modules/typescript/lib/typescript.js", "f")).to.equal("typescript (schema inference)");
+            expect(category("node:internal/modules/cjs/loader", "f")).to.equal("node internals (module loading, streams)");
+            expect(category("file:///r/dist/components/haproxyNode.js", "f")).to.equal("haproxy-ha components");
+            expect(category("", "(idle)")).to.match(/^idle/);
+            const p: CpuProfile = {
+                nodes: [
+                    { id: 1, callFrame: { functionName: "(idle)", url: "" } },
+                    { id: 2, callFrame: { functionName: "x", url: "file:///r/node_modules/@grpc/grpc-js/a.js" } },
+                    { id: 3, callFrame: { functionName: "y", url: "file:///r/dist/components/a.js" } },
+                ],
+                startTime: 0,
+                endTime: 5_000_000,
+                samples: [1, 2, 3, 2],
+                timeDeltas: [3_000_000, 500_000, 250_000, 500_000],
+            };
+            const s = profileSplit(p);
+            expect(s.wall_s).to.equal(5);
+            expect(s.busy_s).to.equal(1.25);
+            expect(s.by).to.deep.equal({ "idle (waiting: gRPC, timers)": 3, "@grpc/grpc-js": 1, "haproxy-ha components": 0.25 });
         });
     });
 });
