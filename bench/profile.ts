@@ -213,7 +213,9 @@ async function main(): Promise<void> {
             const r = await profiledRun(`ts-${label}`, [...args], info);
             results.add({ bench: "profile", part: `typescript ${label}`, webs: WEBS, ...r, ssh_handshake_s: handshake, handshakes_s: round(r.split.commands_run * handshake), machine, loadavg_start: l0 });
         }
-        await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        const l0 = load1();
+        const destroy = await pulumiOk(["destroy", "--yes", "--skip-preview"]);
+        results.add({ bench: "profile", part: "typescript destroy", webs: WEBS, total_s: round(destroy.seconds), machine, loadavg_start: l0 });
 
         if (YAML) {
             const y = freshLab();
