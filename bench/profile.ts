@@ -2,7 +2,7 @@
  * `npm run bench:profile`: where a first `pulumi up` and a no-op spend their time, at N web
  * servers (BENCH_WEBS, one number, default 16) on fresh bare lab hosts. Per run: engine startup
  * (spawn to the first resource event), the resources phase, shutdown; each Command step's time
- * from the engine's event log (`--event-log`, stamped as it arrives); the program's CPU profile
+ * from the engine's events (`pulumi up --json`, stamped as they arrive); the program's CPU profile
  * (NODE_OPTIONS=--cpu-prof, every Node process the engine starts); the hosts' SSH-session CPU (the
  * scripts and handshakes, from each host's sshd); SSH handshakes estimated as Commands × one
  * measured `ssh true`; the plugins' start times measured alone. Then (BENCH_YAML, default 1) the
@@ -38,35 +38,21 @@ async function profiledRun(label: string, args: string[], info: LabInfo, opts: {
     const dir = path.join(WORK, label);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const log = path.join(dir, "events.jsonl");
     const local0 = childrenCpuSeconds();
     const hosts0 = opts.hosts ? hostsCpu(opts.hosts) : sshdCpuSeconds(info);
     const t0 = Date.now();
-    const run = startPulumi([...args, "--event-log", log], { cwd: opts.cwd, stack: opts.stack, env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } });
+    // `--json` streams the engine's events on stdout (this engine has no `--event-log`): stamped as they arrive.
+    const run = startPulumi([...args, "--json"], { cwd: opts.cwd, stack: opts.stack, env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } });
     const events: StampedEvent[] = [];
-    let offset = 0;
     let rest = "";
-    const poll = () => {
-        if (!fs.existsSync(log)) return;
-        const fd = fs.openSync(log, "r");
-        try {
-            const size = fs.fstatSync(fd).size;
-            if (size <= offset) return;
-            const buf = Buffer.alloc(size - offset);
-            fs.readSync(fd, buf, 0, buf.length, offset);
-            offset = size;
-            const r = splitEvents(rest + buf.toString("utf8"), Date.now() - t0);
-            events.push(...r.events);
-            rest = r.rest;
-        } finally {
-            fs.closeSync(fd);
-        }
-    };
-    const timer = setInterval(poll, 50);
+    run.child.stdout!.on("data", (d: Buffer) => {
+        const r = splitEvents(rest + d.toString("utf8"), Date.now() - t0);
+        events.push(...r.events);
+        rest = r.rest;
+    });
     const result = await run.done;
     const total = Date.now() - t0;
-    clearInterval(timer);
-    poll();
+    fs.writeFileSync(path.join(dir, "events.json"), JSON.stringify(events));
     if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${(result.stdout + result.stderr).split("\n").slice(-30).join("\n")}`);
     const cpu = { local: round(childrenCpuSeconds() - local0), hosts: round((opts.hosts ? hostsCpu(opts.hosts) : sshdCpuSeconds(info)) - hosts0) };
     const node = fs

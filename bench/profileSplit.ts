@@ -1,6 +1,6 @@
 /**
- * Where a `pulumi up` spends its time, from the engine's event log (`--event-log FILE`) stamped
- * as it arrives (the log's own timestamps are whole seconds) and from a Node CPU profile of the
+ * Where a `pulumi up` spends its time, from the engine's events (`pulumi up --json` streams them;
+ * this engine has no `--event-log`) stamped as they arrive (their own timestamps are whole seconds) and from a Node CPU profile of the
  * program. PURE: stamped events and profiles in, figures out.
  */
 
@@ -16,11 +16,38 @@ interface Metadata {
     op?: string;
 }
 
-/** Split lines read so far into complete JSON events, keeping a trailing partial line. */
+/**
+ * Split the text read so far into complete top-level JSON objects (one per line or indented over
+ * several, as `pulumi up --json` streams engine events), keeping an unfinished object for the next read.
+ */
 export function splitEvents(buffer: string, at_ms: number): { events: StampedEvent[]; rest: string } {
-    const lines = buffer.split("\n");
-    const rest = lines.pop() ?? "";
-    return { events: lines.filter((l) => l.trim()).map((l) => ({ at_ms, event: JSON.parse(l) as Record<string, unknown> })), rest };
+    const events: StampedEvent[] = [];
+    let depth = 0;
+    let inString = false;
+    let escaped = false;
+    let start = -1;
+    let consumed = 0;
+    for (let i = 0; i < buffer.length; i++) {
+        const c = buffer[i];
+        if (inString) {
+            if (escaped) escaped = false;
+            else if (c === "\\") escaped = true;
+            else if (c === '"') inString = false;
+            continue;
+        }
+        if (c === '"' && depth > 0) inString = true;
+        else if (c === "{") {
+            if (depth === 0) start = i;
+            depth++;
+        } else if (c === "}" && depth > 0) {
+            depth--;
+            if (depth === 0) {
+                events.push({ at_ms, event: JSON.parse(buffer.slice(start, i + 1)) as Record<string, unknown> });
+                consumed = i + 1;
+            }
+        }
+    }
+    return { events, rest: depth > 0 ? buffer.slice(start) : buffer.slice(consumed).replace(/^[^{]*$/, "") };
 }
 
 export interface StepTiming {

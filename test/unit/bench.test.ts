@@ -267,6 +267,10 @@ describe("bench: load records, figures and SVG", () => {
             ]);
             expect(r.rest).to.equal('{"c":');
             expect(splitEvents(r.rest + "3}\n", 130).events[0].event).to.deep.equal({ c: 3 });
+            // Indented over lines, braces and escaped quotes inside strings.
+            const indented = splitEvents('{\n  "x": "a } \\" {",\n  "y": {"z": 1}\n}\n{\n', 5);
+            expect(indented.events.map((e) => e.event)).to.deep.equal([{ x: 'a } " {', y: { z: 1 } }]);
+            expect(indented.rest).to.equal("{\n");
         });
         it("names a Command's component and step, dashes in names included", () => {
             expect(stepName(urn("WebBackend", "web3-packages"))).to.equal("packages");
