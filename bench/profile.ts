@@ -24,6 +24,8 @@ const WEBS = Number(process.env.BENCH_WEBS ?? "16");
 if (!Number.isInteger(WEBS) || WEBS < 1) throw new Error(`BENCH_WEBS must be one whole number for bench:profile, got ${JSON.stringify(process.env.BENCH_WEBS)}`);
 const YAML = (process.env.BENCH_YAML ?? "1") !== "0";
 const WORK = path.join(LAB_STATE, "profile");
+/** The "alone" measurements (plugin starts, schema inference) first: BENCH_ALONE=0 skips them. */
+const ALONE = (process.env.BENCH_ALONE ?? "1") !== "0";
 
 interface ProfiledRun {
     split: RunSplit;
@@ -42,7 +44,10 @@ async function profiledRun(label: string, args: string[], info: LabInfo, opts: {
     const hosts0 = opts.hosts ? hostsCpu(opts.hosts) : sshdCpuSeconds(info);
     const t0 = Date.now();
     // `--json` streams the engine's events on stdout (this engine has no `--event-log`): stamped as they arrive.
-    const run = startPulumi([...args, "--json"], { cwd: opts.cwd, stack: opts.stack, env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } });
+    // NODE_OPTIONS=--cpu-prof here makes the Node.js language host report "the Pulumi SDK has not
+    // been installed": profiles are taken only when BENCH_CPU_PROFILE=1 asks for them (to try).
+    const env: Record<string, string> = process.env.BENCH_CPU_PROFILE === "1" ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {};
+    const run = startPulumi([...args, "--json"], { cwd: opts.cwd, stack: opts.stack, env });
     const events: StampedEvent[] = [];
     let rest = "";
     run.child.stdout!.on("data", (d: Buffer) => {
@@ -183,9 +188,11 @@ async function main(): Promise<void> {
     const results = new Results<Record<string, unknown>>("profile");
     const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
     try {
+        if (ALONE) {
         const plugins = { command_s: await pluginStartSeconds([commandPlugin()]), component_package_s: await pluginStartSeconds([path.join(REPO_ROOT, "plugin/pulumi-resource-haproxy-ha")]) };
         const alone = { require_components_s: requireComponentsSeconds(), schema: schemaInferenceSeconds() };
         results.add({ bench: "profile", part: "alone", plugin_start_s: plugins, ...alone, machine, loadavg_start: load1() });
+        }
 
         const info = bareLab(WEBS);
         writeStackFile(labConfig(info));
