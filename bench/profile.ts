@@ -2,8 +2,9 @@
  * `npm run bench:profile`: where a first `pulumi up` and a no-op spend their time, at N web
  * servers (BENCH_WEBS, one number, default 16) on fresh bare lab hosts. Per run: engine startup
  * (spawn to the first resource event), the resources phase, shutdown; each Command step's time
- * from the engine's events (`pulumi up --json`, stamped as they arrive); the program's CPU profile
- * (NODE_OPTIONS=--cpu-prof, every Node process the engine starts); the hosts' SSH-session CPU (the
+ * from the engine's events (`pulumi up --json`, stamped as they arrive); with BENCH_CPU_PROFILE=1,
+ * a CPU profile of every Node process the engine starts (NODE_OPTIONS=--cpu-prof: this engine's
+ * language host then fails, docs/benchmarks.md); the hosts' SSH-session CPU (the
  * scripts and handshakes, from each host's sshd); SSH handshakes estimated as Commands × one
  * measured `ssh true`; the plugins' start times measured alone. Then (BENCH_YAML, default 1) the
  * YAML example's no-op on a 2-web lab through the component package, with the package's start
