@@ -33,16 +33,21 @@ const loadsOf = (rows: Row[]) => rows.flatMap((r) => (Array.isArray(r.loadavg_st
 /** Provision: per web count, Pulumi and each Ansible row, with the ratio. */
 export function provisionTable(rows: Row[]): string {
     if (!rows.length) return "";
-    // Rows from before the CPU column have none: the column shows only when some row has it.
+    // Rows from before the CPU and floor columns have none: a column shows only when some row has it.
     const cpu = rows.some((r) => r.cpu_busy_first !== undefined);
+    const floor = rows.some((r) => r.floor_ratio !== undefined);
+    const three = (q: { first: number; noop: number; teardown: number } | undefined) => (q ? `${fmt(q.first)} · ${fmt(q.noop)} · ${fmt(q.teardown)}` : "—");
     const lines = [
-        `| web servers | tool | first (s) | no-op (s) | teardown (s) | haproxy-ha / this: first · no-op · teardown |${cpu ? " CPU busy, first run |" : ""}`,
-        `|---|---|---|---|---|---|${cpu ? "---|" : ""}`,
+        `| web servers | tool | first (s) | no-op (s) | teardown (s) | haproxy-ha / this: first · no-op · teardown |${floor ? " this / floor: first · no-op · teardown | CPU-s first (here + hosts) |" : ""}${cpu ? " CPU busy, first run |" : ""}`,
+        `|---|---|---|---|---|---|${floor ? "---|---|" : ""}${cpu ? "---|" : ""}`,
     ];
     for (const r of rows) {
         const q = r.pulumi_ratio as { first: number; noop: number; teardown: number } | undefined;
         const busy = r.cpu_busy_first === undefined ? "—" : `${fmt(num(r, "cpu_busy_first") * 100, 0)} %`;
-        lines.push(`| ${r.webs} | ${r.tool === "pulumi" ? "haproxy-ha (pulumi)" : r.tool} | ${fmt(num(r, "first_s"), 1)} | ${fmt(num(r, "noop_s"), 1)} | ${fmt(num(r, "teardown_s"), 1)} | ${q ? `${fmt(q.first)} · ${fmt(q.noop)} · ${fmt(q.teardown)}` : "—"} |${cpu ? ` ${busy} |` : ""}`);
+        const c = r.cpu_first_s as { local: number; hosts: number } | undefined;
+        const floorCells = floor ? ` ${three(r.floor_ratio as { first: number; noop: number; teardown: number } | undefined)} | ${c ? `${fmt(c.local, 1)} + ${fmt(c.hosts, 1)}` : "—"} |` : "";
+        const tool = r.tool === "pulumi" ? "haproxy-ha (pulumi)" : r.tool === "floor" ? "floor (direct, 1 SSH per host)" : r.tool;
+        lines.push(`| ${r.webs} | ${tool} | ${fmt(num(r, "first_s"), 1)} | ${fmt(num(r, "noop_s"), 1)} | ${fmt(num(r, "teardown_s"), 1)} | ${three(q)} |${floorCells}${cpu ? ` ${busy} |` : ""}`);
     }
     return lines.join("\n") + `\n\n1-minute load ${range(loadsOf(rows))}; ${rows[0].machine}; ${String(rows[0].date ?? "").slice(0, 10)}.`;
 }

@@ -4,6 +4,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { busyShare, cpuTimes, masterDownInterval, requestTimeline } from "../../bench/common";
+import { childrenCpuSeconds, FloorHost, floorCheckScript, floorHosts, floorInstallScript, floorRatio, floorRemoveScript, packagesOfScript, sshArgv } from "../../bench/floor";
+import { addFloorRatios, Row as ProvisionBenchRow } from "../../bench/provision";
+import { category, componentOf, CpuProfile, profileSplit, runSplit, splitEvents, stepName } from "../../bench/profileSplit";
+import { renderStack } from "../../scripts/renderStack";
+import { referenceConfig } from "./fixtures";
 import { failoverTable, provisionTable, reloadTable, throughputTable } from "../../bench/report";
 import { barChart, escapeXml, lineChart, ticks } from "../../bench/svg";
 import { eventAt, failoverFigures } from "../../lab/failover";
@@ -161,6 +166,163 @@ describe("bench: load records, figures and SVG", () => {
         it("a missing results file leaves its table out", () => {
             expect(provisionTable([])).to.equal("");
             expect(failoverTable([])).to.equal("");
+        });
+    });
+
+    describe("the floor (bench/floor.ts)", () => {
+        let hosts: FloorHost[];
+        before(async () => {
+            hosts = floorHosts(await renderStack(referenceConfig({ os: "debian", runtimeApi: true })));
+        });
+        it("takes each host's packages, files and services from what the library renders", () => {
+            const web = hosts.find((h) => h.node === "www1")!;
+            expect(web.packages).to.deep.equal(["nginx"]);
+            expect(web.services).to.deep.equal(["nginx"]);
+            expect(web.files.map((f) => f.path)).to.deep.equal(["/etc/nginx/sites-enabled/haproxy-ha-web", "/var/www/html/index.html"]);
+            expect(web.before).to.deep.equal(["rm -f /etc/nginx/sites-enabled/default"]);
+            const lb = hosts.find((h) => h.node === "hk1")!;
+            // haproxy's and keepalived's packages steps, in one install; the runtime API's socket client too.
+            expect(lb.packages).to.deep.equal(["haproxy", "socat", "keepalived", "iputils-ping"]);
+            expect(lb.services).to.deep.equal(["haproxy", "keepalived"]);
+            // The library's sysctl step (haproxy binds the VIP the BACKUP lacks), undone by the removal.
+            expect(lb.before.join("\n")).to.include("net.ipv4.ip_nonlocal_bind");
+            expect(floorRemoveScript(lb)).to.include("90-haproxy-ha-net.ipv4.ip_nonlocal_bind.conf");
+            expect(lb.files.map((f) => f.path)).to.include.members(["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf"]);
+            expect(hosts.map((h) => h.node).sort()).to.deep.equal(["hk1", "hk2", "www1", "www2"]);
+        });
+        it("reads the package words of an apt-get install line, quoted or not, and refuses anything else", () => {
+            expect(packagesOfScript("x\n  apt-get update -q && apt-get install -y -q --no-install-recommends 'haproxy' socat\n")).to.deep.equal(["haproxy", "socat"]);
+            expect(() => packagesOfScript("yum install -y haproxy")).to.throw(/no apt-get install line/);
+            expect(() => packagesOfScript("apt-get install -y -q --no-install-recommends $(evil)")).to.throw(/unexpected package word/);
+        });
+        it("renders scripts sh parses and shellcheck accepts", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "floor-"));
+            for (const h of hosts) {
+                for (const [kind, text] of Object.entries({ install: floorInstallScript(h), check: floorCheckScript(h), remove: floorRemoveScript(h) })) {
+                    const file = path.join(dir, `${h.node}-${kind}.sh`);
+                    fs.writeFileSync(file, `#!/bin/sh\n${text}\n`);
+                    execFileSync("sh", ["-n", file]);
+                    execFileSync("shellcheck", ["-s", "sh", file]);
+                }
+            }
+            const install = floorInstallScript(hosts.find((h) => h.node === "hk1")!);
+            expect(install.match(/apt-get update/g)).to.have.length(1);
+            expect(install).to.include("apt-get install -y -q --no-install-recommends 'haproxy' 'socat' 'keepalived' 'iputils-ping'");
+            expect(install).to.include("systemctl restart 'keepalived'");
+        });
+        it("the install writes each file as rendered, the check passes on it and fails on one byte changed", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "floor-"));
+            const file = { node: "t", path: path.join(dir, "sub dir", "a'b.conf"), mode: "0640", owner: String(os.userInfo().uid), group: String(os.userInfo().gid), content: "x = 'y' $HOME `z`\n\u00e9\n" };
+            const h: FloorHost = { node: "t", packages: [], files: [file], services: [], before: [], undo: [] };
+            // The file-writing lines of the install script (no apt-get here).
+            const writes = floorInstallScript(h).split("\n").filter((l) => /^(mkdir|printf|chmod|chown|mv) /.test(l)).join("\n");
+            execFileSync("sh", ["-euc", writes]);
+            expect(fs.readFileSync(file.path, "utf8")).to.equal(file.content);
+            expect((fs.statSync(file.path).mode & 0o777).toString(8)).to.equal("640");
+            execFileSync("sh", ["-c", floorCheckScript(h)]);
+            fs.appendFileSync(file.path, "!");
+            expect(() => execFileSync("sh", ["-c", floorCheckScript(h)], { stdio: "ignore" })).to.throw();
+        });
+        it("one ssh per host, host key checked, the script on stdin", () => {
+            const argv = sshArgv({ namespace: "ns", key: "/k", knownHosts: "/kh" }, "10.0.0.5");
+            expect(argv.slice(0, 5)).to.deep.equal(["ip", "netns", "exec", "ns", "ssh"]);
+            expect(argv).to.include("StrictHostKeyChecking=yes");
+            expect(argv.slice(-3)).to.deep.equal(["root@10.0.0.5", "sh", "-s"]);
+        });
+        it("children's CPU from /proc/self/stat, a command name with spaces and parentheses included", () => {
+            const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+            fields[13] = "250"; // cutime (field 16)
+            fields[14] = "50"; // cstime (field 17)
+            expect(childrenCpuSeconds(`123 (a b) c) ${fields.join(" ")}`)).to.equal(3);
+            expect(childrenCpuSeconds()).to.be.at.least(0);
+        });
+        it("ratios to the floor per run, on every row of the same N but the floor's", () => {
+            expect(floorRatio(35.8, 14.6)).to.equal(2.45);
+            const base = { bench: "provision" as const, webs: 16, loadavg_start: [1], loadavg_end: [1], cpu_busy_first: 1, machine: "m", date: "d" };
+            const rows: ProvisionBenchRow[] = [
+                { ...base, tool: "floor", first_s: 20, noop_s: 1, teardown_s: 10 },
+                { ...base, tool: "pulumi", first_s: 40, noop_s: 5, teardown_s: 15 },
+            ];
+            addFloorRatios(rows);
+            expect(rows[1].floor_ratio).to.deep.equal({ first: 2, noop: 5, teardown: 1.5 });
+            expect(rows[0]).to.not.have.property("floor_ratio");
+            const none: ProvisionBenchRow[] = [{ ...base, tool: "pulumi", first_s: 1, noop_s: 1, teardown_s: 1 }];
+            addFloorRatios(none);
+            expect(none[0]).to.not.have.property("floor_ratio");
+            const t = provisionTable(rows as unknown as Record<string, unknown>[]);
+            expect(t).to.include("| 16 | floor (direct, 1 SSH per host) | 20.0 | 1.0 | 10.0 | — | — | — |");
+            expect(t).to.include("| 16 | haproxy-ha (pulumi) | 40.0 | 5.0 | 15.0 | — | 2.00 · 5.00 · 1.50 | — |");
+        });
+    });
+
+    describe("the profile split (bench/profileSplit.ts)", () => {
+        const urn = (comp: string, name: string) => `urn:pulumi:lab::haproxy-ha::haproxy-ha:index:${comp}$command:remote:Command::${name}`;
+        const pre = (u: string, op: string, type = "command:remote:Command") => ({ resourcePreEvent: { metadata: { urn: u, type, op } } });
+        const out = (u: string) => ({ resOutputsEvent: { metadata: { urn: u } } });
+        it("splits stamped event-log lines, a partial last line kept for the next read", () => {
+            const r = splitEvents('{"a":1}\n{"b":2}\n{"c":', 120);
+            expect(r.events).to.deep.equal([
+                { at_ms: 120, event: { a: 1 } },
+                { at_ms: 120, event: { b: 2 } },
+            ]);
+            expect(r.rest).to.equal('{"c":');
+            expect(splitEvents(r.rest + "3}\n", 130).events[0].event).to.deep.equal({ c: 3 });
+            // Indented over lines, braces and escaped quotes inside strings.
+            const indented = splitEvents('{\n  "x": "a } \\" {",\n  "y": {"z": 1}\n}\n{\n', 5);
+            expect(indented.events.map((e) => e.event)).to.deep.equal([{ x: 'a } " {', y: { z: 1 } }]);
+            expect(indented.rest).to.equal("{\n");
+        });
+        it("names a Command's component and step, dashes in names included", () => {
+            expect(stepName(urn("WebBackend", "web3-packages"))).to.equal("packages");
+            expect(stepName(urn("KeepalivedPair", "pair-lb-a-sysctl-ipv6"))).to.equal("sysctl-ipv6");
+            expect(stepName(urn("KeepalivedPair", "pair-lb1-hook-master"))).to.equal("hook-master");
+            expect(componentOf(urn("HaproxyNode", "lb1-config"))).to.equal("HaproxyNode");
+        });
+        it("startup, resources and shutdown phases; the Commands that ran, summed per component and step", () => {
+            const w1 = urn("WebBackend", "web1-packages");
+            const w2 = urn("WebBackend", "web2-packages");
+            const c = urn("HaproxyNode", "lb1-config");
+            const stack = "urn:pulumi:lab::haproxy-ha::pulumi:pulumi:Stack::haproxy-ha-lab";
+            const ev = [
+                { at_ms: 100, event: { preludeEvent: {} } },
+                { at_ms: 2000, event: pre(stack, "same", "pulumi:pulumi:Stack") },
+                { at_ms: 2500, event: pre(w1, "create") },
+                { at_ms: 2600, event: pre(w2, "create") },
+                { at_ms: 9500, event: out(w1) },
+                { at_ms: 10600, event: out(w2) },
+                { at_ms: 10700, event: pre(c, "same") },
+                { at_ms: 10800, event: out(c) },
+                { at_ms: 11000, event: out(stack) },
+                { at_ms: 11500, event: { summaryEvent: {} } },
+            ];
+            const r = runSplit(ev, 12000);
+            expect(r).to.include({ total_s: 12, startup_s: 2, resources_s: 9, shutdown_s: 1, commands_run: 2, commands_sum_s: 15 });
+            expect(r.by_step).to.deep.equal({ "WebBackend packages": { count: 2, sum_s: 15, max_s: 8 } });
+            expect(r.steps).to.deep.equal({ "command:remote:Command create": { count: 2, sum_s: 15 } });
+            // No resource events at all: everything is startup.
+            expect(runSplit([], 3000)).to.include({ startup_s: 3, resources_s: 0, shutdown_s: 0, commands_run: 0 });
+        });
+        it("a CPU profile's self time by package, idle apart", () => {
+            expect(category("file:///r/node_modules/@pulumi/pulumi/runtime/rpc.js", "f")).to.equal("@pulumi/pulumi");
+            expect(category("file:///r/node_modules/typescript/lib/typescript.js", "f")).to.equal("typescript (schema inference)");
+            expect(category("node:internal/modules/cjs/loader", "f")).to.equal("node internals (module loading, streams)");
+            expect(category("file:///r/dist/components/haproxyNode.js", "f")).to.equal("haproxy-ha components");
+            expect(category("", "(idle)")).to.match(/^idle/);
+            const p: CpuProfile = {
+                nodes: [
+                    { id: 1, callFrame: { functionName: "(idle)", url: "" } },
+                    { id: 2, callFrame: { functionName: "x", url: "file:///r/node_modules/@grpc/grpc-js/a.js" } },
+                    { id: 3, callFrame: { functionName: "y", url: "file:///r/dist/components/a.js" } },
+                ],
+                startTime: 0,
+                endTime: 5_000_000,
+                samples: [1, 2, 3, 2],
+                timeDeltas: [3_000_000, 500_000, 250_000, 500_000],
+            };
+            const s = profileSplit(p);
+            expect(s.wall_s).to.equal(5);
+            expect(s.busy_s).to.equal(1.25);
+            expect(s.by).to.deep.equal({ "idle (waiting: gRPC, timers)": 3, "@grpc/grpc-js": 1, "haproxy-ha components": 0.25 });
         });
     });
 });
