@@ -12,7 +12,7 @@ import type { PackagePin, SourcesPlan } from "../model/packages";
 import type { StepSpec } from "../remoteSteps";
 import { shQuote } from "../shell/quote";
 import { packagesLockScript } from "./packages";
-import { pinPattern } from "./repositories";
+import { pinPattern, rpmPinPatterns } from "./repositories";
 
 /** The version each pinned package had before the library moved it, one file per package. */
 export const pinsRecordDir = (component: string) => `${STATE_DIR}/pins/${component}`;
@@ -51,7 +51,7 @@ function aptPin(component: string, p: PackagePin): string {
 function dnfPin(component: string, p: PackagePin): string {
     const name = shQuote(p.name);
     const record = shQuote(`${pinsRecordDir(component)}/${p.name}`);
-    const matches = `${pinPattern(p.version)}|${pinPattern(p.version)}-*`;
+    const matches = rpmPinPatterns(p.version);
     return [
         `if rpm -q ${name} >/dev/null 2>&1; then`,
         `  cur=$(rpm -q --qf '%{VERSION}-%{RELEASE}' ${name})`,

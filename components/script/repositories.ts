@@ -32,6 +32,9 @@ export const sourcesManifest = (component: string) => `${STATE_DIR}/sources/${co
 /** The rpm keys (`gpg-pubkey-…`) a repository's import added, one a line, per component and repository. */
 const rpmKeysDir = (component: string) => `${STATE_DIR}/rpm-keys/${component}`;
 
+/** rpm's versions: a pin is the version, or version-release (`2.4.22` matches `2.4.22-1.el9`). */
+export const rpmPinPatterns = (version: string) => (version.endsWith("*") ? pinPattern(version) : `${pinPattern(version)}|${pinPattern(version)}-*`);
+
 /** A case pattern for a pin: the version quoted, a trailing `*` left to match. */
 export function pinPattern(version: string): string {
     return version.endsWith("*") ? `${shQuote(version.slice(0, -1))}*` : shQuote(version);
@@ -214,7 +217,7 @@ function dnfCreate(component: string, s: SourcesPlan, tool: string): string {
         ...s.pins.flatMap((p) => [
             `have=$(${scratchDnf} repoquery --qf '%{version}-%{release}' ${shQuote(p.name)} 2>/dev/null | sort -u | paste -sd ' ' -)`,
             `cand=""`,
-            `for v in $have; do case "$v" in ${pinPattern(p.version)}|${pinPattern(p.version)}-*) cand=$v ;; esac; done`,
+            `for v in $have; do case "$v" in ${rpmPinPatterns(p.version)}) cand=$v ;; esac; done`,
             refusePin(p, `?*`),
         ]),
         `# Checked: now the host.`,
