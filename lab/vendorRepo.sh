@@ -68,7 +68,7 @@ up() {
     local d
     for d in signed unsigned; do
         (cd "$DIR/www/$d" && apt-ftparchive packages . >Packages && gzip -9kn Packages &&
-            apt-ftparchive -o APT::FTPArchive::Release::Origin=haproxy-ha-lab-vendor release . >Release)
+            apt-ftparchive -o APT::FTPArchive::Release::Origin=haproxy-ha-lab-vendor release . >../Release.tmp && mv ../Release.tmp Release)
     done
     gpg --batch -u vendor@lab.invalid --clearsign -o "$DIR/www/signed/InRelease" "$DIR/www/signed/Release"
     gpg --batch -u vendor@lab.invalid -abs -o "$DIR/www/signed/Release.gpg" "$DIR/www/signed/Release"

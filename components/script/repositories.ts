@@ -136,6 +136,8 @@ function aptCreate(component: string, s: SourcesPlan): string {
         `scratch=$(mktemp -d)`,
         `trap 'rm -rf "$scratch"' EXIT`,
         `mkdir -p "$scratch/lists/partial" "$scratch/parts" "$scratch/prefs" "$scratch/keys" "$scratch/none"`,
+        // apt downloads as _apt: a scratch it cannot write is a warning, an error under Error-Mode=any.
+        `chmod 0755 "$scratch"`,
         `# The host's sources and preferences as they are, but this component's own (replaced below); its index lists, so the dry run fetches only what changed.`,
         `for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do`,
         `  [ -e "$f" ] || continue`,
@@ -147,6 +149,7 @@ function aptCreate(component: string, s: SourcesPlan): string {
         `done`,
         `cp -a /var/lib/apt/lists/. "$scratch/lists/" 2>/dev/null || true`,
         `rm -f "$scratch/lists/lock"`,
+        `if id _apt >/dev/null 2>&1; then chown -R _apt:root "$scratch/lists/partial"; chmod 0700 "$scratch/lists/partial"; fi`,
         `scratch_apt() { "$@" -o Dir::State::Lists="$scratch/lists" -o Dir::Etc::sourceparts="$scratch/parts" -o Dir::Etc::preferencesparts="$scratch/prefs" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=; }`,
         ...scratchFiles.flatMap(({ r, key, sources }) => [
             `printf '%s' ${shQuote(r.signingKey)} > ${key}`,
