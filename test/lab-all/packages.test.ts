@@ -35,9 +35,9 @@ function runsInstalled(host: string): string {
     const r = onHost(host, `systemctl is-active haproxy && readlink /proc/"$(systemctl show -p MainPID --value haproxy)"/exe`);
     return r.stdout.trim().replace(/\n/g, " ");
 }
-/** When dpkg last changed haproxy's version on `host` (dpkg.log's "upgrade"/"downgrade" lines), and whether it ever removed it. */
+/** dpkg.log's lines on haproxy changing version or going away, on `host`. */
 function dpkgChanges(host: string): string[] {
-    return onHost(host, "grep -E ' (upgrade|downgrade|remove|purge) haproxy:' /var/log/dpkg.log || true").stdout.trim().split("\n").filter(Boolean);
+    return onHost(host, "grep -E ' (upgrade|remove|purge) haproxy:' /var/log/dpkg.log || true").stdout.trim().split("\n").filter(Boolean);
 }
 
 describe("lab: pinned versions and a signed vendor repository (apt)", function () {
@@ -117,7 +117,8 @@ describe("lab: pinned versions and a signed vendor repository (apt)", function (
             expect(runsInstalled(lb), lb).to.equal("active /usr/sbin/haproxy");
             const lines = dpkgChanges(lb);
             expect(lines.filter((l) => / (remove|purge) /.test(l)), `${lb}: dpkg removed haproxy`).to.deep.equal([]);
-            const down = lines.filter((l) => l.includes(" downgrade haproxy:"));
+            // dpkg.log says "upgrade" for a downgrade too: `upgrade haproxy:amd64 <from> <to>`.
+            const down = lines.filter((l) => l.includes(" upgrade haproxy:") && l.endsWith(` ${repo.version} ${repo.releaseVersion}`));
             expect(down, `${lb}: dpkg.log`).to.have.length(1);
             changed[lb] = down[0].slice(0, 19);
             expect(r.stdout + r.stderr).to.contain(`haproxy-ha: haproxy ${repo.version} -> ${repo.releaseVersion} on ${lb}`);
