@@ -114,6 +114,13 @@ describe("packages and repositories: steps", () => {
         expect(steps.map((s) => !!s.beforeDependsOn)).to.deep.equal([true, true, false, false, false]);
     });
 
+    it("a HaproxyNode with a pin and a repository has both steps in its chain", () => {
+        const node = new HaproxyNode("pin-steps", { connection: conn, os: "debian", servers: [{ name: "a", address: "10.77.0.11" }], packages: { haproxy: "2.6.*" }, repositories: [REPO] });
+        const names = node.scripts.map((x) => x.step);
+        expect(names.slice(0, 2)).to.deep.equal(["repositories", "packages"]);
+        expect(names.indexOf("pins")).to.equal(names.indexOf("config") - 1);
+    });
+
     it("renders deb822 with Signed-By, preferences with the pin and the priority, a dnf .repo with gpgcheck", () => {
         expect(debSources(sources.repositories[0], "/etc/apt/keyrings/k.asc")).to.contain("URIs: http://10.77.0.2:8081/signed/\nSuites: ./\nSigned-By: /etc/apt/keyrings/k.asc\n").and.not.contain("Components");
         const prefs = aptPreferences({ ...sources, repositories: [{ ...sources.repositories[0], priority: 100 }] });
