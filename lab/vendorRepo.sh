@@ -36,7 +36,7 @@ down() {
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
     rm -f "$PID_FILE"
-    rm -rf "$DIR"
+    rm -rf "$DIR" "$LAB_STATE/vendor-repo-http.log"
 }
 
 up() {
