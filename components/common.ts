@@ -37,6 +37,35 @@ export interface HostArgs {
      * sooner, by TCP keepalive (about 2.5 min). A plain value. Default 1800.
      */
     stepTimeoutS?: number;
+    /**
+     * Package versions to hold, by package name: exact (`{ haproxy: "2.6.12-1+deb12u3" }`; dnf
+     * `"2.4.22-1.el9"`) or a prefix ending in `*` (`"2.6.*"`). A version the host's repositories
+     * lack is refused, listing the versions they have; a changed pin upgrades or downgrades in
+     * place (after `dependsOn`), never removes. See docs/packages.md. A plain value.
+     */
+    packages?: Record<string, string>;
+    /** Vendor repositories added (signed, checked) before anything is installed, removed on destroy. See docs/packages.md. A plain value. */
+    repositories?: PackageRepositoryArgs[];
+}
+
+/** A signed package repository (apt: a deb822 `.sources` with `Signed-By`; dnf: a `.repo` with `gpgcheck=1`). */
+export interface PackageRepositoryArgs {
+    /** Lower-case letters, digits, `-`: names the files on the host (`haproxy-ha-<component>-<name>`). */
+    name: string;
+    /** http:// or https:// URL of the repository (apt's URIs; dnf's baseurl unless `baseurl` is set). */
+    url: string;
+    /** ASCII-armored OpenPGP public key the repository is signed with (`gpg --export --armor`). */
+    signingKey: string;
+    /** apt: suites (`bookworm-backports-2.8`, `jammy`, `./` for a flat repository); required where apt may run. */
+    suites?: string[];
+    /** apt: components. Default `["main"]` (none for a flat repository). */
+    components?: string[];
+    /** apt: pin priority for every package from the URL's host (-1000 to 1000). Default: none written (apt's 500). */
+    priority?: number;
+    /** dnf: the `.repo` baseurl when it differs from `url` (may hold `$releasever`, `$basearch`). */
+    baseurl?: string;
+    /** dnf: also check the repository metadata's signature (`repo_gpgcheck=1`). Default false (COPR signs packages only). */
+    repoGpgcheck?: boolean;
 }
 
 /** Everything a component would put on its host(s), for `npm run render` and reviews. */

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withSources } from "./script/repositories";
 import * as random from "@pulumi/random";
 import { certificateWarnings } from "./certificates";
 import { warnUnpinnedHostKey, checkDependencies, ConnectionArgs, HostArgs, RenderedView } from "./common";
@@ -290,7 +291,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 ),
             );
         }
-        const steps = haproxySteps({
+        const steps = withSources(os, "haproxy", plan.sources, haproxySteps({
             os,
             ports,
             restrictedPort,
@@ -304,7 +305,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             runtimeApi: plan.runtimeApi,
             serverStates: plan.runtimeApi ? managedServerStates(backends) : undefined,
             acmeResponder: acme ? acmeResponderStep(acme.thumbprint) : undefined,
-        });
+        }));
         // With certificates, every step waits until each PEM is known and checked: a bad one touches no host.
         // Not for an ACME certificate: it is ordered after the responder step, which uses this connection.
         const known = certificates.filter((c) => !acme?.certificates.includes(c.name)).map((c) => c.pem);

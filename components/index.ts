@@ -30,7 +30,7 @@ export {
     VrrpNotifyArgs,
 } from "./keepalivedPair";
 export { VrrpGarpArgs, VrrpSyncGroupArgs, VrrpTrackFileArgs, VrrpTrackProcessArgs, VrrpTrackScriptArgs } from "./model/keepalivedHooks";
-export { ConnectionArgs, HostArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
+export { ConnectionArgs, HostArgs, PackageRepositoryArgs, RenderedFile, RenderedScript, RenderedView } from "./common";
 export { OsChoice, OsFamily, OS_CHOICES, OS_FAMILIES } from "./os";
 export { BalanceAlgorithm, BALANCE_ALGORITHMS } from "./model/vocabulary";
 export { ArgumentError } from "./validate";

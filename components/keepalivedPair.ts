@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withSources } from "./script/repositories";
 import * as random from "@pulumi/random";
 import { DEFAULTS } from "./defaults";
 import { checkDependencies, warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
@@ -248,7 +249,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
         this.masterName = nodes[masterIndex].name;
         this.masters = Object.fromEntries(instances.map((i) => [i.name, nodes[i.masterIndex].name]));
         const shipped = extensions.trackScripts.flatMap((t) => (t.file ? [{ step: t.renderedName.replace(/^track_/, "track-"), path: t.file.path, content: t.file.content }] : []));
-        const steps = keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined, trackScripts: shipped, maintHandoverTimeoutS: maintHandoverTimeoutS(Math.max(...instances.map((x) => x.advertInt))) });
+        const steps = withSources(os, "keepalived", plan.sources, keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined, trackScripts: shipped, maintHandoverTimeoutS: maintHandoverTimeoutS(Math.max(...instances.map((x) => x.advertInt))) }));
         const hookBodies: Record<string, pulumi.Output<string>> = Object.fromEntries([
             ...hooks.map((h) => [hookPath(h.state), pulumi.secret(pulumi.output(h.body))]),
             // A user track script may hold tokens like a hook: a secret, on stdin, in a 0700 file.

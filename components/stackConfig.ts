@@ -317,6 +317,19 @@ const ACME_SETTINGS = strict(
 );
 // `acme` instead of `pem`: the topology orders the certificate (components/acme) and feeds both balancers.
 const MAP = strict({ name: str("a name"), entries: z.record(z.string(), str("a backend name"), { error: "must map host names to backend names" }) }, "must be an object with `name` and `entries`");
+const REPOSITORY = strict(
+    {
+        name: str("a name"),
+        url: str("an http(s) URL"),
+        signingKey: str("an ASCII-armored public key"),
+        suites: words("a suite", "suites").optional(),
+        components: words("a component", "components").optional(),
+        priority: num().optional(),
+        baseurl: str("an http(s) URL").optional(),
+        repoGpgcheck: boolean().optional(),
+    },
+    "must be an object with `name`, `url`, `signingKey` (and `suites` for apt)",
+);
 const RAW_SECTION = strict({ type: str("a section keyword"), name: str("a name"), lines: words("a line", "lines") }, "must be an object with `type`, `name` and `lines`");
 const USERLIST = strict(
     {
@@ -607,6 +620,14 @@ const KEYS = {
         shorthandOf: "collections",
         description: "raw haproxy directives appended to the backend (validated by `haproxy -c` on the host)",
     }),
+    packages: leaf(z.record(z.string(), str("a version"), { error: 'must map package names to versions (`haproxy: "2.6.12-1+deb12u3"`, or a prefix `"2.6.*"`)' }), {
+        description:
+            "the balancers' package versions, by package name (`haproxy: 2.6.*`; dnf `haproxy: 2.4.22`): a version the hosts' repositories lack is refused listing the versions they have; a changed pin upgrades or downgrades in place, BACKUP first, never removes (see docs/packages.md)",
+    }),
+    repositories: leaf(z.array(REPOSITORY, { error: "must be a list of `{ name, url, signingKey, suites, … }`" }), {
+        description:
+            "signed vendor repositories for the balancers `{ name, url, signingKey, suites, components, priority, baseurl, repoGpgcheck }`: apt a deb822 `.sources` with `Signed-By` (and a pin `priority`), dnf a `.repo` with `gpgcheck=1`; checked before anything is installed (unsigned or wrongly signed: refused naming it), removed on destroy (see docs/packages.md)",
+    }),
     become: leaf(boolean(), { default: DEFAULTS.host.become, description: "run the scripts through `sudo -n`" }),
     centos7Vault: leaf(boolean(), {
         default: DEFAULTS.host.centos7Vault,
@@ -689,6 +710,7 @@ export type StackConfigFitsComponents = [
     Assignable<NonNullable<TopologyConfig["sections"]>, NonNullable<HaproxyNodeArgs["sections"]>>,
     Assignable<Exclude<TopologyConfig["stats"], boolean>, NonNullable<HaproxyNodeArgs["stats"]>>,
     Assignable<NonNullable<TopologyConfig["userlists"]>, NonNullable<HaproxyNodeArgs["userlists"]>>,
+    Assignable<NonNullable<TopologyConfig["repositories"]>, NonNullable<HaproxyNodeArgs["repositories"]>>,
     // `interface` is filled from the stack's `interface` where an entry sets none (when decoded).
     Assignable<NonNullable<TopologyConfig["instances"]>[number] & { interface: string }, VrrpInstanceArgs>,
     Assignable<TopologyConfig["haproxyCheck"], NonNullable<KeepalivedPairArgs["check"]>>,

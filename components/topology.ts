@@ -109,6 +109,9 @@ export const HAPROXY_NODE_ROWS: readonly Row[] = [
         value: (list: TopologyConfig["certificates"]) => list?.map((c) => (c.acme || c.pem === undefined ? { name: c.name, pem: SECRET_PLACEHOLDER } : c)),
     },
     { stack: ["certificates"], arg: ["acme"], value: (list: TopologyConfig["certificates"]) => acmeNodeArgs(list, {}) },
+    // The balancers' packages: on the HaproxyNode only (one host, one owner of a repository's files); its pins step moves keepalived too.
+    { stack: ["packages", "**"], arg: ["packages", "**"] },
+    { stack: ["repositories", "**"], arg: ["repositories", "**"] },
 ];
 
 /** The two balancers → KeepalivedPair `nodes`; the single VIP or the instances. */

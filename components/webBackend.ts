@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withSources } from "./script/repositories";
 import { warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
 import { normalizeWebBackend, WebBackendPlan } from "./model/webBackend";
 import { sameOnEveryFamily } from "./os";
@@ -34,12 +35,12 @@ export class WebBackend extends pulumi.ComponentResource implements RenderedView
     readonly scripts: RenderedScript[];
 
     constructor(name: string, args: WebBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { os, backendName, port, address, reapply, stepTimeoutS, installDependsOn, become, archiveRepos } = normalizeWebBackend(name, args);
+        const { os, backendName, port, address, reapply, stepTimeoutS, installDependsOn, become, archiveRepos, sources } = normalizeWebBackend(name, args);
         super("haproxy-ha:index:WebBackend", name, {}, opts);
         warnUnpinnedHostKey(this, args.connection);
         this.backendName = backendName;
 
-        const steps = webBackendSteps(os, port, archiveRepos);
+        const steps = withSources(os, "web", sources, webBackendSteps(os, port, archiveRepos));
         const page = args.content === undefined ? renderIndexPage(this.backendName) : pulumi.output(args.content).apply((c) => renderIndexPage(this.backendName, c));
         createSteps(
             { parent: this, prefix: name, connection: args.connection, become, reapply, stepTimeoutS, stdin: { [WEB_PAGE]: page }, dependsOn: [opts?.dependsOn], installDependsOn },

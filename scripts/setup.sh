@@ -11,7 +11,7 @@ PROGRESS_PREFIX=setup
 LOG_DIR="${HAPROXY_HA_TOOLS:-/var/cache/haproxy-ha/tools}/logs"
 started=$SECONDS
 
-APT_PACKAGES=(haproxy keepalived iputils-ping debootstrap systemd-container iproute2 openssh-client util-linux ca-certificates shellcheck apt-utils python3 sslscan wrk dnsmasq-base pebble)
+APT_PACKAGES=(haproxy keepalived iputils-ping debootstrap systemd-container iproute2 openssh-client util-linux ca-certificates shellcheck apt-utils python3 sslscan wrk dnsmasq-base pebble gpg)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

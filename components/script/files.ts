@@ -6,7 +6,7 @@ import { shQuote } from "../shell/quote";
 import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 import { indent } from "./text";
 
-const BACKUP_DIR = `${STATE_DIR}/backup`;
+export const BACKUP_DIR = `${STATE_DIR}/backup`;
 /** A copy of each file as the stack wants it (0600) and its `mode owner group`: what the drift check compares. */
 export const WANTED_DIR = `${STATE_DIR}/wanted`;
 
