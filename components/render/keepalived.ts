@@ -3,6 +3,7 @@
  * keepalived 1.3.5 (CentOS 7) accepts; never `vrrp_strict`, which adds DROP rules and forbids
  * unicast and authentication.
  */
+import { renderedForLine } from "./renderedFor";
 import { ConfigHooksSpec, InstanceHooksSpec, renderHookSections, renderInstanceHooks } from "./keepalivedHooks";
 
 export interface VrrpTrackScript {
@@ -52,6 +53,8 @@ export interface VrrpInstanceSpec extends InstanceHooksSpec {
 
 export interface KeepalivedConfigSpec extends ConfigHooksSpec {
     nodeName: string;
+    /** The keepalived the config is for, named in its second line (checked on the host before the swap). */
+    keepalivedVersion?: string;
     /** The global VRRP version (`vrrp_version 3` is rendered only for 3). */
     vrrpVersion: 2 | 3;
     scripts: VrrpTrackScript[];
@@ -90,6 +93,7 @@ function renderInstance(spec: VrrpInstanceSpec): string[] {
 export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
     const lines: string[] = [
         `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`,
+        ...(spec.keepalivedVersion === undefined ? [] : [renderedForLine("keepalived", spec.keepalivedVersion)]),
         "global_defs {",
         `    router_id ${spec.nodeName}`,
         "    enable_script_security",
