@@ -47,24 +47,24 @@ export function sameBranch(a: string, b: string): boolean {
  * line is JSON whatever the host prints.
  */
 export function hostFactsScript(): string {
-    const q = (v: string) => `"$(printf '%s' "${v}" | tr -cd 'A-Za-z0-9.+~:_ -')"`;
     return [
+        `facts_clean() { printf '%s' "$1" | tr -cd 'A-Za-z0-9.+~:_ -'; }`,
         `facts_pkg() {`,
         `  if command -v dpkg-query >/dev/null 2>&1; then`,
-        `    fi=$(dpkg-query -W -f '\${db:Status-Abbrev} \${Version}' "$1" 2>/dev/null | sed -n 's/^ii  *//p')`,
-        `    fc=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | sed 's/(none)//')`,
+        `    f_inst=$(dpkg-query -W -f '\${db:Status-Abbrev} \${Version}' "$1" 2>/dev/null | sed -n 's/^ii  *//p')`,
+        `    f_cand=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | sed 's/(none)//')`,
         `  else`,
-        `    fi=$(rpm -q --qf '%{VERSION}' "$1" 2>/dev/null) || fi=""`,
-        `    fc=""`,
+        `    f_inst=$(rpm -q --qf '%{VERSION}' "$1" 2>/dev/null) || f_inst=""`,
+        `    f_cand=""`,
         `  fi`,
-        `  printf '{"installed":%s,"candidate":%s}' ${q("$fi")} ${q("$fc")}`,
+        `  printf '{"installed":"%s","candidate":"%s"}' "$(facts_clean "$f_inst")" "$(facts_clean "$f_cand")"`,
         `}`,
         `facts_os=$(`,
         `  # shellcheck disable=SC1091`,
         `  . /etc/os-release`,
-        `  printf '"id":%s,"idLike":%s,"versionId":%s' ${q("${ID:-}")} ${q("${ID_LIKE:-}")} ${q("${VERSION_ID:-}")}`,
+        `  printf '"id":"%s","idLike":"%s","versionId":"%s"' "$(facts_clean "\${ID:-}")" "$(facts_clean "\${ID_LIKE:-}")" "$(facts_clean "\${VERSION_ID:-}")"`,
         `)`,
-        `printf '%s {"host":%s,%s,"haproxy":%s,"keepalived":%s}\\n' ${shQuote(FACTS_MARKER)} ${q("$(hostname)")} "$facts_os" "$(facts_pkg haproxy)" "$(facts_pkg keepalived)"`,
+        `printf '%s {"host":"%s",%s,"haproxy":%s,"keepalived":%s}\\n' ${shQuote(FACTS_MARKER)} "$(facts_clean "$(hostname)")" "$facts_os" "$(facts_pkg haproxy)" "$(facts_pkg keepalived)"`,
     ].join("\n");
 }
 
