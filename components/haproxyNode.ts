@@ -12,9 +12,11 @@ import { EDGE_SINCE, HaproxyPeersArgs, HaproxyUserlistArgs } from "./model/edge"
 import { versionAtLeast } from "./os";
 import { CERT_DIR } from "./model/vocabulary";
 import { HaproxyConfigSpec, renderHaproxyConfig } from "./render/haproxy";
+import * as command from "@pulumi/command";
 import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./remoteSteps";
 import { HAPROXY_BUNDLE, HAPROXY_CONFIG_PATH, haproxyBundle, haproxyLogging, haproxySteps } from "./script/haproxySteps";
 import { ManagedServer } from "./script/serverStates";
+import { parseHostFacts, pinnedVersions, renderVersions, rendersFromHost } from "./script/hostFacts";
 import { mapPath, renderMapFile } from "./render/routing";
 import { errorPageFile } from "./render/responses";
 import { ERROR_DIR } from "./model/responses";
@@ -234,14 +236,15 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         // Each user's hash or password is a secret: so is the config text that holds it.
         const userSecrets = pulumi.all(plan.userlists.map((l) => pulumi.all(l.users.map((u) => u.secret))));
         const withSecrets = plan.userlists.some((l) => l.users.length > 0);
-        const configText = pulumi.all([bindAddresses, serverAddresses, serverNames, stats, userSecrets, acme?.thumbprint]).apply(([binds, servers, names, statsSpec, secrets, thumbprint]) => {
+        // The haproxy the config is for: a release's row now, or what the packages step reports (hostFacts.ts).
+        const renderConfig = (version: pulumi.Output<string>) => pulumi.all([bindAddresses, serverAddresses, serverNames, stats, userSecrets, acme?.thumbprint, version]).apply(([binds, servers, names, statsSpec, secrets, thumbprint, haproxyVersion]) => {
             // Names that were Outputs at construction are unique only now that they are known.
             names.forEach((n, i) => {
                 if (backends[i].servers.some((s) => typeof s.name !== "string")) checkUniqueNames(where, pathText([...backends[i].path, "servers"]), n);
             });
             return renderHaproxyConfig({
                 nodeName: this.nodeName,
-                haproxyVersion: plan.haproxyVersion,
+                haproxyVersion,
                 mode,
                 timeouts,
                 maxconn,
@@ -261,7 +264,6 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
                 userlists: plan.userlists.map((l, i) => ({ name: l.name, users: l.users.map((u, j) => ({ name: u.name, insecure: u.insecure, secret: secrets[i][j] })) })),
             });
         });
-        this.configText = withSecrets ? pulumi.secret(configText) : configText;
 
         // The PEMs were checked once by the plan (now, or as they resolve); here only the warnings.
         // Secret whatever the caller passed: the stack program passes the PEMs plain, as checked.
@@ -271,26 +273,40 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
             for (const w of certificateWarnings(inUse, plan.tlsHosts)) void pulumi.log.warn(`${where}: ${w}`, this);
             return texts;
         });
-        const stdin: Record<string, pulumi.Input<string>> = { [HAPROXY_CONFIG_PATH]: this.configText };
-        // Maps and error pages travel with the config (and any certificates) as one bundle, validated together.
         const mapFiles = plan.maps.map((m) => ({ name: m.name, text: renderMapFile(m) }));
-        const errorFiles = [...frontends, ...backends].flatMap((x) => (x.errorPages ?? []).map((p) => ({ file: p.file, text: errorPageFile(p, plan.haproxyVersion) })));
-        const bundled = certificates.length > 0 || mapFiles.length > 0 || errorFiles.length > 0;
-        if (bundled) {
-            const bundle = pulumi.all([this.configText, pems]).apply(([config, texts]) => haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errorFiles }));
-            stdin[HAPROXY_BUNDLE] = certificates.length ? pulumi.secret(bundle) : bundle;
-        }
+        const errorPages = [...frontends, ...backends].flatMap((x) => x.errorPages ?? []);
+        const bundled = certificates.length > 0 || mapFiles.length > 0 || errorPages.length > 0;
         const liveMaps = plan.runtimeApi && mapFiles.length > 0;
+        // Everything the version decides: the config, the error pages, the bundles that carry them.
+        const build = (version: pulumi.Output<string>) => {
+            const rendered = renderConfig(version);
+            const configText = withSecrets ? pulumi.secret(rendered) : rendered;
+            const errorFiles = version.apply((v) => errorPages.map((p) => ({ file: p.file, text: errorPageFile(p, v) })));
+            const stdin: Record<string, pulumi.Input<string>> = { [HAPROXY_CONFIG_PATH]: configText };
+            // Maps and error pages travel with the config (and any certificates) as one bundle, validated together.
+            if (bundled) {
+                const bundle = pulumi.all([configText, pems, errorFiles]).apply(([config, texts, errors]) => haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errors }));
+                stdin[HAPROXY_BUNDLE] = certificates.length ? pulumi.secret(bundle) : bundle;
+            }
 
-        // ACME: the same config with the placeholder for certificates not issued yet, put live first.
-        if (acme) {
-            const placeholder = acme.placeholderPem === undefined ? undefined : pulumi.secret(acme.placeholderPem);
-            stdin[ACME_RESPONDER_BUNDLE] = pulumi.secret(
-                pulumi.all([this.configText, pulumi.all(certificates.map((c) => (acme.certificates.includes(c.name) ? placeholder! : c.pem)))]).apply(([config, texts]) =>
-                    haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errorFiles }),
-                ),
-            );
-        }
+            // ACME: the same config with the placeholder for certificates not issued yet, put live first.
+            if (acme) {
+                const placeholder = acme.placeholderPem === undefined ? undefined : pulumi.secret(acme.placeholderPem);
+                stdin[ACME_RESPONDER_BUNDLE] = pulumi.secret(
+                    pulumi.all([configText, pulumi.all(certificates.map((c) => (acme.certificates.includes(c.name) ? placeholder! : c.pem))), errorFiles]).apply(([config, texts, errors]) =>
+                        haproxyBundle(config, certificates.map((c, i) => ({ name: c.name, pem: texts[i] })), { maps: mapFiles, errorPages: errors }),
+                    ),
+                );
+            }
+            return { configText, errorFiles, stdin };
+        };
+        // A release renders now (a preview shows the text); a family or `auto` once the packages step has read the host.
+        const pinned = pinnedVersions(plan.sources.pins);
+        let built = rendersFromHost(os) && pinned.haproxy === undefined ? undefined : build(pulumi.output(renderVersions(os, undefined, pinned).haproxy));
+        const fromHost = (first: command.remote.Command) => {
+            built = build(pulumi.unsecret(first.stdout).apply((out) => renderVersions(os, parseHostFacts(out), pinned).haproxy));
+            return built.stdin;
+        };
         const steps = withSources(os, "haproxy", plan.sources, haproxySteps({
             os,
             ports,
@@ -310,7 +326,7 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         // Not for an ACME certificate: it is ordered after the responder step, which uses this connection.
         const known = certificates.filter((c) => !acme?.certificates.includes(c.name)).map((c) => c.pem);
         const connection = known.length ? pulumi.all([args.connection, pulumi.all(known)]).apply(([c]) => c) : args.connection;
-        const commands = createSteps({ parent: this, prefix: name, connection, become: plan.become, reapply: plan.reapply, stepTimeoutS: plan.stepTimeoutS, stdin, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: plan.installDependsOn }, steps);
+        const commands = createSteps({ parent: this, prefix: name, connection, become: plan.become, reapply: plan.reapply, stepTimeoutS: plan.stepTimeoutS, stdin: built ? built.stdin : fromHost, dependsOn: [opts?.dependsOn, checkDependencies(where, "dependsOn", args.dependsOn)], installDependsOn: plan.installDependsOn }, steps);
         const certFiles: RenderedFile[] = certificates.map((c) => ({
             node: this.nodeName,
             path: `${CERT_DIR}/${c.name}.pem`,
@@ -321,12 +337,14 @@ export class HaproxyNode extends pulumi.ComponentResource implements RenderedVie
         }));
         const otherFiles: RenderedFile[] = [
             ...mapFiles.map((m) => ({ node: this.nodeName, path: mapPath(m.name), mode: "0600", owner: "root", group: "root", content: m.text })),
-            ...errorFiles.map((e) => ({ node: this.nodeName, path: `${ERROR_DIR}/${e.file}`, mode: "0600", owner: "root", group: "root", content: e.text })),
         ];
-        this.files = this.configText.apply((content) => [
+        built ??= build(pulumi.output(renderVersions(os, undefined, pinned).haproxy));
+        this.configText = built.configText;
+        this.files = pulumi.all([this.configText, built.errorFiles]).apply(([content, errors]) => [
             { node: this.nodeName, path: HAPROXY_CONFIG_PATH, mode: "0640", owner: "root", group: "haproxy", content },
             ...certFiles,
             ...otherFiles,
+            ...errors.map((e) => ({ node: this.nodeName, path: `${ERROR_DIR}/${e.file}`, mode: "0600", owner: "root", group: "root", content: e.text })),
         ]);
         this.scripts = renderedScripts(this.nodeName, "haproxy", steps);
         this.acmeResponder = acme ? commands[steps.findIndex((s) => s.name === "acme-responder")] : undefined;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { withSources } from "./script/repositories";
 import * as random from "@pulumi/random";
+import * as command from "@pulumi/command";
 import { DEFAULTS } from "./defaults";
 import { checkDependencies, warnUnpinnedHostKey, ConnectionArgs, HostArgs, RenderedView } from "./common";
 import { checkPlacement, KeepalivedPlan, normalizeKeepalivedPair } from "./model/keepalived";
@@ -12,6 +13,7 @@ import { createSteps, RenderedFile, RenderedScript, renderedScripts } from "./re
 import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "./script/keepalivedSteps";
 import { maintHandoverTimeoutS } from "./script/maintenance";
 import { hookPath, NOTIFY_SCRIPT_PATH, renderNotifyScript } from "./script/vrrpNotify";
+import { parseHostFacts, pinnedVersions, renderVersions, rendersFromHost } from "./script/hostFacts";
 import { ArgumentError, checkConfigWord } from "./validate";
 
 export interface KeepalivedNodeArgs {
@@ -250,6 +252,7 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
         this.masters = Object.fromEntries(instances.map((i) => [i.name, nodes[i.masterIndex].name]));
         const shipped = extensions.trackScripts.flatMap((t) => (t.file ? [{ step: t.renderedName.replace(/^track_/, "track-"), path: t.file.path, content: t.file.content }] : []));
         const steps = withSources(os, "keepalived", plan.sources, keepalivedSteps({ os, archiveRepos: plan.archiveRepos, ipv6, notify: notify ? { hooks: hooks.map((h) => h.state) } : undefined, trackScripts: shipped, maintHandoverTimeoutS: maintHandoverTimeoutS(Math.max(...instances.map((x) => x.advertInt))) }));
+        const pinned = pinnedVersions(plan.sources.pins);
         const hookBodies: Record<string, pulumi.Output<string>> = Object.fromEntries([
             ...hooks.map((h) => [hookPath(h.state), pulumi.secret(pulumi.output(h.body))]),
             // A user track script may hold tokens like a hook: a secret, on stdin, in a 0700 file.
@@ -273,11 +276,13 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
         );
         for (const i of [first, second]) {
             const node = nodes[i];
-            const config = pulumi.secret(
-                resolvedInstances.apply((resolved) =>
+            // The keepalived the config is for: a release's row now, or what the packages step reports (hostFacts.ts).
+            const renderConfig = (version: pulumi.Output<string>) => pulumi.secret(
+                pulumi.all([resolvedInstances, version]).apply(([resolved, keepalivedVersion]) =>
                     renderKeepalivedConfig({
                         nodeName: node.name,
                         maint: node.state === "maint",
+                        keepalivedVersion,
                         vrrpVersion: allV3 ? 3 : 2,
                         scripts: [...scripts, ...userScripts.map(({ instances: _, ...s }) => s)],
                         trackFiles: extensions.trackFiles.map((f) => ({ name: f.renderedName, file: f.file, weight: f.weight, initValue: f.initValue })),
@@ -308,7 +313,12 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     }),
                 ),
             );
-            const stdin: Record<string, pulumi.Input<string>> = { [KEEPALIVED_CONFIG_PATH]: config, [NOTIFY_SCRIPT_PATH]: notifyScript, ...hookBodies };
+            let config = rendersFromHost(os) && pinned.keepalived === undefined ? undefined : renderConfig(pulumi.output(renderVersions(os, undefined, pinned).keepalived));
+            const stdinWith = (c: pulumi.Output<string>): Record<string, pulumi.Input<string>> => ({ [KEEPALIVED_CONFIG_PATH]: c, [NOTIFY_SCRIPT_PATH]: notifyScript, ...hookBodies });
+            const fromHost = (packages: command.remote.Command) => {
+                config = renderConfig(pulumi.unsecret(packages.stdout).apply((out) => renderVersions(os, parseHostFacts(out), pinned).keepalived));
+                return stdinWith(config);
+            };
             const created = createSteps(
                 {
                     parent: this,
@@ -317,15 +327,16 @@ export class KeepalivedPair extends pulumi.ComponentResource implements Rendered
                     become: plan.become,
                     reapply: plan.reapply,
                     stepTimeoutS: plan.stepTimeoutS,
-                    stdin,
+                    stdin: config ? stdinWith(config) : fromHost,
                     dependsOn: [opts?.dependsOn, checkDependencies(where, `nodes[${i}].dependsOn`, args.nodes[i].dependsOn), ...(i === second ? [lastStepOf[first]] : [])],
                     installDependsOn: plan.installDependsOn,
                 },
                 steps,
             );
             lastStepOf[i] = created[created.length - 1];
+            const rendered = config ?? renderConfig(pulumi.output(renderVersions(os, undefined, pinned).keepalived));
             const nodeFiles: pulumi.Output<RenderedFile>[] = [
-                config.apply((content) => ({ node: node.name, path: KEEPALIVED_CONFIG_PATH, mode: "0600", owner: "root", group: "root", content })),
+                rendered.apply((content) => ({ node: node.name, path: KEEPALIVED_CONFIG_PATH, mode: "0600", owner: "root", group: "root", content })),
             ];
             if (notify) nodeFiles.push(pulumi.output({ node: node.name, path: NOTIFY_SCRIPT_PATH, mode: "0700", owner: "root", group: "root", content: notifyScript }));
             for (const [path, body] of Object.entries(hookBodies)) {

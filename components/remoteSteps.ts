@@ -65,8 +65,11 @@ export interface StepContext {
     reapply: number;
     /** Seconds a step may run on the host (see HostArgs.stepTimeoutS). */
     stepTimeoutS: number;
-    /** Contents by key, for steps with `stdinFile`. */
-    stdin: Record<string, pulumi.Input<string>>;
+    /**
+     * Contents by key, for steps with `stdinFile`; or made from the packages step (the first step
+     * unless repositories come before it), whose output reports what the host runs (script/hostFacts.ts).
+     */
+    stdin: Record<string, pulumi.Input<string>> | ((first: command.remote.Command) => Record<string, pulumi.Input<string>>);
     /**
      * What the first step waits for: the component's own `dependsOn` (Pulumi does not pass a
      * component's dependsOn on to its children), plus e.g. the other node's steps.
@@ -122,7 +125,11 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
     const commands: command.remote.Command[] = [];
     // Steps before the gate wait only for installDependsOn: the packages step, and up to the last `beforeDependsOn` step.
     const lastEarly = steps.reduce((last, s, i) => (s.beforeDependsOn ? i : last), 0);
+    let stdinByKey = typeof ctx.stdin === "function" ? undefined : ctx.stdin;
+    // The host's facts come from the packages step, which a repositories step may precede (script/repositories.ts).
+    const factsAt = Math.max(0, steps.findIndex((s) => s.name === "packages"));
     for (const step of steps) {
+        if (stdinByKey === undefined && commands.length > factsAt) stdinByKey = (ctx.stdin as (first: command.remote.Command) => Record<string, pulumi.Input<string>>)(commands[factsAt]);
         // The SDK flattens nested lists, Outputs and Promises of resources in dependsOn
         // (runtime/dependsOn.ts gatherExplicitDependencies), so the caller's forms pass as they are.
         const gate = ctx.installDependsOn === undefined ? 0 : lastEarly + 1;
@@ -131,7 +138,7 @@ export function createSteps(ctx: StepContext, steps: StepSpec[]): command.remote
             ...(commands.length === 0 ? (ctx.installDependsOn ?? ctx.dependsOn ?? []) : []),
             ...(commands.length === gate && gate > 0 ? (ctx.dependsOn ?? []) : []),
         ] as pulumi.Input<pulumi.Resource>[];
-        const stdin = step.stdinFile === undefined ? undefined : ctx.stdin[step.stdinFile];
+        const stdin = step.stdinFile === undefined ? undefined : stdinByKey?.[step.stdinFile];
         // A changed script text re-runs `update` (or `create` where there is none); never `delete`.
         const again = ctx.reapply > 0 ? `\n# reapply ${ctx.reapply}` : "";
         if (step.stdinFile !== undefined && stdin === undefined) {

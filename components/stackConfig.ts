@@ -422,7 +422,7 @@ const KEEPALIVED_HOOK_KEYS = {
 const KEYS = {
     os: leaf(oneOf(OS_CHOICES as unknown as [OsChoice, ...OsChoice[]]), {
         default: DEFAULTS.host.os,
-        description: "OS family of every host; `auto` detects it from /etc/os-release on the host",
+        description: "OS release (`debian12`) or family (`debian`) of every host, or `auto` (detected from /etc/os-release); a family or `auto` renders for the versions the host reports (docs/platforms.md)",
     }),
     ssh: object(
         {

@@ -61,7 +61,10 @@ export function setRenderMocks(): void {
                 mockedResources.push({ ...args, dependencies: dependenciesByName.get(`${args.type}::${args.name}`) ?? [] });
                 return {
                     id: `${args.name}-id`,
-                    state: args.type.startsWith("random:") ? { ...args.inputs, result: SECRET_PLACEHOLDER } : (acmeDryRunOutputs(args.type, args.inputs) ?? args.inputs),
+                    state: args.type.startsWith("random:")
+                        ? { ...args.inputs, result: SECRET_PLACEHOLDER }
+                        : // A step that never ran printed nothing: configs rendered from the packages step's report (a family, `auto`) fall back to the oldest release's versions.
+                          (acmeDryRunOutputs(args.type, args.inputs) ?? (args.type === "command:remote:Command" ? { ...args.inputs, stdout: "", stderr: "" } : args.inputs)),
                 };
             },
             call: (args) => args.inputs,

@@ -136,9 +136,8 @@ const INSECURE_PASSWORD_RE = /^[A-Za-z0-9!$%&()*+,./:;<=>?@[\]^_`{|}~-]{1,128}$/
 
 /** A feature the oldest haproxy the node may meet lacks: refused naming the feature, family and version. */
 function needs(c: Checks, path: ArgPath, os: OsChoice, minimum: string, feature: string, value: unknown): boolean {
-    const { family, version } = oldestHaproxy(os);
+    const { version, who } = oldestHaproxy(os);
     if (versionAtLeast(version, minimum)) return true;
-    const who = os === "auto" ? `os auto may meet ${family}, whose haproxy is ${version} (set \`os\` to a family that has it)` : `${family} ships haproxy ${version}`;
     c.add(path, `needs ${feature}, which haproxy ${minimum} brought; ${who}`, value);
     return false;
 }

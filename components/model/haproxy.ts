@@ -448,9 +448,8 @@ function object(c: Checks, path: ArgPath, v: unknown, rule = "must be an object"
 
 /** A feature the oldest haproxy the node may meet lacks: refused naming the feature, family and version. */
 export function requireHaproxy(where: string, field: string, os: OsChoice, minimum: string, feature: string, value: unknown): void {
-    const { family, version } = oldestHaproxy(os);
+    const { version, who } = oldestHaproxy(os);
     if (versionAtLeast(version, minimum)) return;
-    const who = os === "auto" ? `os auto may meet ${family}, whose haproxy is ${version} (set \`os\` to a family that has it)` : `${family} ships haproxy ${version}`;
     throw new ArgumentError(where, field, `needs ${feature}, which haproxy ${minimum} brought; ${who}`, value);
 }
 

@@ -84,9 +84,8 @@ function unknownKeys(c: Checks, path: ArgPath, o: Record<string, unknown>, keys:
 
 /** `needs …, which haproxy M brought; <family> ships haproxy V`: the refusal of a version's missing feature. */
 function versionRule(os: OsChoice, minimum: string, feature: string): string | undefined {
-    const { family, version } = oldestHaproxy(os);
+    const { version, who } = oldestHaproxy(os);
     if (versionAtLeast(version, minimum)) return undefined;
-    const who = os === "auto" ? `os auto may meet ${family}, whose haproxy is ${version} (set \`os\` to a family that has it)` : `${family} ships haproxy ${version}`;
     return `needs ${feature}, which haproxy ${minimum} brought; ${who}`;
 }
 

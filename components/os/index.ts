@@ -6,20 +6,29 @@
  */
 import { shQuote } from "../shell/quote";
 import { apt, dnf, PackageManager, yum } from "./packageManagers";
+import { Release, releaseById, RELEASES, releasesOf } from "./releases";
 import { ServiceManager, systemd } from "./systemd";
 import { httpd, nginxDebian, WebServerLayout } from "./webServers";
 
 export type { PackageManager } from "./packageManagers";
 export type { ServiceManager } from "./systemd";
 export type { WebServerLayout } from "./webServers";
+export type { Release } from "./releases";
+export { RELEASES, releaseById, releasesOf, releaseOfOsRelease } from "./releases";
 
 export const OS_FAMILIES = ["centos7", "el8", "el9", "al2023", "debian", "ubuntu"] as const;
 export type OsFamily = (typeof OS_FAMILIES)[number];
-/** `auto` detects the family on the host from /etc/os-release at run time. */
-export const OS_CHOICES = ["auto", ...OS_FAMILIES] as const;
+/** Releases that are not a family of their own (centos7, el8, el9 and al2023 are both). */
+export const OS_RELEASES = ["debian11", "debian12", "debian13", "ubuntu2004", "ubuntu2204", "ubuntu2404"] as const;
+export type OsRelease = (typeof OS_RELEASES)[number];
+/**
+ * A family, one of its releases, or `auto` (the family detected on the host from /etc/os-release
+ * at run time). A family or `auto` renders for what the host reports; a release for its row.
+ */
+export const OS_CHOICES = ["auto", ...OS_FAMILIES, ...OS_RELEASES] as const;
 export type OsChoice = (typeof OS_CHOICES)[number];
 
-/** The oldest haproxy and keepalived a family's own repositories ship (x.y or x.y.z). */
+/** haproxy and keepalived versions (x.y or x.y.z). */
 export interface ToolVersions {
     haproxy: string;
     keepalived: string;
@@ -29,6 +38,7 @@ export type FirewallKind = "firewalld" | "ufw";
 
 export interface OsAdapter {
     family: OsFamily;
+    /** The oldest the family's releases ship (os/releases.ts). */
     versions: ToolVersions;
     packages: PackageManager;
     services: ServiceManager;
@@ -140,33 +150,59 @@ const debianLike = {
     haproxyRunDir: true,
 };
 
-const ADAPTERS: Record<OsFamily, OsAdapter> = {
+/** The oldest versions a family's releases ship: what its adapter carries. */
+function familyVersions(family: OsFamily): ToolVersions {
+    const oldest = releasesOf(family)[0];
+    return { haproxy: oldest.haproxy, keepalived: oldest.keepalived };
+}
+
+const FAMILY_ADAPTERS: Record<OsFamily, Omit<OsAdapter, "versions">> = {
     centos7: {
         ...rhelLike,
         family: "centos7",
-        versions: { haproxy: "1.5.18", keepalived: "1.3.5" },
         packages: yum,
         pythons: ["/usr/bin/python2", "/usr/bin/python"],
         matchesOsRelease: `el_major -eq 7`,
         archiveRepos: centos7Vault,
     },
     // dnf's own interpreter is there even where the python3 package is not.
-    el8: { ...rhelLike, family: "el8", versions: { haproxy: "1.8", keepalived: "2.1" }, packages: dnf, pythons: ["/usr/libexec/platform-python", "/usr/bin/python3"], matchesOsRelease: `el_major -eq 8` },
-    el9: { ...rhelLike, family: "el9", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `el_major -ge 9` },
+    el8: { ...rhelLike, family: "el8", packages: dnf, pythons: ["/usr/libexec/platform-python", "/usr/bin/python3"], matchesOsRelease: `el_major -eq 8` },
+    el9: { ...rhelLike, family: "el9", packages: dnf, matchesOsRelease: `el_major -ge 9` },
     // ID_LIKE="fedora", not rhel: matched by its own ID, never as el9.
-    al2023: { ...rhelLike, family: "al2023", versions: { haproxy: "2.4", keepalived: "2.2" }, packages: dnf, matchesOsRelease: `[ "$ID" = amzn ] && [ "\${VERSION_ID%%.*}" = 2023 ]` },
-    debian: { ...debianLike, family: "debian", versions: { haproxy: "2.6", keepalived: "2.2" }, matchesOsRelease: `[ "$ID" = debian ]` },
-    // 22.04 (24.04 ships haproxy 2.8 / keepalived 2.2.8).
-    ubuntu: { ...debianLike, family: "ubuntu", versions: { haproxy: "2.4", keepalived: "2.2" }, matchesOsRelease: `[ "$ID" = ubuntu ]` },
+    al2023: { ...rhelLike, family: "al2023", packages: dnf, matchesOsRelease: `[ "$ID" = amzn ] && [ "\${VERSION_ID%%.*}" = 2023 ]` },
+    debian: { ...debianLike, family: "debian", matchesOsRelease: `[ "$ID" = debian ]` },
+    ubuntu: { ...debianLike, family: "ubuntu", matchesOsRelease: `[ "$ID" = ubuntu ]` },
 };
+
+const ADAPTERS = Object.fromEntries(OS_FAMILIES.map((f) => [f, { ...FAMILY_ADAPTERS[f], versions: familyVersions(f) }])) as Record<OsFamily, OsAdapter>;
 
 export function osAdapter(family: OsFamily): OsAdapter {
     return ADAPTERS[family];
 }
 
+/** The family a choice runs with (undefined for `auto`). */
+export function familyOf(choice: OsChoice): OsFamily | undefined {
+    if (choice === "auto") return undefined;
+    return (releaseById(choice)?.family as OsFamily | undefined) ?? (choice as OsFamily);
+}
+
+/** A choice that names exactly one release: a release, or a family that has a single one. */
+export function singleRelease(choice: OsChoice): Release | undefined {
+    const releases = candidateReleases(choice);
+    return releases.length === 1 ? releases[0] : undefined;
+}
+
+/** The releases a choice may meet: one release, a family's, or every release for `auto`. */
+export function candidateReleases(choice: OsChoice): Release[] {
+    if (choice === "auto") return [...RELEASES];
+    const release = (OS_RELEASES as readonly string[]).includes(choice) ? releaseById(choice) : undefined;
+    return release ? [release] : releasesOf(choice);
+}
+
 /** The adapters a choice may run on: one family, or every family for `auto`. */
 export function candidateAdapters(choice: OsChoice): OsAdapter[] {
-    return choice === "auto" ? OS_FAMILIES.map((f) => ADAPTERS[f]) : [ADAPTERS[choice]];
+    const family = familyOf(choice);
+    return family === undefined ? OS_FAMILIES.map((f) => ADAPTERS[f]) : [ADAPTERS[family]];
 }
 
 /** What `pick` gives for every family a choice may run on, when they all agree; otherwise undefined. */
@@ -204,16 +240,32 @@ export function keepalivedHasConfigTest(os: OsAdapter): boolean {
  */
 export function oldestVersions(choice: OsChoice): ToolVersions {
     const oldest = (pick: (v: ToolVersions) => string) =>
-        candidateAdapters(choice)
-            .map((a) => pick(a.versions))
+        candidateReleases(choice)
+            .map(pick)
             .reduce((min, v) => (versionAtLeast(v, min) ? min : v));
     return { haproxy: oldest((v) => v.haproxy), keepalived: oldest((v) => v.keepalived) };
 }
 
-/** The family (of those a choice may run on) whose haproxy is the oldest, with that version. */
-export function oldestHaproxy(choice: OsChoice): { family: OsFamily; version: string } {
-    const a = candidateAdapters(choice).reduce((min, x) => (versionAtLeast(x.versions.haproxy, min.versions.haproxy) ? min : x));
-    return { family: a.family, version: a.versions.haproxy };
+/**
+ * The release (of those a choice may meet) whose haproxy is the oldest, with that version, and
+ * how a refusal names it (`debian11 ships haproxy 2.2.9`, `os debian may meet debian11, …`).
+ */
+export function oldestHaproxy(choice: OsChoice): { family: string; version: string; who: string } {
+    const r = candidateReleases(choice).reduce((min, x) => (versionAtLeast(x.haproxy, min.haproxy) ? min : x));
+    const who =
+        r.id === choice
+            ? `${r.id} ships haproxy ${r.haproxy}`
+            : choice === "auto"
+              ? `os auto may meet ${r.id}, whose haproxy is ${r.haproxy} (set \`os\` to a release that has it)`
+              : `os ${choice} may meet ${r.id}, whose haproxy is ${r.haproxy} (set \`os\` to a release that has it)`;
+    return { family: r.id, version: r.haproxy, who };
+}
+
+/** Shell over the variables `detectOsScript` sets that succeeds on a host of this release. */
+function matchesRelease(r: Release): string {
+    const family = ADAPTERS[r.family as OsFamily].matchesOsRelease;
+    if (r.id === r.family) return family;
+    return r.osReleaseId === "ubuntu" ? `${family} && [ "$VERSION_ID" = ${r.versionId} ]` : `${family} && [ "\${VERSION_ID%%.*}" = ${r.versionId} ]`;
 }
 
 /** Shell that reads /etc/os-release into $ID and $VERSION_ID, and defines `el_major OP N` for the RHEL family. */
@@ -238,8 +290,10 @@ export function forOs(choice: OsChoice, body: (os: OsAdapter) => string, opts: {
     const bodies = adapters.map(body);
     if (choice !== "auto") {
         if (!opts.guard) return bodies[0];
-        const refusal = `echo ${shQuote(`haproxy-ha: os is set to ${choice} but this host is`)} "$ID $VERSION_ID" >&2; exit 3`;
-        return `${detectOsScript}\nif ! { ${adapters[0].matchesOsRelease}; }; then\n  ${refusal}\nfi\n${bodies[0]}`;
+        const release = (OS_RELEASES as readonly string[]).includes(choice) ? releaseById(choice) : undefined;
+        const matches = release ? matchesRelease(release) : adapters[0].matchesOsRelease;
+        const refusal = `echo ${shQuote(`haproxy-ha: os is set to ${choice} but this host is`)} "$ID $VERSION_ID ($(hostname))" >&2; exit 3`;
+        return `${detectOsScript}\nif ! { ${matches}; }; then\n  ${refusal}\nfi\n${bodies[0]}`;
     }
     if (!opts.guard && bodies.every((b) => b === bodies[0])) return bodies[0];
     // Not indented: a body may hold a here-doc, whose terminator must start its line.

@@ -7,6 +7,7 @@
  */
 import { acmeChallengeRule } from "./acme";
 import { versionAtLeast } from "../os";
+import { renderedForLine } from "./renderedFor";
 import { HaproxyDns, resolversSection, serverResolverOptions } from "./dns";
 import type { CompressionPlan, ErrorPagePlan, RawSectionPlan } from "../model/responses";
 import { compressionLines, errorPageLines, rawSections } from "./responses";
@@ -194,7 +195,8 @@ export function renderHaproxyConfig(spec: HaproxyConfigSpec): string {
         ...rawSections(spec.sections),
     ];
     if (spec.stats) sections.push(...statsSections(spec.stats));
-    const header = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
+    const managed = `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`;
+    const header = spec.haproxyVersion === undefined ? managed : `${managed}\n${renderedForLine("haproxy", spec.haproxyVersion)}`;
     return [header, ...sections.map(([head, ...body]) => [head, ...body.map((l) => `    ${l}`)].join("\n"))].join("\n\n") + "\n";
 }
 

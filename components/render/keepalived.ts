@@ -3,6 +3,7 @@
  * keepalived 1.3.5 (CentOS 7) accepts; never `vrrp_strict`, which adds DROP rules and forbids
  * unicast and authentication.
  */
+import { renderedForLine } from "./renderedFor";
 import { MAINT_MARKER, MAINT_PRIORITY } from "../model/maintenance";
 import { ConfigHooksSpec, InstanceHooksSpec, renderHookSections, renderInstanceHooks } from "./keepalivedHooks";
 
@@ -53,6 +54,8 @@ export interface VrrpInstanceSpec extends InstanceHooksSpec {
 
 export interface KeepalivedConfigSpec extends ConfigHooksSpec {
     nodeName: string;
+    /** The keepalived the config is for, named in its second line (checked on the host before the swap). */
+    keepalivedVersion?: string;
     /** The global VRRP version (`vrrp_version 3` is rendered only for 3). */
     vrrpVersion: 2 | 3;
     scripts: VrrpTrackScript[];
@@ -93,6 +96,7 @@ function renderInstance(spec: VrrpInstanceSpec): string[] {
 export function renderKeepalivedConfig(spec: KeepalivedConfigSpec): string {
     const lines: string[] = [
         `# Managed by haproxy-ha for node ${spec.nodeName}; local edits are overwritten.`,
+        ...(spec.keepalivedVersion === undefined ? [] : [renderedForLine("keepalived", spec.keepalivedVersion)]),
         ...(spec.maint ? [MAINT_MARKER] : []),
         "global_defs {",
         `    router_id ${spec.nodeName}`,

@@ -2,6 +2,7 @@
  * The remote steps of an HaproxyNode, in order: packages → sysctl → selinux → firewall →
  * config → service. A config change runs only the config step's update: validate, swap, reload.
  */
+import { versionCheckScript } from "./hostFacts";
 import { candidateAdapters, forOs, OsAdapter, OsChoice, RSYSLOG_DROP_IN, sameOnEveryFamily, UDP_HAPROXY_LOG } from "../os";
 import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 import { CERT_DIR } from "../model/vocabulary";
@@ -158,7 +159,7 @@ const installConfig = (reload: boolean, states?: ManagedServer[]) =>
             owner: "root",
             group: "haproxy",
             // Its alerts (stderr) name the line and keyword, not values: they reach the user; -q would hide them.
-            validate: (tmp) => `haproxy -c -f ${tmp} >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
+            validate: (tmp) => `${versionCheckScript("haproxy", tmp)}\nhaproxy -c -f ${tmp} >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }`,
             beforeSwap: reload && states ? `reload=1\nif [ -e "$target" ] && ${SAME_BUT_STATES} "$target" "$tmp"; then reload=0; fi` : undefined,
             keepPrevious: reload,
             onChange: !reload
@@ -219,6 +220,7 @@ const installBundle = (reload: boolean, states?: ManagedServer[], liveMaps = fal
         ...BUNDLE_KINDS.map(({ kind }) => `ls "$dir/${kind}" > "$dir/names-${kind}"`),
         // The candidate is checked with its own certificates, maps and pages ($dir is mktemp's: no sed metacharacter).
         `sed -e "s|^    crt-base .*|    crt-base $dir/certs|" -e "s|${MAP_DIR}/|$dir/maps/|g" -e "s|${ERROR_DIR}/|$dir/errors/|g" "$dir/haproxy.cfg" > "$dir/check.cfg"`,
+        versionCheckScript("haproxy", `"$dir/haproxy.cfg"`),
         `haproxy -c -f "$dir/check.cfg" >/dev/null || { ${RELOAD_REJECTED}; }`,
         `changed=0`,
         `[ -e ${shQuote(HAPROXY_CONFIG_PATH)} ] && cmp -s "$dir/haproxy.cfg" ${shQuote(HAPROXY_CONFIG_PATH)} || changed=1`,

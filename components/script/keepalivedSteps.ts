@@ -2,6 +2,7 @@
  * The remote steps of one KeepalivedPair node, in order: packages → firewall → [sysctl] →
  * [notify, hook-*] → [track-*] → config → service. PURE.
  */
+import { versionCheckScript } from "./hostFacts";
 import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
 import type { StepSpec } from "../remoteSteps";
 import { shQuote } from "../shell/quote";
@@ -30,6 +31,8 @@ function keepalivedValidation(os: OsChoice): (tmp: string) => string {
             `fi`,
         ].join("\n");
     return (tmp) =>
+        versionCheckScript("keepalived", tmp) +
+        "\n" +
         forOs(os, (a) => (keepalivedHasConfigTest(a) ? test(tmp) : `if keepalived --help 2>&1 | grep -q -- --config-test; then\n${indent(test(tmp))}\nfi`));
 }
 

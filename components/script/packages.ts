@@ -3,6 +3,7 @@
  * packages that brought onto the host (dependencies included), so destroy removes exactly
  * those and nothing that was there before. PURE.
  */
+import { hostFactsScript } from "./hostFacts";
 import { forOs, OsAdapter, OsChoice } from "../os";
 import { cleanupStateDirScript, STATE_DIR } from "../os/stateDir";
 import type { StepSpec } from "../remoteSteps";
@@ -67,7 +68,8 @@ export const packagesLockScript = (): string => `exec 9<${shQuote(PACKAGES_LOCK)
  */
 export function packagesStep(os: OsChoice, component: string, pick: (a: OsAdapter) => string[], archiveRepos: boolean): StepSpec {
     const repos = (a: OsAdapter) => (a.archiveRepos === undefined ? "" : archiveRepos ? a.archiveRepos.enable : a.archiveRepos.restore);
-    const install = `${packagesLockScript()}\n${forOs(os, (a) => [repos(a), installScript(a, component, pick(a))].filter(Boolean).join("\n"), { guard: true })}`;
+    // The facts line last: what the configs of a family or `auto` are rendered for (hostFacts.ts).
+    const install = `${packagesLockScript()}\n${forOs(os, (a) => [repos(a), installScript(a, component, pick(a))].filter(Boolean).join("\n"), { guard: true })}\n${hostFactsScript()}`;
     return {
         name: "packages",
         create: install,

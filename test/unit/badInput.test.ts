@@ -33,7 +33,7 @@ const STACK_ROWS: [string, Record<string, unknown>, RegExp][] = [
     ["an unknown server state", { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "draining" }, { name: "www2", host: "172.20.30.16" }] }, /`haproxy-ha:webs\[0\]\.state` must be one of ready, drain, maint, got "draining"/],
     ["a drained web without the runtime API", { webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16" }] }, /`haproxy-ha:webs\[0\]\.state` needs `haproxy-ha:runtimeApi: true`.*got "drain"/],
     ["every web drained or in maintenance", { runtimeApi: true, webs: [{ name: "www1", host: "172.20.30.15", state: "drain" }, { name: "www2", host: "172.20.30.16", state: "maint" }] }, /`haproxy-ha:webs` would take every server out of rotation.*got \["www1: drain","www2: maint"\]/],
-    ["an unknown os", { os: "windows" }, /`haproxy-ha:os` must be one of auto, centos7, el8, el9, al2023, debian, ubuntu, got "windows"/],
+    ["an unknown os", { os: "windows" }, /`haproxy-ha:os` must be one of auto, centos7, el8, el9, al2023, debian, ubuntu, debian11, debian12, debian13, ubuntu2004, ubuntu2204, ubuntu2404, got "windows"/],
     ["an unknown balance algorithm", { balance: "fastest" }, /`haproxy-ha:balance` must be one of roundrobin, .*got "fastest"/],
     ["an interface with a shell command", { interface: "eth0;reboot" }, /`haproxy-ha:interface` must be a network interface name.*got "eth0;reboot"/],
     ["an SSH user with backticks", { ssh: { user: "`id`", privateKeyPath: "/k" } }, /`haproxy-ha:ssh\.user`.*got "`id`"/],

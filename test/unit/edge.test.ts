@@ -223,7 +223,7 @@ describe("edge: peers, rate limits and auth (issue 21)", () => {
         expect(() => parseTopologyConfig(raw, { secretKeys: [] })).to.throw(/`haproxy-ha:userlists` must be a secret/);
         expect(() => parseTopologyConfig({ ...raw, frontends: [{ ...raw.frontends[0], auth: { userlist: "ops" } }] })).to.throw(/`haproxy-ha:frontends\[0\]\.auth\.userlist` is not a userlist; userlists are: staff/);
         expect(() => parseTopologyConfig({ ...raw, os: "centos7" })).to.throw(/`haproxy-ha:frontends\[0\]\.rateLimit` needs rate limits .*centos7 ships haproxy 1\.5\.18/);
-        expect(() => parseTopologyConfig({ ...raw, os: "auto" })).to.throw(/os auto may meet centos7, whose haproxy is 1\.5\.18 \(set `haproxy-ha:os` to a family that has it\)/);
+        expect(() => parseTopologyConfig({ ...raw, os: "auto" })).to.throw(/os auto may meet centos7, whose haproxy is 1\.5\.18 \(set `haproxy-ha:os` to a release that has it\)/);
     });
 });
 

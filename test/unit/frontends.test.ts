@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HaproxyNode, HaproxyNodeArgs, OS_CHOICES, OsChoice } from "../../components";
-import { oldestHaproxy, versionAtLeast } from "../../components/os";
+import { familyOf, oldestHaproxy, versionAtLeast } from "../../components/os";
 import { renderHaproxyConfig, TLS_PROFILE_SETTINGS, TlsProfile } from "../../components/render/haproxy";
 import { mockedResources, setRenderMocks } from "../../scripts/renderStack";
 import { commandsOf, fakeHaproxyHost, makeCertificates, resolved } from "./helpers";
@@ -102,7 +102,7 @@ describe("frontends, backends and certificates", () => {
                 const sections = config.split("\n").filter((l) => /^[a-z]/.test(l));
                 expect(sections).to.deep.equal(["global", "defaults", "frontend https", "frontend http", "backend app", "backend api", ...(prometheus ? ["userlist haproxy_ha_stats"] : []), "listen stats"]);
 
-                const debianLike = family === "debian" || family === "ubuntu";
+                const debianLike = familyOf(family) === "debian" || familyOf(family) === "ubuntu";
                 expect(node.scripts.map((s) => s.step)).to.deep.equal(debianLike ? DEBIAN_STEPS : EL_STEPS);
                 const step = (name: string) => node.scripts.find((s) => s.step === name)!.create;
                 // rsyslog: EL (and auto, which may meet it) gets a drop-in for local2 over UDP; Debian's package ships the socket rule.
@@ -120,12 +120,15 @@ describe("frontends, backends and certificates", () => {
             });
         }
 
-        it("families on the same haproxy render the same config: auto as centos7 (1.5), al2023 as el9 (2.4), ubuntu as debian; el9 and debian differ in the log target only", () => {
+        it("families on the same haproxy branch decisions render the same config: auto as centos7 (1.5), al2023 as el9, ubuntu as ubuntu2004 (2.0), every release from 2.2 on as debian; el9 and debian differ in the log target only", () => {
             expect(configs.size, "the per-family tests ran first").to.equal(OS_CHOICES.length);
-            expect(configs.get("auto")).to.equal(configs.get("centos7"));
-            expect(configs.get("al2023")).to.equal(configs.get("el9"));
-            expect(configs.get("ubuntu")).to.equal(configs.get("debian"));
-            expect(configs.get("el9")!.replace("log 127.0.0.1 local2\n", "log /dev/log local0\n")).to.equal(configs.get("debian"));
+            // Each config's second line names the version it was rendered for; the rest is what the version decided.
+            const body = (c: OsChoice) => configs.get(c)!.replace(/^# Rendered for haproxy [^\n]*\n/m, "");
+            expect(body("auto")).to.equal(body("centos7"));
+            expect(body("al2023")).to.equal(body("el9"));
+            expect(body("ubuntu")).to.equal(body("ubuntu2004"));
+            for (const r of ["debian11", "debian12", "debian13", "ubuntu2204", "ubuntu2404"] as OsChoice[]) expect(body(r), r).to.equal(body("debian"));
+            expect(body("el9").replace("log 127.0.0.1 local2\n", "log /dev/log local0\n")).to.equal(body("debian"));
         });
     });
 
@@ -526,7 +529,8 @@ describe("the config step with certificates, run for real in a private mount nam
 
     before(async function () {
         if (spawnSync("unshare", ["-m", "true"]).status !== 0) this.skip();
-        node = new HaproxyNode(`bundle-${n++}`, twoServiceArgs("debian"));
+        // The release of the machine running the tests: its haproxy is the one the config is checked against.
+        node = new HaproxyNode(`bundle-${n++}`, twoServiceArgs("debian12"));
         config = await resolved(node.configText);
     });
     const step = () => node.scripts.find((s) => s.step === "config")!;

@@ -8,7 +8,7 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if ! { el_major -eq 7; }; then
-  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID ($(hostname))" >&2; exit 3
 fi
 if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
   mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
@@ -29,6 +29,23 @@ if [ "$missing" = 1 ]; then
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
 printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+facts_clean() { printf '%s' "$1" | tr -cd 'A-Za-z0-9.+~:_ -'; }
+facts_pkg() {
+  if command -v dpkg-query >/dev/null 2>&1; then
+    f_inst=$(dpkg-query -W -f '${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null | sed -n 's/^ii  *//p')
+    f_cand=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | sed 's/(none)//')
+  else
+    f_inst=$(rpm -q --qf '%{VERSION}' "$1" 2>/dev/null) || f_inst=""
+    f_cand=""
+  fi
+  printf '{"installed":"%s","candidate":"%s"}' "$(facts_clean "$f_inst")" "$(facts_clean "$f_cand")"
+}
+facts_os=$(
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  printf '"id":"%s","idLike":"%s","versionId":"%s"' "$(facts_clean "${ID:-}")" "$(facts_clean "${ID_LIKE:-}")" "$(facts_clean "${VERSION_ID:-}")"
+)
+printf '%s {"host":"%s",%s,"haproxy":%s,"keepalived":%s}\n' 'haproxy-ha-facts' "$(facts_clean "$(hostname)")" "$facts_os" "$(facts_pkg haproxy)" "$(facts_pkg keepalived)"
 
 #### packages.update
 set -eu
@@ -40,7 +57,7 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if ! { el_major -eq 7; }; then
-  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID" >&2; exit 3
+  echo 'haproxy-ha: os is set to centos7 but this host is' "$ID $VERSION_ID ($(hostname))" >&2; exit 3
 fi
 if [ -f /etc/yum.repos.d/CentOS-Base.repo ] && grep -q '^mirrorlist=' /etc/yum.repos.d/CentOS-Base.repo; then
   mkdir -p "$(dirname /var/lib/haproxy-ha/backup/etc/yum.repos.d/CentOS-Base.repo.vault)"
@@ -61,6 +78,23 @@ if [ "$missing" = 1 ]; then
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
 printf '%s\n' 'httpd' > '/var/lib/haproxy-ha/wanted-packages/web'
+facts_clean() { printf '%s' "$1" | tr -cd 'A-Za-z0-9.+~:_ -'; }
+facts_pkg() {
+  if command -v dpkg-query >/dev/null 2>&1; then
+    f_inst=$(dpkg-query -W -f '${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null | sed -n 's/^ii  *//p')
+    f_cand=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | sed 's/(none)//')
+  else
+    f_inst=$(rpm -q --qf '%{VERSION}' "$1" 2>/dev/null) || f_inst=""
+    f_cand=""
+  fi
+  printf '{"installed":"%s","candidate":"%s"}' "$(facts_clean "$f_inst")" "$(facts_clean "$f_cand")"
+}
+facts_os=$(
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  printf '"id":"%s","idLike":"%s","versionId":"%s"' "$(facts_clean "${ID:-}")" "$(facts_clean "${ID_LIKE:-}")" "$(facts_clean "${VERSION_ID:-}")"
+)
+printf '%s {"host":"%s",%s,"haproxy":%s,"keepalived":%s}\n' 'haproxy-ha-facts' "$(facts_clean "$(hostname)")" "$facts_os" "$(facts_pkg haproxy)" "$(facts_pkg keepalived)"
 
 #### packages.delete
 set -eu

@@ -8,7 +8,7 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if ! { el_major -eq 8; }; then
-  echo 'haproxy-ha: os is set to el8 but this host is' "$ID $VERSION_ID" >&2; exit 3
+  echo 'haproxy-ha: os is set to el8 but this host is' "$ID $VERSION_ID ($(hostname))" >&2; exit 3
 fi
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -23,6 +23,23 @@ if [ "$missing" = 1 ]; then
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
 printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+facts_clean() { printf '%s' "$1" | tr -cd 'A-Za-z0-9.+~:_ -'; }
+facts_pkg() {
+  if command -v dpkg-query >/dev/null 2>&1; then
+    f_inst=$(dpkg-query -W -f '${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null | sed -n 's/^ii  *//p')
+    f_cand=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | sed 's/(none)//')
+  else
+    f_inst=$(rpm -q --qf '%{VERSION}' "$1" 2>/dev/null) || f_inst=""
+    f_cand=""
+  fi
+  printf '{"installed":"%s","candidate":"%s"}' "$(facts_clean "$f_inst")" "$(facts_clean "$f_cand")"
+}
+facts_os=$(
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  printf '"id":"%s","idLike":"%s","versionId":"%s"' "$(facts_clean "${ID:-}")" "$(facts_clean "${ID_LIKE:-}")" "$(facts_clean "${VERSION_ID:-}")"
+)
+printf '%s {"host":"%s",%s,"haproxy":%s,"keepalived":%s}\n' 'haproxy-ha-facts' "$(facts_clean "$(hostname)")" "$facts_os" "$(facts_pkg haproxy)" "$(facts_pkg keepalived)"
 
 #### packages.update
 set -eu
@@ -34,7 +51,7 @@ ID=${ID:-unknown}
 VERSION_ID=${VERSION_ID:-}
 el_major() { case " $ID ${ID_LIKE:-} " in *" rhel "*|*" centos "*) test "${VERSION_ID%%.*}" "$@" ;; *) return 1 ;; esac; }
 if ! { el_major -eq 8; }; then
-  echo 'haproxy-ha: os is set to el8 but this host is' "$ID $VERSION_ID" >&2; exit 3
+  echo 'haproxy-ha: os is set to el8 but this host is' "$ID $VERSION_ID ($(hostname))" >&2; exit 3
 fi
 installed='/var/lib/haproxy-ha/installed/haproxy'
 missing=0
@@ -49,6 +66,23 @@ if [ "$missing" = 1 ]; then
 fi
 mkdir -p '/var/lib/haproxy-ha/wanted-packages'
 printf '%s\n' 'haproxy' > '/var/lib/haproxy-ha/wanted-packages/haproxy'
+facts_clean() { printf '%s' "$1" | tr -cd 'A-Za-z0-9.+~:_ -'; }
+facts_pkg() {
+  if command -v dpkg-query >/dev/null 2>&1; then
+    f_inst=$(dpkg-query -W -f '${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null | sed -n 's/^ii  *//p')
+    f_cand=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | sed 's/(none)//')
+  else
+    f_inst=$(rpm -q --qf '%{VERSION}' "$1" 2>/dev/null) || f_inst=""
+    f_cand=""
+  fi
+  printf '{"installed":"%s","candidate":"%s"}' "$(facts_clean "$f_inst")" "$(facts_clean "$f_cand")"
+}
+facts_os=$(
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  printf '"id":"%s","idLike":"%s","versionId":"%s"' "$(facts_clean "${ID:-}")" "$(facts_clean "${ID_LIKE:-}")" "$(facts_clean "${VERSION_ID:-}")"
+)
+printf '%s {"host":"%s",%s,"haproxy":%s,"keepalived":%s}\n' 'haproxy-ha-facts' "$(facts_clean "$(hostname)")" "$facts_os" "$(facts_pkg haproxy)" "$(facts_pkg keepalived)"
 
 #### packages.delete
 set -eu
@@ -122,6 +156,15 @@ trap 'rm -f "$tmp"' EXIT
 cat > "$tmp"
 chown 'root:haproxy' "$tmp"
 chmod '0640' "$tmp"
+vc_want=$(sed -n '1,3s/^# Rendered for haproxy \([0-9][0-9.]*\);.*/\1/p' "$tmp")
+if [ -n "$vc_want" ]; then
+  vc_have=$(haproxy -v 2>/dev/null | sed -n '1s/^HA-\{0,1\}Proxy version \([0-9][0-9.]*\).*/\1/p')
+  if [ "$(echo "$vc_want" | cut -d. -f1,2)" != "$(echo "$vc_have" | cut -d. -f1,2)" ]; then
+    echo "haproxy-ha: on $(hostname): the config was rendered for haproxy $vc_want but haproxy ${vc_have:-(none)} is installed (the same major.minor is needed); nothing was swapped." \
+      "Set os to the host's release, or raise reapply so the packages step reads the host again" >&2
+    exit 1
+  fi
+fi
 haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
@@ -149,6 +192,15 @@ trap 'rm -f "$tmp"; rm -rf "$prev"' EXIT
 cat > "$tmp"
 chown 'root:haproxy' "$tmp"
 chmod '0640' "$tmp"
+vc_want=$(sed -n '1,3s/^# Rendered for haproxy \([0-9][0-9.]*\);.*/\1/p' "$tmp")
+if [ -n "$vc_want" ]; then
+  vc_have=$(haproxy -v 2>/dev/null | sed -n '1s/^HA-\{0,1\}Proxy version \([0-9][0-9.]*\).*/\1/p')
+  if [ "$(echo "$vc_want" | cut -d. -f1,2)" != "$(echo "$vc_have" | cut -d. -f1,2)" ]; then
+    echo "haproxy-ha: on $(hostname): the config was rendered for haproxy $vc_want but haproxy ${vc_have:-(none)} is installed (the same major.minor is needed); nothing was swapped." \
+      "Set os to the host's release, or raise reapply so the packages step reads the host again" >&2
+    exit 1
+  fi
+fi
 haproxy -c -f "$tmp" >/dev/null || { echo "haproxy-ha: haproxy rejected the new config; the old one stays" >&2; exit 1; }
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
