@@ -27,7 +27,7 @@ describe("lab: a balancer in maint hands its VIP over without a failed request, 
         const upS = (Date.now() - t0) / 1000;
         // The config step returned only once lb1 held no VIP: lb2 has it now.
         expect(vipHolders(lab.info)).to.deep.equal(["lb2"]);
-        expect(onHost("lb1", "head -n 2 /etc/keepalived/keepalived.conf").stdout).to.include(MAINT_MARKER);
+        expect(onHost("lb1", "head -n 3 /etc/keepalived/keepalived.conf").stdout).to.include(MAINT_MARKER);
         expect(onHost("lb1", "grep -E '^ +(state|priority) ' /etc/keepalived/keepalived.conf").stdout.replace(/\s+/g, " ").trim()).to.equal("state BACKUP priority 1");
         // Stays BACKUP: a few advert intervals later lb2 still holds it alone.
         await new Promise((r) => setTimeout(r, 4000));

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { MAINT_MARKER } from "../../components/model/maintenance";
-import { DEBIAN_RELEASES, fileSha, hostRelease, hostVersions, LabInfo, labConfig, onHost, pulumiOk, rebuildHost, UP, vipHolders, waitFor, writeStackFile } from "../../lab/lab";
+import { DEBIAN_RELEASES, hostRelease, hostVersions, LabInfo, labConfig, onHost, pulumiOk, rebuildHost, UP, vipHolders, waitFor, writeStackFile } from "../../lab/lab";
 import { errorKinds, installLoadGenerator, ok, RequestRecord, startAttack, summarize } from "../../lab/load";
 import { labScenario } from "../../lab/scenario";
 
@@ -60,16 +60,22 @@ describe("lab-all: rolling release upgrade of the balancers, Debian 12 → 13, o
     const lastVrrpState = (host: string) =>
         onHost(host, "journalctl -u keepalived --no-pager -o cat | grep -Eo 'Entering (MASTER|BACKUP|FAULT) STATE' | tail -n 1").stdout.trim();
 
+    /** The versions each config names in its `# Rendered for` line. */
+    const renderedFor = (host: string) => ({
+        haproxy: onHost(host, "sed -n '1,3s/^# Rendered for haproxy \\([0-9.]*\\);.*/\\1/p' /etc/haproxy/haproxy.cfg").stdout.trim(),
+        keepalived: onHost(host, "sed -n '1,3s/^# Rendered for keepalived \\([0-9.]*\\);.*/\\1/p' /etc/keepalived/keepalived.conf").stdout.trim(),
+    });
+
     /** One balancer's turn: maint, rebuilt as Debian 13 at the same address, reapplied, ready. */
     async function upgrade(host: "lb1" | "lb2"): Promise<void> {
         const peer = host === "lb1" ? "lb2" : "lb1";
         states[host] = "maint";
         await up(`${host} maint`);
         expect(vipHolders(lab.info), `after ${host} maint`).to.deep.equal([peer]);
-        expect(onHost(host, "head -n 2 /etc/keepalived/keepalived.conf").stdout).to.include(MAINT_MARKER);
+        expect(onHost(host, "head -n 3 /etc/keepalived/keepalived.conf").stdout).to.include(MAINT_MARKER);
 
-        // What the host's haproxy ran on Debian 12; compared below with what is rendered for it on 13.
-        const cfgOn12 = fileSha(host, "/etc/haproxy/haproxy.cfg");
+        // On Debian 12 the configs were rendered for 12's versions (the `# Rendered for` line, hostFacts.ts).
+        expect(renderedFor(host), `${host}'s configs on Debian 12`).to.deep.equal({ haproxy: DEBIAN_RELEASES["12"].haproxy, keepalived: DEBIAN_RELEASES["12"].keepalived });
         const t0 = Date.now() / 1000;
         lab.info.hosts = rebuildHost(host, TO).hosts;
         phases.push({ name: `${host} rebuilt as Debian ${TO}`, t0, t1: Date.now() / 1000 });
@@ -82,10 +88,8 @@ describe("lab-all: rolling release upgrade of the balancers, Debian 12 → 13, o
         await up(`${host} reapply on Debian ${TO}`);
         const v = versionsOf(host);
         expect(v).to.deep.equal({ release: TO, haproxy: DEBIAN_RELEASES[TO].haproxy, keepalived: DEBIAN_RELEASES[TO].keepalived });
-        // `os: debian` renders for the family's one version table (haproxy 2.6), whatever the release:
-        // the same haproxy.cfg as on Debian 12, which haproxy 3.0 accepts (the config step ran \`haproxy -c\`
-        // there). Once configs are rendered for the host's own version this is where they differ.
-        expect(fileSha(host, "/etc/haproxy/haproxy.cfg"), "haproxy.cfg rendered for the family's version").to.equal(cfgOn12);
+        // `os: debian` renders for what the host reports: after the rebuild, Debian 13's versions.
+        expect(renderedFor(host), `${host}'s configs on Debian ${TO}`).to.deep.equal({ haproxy: DEBIAN_RELEASES[TO].haproxy, keepalived: DEBIAN_RELEASES[TO].keepalived });
         // Still in maint on the new release: BACKUP, the peer keeps the VIP.
         expect(vipHolders(lab.info), `after ${host}'s reapply`).to.deep.equal([peer]);
         expect(lastVrrpState(host)).to.equal("Entering BACKUP STATE");
