@@ -7,7 +7,8 @@
  * forks = N. BENCH_PULUMI_PARALLEL (e.g. `default,64`) adds runs with `pulumi up --parallel P`.
  * First of all, the floor (bench/floor.ts): the same package installs and files done directly, one
  * SSH connection per host, all hosts at once; every other row carries its ratio to it
- * (`floor_ratio`). BENCH_TOOLS (default `floor,pulumi,ansible`) picks which rows run. CPU-seconds
+ * (`floor_ratio`). BENCH_TOOLS (default `floor,pulumi,ansible`) picks which rows run;
+ * BENCH_ANSIBLE_WEBS, at which N the Ansible rows run. CPU-seconds
  * of each first run: this machine's side (children's rusage: engine, program, plugins, ssh) and
  * the hosts' side (their sshd's reaped sessions: the scripts and the SSH handshakes).
  * Writes bench/results/provision.jsonl (one line per measured row, load averages included) and
@@ -45,6 +46,8 @@ const TOOLS = ["floor", "pulumi", "ansible"] as const;
 const SELECTED = (process.env.BENCH_TOOLS ?? TOOLS.join(",")).split(",").map((s) => s.trim());
 for (const t of SELECTED) if (!(TOOLS as readonly string[]).includes(t)) throw new Error(`BENCH_TOOLS must name some of ${TOOLS.join(", ")}, got ${JSON.stringify(t)}`);
 const runs = (t: (typeof TOOLS)[number]) => SELECTED.includes(t);
+/** BENCH_ANSIBLE_WEBS (default: every N): the Ansible rows only at these N (at 64 they alone take ~45 min). */
+const ANSIBLE_WEBS = process.env.BENCH_ANSIBLE_WEBS === undefined ? WEBS : numberList("BENCH_ANSIBLE_WEBS", process.env.BENCH_ANSIBLE_WEBS);
 /** `default` = the engine's own default (4 × CPUs, 8 here); numbers = `--parallel P`. */
 const PULUMI_PARALLEL = (process.env.BENCH_PULUMI_PARALLEL ?? "default").split(",").map((s) => s.trim());
 for (const p of PULUMI_PARALLEL) if (p !== "default") numberList("BENCH_PULUMI_PARALLEL", p);
@@ -296,7 +299,7 @@ async function main(): Promise<void> {
             const measured: Row[] = [];
             if (runs("floor")) measured.push(await floorRow(n));
             if (runs("pulumi")) for (const p of PULUMI_PARALLEL) measured.push(await pulumiRow(n, p));
-            if (runs("ansible")) {
+            if (runs("ansible") && ANSIBLE_WEBS.includes(n)) {
                 measured.push(ansibleRow(n, DEFAULT_FORKS, `ansible forks ${DEFAULT_FORKS}`));
                 // The plays have N and 2 hosts: for N from 2 to 5, forks = N runs exactly as forks 5.
                 if (n < 2 || n > DEFAULT_FORKS) measured.push(ansibleRow(n, n, "ansible forks = N"));

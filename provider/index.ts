@@ -1,15 +1,11 @@
 /**
  * The component package's entry point: serves WebBackend, HaproxyNode and KeepalivedPair to
  * Pulumi programs in any language (YAML, Python, Go…). The schema is inferred from the args'
- * TypeScript types and their JSDoc (docs/yaml.md).
+ * TypeScript types and their JSDoc (docs/yaml.md), once by `npm run build` (schemaCache.ts).
+ * Exports nothing: a module exporting component classes would get a second, inferring host
+ * from `run-plugin`.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
-import { HaproxyNode, KeepalivedPair, WebBackend } from "../components";
+import { main } from "@pulumi/pulumi/provider";
+import { packageProvider } from "./componentPackage";
 
-// The schema is inferred from this directory's tsconfig.json and package.json: run as source (a
-// standard install) this file sits there; run compiled (plugin/'s launcher) in dist/provider.
-const dirname = fs.existsSync(path.join(__dirname, "PulumiPlugin.yaml")) ? __dirname : path.resolve(__dirname, "../../provider");
-
-void componentProviderHost({ name: "haproxy-ha", components: [WebBackend, HaproxyNode, KeepalivedPair], dirname });
+void main(packageProvider(), process.argv.slice(2));
