@@ -100,7 +100,7 @@ const COMMAND = "command:remote:Command";
 const RUN_OPS = new Set(["create", "update", "replace", "create-replacement", "delete", "delete-replaced"]);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-const STEPS = new Set(["acme-responder", "config", "firewall", "logging", "maps", "packages", "page", "runtime-dir", "selinux", "server-states", "service", "site", "sysctl", "sysctl-ipv6", "notify"]);
+const STEPS = new Set(["acme-responder", "config", "firewall", "logging", "maps", "packages", "page", "runtime-dir", "selinux", "server-states", "service", "site", "sysctl", "sysctl-ipv6", "notify", "vrid-check"]);
 
 /**
  * The step name of a Command's URN, its component's name taken off: `...::web3-packages` →

@@ -276,13 +276,12 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
     const { args, updateOrder } = checkTopology(cfg);
     // What the checked args lack is wiring only (the SSH key, dependsOn): each component takes the plan already made.
     const withKey = (connection: pulumi.Input<ConnectionArgs>) => ({ ...(connection as ConnectionArgs), privateKey: pulumi.secret(privateKey) });
-    // A web the library only points to gets no component: no SSH, no install.
-    const byIndex = cfg.webs.map((w, i) => {
-        if (!w.managed) return undefined;
-        const checked = args.webs[i];
-        return new WebBackend(w.name, normalizeWebBackend.reuse(w.name, checked, { ...checked, connection: withKey(checked.connection) }));
-    });
-    const webs = byIndex.filter((w): w is WebBackend => w !== undefined);
+    // The balancers and the pair are built first: the engine starts steps in the order they are
+    // registered (8 at once by default), and their chain (haproxy BACKUP then MASTER, keepalived
+    // likewise) is the longest, so their packages must not queue behind every web server's. The
+    // first balancer's steps after its packages still wait for the web servers (below).
+    let websBuilt!: (webs: WebBackend[]) => void;
+    const webComponents = new Promise<WebBackend[]>((resolve) => (websBuilt = resolve));
     const balancers: HaproxyNode[] = [];
     const [first] = updateOrder;
     // ACME: the account and certificates first; each balancer takes their outputs (so its plan is made again, with them).
@@ -291,17 +290,28 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
         const { name } = cfg.balancers[i];
         const checked = args.balancers[i];
         // In the args, not the options: the node's packages must not wait for the component's registration.
-        const dependsOn = i === first ? webs : [balancers[first]];
+        const dependsOn = i === first ? webComponents : [balancers[first]];
         const built = { ...checked, connection: withKey(checked.connection), dependsOn };
         balancers[i] = acme
             ? new HaproxyNode(name, { ...built, certificates: checked.certificates?.map((c) => ({ name: c.name, pem: acme.pems[c.name] ?? c.pem })), acme: acme.node })
             : new HaproxyNode(name, normalizeHaproxyNode.reuse(name, checked, built));
     }
+    // With ACME the VIP comes up once the balancers answer the challenge, before their certificate exists.
+    const nodes = () => args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: acme ? balancers[i].acmeResponder : balancers[i] }));
+    const pair = isSingleBalancer(cfg) ? undefined : new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes: nodes() }));
+    // A web the library only points to gets no component: no SSH, no install.
+    const byIndex = cfg.webs.map((w, i) => {
+        if (!w.managed) return undefined;
+        const checked = args.webs[i];
+        return new WebBackend(w.name, normalizeWebBackend.reuse(w.name, checked, { ...checked, connection: withKey(checked.connection) }));
+    });
+    const webs = byIndex.filter((w): w is WebBackend => w !== undefined);
+    websBuilt(webs);
     const port = cfg.port ?? DEFAULTS.haproxyNode.port;
     const urlOf = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
     const webUrls = cfg.webs.map((w, i) => byIndex[i]?.url ?? pulumi.output(`http://${w.host.includes(":") ? `[${w.host}]` : w.host}:${w.port}/`));
     const balancerNames = pulumi.output(balancers.map((b) => b.nodeName));
-    if (isSingleBalancer(cfg)) {
+    if (pair === undefined) {
         // No VIP: the service answers on the balancer's own address (its frontend binds `*`), the challenge too.
         acme?.ready(balancers.map((b) => b.acmeResponder!));
         const own = pulumi.output(cfg.balancers[0].host);
@@ -318,9 +328,6 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
             masters: pulumi.output({} as Record<string, string>),
         };
     }
-    // With ACME the VIP comes up once the balancers answer the challenge, before their certificate exists.
-    const nodes = args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: acme ? balancers[i].acmeResponder : balancers[i] }));
-    const pair = new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes }));
     acme?.ready([pair, ...balancers.map((b) => b.acmeResponder!)]);
     return {
         webs,

@@ -1,6 +1,6 @@
 /**
- * The remote steps of one KeepalivedPair node, in order: packages → firewall → [sysctl] →
- * [notify, hook-*] → [track-*] → config → service. PURE.
+ * The remote steps of one KeepalivedPair node, in order: packages → firewall → vrid-check →
+ * [sysctl] → [notify, hook-*] → [track-*] → config → service. PURE.
  */
 import { versionCheckScript } from "./hostFacts";
 import { forOs, keepalivedHasConfigTest, OsChoice } from "../os";
@@ -80,10 +80,28 @@ const installConfig = (os: OsChoice, reload: boolean) =>
         mode: "0600",
         owner: "root",
         group: "root",
-        validate: (tmp) => `${keepalivedHostChecks(tmp)}\n${keepalivedValidation(os)(tmp)}\n${forOs(os, (a) => vridCollisionCheckScript(tmp, KEEPALIVED_CONFIG_PATH, a.pythons))}`,
+        validate: (tmp) => `${keepalivedHostChecks(tmp)}\n${keepalivedValidation(os)(tmp)}`,
         keepPrevious: reload,
         onChange: reload ? RELOAD_CONFIG : undefined,
     });
+
+/**
+ * The VRID collision check (vrrpListen.ts) on the candidate config, in a step of its own: the
+ * listen takes 3.5–10 s, and before the gate (`beforeDependsOn`) it runs while the balancers'
+ * haproxy steps do, instead of twice in a row in the pair's chain (BACKUP, then MASTER). After
+ * the firewall step: a host firewall that drops VRRP would hide a foreign router's adverts from
+ * the raw socket. A collision fails the step, so the config step never runs and nothing is swapped.
+ */
+function vridCheckStep(os: OsChoice): StepSpec {
+    const check = [
+        `umask 077`,
+        `candidate=$(mktemp)`,
+        `trap 'rm -f "$candidate"' EXIT`,
+        `cat > "$candidate"`,
+        forOs(os, (a) => vridCollisionCheckScript(`"$candidate"`, KEEPALIVED_CONFIG_PATH, a.pythons)),
+    ].join("\n");
+    return { name: "vrid-check", create: check, update: check, delete: ":", stdinFile: KEEPALIVED_CONFIG_PATH, beforeDependsOn: true };
+}
 
 export interface KeepalivedStepOptions {
     os: OsChoice;
@@ -116,6 +134,7 @@ export function keepalivedSteps(opts: KeepalivedStepOptions): StepSpec[] {
             create: forOs(os, (a) => vrrpFirewallScript(a.firewalls, "open")),
             delete: forOs(os, (a) => vrrpFirewallScript(a.firewalls, "close")),
         },
+        vridCheckStep(os),
     ];
     if (opts.ipv6) steps.push({ name: "sysctl", create: setSysctlScript(IPV6_NONLOCAL_BIND, "1"), delete: restoreSysctlScript(IPV6_NONLOCAL_BIND) });
     if (opts.notify) {

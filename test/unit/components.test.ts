@@ -166,5 +166,16 @@ describe("components (Pulumi mocks)", () => {
         const hk2Deps = commands.filter((c) => c.name.startsWith("hk2-")).map((c) => c.dependencies.map(urnName));
         expect(hk2Deps[0]).to.not.include("www1-service");
         expect(hk2Deps[1]).to.include("www1-service").and.to.include("www2-service");
+        // The balancers' and the pair's packages are registered before the web servers' (the engine
+        // starts steps in that order, 8 at once): their chain is the longest.
+        const order = (name: string) => commands.findIndex((c) => c.name === name);
+        const firstWeb = Math.min(...commands.filter((c) => c.name.startsWith("www")).map((c) => order(c.name)));
+        for (const early of ["hk1-packages", "hk2-packages", "vip-hk1-packages", "vip-hk2-packages"]) expect(order(early), early).to.be.within(0, firstWeb - 1);
+        // The VRID listen waits for its node's packages and firewall only; the config step for the node's HaproxyNode.
+        for (const node of ["hk1", "hk2"]) {
+            const listen = commands.find((c) => c.name === `vip-${node}-vrid-check`)!;
+            expect(listen.dependencies.map(urnName), node).to.include(`vip-${node}-firewall`).and.not.include(node).and.not.include(`${node}-service`);
+            expect(commands.find((c) => c.name === `vip-${node}-config`)!.dependencies.map(urnName), node).to.include(`${node}-service`);
+        }
     });
 });

@@ -114,13 +114,13 @@ describe("keepalived extension points: track scripts, files, processes, sync gro
             expect(text).to.not.match(/preempt_delay|garp_|track_file|track_process|vrrp_sync_group|track_[a-z]+ *$/m);
             expect(text).to.include("    state ");
         }
-        expect(pair.scripts.filter((s) => s.node === "lb1").map((s) => s.step)).to.deep.equal(["packages", "firewall", "config", "service"]);
+        expect(pair.scripts.filter((s) => s.node === "lb1").map((s) => s.step)).to.deep.equal(["packages", "firewall", "vrid-check", "config", "service"]);
     });
 
     it("a shipped script travels on stdin into a 0700 file before the config: no command line holds it, its step logs no stdout", async () => {
         const pair = new KeepalivedPair("kx-ship", { nodes, ...EVERYTHING });
         await new Promise((r) => setTimeout(r, 100));
-        expect(pair.scripts.filter((s) => s.node === "lb1").map((s) => s.step)).to.deep.equal(["packages", "firewall", "notify", "track-api", "config", "service"]);
+        expect(pair.scripts.filter((s) => s.node === "lb1").map((s) => s.step)).to.deep.equal(["packages", "firewall", "vrid-check", "notify", "track-api", "config", "service"]);
         const commands = mockedResources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith("kx-ship-lb1-"));
         for (const c of commands) {
             for (const key of ["create", "update", "delete"]) expect(String(c.inputs[key] ?? ""), `${c.name}.${key}`).to.not.include(TOKEN);

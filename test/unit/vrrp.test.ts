@@ -64,7 +64,7 @@ describe("VRRP instances, notify hooks, IPv6", () => {
             });
         }
         for (const f of files.filter((x) => x.path !== KEEPALIVED_CONFIG_PATH)) expect(f.content).to.equal(renderNotifyScript());
-        expect(pair.scripts.filter((s) => s.node === "lb1").map((s) => s.step)).to.deep.equal(["packages", "firewall", "notify", "config", "service"]);
+        expect(pair.scripts.filter((s) => s.node === "lb1").map((s) => s.step)).to.deep.equal(["packages", "firewall", "vrid-check", "notify", "config", "service"]);
     });
 
     it("renders the IPv6 case: VRRPv3 for the whole config, no authentication, both nodes BACKUP with nopreempt, the hooks verbatim", async () => {
@@ -83,7 +83,7 @@ describe("VRRP instances, notify hooks, IPv6", () => {
         expect(files.find((f) => f.path === hookPath("master"))!.content).to.equal(HOOK_SECRET);
         expect(files.find((f) => f.path === hookPath("fault"))!.content).to.equal("#!/bin/sh\nlogger paged\n");
         const steps = pair.scripts.filter((s) => s.node === "lb1");
-        expect(steps.map((s) => s.step)).to.deep.equal(["packages", "firewall", "sysctl", "notify", "hook-master", "hook-fault", "config", "service"]);
+        expect(steps.map((s) => s.step)).to.deep.equal(["packages", "firewall", "vrid-check", "sysctl", "notify", "hook-master", "hook-fault", "config", "service"]);
         expect(scriptsSnapshot(steps)).to.not.include("TOKEN-1234");
     });
 
@@ -159,7 +159,7 @@ describe("VRRP instances, notify hooks, IPv6", () => {
         new KeepalivedPair("hooks", { nodes, os: "debian", vip: "10.77.0.100/24", interface: "eth0", notify: { master: pulumi.secret(HOOK_SECRET) } });
         await new Promise((r) => setTimeout(r, 100));
         const commands = mockedResources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith("hooks-lb1-"));
-        expect(commands.map((c) => c.name.slice("hooks-lb1-".length))).to.deep.equal(["packages", "firewall", "notify", "hook-master", "config", "service"]);
+        expect(commands.map((c) => c.name.slice("hooks-lb1-".length))).to.deep.equal(["packages", "firewall", "vrid-check", "notify", "hook-master", "config", "service"]);
         for (const c of commands) {
             for (const key of ["create", "update", "delete"]) expect(String(c.inputs[key] ?? ""), `${c.name}.${key}`).to.not.include("TOKEN-1234");
         }

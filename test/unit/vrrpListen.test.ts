@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { OS_CHOICES } from "../../components";
 import { forOs } from "../../components/os";
-import { keepalivedSteps } from "../../components/script/keepalivedSteps";
+import { KEEPALIVED_CONFIG_PATH, keepalivedSteps } from "../../components/script/keepalivedSteps";
 import { vridCollisionCheckScript, VRID_LISTENER_PY } from "../../components/script/vrrpListen";
 
 /**
@@ -131,17 +131,48 @@ describe("VRID collision check: which adverts are another router's", () => {
     }
 });
 
-describe("VRID collision check: in the keepalived config step", () => {
-    it("runs after keepalived's own checks and before the swap, on every family, with the adapter's interpreters", () => {
+describe("VRID collision check: the vrid-check step, before the config step", () => {
+    it("sits after the firewall and before the config, before the gate, on every family, with the adapter's interpreters; the config step no longer listens", () => {
         for (const family of OS_CHOICES) {
-            const config = keepalivedSteps({ os: family, archiveRepos: false, ipv6: false }).find((s) => s.name === "config");
-            const create = config?.create ?? "";
-            expect(create, family).to.include("<<'HAPROXY_HA_VRID' || exit 1");
-            expect(create.indexOf("HAPROXY_HA_VRID"), family).to.be.greaterThan(create.indexOf("kt_out") === -1 ? create.indexOf("does not exist on this host") : create.indexOf("kt_out"));
-            expect(create.indexOf("HAPROXY_HA_VRID"), family).to.be.lessThan(create.indexOf('mv -f "$tmp"') === -1 ? create.length : create.indexOf('mv -f "$tmp"'));
+            const steps = keepalivedSteps({ os: family, archiveRepos: false, ipv6: true, notify: { hooks: ["master"] } });
+            const names = steps.map((s) => s.name);
+            const check = steps.find((s) => s.name === "vrid-check")!;
+            expect(names.indexOf("firewall"), family).to.be.lessThan(names.indexOf("vrid-check"));
+            expect(names.indexOf("vrid-check"), family).to.be.lessThan(names.indexOf("config"));
+            // Before the gate: every step up to it runs before the component's dependsOn (remoteSteps.ts).
+            expect(check.beforeDependsOn, family).to.equal(true);
+            expect(steps.slice(names.indexOf("vrid-check") + 1).some((s) => s.beforeDependsOn), family).to.equal(false);
+            expect(check.stdinFile, family).to.equal(KEEPALIVED_CONFIG_PATH);
+            expect(check.update, family).to.equal(check.create);
+            expect(check.create, family).to.include("<<'HAPROXY_HA_VRID' || exit 1");
+            for (const p of forOs(family === "auto" ? "debian" : family, (a) => a.pythons.join(" ")).split(" ")) expect(check.create, family).to.include(p);
+            const config = steps.find((s) => s.name === "config")!;
+            expect(config.create + (config.update ?? ""), family).to.not.include("HAPROXY_HA_VRID");
         }
         expect(forOs("centos7", (a) => a.pythons.join(" "))).to.equal("/usr/bin/python2 /usr/bin/python");
         expect(forOs("debian", (a) => a.pythons.join(" "))).to.equal("/usr/bin/python3");
+    });
+
+    it("run as the host runs it: the candidate from stdin, a foreign advert fails the step naming it, the peer's passes, no candidate copy is left", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-vrid-step-"));
+        const running = path.join(dir, "running.conf");
+        fs.writeFileSync(running, RUNNING);
+        const step = keepalivedSteps({ os: "debian", archiveRepos: false, ipv6: false }).find((s) => s.name === "vrid-check")!;
+        const run = (packets: string[]) => {
+            fs.writeFileSync(path.join(dir, "packets"), packets.join("\n") + "\n");
+            // The interpreter the adapter names, replaying captured adverts instead of listening; its temp files land in dir.
+            const fake = path.join(dir, "python");
+            fs.writeFileSync(fake, `#!/bin/sh\nls -l "$2" > ${dir}/candidate-mode\nexec python3 "$@" ${dir}/packets\n`, { mode: 0o755 });
+            const script = step.create.split("/usr/bin/python3").join(fake).split(KEEPALIVED_CONFIG_PATH).join(running);
+            return spawnSync("sh", ["-c", `set -eu\n${script}`], { input: CANDIDATE, encoding: "utf8", env: { ...process.env, TMPDIR: dir } });
+        };
+        const foreign = run([advert4("10.77.0.5", 61, ["10.77.0.200"])]);
+        expect(foreign.status, foreign.stderr).to.equal(1);
+        expect(foreign.stderr).to.include("VRID 61 on eth0 is already advertised by 10.77.0.5 (addresses: 10.77.0.200)");
+        expect(fs.readFileSync(path.join(dir, "candidate-mode"), "utf8")).to.match(/^-rw------- /);
+        const peer = run([advert4("10.77.0.22", 61, ["10.77.0.100"])]);
+        expect(peer.status, peer.stderr).to.equal(0);
+        expect(fs.readdirSync(dir).filter((f) => f.startsWith("tmp."))).to.deep.equal([]);
     });
 
     it("without an interpreter, warns and skips (exit 0); with one, fails the step on a collision", () => {

@@ -489,56 +489,19 @@ if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>
 fi
 find '/var/lib/haproxy-ha' -depth -type d -empty -delete 2>/dev/null || true
 
-#### config.create
+#### vrid-check.create
 set -eu
-keepalived_redact() {
-  awk -v files="$*" -v hidden='(a line of keepalived'\''s that quotes a secret: not shown)' 'BEGIN { n = split(files, f, " "); for (i = 1; i <= n; i++) while ((getline l < f[i]) > 0) { split(l, w, " "); if (w[1] == "auth_pass" && w[2] != "") s[w[2]] = 1 } }
-    { for (k in s) if (index($0, k)) { print hidden; next } } /auth_pass/ { print hidden; next } { print }'
-}
-target='/etc/keepalived/keepalived.conf'
-backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
-mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
-tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
-cat > "$tmp"
-chown 'root:root' "$tmp"
-chmod '0600' "$tmp"
-awk '$1 == "interface" { print $2 } NF > 1 && $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
-  if [ ! -e "/sys/class/net/$kif" ]; then
-    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
-  fi
-done
-awk 'NF > 1 && $(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
-  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
-    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
-    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
-done
-awk '$1 == "script" && $2 ~ /^"[/]/ { sub(/^"/, "", $2); sub(/"$/, "", $2); print $2 }' "$tmp" | sort -u | while read -r kprog; do
-  if [ -d "$kprog" ] || [ ! -x "$kprog" ]; then
-    echo "haproxy-ha: track script program $kprog is not an executable file on this host; the old config stays" >&2; exit 1
-  fi
-done
-vc_want=$(sed -n '1,3s/^# Rendered for keepalived \([0-9][0-9.]*\);.*/\1/p' "$tmp")
-if [ -n "$vc_want" ]; then
-  vc_have=$(keepalived -v 2>&1 | sed -n 's/^Keepalived v\([0-9][0-9.]*\).*/\1/p' | head -n 1)
-  if [ "$(echo "$vc_want" | cut -d. -f1,2)" != "$(echo "$vc_have" | cut -d. -f1,2)" ]; then
-    echo "haproxy-ha: on $(hostname): the config was rendered for keepalived $vc_want but keepalived ${vc_have:-(none)} is installed (the same major.minor is needed); nothing was swapped." \
-      "Set os to the host's release, or raise reapply so the packages step reads the host again" >&2
-    exit 1
-  fi
-fi
-if keepalived --help 2>&1 | grep -q -- --config-test; then
-  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
-    printf '%s\n' "$kt_out" | keepalived_redact "$tmp" "$target" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
-  fi
-fi
+umask 077
+candidate=$(mktemp)
+trap 'rm -f "$candidate"' EXIT
+cat > "$candidate"
 kpy=
 if [ -x '/usr/bin/python2' ]; then kpy='/usr/bin/python2'; elif [ -x '/usr/bin/python' ]; then kpy='/usr/bin/python'; fi
 if [ -z "$kpy" ]; then
   echo "haproxy-ha: warning: none of /usr/bin/python2, /usr/bin/python on this host: the VRID collision check is skipped" >&2
 else
   klocal=$(ip -o addr show | awk '{ sub("/.*", "", $4); print $4 }' | tr '\n' ' ')
-  "$kpy" - "$tmp" '/etc/keepalived/keepalived.conf' "$klocal" <<'HAPROXY_HA_VRID' || exit 1
+  "$kpy" - "$candidate" '/etc/keepalived/keepalived.conf' "$klocal" <<'HAPROXY_HA_VRID' || exit 1
 import binascii, select, socket, struct, sys, time
 
 
@@ -668,6 +631,198 @@ except Exception as e:  # a bug here must not pass for a collision (exit 1)
     code = 0
 sys.exit(code)
 HAPROXY_HA_VRID
+fi
+
+#### vrid-check.update
+set -eu
+umask 077
+candidate=$(mktemp)
+trap 'rm -f "$candidate"' EXIT
+cat > "$candidate"
+kpy=
+if [ -x '/usr/bin/python2' ]; then kpy='/usr/bin/python2'; elif [ -x '/usr/bin/python' ]; then kpy='/usr/bin/python'; fi
+if [ -z "$kpy" ]; then
+  echo "haproxy-ha: warning: none of /usr/bin/python2, /usr/bin/python on this host: the VRID collision check is skipped" >&2
+else
+  klocal=$(ip -o addr show | awk '{ sub("/.*", "", $4); print $4 }' | tr '\n' ' ')
+  "$kpy" - "$candidate" '/etc/keepalived/keepalived.conf' "$klocal" <<'HAPROXY_HA_VRID' || exit 1
+import binascii, select, socket, struct, sys, time
+
+
+def norm(address, family):
+    af = socket.AF_INET if family == 4 else socket.AF_INET6
+    return socket.inet_ntop(af, socket.inet_pton(af, address))
+
+
+def instances(path):
+    """The vrrp_instance blocks of a keepalived.conf as (family, interface, vrid, advert_int, VIPs)."""
+    try:
+        lines = open(path).read().split("\n")
+    except (IOError, OSError):
+        return []
+    found, cur, depth, block = [], None, 0, None
+    for line in lines:
+        words = line.split()
+        if words and depth == 0 and words[0] == "vrrp_instance":
+            cur = {"iface": None, "vrid": None, "advert": 1.0, "vips": []}
+            found.append(cur)
+        elif words and cur is not None and depth == 1:
+            if words[0] == "interface":
+                cur["iface"] = words[1]
+            elif words[0] == "virtual_router_id":
+                cur["vrid"] = int(words[1])
+            elif words[0] == "advert_int":
+                cur["advert"] = float(words[1])
+            block = words[0] if words[-1] == "{" else None
+        elif words and words[0] != "}" and cur is not None and depth == 2 and block == "virtual_ipaddress":
+            cur["vips"].append(words[0].split("/")[0])
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            cur = None
+    result = []
+    for i in found:
+        if i["iface"] is None or i["vrid"] is None or not i["vips"]:
+            continue
+        family = 6 if ":" in i["vips"][0] else 4
+        result.append((family, i["iface"], i["vrid"], i["advert"], frozenset(norm(v, family) for v in i["vips"])))
+    return result
+
+
+def foreign(family, iface, source, data, watched, ours, local):
+    """The collision an advert shows (VRRP header onwards), or None."""
+    if len(data) < 8:
+        return None
+    vrid, count = ord(data[1:2]), ord(data[3:4])
+    key = (family, iface, vrid)
+    source = source.split("%")[0]
+    if key not in watched or source in local:
+        return None
+    size = 4 if family == 4 else 16
+    af = socket.AF_INET if family == 4 else socket.AF_INET6
+    addresses = frozenset(socket.inet_ntop(af, data[8 + k * size:8 + (k + 1) * size]) for k in range(count) if len(data) >= 8 + (k + 1) * size)
+    if addresses in ours.get(key, ()):
+        return None
+    return "VRID %d on %s is already advertised by %s (addresses: %s)" % (vrid, iface, source, " ".join(sorted(addresses)) or "none")
+
+
+def strip_ip_header(family, packet):
+    if family == 6:
+        return packet
+    return packet[(ord(packet[0:1]) & 15) * 4:]
+
+
+def listen(keys, seconds):
+    socks = {}
+    for family, iface in keys:
+        try:
+            index = int(open("/sys/class/net/%s/ifindex" % iface).read())
+            if family == 4:
+                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+                # IP_ADD_MEMBERSHIP with struct ip_mreqn (group, any address, interface index)
+                s.setsockopt(socket.IPPROTO_IP, 35, struct.pack("4s4si", socket.inet_aton("224.0.0.18"), socket.inet_aton("0.0.0.0"), index))
+            else:
+                s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 112)
+                # IPV6_ADD_MEMBERSHIP with struct ipv6_mreq (group, interface index)
+                s.setsockopt(socket.IPPROTO_IPV6, 20, struct.pack("16si", socket.inet_pton(socket.AF_INET6, "ff02::12"), index))
+            # SO_BINDTODEVICE: adverts of this interface only
+            s.setsockopt(socket.SOL_SOCKET, 25, iface.encode("ascii") + b"\0")
+        except (IOError, OSError, socket.error) as e:
+            sys.stderr.write("haproxy-ha: warning: cannot listen for VRRP adverts on %s (IPv%d): %s; the VRID collision check skips it\n" % (iface, family, e))
+            continue
+        socks[s] = (family, iface)
+    deadline = time.time() + seconds
+    while socks:
+        left = deadline - time.time()
+        if left <= 0:
+            break
+        ready = select.select(list(socks), [], [], left)[0]
+        for s in ready:
+            packet, address = s.recvfrom(4096)
+            family, iface = socks[s]
+            yield family, iface, address[0], strip_ip_header(family, packet)
+
+
+def replay(path):
+    for line in open(path).read().split("\n"):
+        if line.strip():
+            family, iface, source, data = line.split()
+            yield int(family), iface, source, strip_ip_header(int(family), binascii.unhexlify(data))
+
+
+def main(argv):
+    candidate = instances(argv[1])
+    watched = set((i[0], i[1], i[2]) for i in candidate)
+    ours = {}
+    for family, iface, vrid, advert, vips in candidate + instances(argv[2]):
+        ours.setdefault((family, iface, vrid), set()).add(vips)
+    local = set(a.split("%")[0] for a in argv[3].split())
+    if not watched:
+        return 0
+    seconds = min(max(3 * max(i[3] for i in candidate), 3.5), 10)
+    packets = replay(argv[4]) if len(argv) > 4 else listen(sorted(set((k[0], k[1]) for k in watched)), seconds)
+    for family, iface, source, data in packets:
+        found = foreign(family, iface, source, data, watched, ours, local)
+        if found:
+            sys.stderr.write("haproxy-ha: %s: another VRRP router on the segment uses it; pick another virtualRouterId. The old config stays\n" % found)
+            return 1
+    return 0
+
+
+try:
+    code = main(sys.argv)
+except Exception as e:  # a bug here must not pass for a collision (exit 1)
+    sys.stderr.write("haproxy-ha: warning: the VRID collision check failed (%s: %s) and is skipped\n" % (type(e).__name__, e))
+    code = 0
+sys.exit(code)
+HAPROXY_HA_VRID
+fi
+
+#### vrid-check.delete
+set -eu
+:
+
+#### config.create
+set -eu
+keepalived_redact() {
+  awk -v files="$*" -v hidden='(a line of keepalived'\''s that quotes a secret: not shown)' 'BEGIN { n = split(files, f, " "); for (i = 1; i <= n; i++) while ((getline l < f[i]) > 0) { split(l, w, " "); if (w[1] == "auth_pass" && w[2] != "") s[w[2]] = 1 } }
+    { for (k in s) if (index($0, k)) { print hidden; next } } /auth_pass/ { print hidden; next } { print }'
+}
+target='/etc/keepalived/keepalived.conf'
+backup='/var/lib/haproxy-ha/backup/etc/keepalived/keepalived.conf'
+mkdir -p "$(dirname "$target")" "$(dirname "$backup")"
+tmp=$(mktemp "$(dirname "$target")/.haproxy-ha.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0600' "$tmp"
+awk '$1 == "interface" { print $2 } NF > 1 && $(NF-1) == "dev" { print $NF } /^ *track_interface [{]/ { t = 1; next } t && /[}]/ { t = 0 } t { print $1 }' "$tmp" | sort -u | while read -r kif; do
+  if [ ! -e "/sys/class/net/$kif" ]; then
+    echo "haproxy-ha: interface $kif does not exist on this host (it has: $(cd /sys/class/net && echo *)); the old config stays" >&2; exit 1
+  fi
+done
+awk 'NF > 1 && $(NF-1) == "dev" && $1 ~ /^[0-9.]+[/][0-9]+$/ { print $1, $NF }' "$tmp" | while read -r kvip kif; do
+  ip -o -4 addr show dev "$kif" | awk -v vip="$kvip" 'function n(a, x) { split(a, x, "."); return ((x[1] * 256 + x[2]) * 256 + x[3]) * 256 + x[4] }
+    BEGIN { split(vip, v, "/"); m = 2 ^ (32 - v[2]) } { split($4, s, "/"); if (int(n(s[1]) / m) == int(n(v[1]) / m)) ok = 1 } END { exit !ok }' ||
+    { echo "haproxy-ha: VIP $kvip is in no subnet of interface $kif on this host; the old config stays" >&2; exit 1; }
+done
+awk '$1 == "script" && $2 ~ /^"[/]/ { sub(/^"/, "", $2); sub(/"$/, "", $2); print $2 }' "$tmp" | sort -u | while read -r kprog; do
+  if [ -d "$kprog" ] || [ ! -x "$kprog" ]; then
+    echo "haproxy-ha: track script program $kprog is not an executable file on this host; the old config stays" >&2; exit 1
+  fi
+done
+vc_want=$(sed -n '1,3s/^# Rendered for keepalived \([0-9][0-9.]*\);.*/\1/p' "$tmp")
+if [ -n "$vc_want" ]; then
+  vc_have=$(keepalived -v 2>&1 | sed -n 's/^Keepalived v\([0-9][0-9.]*\).*/\1/p' | head -n 1)
+  if [ "$(echo "$vc_want" | cut -d. -f1,2)" != "$(echo "$vc_have" | cut -d. -f1,2)" ]; then
+    echo "haproxy-ha: on $(hostname): the config was rendered for keepalived $vc_want but keepalived ${vc_have:-(none)} is installed (the same major.minor is needed); nothing was swapped." \
+      "Set os to the host's release, or raise reapply so the packages step reads the host again" >&2
+    exit 1
+  fi
+fi
+if keepalived --help 2>&1 | grep -q -- --config-test; then
+  if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
+    printf '%s\n' "$kt_out" | keepalived_redact "$tmp" "$target" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
+  fi
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
@@ -727,143 +882,6 @@ if keepalived --help 2>&1 | grep -q -- --config-test; then
   if ! kt_out=$(keepalived -t -f "$tmp" 2>&1) || printf '%s\n' "$kt_out" | grep -Eiq 'unknown keyword|invalid|error|not supported'; then
     printf '%s\n' "$kt_out" | keepalived_redact "$tmp" "$target" >&2; echo "haproxy-ha: keepalived rejected the new config; the old one stays" >&2; exit 1
   fi
-fi
-kpy=
-if [ -x '/usr/bin/python2' ]; then kpy='/usr/bin/python2'; elif [ -x '/usr/bin/python' ]; then kpy='/usr/bin/python'; fi
-if [ -z "$kpy" ]; then
-  echo "haproxy-ha: warning: none of /usr/bin/python2, /usr/bin/python on this host: the VRID collision check is skipped" >&2
-else
-  klocal=$(ip -o addr show | awk '{ sub("/.*", "", $4); print $4 }' | tr '\n' ' ')
-  "$kpy" - "$tmp" '/etc/keepalived/keepalived.conf' "$klocal" <<'HAPROXY_HA_VRID' || exit 1
-import binascii, select, socket, struct, sys, time
-
-
-def norm(address, family):
-    af = socket.AF_INET if family == 4 else socket.AF_INET6
-    return socket.inet_ntop(af, socket.inet_pton(af, address))
-
-
-def instances(path):
-    """The vrrp_instance blocks of a keepalived.conf as (family, interface, vrid, advert_int, VIPs)."""
-    try:
-        lines = open(path).read().split("\n")
-    except (IOError, OSError):
-        return []
-    found, cur, depth, block = [], None, 0, None
-    for line in lines:
-        words = line.split()
-        if words and depth == 0 and words[0] == "vrrp_instance":
-            cur = {"iface": None, "vrid": None, "advert": 1.0, "vips": []}
-            found.append(cur)
-        elif words and cur is not None and depth == 1:
-            if words[0] == "interface":
-                cur["iface"] = words[1]
-            elif words[0] == "virtual_router_id":
-                cur["vrid"] = int(words[1])
-            elif words[0] == "advert_int":
-                cur["advert"] = float(words[1])
-            block = words[0] if words[-1] == "{" else None
-        elif words and words[0] != "}" and cur is not None and depth == 2 and block == "virtual_ipaddress":
-            cur["vips"].append(words[0].split("/")[0])
-        depth += line.count("{") - line.count("}")
-        if depth == 0:
-            cur = None
-    result = []
-    for i in found:
-        if i["iface"] is None or i["vrid"] is None or not i["vips"]:
-            continue
-        family = 6 if ":" in i["vips"][0] else 4
-        result.append((family, i["iface"], i["vrid"], i["advert"], frozenset(norm(v, family) for v in i["vips"])))
-    return result
-
-
-def foreign(family, iface, source, data, watched, ours, local):
-    """The collision an advert shows (VRRP header onwards), or None."""
-    if len(data) < 8:
-        return None
-    vrid, count = ord(data[1:2]), ord(data[3:4])
-    key = (family, iface, vrid)
-    source = source.split("%")[0]
-    if key not in watched or source in local:
-        return None
-    size = 4 if family == 4 else 16
-    af = socket.AF_INET if family == 4 else socket.AF_INET6
-    addresses = frozenset(socket.inet_ntop(af, data[8 + k * size:8 + (k + 1) * size]) for k in range(count) if len(data) >= 8 + (k + 1) * size)
-    if addresses in ours.get(key, ()):
-        return None
-    return "VRID %d on %s is already advertised by %s (addresses: %s)" % (vrid, iface, source, " ".join(sorted(addresses)) or "none")
-
-
-def strip_ip_header(family, packet):
-    if family == 6:
-        return packet
-    return packet[(ord(packet[0:1]) & 15) * 4:]
-
-
-def listen(keys, seconds):
-    socks = {}
-    for family, iface in keys:
-        try:
-            index = int(open("/sys/class/net/%s/ifindex" % iface).read())
-            if family == 4:
-                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
-                # IP_ADD_MEMBERSHIP with struct ip_mreqn (group, any address, interface index)
-                s.setsockopt(socket.IPPROTO_IP, 35, struct.pack("4s4si", socket.inet_aton("224.0.0.18"), socket.inet_aton("0.0.0.0"), index))
-            else:
-                s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 112)
-                # IPV6_ADD_MEMBERSHIP with struct ipv6_mreq (group, interface index)
-                s.setsockopt(socket.IPPROTO_IPV6, 20, struct.pack("16si", socket.inet_pton(socket.AF_INET6, "ff02::12"), index))
-            # SO_BINDTODEVICE: adverts of this interface only
-            s.setsockopt(socket.SOL_SOCKET, 25, iface.encode("ascii") + b"\0")
-        except (IOError, OSError, socket.error) as e:
-            sys.stderr.write("haproxy-ha: warning: cannot listen for VRRP adverts on %s (IPv%d): %s; the VRID collision check skips it\n" % (iface, family, e))
-            continue
-        socks[s] = (family, iface)
-    deadline = time.time() + seconds
-    while socks:
-        left = deadline - time.time()
-        if left <= 0:
-            break
-        ready = select.select(list(socks), [], [], left)[0]
-        for s in ready:
-            packet, address = s.recvfrom(4096)
-            family, iface = socks[s]
-            yield family, iface, address[0], strip_ip_header(family, packet)
-
-
-def replay(path):
-    for line in open(path).read().split("\n"):
-        if line.strip():
-            family, iface, source, data = line.split()
-            yield int(family), iface, source, strip_ip_header(int(family), binascii.unhexlify(data))
-
-
-def main(argv):
-    candidate = instances(argv[1])
-    watched = set((i[0], i[1], i[2]) for i in candidate)
-    ours = {}
-    for family, iface, vrid, advert, vips in candidate + instances(argv[2]):
-        ours.setdefault((family, iface, vrid), set()).add(vips)
-    local = set(a.split("%")[0] for a in argv[3].split())
-    if not watched:
-        return 0
-    seconds = min(max(3 * max(i[3] for i in candidate), 3.5), 10)
-    packets = replay(argv[4]) if len(argv) > 4 else listen(sorted(set((k[0], k[1]) for k in watched)), seconds)
-    for family, iface, source, data in packets:
-        found = foreign(family, iface, source, data, watched, ours, local)
-        if found:
-            sys.stderr.write("haproxy-ha: %s: another VRRP router on the segment uses it; pick another virtualRouterId. The old config stays\n" % found)
-            return 1
-    return 0
-
-
-try:
-    code = main(sys.argv)
-except Exception as e:  # a bug here must not pass for a collision (exit 1)
-    sys.stderr.write("haproxy-ha: warning: the VRID collision check failed (%s: %s) and is skipped\n" % (type(e).__name__, e))
-    code = 0
-sys.exit(code)
-HAPROXY_HA_VRID
 fi
 if [ -e "$target" ] && cmp -s "$tmp" "$target"; then
   echo "unchanged: $target"
