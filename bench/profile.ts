@@ -187,7 +187,7 @@ async function main(): Promise<void> {
         });
     }
     const results = new Results<Record<string, unknown>>("profile");
-    const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+    const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
     try {
         if (ALONE) {
         const plugins = { command_s: await pluginStartSeconds([commandPlugin()]), component_package_s: await pluginStartSeconds([path.join(REPO_ROOT, "plugin/pulumi-resource-haproxy-ha")]) };

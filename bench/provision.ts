@@ -73,7 +73,7 @@ export interface Row extends ProvisionRow {
     label?: string;
 }
 
-const MACHINE = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${osName()}, nspawn lab`;
+const MACHINE = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${osName()}, nspawn lab`;
 
 function osName(): string {
     try {

@@ -38,7 +38,13 @@ export const systemd: ServiceManager = {
             `  printf '%s %s\\n' "$(systemctl is-enabled ${u} 2>/dev/null || true)" "$(systemctl is-active ${u} 2>/dev/null || true)" > "$saved"`,
             `fi`,
             systemd.enable(unit),
-            `systemctl restart ${u}`,
+            // Once more after a pause: a first start can race the package's own (Debian's nginx
+            // postinst swaps its binary with USR2 right after installing), seen as a failed restart.
+            `if ! systemctl restart ${u}; then`,
+            `  echo "haproxy-ha: ${unit.replace(/[^A-Za-z0-9@._-]/g, "")} failed to restart on $(hostname); trying once more in 2 s" >&2`,
+            `  sleep 2`,
+            `  systemctl restart ${u}`,
+            `fi`,
         ].join("\n");
     },
     reloadOrStart: (unit) => `if systemctl is-active --quiet ${shQuote(unit)}; then systemctl reload ${shQuote(unit)}; else systemctl start ${shQuote(unit)}; fi`,

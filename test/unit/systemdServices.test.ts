@@ -43,6 +43,26 @@ esac
 }
 
 describe("systemd service scripts", () => {
+    it("a first restart that fails is tried once more after a pause; a second failure fails the step", () => {
+        for (const [failures, code] of [[0, 0], [1, 0], [2, 1]] as const) {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-ha-restart-"));
+            fs.mkdirSync(path.join(dir, "bin"));
+            // A systemctl whose first `failures` restarts fail (the unit's start races the package's own).
+            fs.writeFileSync(
+                path.join(dir, "bin", "systemctl"),
+                `#!/bin/sh\necho "$*" >> ${dir}/log\ncase "$1" in\n  is-enabled) echo enabled ;;\n  is-active) echo inactive ;;\n  restart) n=$(grep -c '^restart' ${dir}/log); [ "$n" -gt ${failures} ] || { echo "Job for $2.service failed" >&2; exit 1; } ;;\nesac\n`,
+                { mode: 0o755 },
+            );
+            fs.writeFileSync(path.join(dir, "bin", "sleep"), "#!/bin/sh\n:\n", { mode: 0o755 });
+            const script = systemd.enableAndRestart("nginx").split(STATE_DIR).join(path.join(dir, "state"));
+            const r = spawnSync("sh", ["-euc", script], { encoding: "utf8", env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` } });
+            expect(r.status, `${failures} failures: ${r.stderr}`).to.equal(code);
+            const restarts = fs.readFileSync(path.join(dir, "log"), "utf8").split("\n").filter((l) => l.startsWith("restart"));
+            expect(restarts, `${failures} failures`).to.have.length(failures === 0 ? 1 : 2);
+            if (failures > 0) expect(r.stderr).to.match(/haproxy-ha: nginx failed to restart on .+; trying once more in 2 s/);
+        }
+    });
+
     it("enable leaves an enabled unit alone and enables a disabled one", () => {
         const on = fakeHost("enabled", true);
         on.run(systemd.enable("nginx"));

@@ -300,7 +300,11 @@ if [ ! -e "$saved" ]; then
   printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
 fi
 [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
-systemctl restart 'haproxy'
+if ! systemctl restart 'haproxy'; then
+  echo "haproxy-ha: haproxy failed to restart on $(hostname); trying once more in 2 s" >&2
+  sleep 2
+  systemctl restart 'haproxy'
+fi
 
 #### service.update
 set -eu
@@ -1001,7 +1005,11 @@ if [ ! -e "$saved" ]; then
   printf '%s %s\n' "$(systemctl is-enabled 'keepalived' 2>/dev/null || true)" "$(systemctl is-active 'keepalived' 2>/dev/null || true)" > "$saved"
 fi
 [ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
-systemctl restart 'keepalived'
+if ! systemctl restart 'keepalived'; then
+  echo "haproxy-ha: keepalived failed to restart on $(hostname); trying once more in 2 s" >&2
+  sleep 2
+  systemctl restart 'keepalived'
+fi
 if grep -qxF '# haproxy-ha: state maint: priority 1 in every instance, the peer holds the VIPs' '/etc/keepalived/keepalived.conf'; then
   maint_vips=$(awk 'NF == 3 && $2 == "dev" && $1 ~ /[/][0-9]+$/ { print $1, $3 }' '/etc/keepalived/keepalived.conf')
   maint_held() {

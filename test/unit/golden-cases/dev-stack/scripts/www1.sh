@@ -237,7 +237,11 @@ if [ ! -e "$saved" ]; then
   printf '%s %s\n' "$(systemctl is-enabled 'httpd' 2>/dev/null || true)" "$(systemctl is-active 'httpd' 2>/dev/null || true)" > "$saved"
 fi
 [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
-systemctl restart 'httpd'
+if ! systemctl restart 'httpd'; then
+  echo "haproxy-ha: httpd failed to restart on $(hostname); trying once more in 2 s" >&2
+  sleep 2
+  systemctl restart 'httpd'
+fi
 
 #### service.update
 set -eu

@@ -281,7 +281,11 @@ if [ ! -e "$saved" ]; then
   printf '%s %s\n' "$(systemctl is-enabled 'haproxy' 2>/dev/null || true)" "$(systemctl is-active 'haproxy' 2>/dev/null || true)" > "$saved"
 fi
 [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
-systemctl restart 'haproxy'
+if ! systemctl restart 'haproxy'; then
+  echo "haproxy-ha: haproxy failed to restart on $(hostname); trying once more in 2 s" >&2
+  sleep 2
+  systemctl restart 'haproxy'
+fi
 
 #### service.update
 set -eu
