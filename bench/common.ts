@@ -5,6 +5,9 @@ import * as path from "path";
 import { ok as isOk, RequestRecord } from "../lab/load";
 import { RESULTS_DIR } from "./svg";
 
+/** Cores (with their model) and memory: the part of the machine every benchmark's label names. */
+export const hardware = (): string => `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+
 /** The machine the published figures come from (the lab's hosts are containers on it). */
 export const MACHINE = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${debianRelease()}, nspawn lab`;
 

@@ -12,11 +12,10 @@
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { freshLab, hostKeys, hostsOk, LabInfo, labConfig, LAB_STATE, prepareTools, pulumiOk, removeStack, REPO_ROOT, selectStack, startPulumi, STACK_FILE, writeStackFile } from "../lab/lab";
-import { load1, median, Results } from "./common";
+import { hardware, load1, median, Results } from "./common";
 import { childrenCpuSeconds, sshArgv } from "./floor";
 import { CpuProfile, profileSplit, runSplit, RunSplit, splitEvents, StampedEvent } from "./profileSplit";
 import { bareLab, sshdCpuSeconds } from "./provision";
@@ -187,7 +186,7 @@ async function main(): Promise<void> {
         });
     }
     const results = new Results<Record<string, unknown>>("profile");
-    const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+    const machine = hardware();
     try {
         if (ALONE) {
         const plugins = { command_s: await pluginStartSeconds([commandPlugin()]), component_package_s: await pluginStartSeconds([path.join(REPO_ROOT, "plugin/pulumi-resource-haproxy-ha")]) };

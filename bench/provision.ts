@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freshLab, hostsOk, installedPackages, LabInfo, labConfig, LAB_STATE, prepareTools, pulumiOk, REPO_ROOT, removeStack, selectStack, tail, webHosts, writeStackFile } from "../lab/lab";
-import { busyShare, cpuTimes } from "./common";
+import { busyShare, cpuTimes, hardware } from "./common";
 import { childrenCpuSeconds, FloorHost, floorCheckScript, floorInstallScript, floorRatio, floorRemoveScript, runFloor } from "./floor";
 import { provisionChartSvg, ProvisionRow } from "./provisionChart";
 
@@ -73,7 +73,7 @@ export interface Row extends ProvisionRow {
     label?: string;
 }
 
-const MACHINE = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${osName()}, nspawn lab`;
+const MACHINE = `${hardware()}, ${osName()}, nspawn lab`;
 
 function osName(): string {
     try {

@@ -297,8 +297,15 @@ export function buildTopology(cfg: TopologyConfig, privateKey: pulumi.Input<stri
             : new HaproxyNode(name, normalizeHaproxyNode.reuse(name, checked, built));
     }
     // With ACME the VIP comes up once the balancers answer the challenge, before their certificate exists.
-    const nodes = () => args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: acme ? balancers[i].acmeResponder : balancers[i] }));
-    const pair = isSingleBalancer(cfg) ? undefined : new KeepalivedPair(PAIR_NAME, normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, { ...args.pair, nodes: nodes() }));
+    const pair = isSingleBalancer(cfg)
+        ? undefined
+        : new KeepalivedPair(
+              PAIR_NAME,
+              normalizeKeepalivedPair.reuse(PAIR_NAME, args.pair, {
+                  ...args.pair,
+                  nodes: args.pair.nodes.map((n, i) => ({ ...n, connection: withKey(n.connection), dependsOn: acme ? balancers[i].acmeResponder : balancers[i] })),
+              }),
+          );
     // A web the library only points to gets no component: no SSH, no install.
     const byIndex = cfg.webs.map((w, i) => {
         if (!w.managed) return undefined;

@@ -41,7 +41,7 @@ export const systemd: ServiceManager = {
             // Once more after a pause: a first start can race the package's own (Debian's nginx
             // postinst swaps its binary with USR2 right after installing), seen as a failed restart.
             `if ! systemctl restart ${u}; then`,
-            `  echo "haproxy-ha: ${unit.replace(/[^A-Za-z0-9@._-]/g, "")} failed to restart on $(hostname); trying once more in 2 s" >&2`,
+            `  echo ${shQuote(`haproxy-ha: ${unit} failed to restart on `)}"$(hostname)"'; trying once more in 2 s' >&2`,
             `  sleep 2`,
             `  systemctl restart ${u}`,
             `fi`,

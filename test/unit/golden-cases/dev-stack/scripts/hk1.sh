@@ -301,7 +301,7 @@ if [ ! -e "$saved" ]; then
 fi
 [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 if ! systemctl restart 'haproxy'; then
-  echo "haproxy-ha: haproxy failed to restart on $(hostname); trying once more in 2 s" >&2
+  echo 'haproxy-ha: haproxy failed to restart on '"$(hostname)"'; trying once more in 2 s' >&2
   sleep 2
   systemctl restart 'haproxy'
 fi
@@ -1006,7 +1006,7 @@ if [ ! -e "$saved" ]; then
 fi
 [ "$(systemctl is-enabled 'keepalived' 2>/dev/null)" = enabled ] || systemctl enable 'keepalived' >/dev/null 2>&1 || systemctl enable 'keepalived'
 if ! systemctl restart 'keepalived'; then
-  echo "haproxy-ha: keepalived failed to restart on $(hostname); trying once more in 2 s" >&2
+  echo 'haproxy-ha: keepalived failed to restart on '"$(hostname)"'; trying once more in 2 s' >&2
   sleep 2
   systemctl restart 'keepalived'
 fi

@@ -238,7 +238,7 @@ if [ ! -e "$saved" ]; then
 fi
 [ "$(systemctl is-enabled 'httpd' 2>/dev/null)" = enabled ] || systemctl enable 'httpd' >/dev/null 2>&1 || systemctl enable 'httpd'
 if ! systemctl restart 'httpd'; then
-  echo "haproxy-ha: httpd failed to restart on $(hostname); trying once more in 2 s" >&2
+  echo 'haproxy-ha: httpd failed to restart on '"$(hostname)"'; trying once more in 2 s' >&2
   sleep 2
   systemctl restart 'httpd'
 fi

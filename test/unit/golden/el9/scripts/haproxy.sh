@@ -288,7 +288,7 @@ if [ ! -e "$saved" ]; then
 fi
 [ "$(systemctl is-enabled 'haproxy' 2>/dev/null)" = enabled ] || systemctl enable 'haproxy' >/dev/null 2>&1 || systemctl enable 'haproxy'
 if ! systemctl restart 'haproxy'; then
-  echo "haproxy-ha: haproxy failed to restart on $(hostname); trying once more in 2 s" >&2
+  echo 'haproxy-ha: haproxy failed to restart on '"$(hostname)"'; trying once more in 2 s' >&2
   sleep 2
   systemctl restart 'haproxy'
 fi
